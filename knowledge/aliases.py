@@ -1,0 +1,99 @@
+"""The bilingual alias table: names that mean the same thing across languages and scripts.
+
+Each group gets one canonical index token (``~name``), emitted wherever any of its forms occurs,
+so that "HKUST", "港科大" and "香港科技大學" meet in the index. The table ships with common
+groups and grows from the articles: "香港科技大學（HKUST）" teaches the pair at ingest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge.normalize import fold
+
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RUN = re.compile(f"[{HAN}]+")
+_HAS_LATIN = re.compile(r"[a-z0-9]")
+# "Name (中文)" and "中文（Name）": the bracketed part is the other-language form.
+_LATIN_THEN_HAN = re.compile(
+    rf"((?:[A-Z][\w'’.-]*|of|and|the|for|&)(?:\s+(?:[A-Z][\w'’.-]*|of|and|the|for|&)){{0,6}})"
+    rf"\s*[（(]\s*([{HAN}·]{{2,12}})\s*[)）]"
+)
+_HAN_THEN_LATIN = re.compile(
+    rf"([{HAN}]{{2,40}})\s*[（(]\s*([A-Z][A-Za-z0-9'’.&\- ]{{1,60}}?)\s*[)）]"
+)
+
+
+def group_token(name: str) -> str:
+    """The index token for an alias group; '~' never occurs in an analysed word."""
+    return "~" + re.sub(r"\s+", "_", fold(name).strip())
+
+
+@dataclass
+class AliasTable:
+    """Alias groups keyed by folded form; mutable so that ingest can teach it new pairs."""
+
+    groups: dict[str, set[str]] = field(default_factory=dict)  # token -> folded forms
+    by_form: dict[str, str] = field(default_factory=dict)  # folded form -> token
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[str]) -> AliasTable:
+        table = cls()
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            forms = [f.strip() for f in line.split("\t") if f.strip()]
+            if len(forms) >= 2:
+                table.add_group(forms)
+        return table
+
+    @classmethod
+    def from_file(cls, path: Path) -> AliasTable:
+        return cls.from_lines(path.read_text(encoding="utf-8").splitlines())
+
+    def add_group(self, forms: Iterable[str]) -> tuple[str, list[str]]:
+        """Merge ``forms`` into the group of any form already known; return it and the new forms."""
+        folded = [fold(f).strip() for f in forms]
+        folded = [f for f in folded if f]
+        token = next((self.by_form[f] for f in folded if f in self.by_form), None)
+        if token is None:
+            token = group_token(folded[0])
+            self.groups.setdefault(token, set())
+        added = [f for f in folded if f not in self.by_form]
+        for form in added:
+            self.by_form[form] = token
+            self.groups[token].add(form)
+        return token, added
+
+    def han_forms(self) -> list[str]:
+        return [f for f in self.by_form if not _HAS_LATIN.search(f)]
+
+    def latin_forms(self) -> list[str]:
+        return [f for f in self.by_form if _HAS_LATIN.search(f)]
+
+
+def learn_pairs(text: str, last_han_word: Callable[[str], str]) -> list[tuple[str, str]]:
+    """Find "name (其他语言)" pairs in an article's text.
+
+    ``last_han_word`` picks the name out of the Han run before a bracket (the run is often a whole
+    clause, "由香港科技大學"); the analyzer passes a segmenter-backed function.
+    """
+    pairs: list[tuple[str, str]] = []
+    for match in _LATIN_THEN_HAN.finditer(text):
+        latin = match.group(1).strip()
+        words = latin.split()
+        # Drop leading connectors picked up by the greedy pattern ("and Liang Wenfeng").
+        while words and not words[0][:1].isupper():
+            words.pop(0)
+        if words:
+            pairs.append((" ".join(words), match.group(2)))
+    for match in _HAN_THEN_LATIN.finditer(text):
+        han = last_han_word(match.group(1))
+        latin = match.group(2).strip()
+        if len(han) >= 2 and len(latin.split()) <= 8:
+            pairs.append((han, latin))
+    return pairs

@@ -1,0 +1,410 @@
+"""The one analyzer used for indexing and for questions, so both see the same terms.
+
+Pipeline: fold (NFKC, case, Traditional -> Simplified), split into Han and Latin runs, segment Han
+runs with jieba (search mode, so "香港科技大学" also yields "香港" and "大学"), split Latin runs
+into words and numbers, drop stop words, stem English, then add one group token for every alias
+form found, so names meet across languages.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import jieba
+import Stemmer
+
+from knowledge.aliases import HAN, AliasTable, learn_pairs
+from knowledge.normalize import fold, fold_with_offsets
+
+jieba.setLogLevel(logging.WARNING)
+
+_RUN = re.compile(rf"[{HAN}]+|[a-z0-9]+(?:[.,][0-9]+)*(?:['’][a-z]+)*")
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+ENGLISH_STOP = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "aren't",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "don't",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "isn't",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "wasn't",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "also",
+        "one",
+        "s",
+        "t",
+        "did",
+        "does",
+        "ever",
+        "many",
+        "much",
+        "say",
+        "said",
+        "says",
+        "tell",
+        "according",
+        "whether",
+        "yet",
+    ]
+)
+CHINESE_STOP = frozenset(
+    [
+        "的",
+        "了",
+        "是",
+        "在",
+        "和",
+        "与",
+        "及",
+        "或",
+        "也",
+        "都",
+        "就",
+        "而",
+        "又",
+        "还",
+        "被",
+        "把",
+        "给",
+        "让",
+        "对",
+        "从",
+        "向",
+        "于",
+        "以",
+        "之",
+        "其",
+        "这",
+        "那",
+        "这个",
+        "那个",
+        "这些",
+        "那些",
+        "一个",
+        "个",
+        "们",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "呀",
+        "么",
+        "什么",
+        "谁",
+        "哪",
+        "哪个",
+        "哪些",
+        "哪所",
+        "哪家",
+        "哪位",
+        "哪里",
+        "哪儿",
+        "哪年",
+        "哪一年",
+        "几",
+        "多少",
+        "怎么",
+        "怎样",
+        "如何",
+        "为什么",
+        "为何",
+        "何时",
+        "何地",
+        "是否",
+        "有没有",
+        "有",
+        "没有",
+        "所",
+        "请问",
+        "请",
+        "告诉",
+        "我",
+        "你",
+        "他",
+        "她",
+        "它",
+        "我们",
+        "你们",
+        "他们",
+        "曾",
+        "已",
+        "已经",
+        "将",
+        "会",
+        "能",
+        "可以",
+        "该",
+        "此",
+        "等",
+        "时",
+        "年",
+        "月",
+        "日",
+    ]
+)
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+@dataclass(frozen=True)
+class Token:
+    """An analysed term and the span of folded text it came from (for highlighting)."""
+
+    term: str
+    start: int
+    end: int
+
+
+class Analyzer:
+    """Turns text into index terms; holds the segmenter dictionary and the alias table."""
+
+    def __init__(
+        self,
+        aliases: AliasTable,
+        userdicts: Iterable[Path] = (),
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.aliases = aliases
+        self._segmenter = jieba.Tokenizer()
+        if cache_dir is not None:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            self._segmenter.tmp_dir = str(cache_dir)
+        self._segmenter.initialize()
+        for path in userdicts:
+            if path.is_file():
+                self._segmenter.load_userdict(str(path))
+        for form in aliases.han_forms():
+            self._segmenter.add_word(form, freq=None)
+        self._rebuild_alias_matchers()
+
+    # -- aliases ---------------------------------------------------------------------------
+    def _rebuild_alias_matchers(self) -> None:
+        han = sorted(self.aliases.han_forms(), key=len, reverse=True)
+        self._han_alias = re.compile("|".join(map(re.escape, han))) if han else None
+        self._latin_alias: dict[tuple[str, ...], str] = {}
+        for form in self.aliases.latin_forms():
+            terms = tuple(t.term for t in self._base_tokens(form))
+            if terms:
+                self._latin_alias[terms] = self.aliases.by_form[form]
+        self._max_latin = max((len(k) for k in self._latin_alias), default=0)
+
+    def learn(self, text: str) -> list[tuple[str, str]]:
+        """Learn "name (其他语言)" pairs from ``text``; returns the pairs that were new."""
+        new: list[tuple[str, str]] = []
+        for a, b in learn_pairs(text, self._last_han_word):
+            _, added = self.aliases.add_group([a, b])
+            if added:
+                new.append((a, b))
+                for form in added:
+                    if not re.search("[a-z0-9]", form):
+                        self._segmenter.add_word(form, freq=None)
+        if new:
+            self._rebuild_alias_matchers()
+        return new
+
+    def _last_han_word(self, run: str) -> str:
+        words = self._segmenter.lcut(fold(run), HMM=True)
+        if not words:
+            return ""
+        last = words[-1]
+        if len(last) == 1 and len(words) > 1:
+            last = words[-2] + last
+        # Return the original-script slice so the pair is stored as written.
+        return run[len(run) - len(last) :]
+
+    # -- analysis --------------------------------------------------------------------------
+    def _base_tokens(self, text: str) -> list[Token]:
+        return self._tokens_of_folded(fold(text))
+
+    def _tokens_of_folded(self, folded: str) -> list[Token]:
+        out: list[Token] = []
+        for run in _RUN.finditer(folded):
+            word = run.group(0)
+            if "\u3400" <= word[0] <= "\ufaff":
+                pos = run.start()
+                for piece, start, end in self._segmenter.tokenize(word, mode="search"):
+                    if piece not in CHINESE_STOP and (len(piece) > 1 or piece not in "个些"):
+                        out.append(Token(piece, pos + start, pos + end))
+                continue
+            term = _POSSESSIVE.sub("", word).replace(",", "") if not word[0].isdigit() else word
+            if term[0].isdigit():
+                term = word.replace(",", "")
+            if not term or term in ENGLISH_STOP:
+                continue
+            if term.isalpha():
+                term = _stemmer.stemWord(term)
+            out.append(Token(term, run.start(), run.end()))
+        return out
+
+    def analyze(self, text: str) -> list[Token]:
+        """Index terms of ``text`` with folded-text spans, alias group tokens included."""
+        folded = fold(text)
+        tokens = self._tokens_of_folded(folded)
+        return tokens + self._alias_tokens(folded, tokens)
+
+    def spans(self, text: str) -> list[Token]:
+        """Like :meth:`analyze`, with spans mapped back to ``text`` itself (for highlighting)."""
+        folded, offsets = fold_with_offsets(text)
+        tokens = self._tokens_of_folded(folded)
+        mapped: list[Token] = []
+        for t in tokens + self._alias_tokens(folded, tokens):
+            if t.end > t.start:
+                mapped.append(Token(t.term, offsets[t.start], offsets[t.end - 1] + 1))
+        return mapped
+
+    def terms(self, text: str) -> list[str]:
+        return [t.term for t in self.analyze(text)]
+
+    def _alias_tokens(self, folded: str, tokens: list[Token]) -> list[Token]:
+        found: list[Token] = []
+        seen: set[tuple[str, int]] = set()
+        if self._han_alias is not None:
+            for m in self._han_alias.finditer(folded):
+                found.append(Token(self.aliases.by_form[m.group(0)], m.start(), m.end()))
+                seen.add((found[-1].term, m.start()))
+        # Forms nested inside a longer one ("香港" in "香港科技大学") come through the segmenter's
+        # search-mode sub-words: the document mentions both names.
+        by_form = self.aliases.by_form
+        for t in tokens:
+            group = by_form.get(t.term) if "\u3400" <= t.term[0] <= "\ufaff" else None
+            if group is not None and (group, t.start) not in seen:
+                seen.add((group, t.start))
+                found.append(Token(group, t.start, t.end))
+        # Every Latin n-gram that is a form counts, nested ones included: "Hong Kong University of
+        # Science and Technology" names both HKUST and Hong Kong.
+        latin = [t for t in tokens if not ("\u3400" <= t.term[0] <= "\ufaff")]
+        for i in range(len(latin)):
+            for n in range(1, min(self._max_latin, len(latin) - i) + 1):
+                group = self._latin_alias.get(tuple(t.term for t in latin[i : i + n]))
+                if group is not None:
+                    found.append(Token(group, latin[i].start, latin[i + n - 1].end))
+        return found

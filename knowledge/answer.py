@@ -1,0 +1,172 @@
+"""From retrieved passages to the sentences that answer, with citations, or a plain "not found".
+
+Each candidate sentence is scored on how well it matches the question by itself (BM25-style over
+the question's concepts), on the share of the question's concepts it covers (weighted by idf),
+and on its passage's score. A sentence may answer only when it covers enough of the question,
+counting half for a concept named in its article's title or the sentence just before it, and
+holds an answer of the kind asked for: a score threshold alone cannot tell "the article names
+Nancy Ip" from "the article gives Nancy Ip's birth year".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from knowledge.analyze import Analyzer
+from knowledge.index import BM25Index
+from knowledge.models import Answer, Citation, QuotedSentence, Sentence
+from knowledge.query import Query, holds_answer
+from knowledge.store import Store
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    top_passages: int = 8
+    max_quotes: int = 3
+    more_quotes: int = 5
+    min_coverage: float = 0.6
+    # A second or third quote must score at least this share of the best one.
+    follow_ratio: float = 0.8
+    avg_sentence_len: float = 20.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_quotes <= 10 or not 0 < self.min_coverage <= 1:
+            raise ValueError(f"answer settings out of range: {self}")
+
+
+@dataclass
+class _Candidate:
+    sentence: Sentence
+    terms: Counter[str]
+    passage_score: float
+    score: float = 0.0
+    coverage: float = 0.0
+
+
+def choose(
+    query: Query,
+    index: BM25Index,
+    store: Store,
+    analyzer: Analyzer,
+    settings: AnswerSettings | None = None,
+) -> Answer:
+    settings = settings or AnswerSettings()
+    concepts = [c.terms for c in query.concepts]
+    hits = index.search(concepts, k=settings.top_passages)
+    if not hits:
+        return Answer(query.text, query.lang, False, expected_kind=query.kind)
+    best_passage = hits[0][1] or 1.0
+    rows = {p.id: p for p in store.passages([pid for pid, _ in hits])}
+    candidates: dict[int, _Candidate] = {}
+    context: dict[int, set[str]] = {}
+    titles: dict[str, set[str]] = {}
+    for pid, pscore in hits:
+        row = rows.get(pid)
+        if row is None:
+            continue
+        # One sentence before the window, for the "previous sentence" context.
+        sentences = store.sentences(row.article_id, row.first_position - 1, row.last_position)
+        previous: set[str] = set()
+        for sentence, terms in sentences:
+            if sentence.position >= row.first_position:
+                known = candidates.get(sentence.id)
+                if known is None or known.passage_score < pscore:
+                    candidates[sentence.id] = _Candidate(sentence, Counter(terms), pscore)
+                context.setdefault(sentence.id, set()).update(previous)
+            previous = set(terms)
+        if row.article_id not in titles:
+            titles[row.article_id] = set(analyzer.terms(store.article(row.article_id).title))
+
+    idfs = [index.idf(len(index.concept_postings(c)[0])) for c in concepts]
+    total_idf = sum(idfs) or 1.0
+    k1, b = index.params.k1, index.params.b
+    for cand in candidates.values():
+        length = sum(cand.terms.values())
+        title_terms = titles.get(cand.sentence.article_id, set())
+        near = context.get(cand.sentence.id, set()) | title_terms
+        match = covered = covered_ctx = 0.0
+        for alternatives, idf in zip(concepts, idfs, strict=True):
+            tf = sum(cand.terms.get(t, 0) for t in alternatives)
+            if tf:
+                norm = k1 * (1 - b + b * length / settings.avg_sentence_len)
+                match += idf * tf / (tf + norm)
+                covered += idf
+                covered_ctx += idf
+            elif any(t in near for t in alternatives):
+                covered_ctx += idf / 2
+        cand.coverage = covered_ctx / total_idf
+        same_lang = _same_script(cand.sentence.text, query.lang)
+        cand.score = (
+            covered / total_idf
+            + 0.5 * match / total_idf
+            + 0.3 * cand.passage_score / best_passage
+            + (0.05 if same_lang else 0.0)
+        )
+
+    ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.sentence.id))
+    acceptable = [
+        c
+        for c in ranked
+        if c.coverage >= settings.min_coverage
+        and holds_answer(c.sentence.text, query.kind, query.text)
+    ]
+    if not acceptable:
+        return Answer(query.text, query.lang, False, expected_kind=query.kind)
+    top = acceptable[0].score
+    chosen = [acceptable[0]]
+    for cand in acceptable[1:]:
+        if len(chosen) >= settings.max_quotes or cand.score < settings.follow_ratio * top:
+            break
+        chosen.append(cand)
+    rest = [c for c in acceptable if c not in chosen][: settings.more_quotes]
+    query_terms = {t for c in concepts for t in c}
+    quotes = _quote(chosen + rest, store, analyzer, query_terms)
+    return Answer(
+        query.text,
+        query.lang,
+        True,
+        quotes=tuple(quotes[: len(chosen)]),
+        more=tuple(quotes[len(chosen) :]),
+        expected_kind=query.kind,
+    )
+
+
+def _same_script(text: str, lang: str) -> bool:
+    has_han = any("\u4e00" <= ch <= "\u9fff" for ch in text[:200])
+    return has_han == (lang != "en")
+
+
+def _quote(
+    cands: list[_Candidate], store: Store, analyzer: Analyzer, query_terms: set[str]
+) -> list[QuotedSentence]:
+    """Number citations by (article, paragraph) in order of first appearance."""
+    numbers: dict[tuple[str, int], int] = {}
+    quotes: list[QuotedSentence] = []
+    for cand in cands:
+        s = cand.sentence
+        key = (s.article_id, s.paragraph)
+        number = numbers.setdefault(key, len(numbers) + 1)
+        article = store.article(s.article_id)
+        citation = Citation(
+            number=number,
+            article_id=article.id,
+            title=article.title,
+            source=article.source,
+            url=article.url,
+            published=article.published,
+            paragraph=s.paragraph,
+        )
+        spans = sorted({(t.start, t.end) for t in analyzer.spans(s.text) if t.term in query_terms})
+        quotes.append(QuotedSentence(s, citation, round(cand.score, 4), _merge(spans)))
+    return quotes
+
+
+def _merge(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)

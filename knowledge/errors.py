@@ -1,0 +1,61 @@
+"""One exception tree for the knowledge base; front ends turn it into words for a person.
+
+    KnowledgeError                 anything the knowledge base refuses or cannot do
+    ├── InputError                 the caller's input is at fault (exit code 2 in the CLI)
+    │   ├── UnsupportedFormat      a file type we do not read
+    │   ├── FileTooLarge           over the configured size limit
+    │   ├── EmptyDocument          nothing readable inside
+    │   ├── UnreadableDocument     binary, corrupt, undecodable, or a decompression bomb
+    │   └── BadQuestion            empty or over-long question
+    ├── NotFound                   no article with that id
+    └── StoreError                 the store itself failed (disk, schema)
+
+Every error carries a stable ``code`` and the ``params`` that went into its English message, so
+that the bot can render the same refusal in Chinese without parsing English text.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class KnowledgeError(Exception):
+    """Base class; ``str(err)`` is a one-line English message fit for a person."""
+
+    code: ClassVar[str] = "error"
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.params: dict[str, Any] = params
+
+
+class InputError(KnowledgeError):
+    code = "bad_input"
+
+
+class UnsupportedFormat(InputError):
+    code = "unsupported_format"
+
+
+class FileTooLarge(InputError):
+    code = "too_large"
+
+
+class EmptyDocument(InputError):
+    code = "empty"
+
+
+class UnreadableDocument(InputError):
+    code = "unreadable"
+
+
+class BadQuestion(InputError):
+    code = "bad_question"
+
+
+class NotFound(KnowledgeError):
+    code = "not_found"
+
+
+class StoreError(KnowledgeError):
+    code = "store"

@@ -1,0 +1,103 @@
+"""Frozen value objects passed between the knowledge base's layers and to front ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Lang = Literal["en", "zh-Hans", "zh-Hant"]
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """What a reader got out of one file or page, before it is chunked or stored.
+
+    ``paragraphs`` are the article's paragraphs in order, each stripped and non-empty; they are
+    the unit a citation points to, so readers keep the author's paragraph breaks.
+    """
+
+    paragraphs: tuple[str, ...]
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    lang: str | None = None
+    published: str | None = None
+    format: str = "txt"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence as written, with where it stands in its article."""
+
+    id: int
+    article_id: str
+    paragraph: int  # 1-based paragraph number, as a reader would count
+    position: int  # 0-based order of the sentence in the article
+    start: int  # character offsets into the paragraph's text
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article's metadata as stored; ``id`` comes from a hash of its normalized text."""
+
+    id: str
+    title: str
+    source: str | None
+    url: str | None
+    lang: str
+    published: str | None
+    added_at: str
+    passages: int = 0
+    sentences: int = 0
+    format: str = "txt"
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a quoted sentence comes from, numbered as it appears in the reply."""
+
+    number: int
+    article_id: str
+    title: str
+    source: str | None
+    url: str | None
+    published: str | None
+    paragraph: int
+
+
+@dataclass(frozen=True)
+class QuotedSentence:
+    """A sentence chosen for the reply, quoted exactly, with its citation and score."""
+
+    sentence: Sentence
+    citation: Citation
+    score: float
+    # Character spans of the sentence that match the question's terms, for bold in front ends.
+    highlights: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of a question: quoted sentences with citations, or a plain "not found"."""
+
+    question: str
+    lang: Lang
+    found: bool
+    quotes: tuple[QuotedSentence, ...] = ()
+    # Further candidate sentences beyond the first reply, for a "more" button.
+    more: tuple[QuotedSentence, ...] = ()
+    expected_kind: str | None = None
+    # The stored question's id, so feedback buttons can refer to it.
+    question_id: int | None = None
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What an ingest did: ``status`` is "added", "replaced" or "unchanged"."""
+
+    status: Literal["added", "replaced", "unchanged"]
+    article: Article
+    replaced_id: str | None = None
+    learned_aliases: tuple[tuple[str, str], ...] = field(default=())

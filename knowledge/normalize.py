@@ -1,0 +1,75 @@
+"""Character-level folding shared by indexing and questions, and a language guess.
+
+Matching folds Traditional to Simplified (jieba's dictionary is Simplified) and full-width to
+half-width; the original text is always what gets quoted back to the user.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+import opencc
+
+from knowledge.models import Lang
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+@cache
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> Simplified, character by character where phrases would shift offsets."""
+    return _converter("t2s.json").convert(text)
+
+
+def to_traditional(text: str) -> str:
+    return _converter("s2t.json").convert(text)
+
+
+def fold(text: str) -> str:
+    """The matching form of ``text``: NFKC, case-folded, Traditional folded to Simplified."""
+    return to_simplified(unicodedata.normalize("NFKC", text).casefold())
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """Fold ``text`` and map each folded character back to its index in ``text``.
+
+    Needed to bold a question's words inside the original sentence: NFKC can expand one
+    character into several, so the mapping is built character by character.
+    """
+    parts: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        folded = unicodedata.normalize("NFKC", ch).casefold()
+        parts.append(folded)
+        offsets.extend([i] * len(folded))
+    joined = "".join(parts)
+    simplified = to_simplified(joined)
+    if len(simplified) != len(joined):
+        # A phrase-level conversion changed the length; convert per character to keep alignment.
+        simplified = "".join(
+            to_simplified(ch) if len(to_simplified(ch)) == 1 else ch for ch in joined
+        )
+    return simplified, offsets
+
+
+def guess_lang(text: str) -> Lang:
+    """English unless Han characters dominate; Traditional when its own characters prevail."""
+    sample = text[:4000]
+    han = _HAN.findall(sample)
+    latin = len(_LATIN.findall(sample))
+    # Chinese articles quote Latin names (DeepSeek, HKUST): weigh a Han character like a word.
+    if not han or len(han) * 3 < latin:
+        return "en"
+    han_text = "".join(han)
+    simplified = to_simplified(han_text)
+    traditional = to_traditional(han_text)
+    trad_only = sum(1 for a, b in zip(han_text, simplified, strict=False) if a != b)
+    simp_only = sum(1 for a, b in zip(han_text, traditional, strict=False) if a != b)
+    return "zh-Hant" if trad_only > simp_only else "zh-Hans"

@@ -1,0 +1,183 @@
+"""Questions: their terms as synonym groups, and the kind of answer they ask for.
+
+A question term, its alias group and its dictionary translations form one concept, scored as a
+single term (structured query translation): the document's counts are summed and the group's
+document frequency is that of the union. The kind of answer (a person, a year...) lets the
+answerer decline when the sentences that mention the question's names do not hold that fact.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge.analyze import Analyzer
+from knowledge.models import Lang
+from knowledge.normalize import fold, guess_lang
+from knowledge.translate import Dictionary
+
+Kind = str  # "person" | "place" | "organisation" | "time" | "amount" | "reason"
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the question asks about, with every index term that expresses it."""
+
+    label: str
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    lang: Lang
+    kind: Kind | None
+    concepts: tuple[Concept, ...]
+
+
+_KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
+    (
+        "time",
+        re.compile(
+            r"\bwhen\b|\b(what|which) (year|date|month|day)\b|\bin what year\b|\bhow long ago\b"
+            r"|哪年|哪一年|何时|什么时候|几时|哪一天|哪天|几月|何年|什么时间|哪个时候|哪段时间"
+        ),
+    ),
+    (
+        "reason",
+        re.compile(
+            r"\bwhy\b|\bfor what reason\b|\bwhat made\b|为什么|为何|为啥|何故|什么原因|原因是"
+        ),
+    ),
+    (
+        "amount",
+        re.compile(
+            r"\bhow (much|many|large|big|long|old|far)\b"
+            r"|\bwhat (share|percentage|proportion|number)\b"
+            r"|多少|几个|几家|几位|几名|几成|几间|几所|多大|多久|多长|几多|几岁"
+        ),
+    ),
+    ("person", re.compile(r"\bwho(m|se)?\b|谁|哪位|何人|什么人|哪些人|哪个人|哪一位")),
+    (
+        "organisation",
+        re.compile(
+            r"\b(which|what) (\w+ )?(university|universities|company|companies|firm|firms|"
+            r"school|exchange|institution|organi[sz]ation|lab|laboratory|bank|fund|hospital|"
+            r"college|startup|start-up|group|body|agency)\b"
+            r"|哪所|哪家|哪间|哪个(大学|公司|机构|交易所|实验室|基金|医院|学校|企业|团队)|什么(公司|机构|大学)"
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            r"\bwhere\b|\b(which|what) (city|country|province|place|region|town)\b"
+            r"|哪里|哪儿|何处|什么地方|在哪|哪个城市|哪座城市|哪个国家|哪个省|哪个地区"
+        ),
+    ),
+]
+
+
+def classify(question: str) -> Kind | None:
+    """The kind of answer the question's own question words ask for, in any of the three scripts."""
+    folded = fold(question)
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(folded):
+            return kind
+    return None
+
+
+def build_query(analyzer: Analyzer, dictionary: Dictionary | None, question: str) -> Query:
+    """Analyse a question into concepts: aliases as their group, other terms with translations."""
+    tokens = analyzer.analyze(question)
+    alias_spans = [(t.start, t.end) for t in tokens if t.term.startswith("~")]
+    forms = analyzer.aliases.by_form
+    concepts: list[Concept] = []
+    seen: set[tuple[str, ...]] = set()
+
+    def add(label: str, terms: list[str]) -> None:
+        key = tuple(sorted(set(terms)))
+        if key not in seen:
+            seen.add(key)
+            concepts.append(Concept(label, key))
+
+    for token in tokens:
+        term = token.term
+        if term.startswith("~"):
+            add(term, [term])
+            continue
+        if term in forms:
+            continue  # the alias group stands for it
+        is_han = "\u3400" <= term[0] <= "\ufaff"
+        if not is_han and any(s <= token.start and token.end <= e for s, e in alias_spans):
+            continue  # a word inside a multi-word name ("hong" in "Hong Kong")
+        alternatives = [term]
+        if dictionary is not None:
+            for other in dictionary.translations(term):
+                alternatives.append(forms.get(other, other))
+        add(term, alternatives)
+    return Query(question, guess_lang(question), classify(question), tuple(concepts))
+
+
+# -- does a sentence hold an answer of the asked-for kind? -----------------------------------
+_YEAR = re.compile(
+    r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)|\d{1,2}月|\d{1,2}日|[一二三四五六七八九十〇零]{2,4}年"
+)
+_MONTHS = re.compile(
+    r"\b(january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|spring|summer|autumn|fall|winter)\b"
+)
+_NUMBER = re.compile(
+    r"\d|[一二三四五六七八九十百千万亿两]|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|dozen|dozens|hundred|hundreds|thousand|thousands|million|billion|trillion|"
+    r"half|percent|majority|most|all)\b|成|倍|半"
+)
+_REASON = re.compile(
+    r"\b(because|due to|thanks to|as a result|owing to|since|so that|helped|help|allowed|"
+    r"allowing|enabled|led to|benefit|benefited|benefitted|reason|support|backed|gave|thanks)\b"
+    r"|因为|由于|因此|所以|得益于|原因|使得|让|帮助|凭借|受惠|受益|有助|促成|支持|得以|允许|令"
+)
+_LATIN_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+)+")
+_ACRONYM_OR_NAME = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)*")
+_PERSON_CUE = re.compile(
+    r"\b(mr|ms|mrs|dr|prof|professor|president|founder|chairman|chairwoman|chief|director|"
+    r"physician|deputy|scientist|engineer|student|graduate|graduates|ceo|mentor|supervisor)\b"
+    r"|教授|主席|校长|院长|创始人|创办人|医生|医师|代表|委员|总裁|首席|董事长|先生|女士|毕业生|导师|学生|博士|科学家|工程师"
+)
+_ORG_CUE = re.compile(
+    r"(university|college|company|exchange|group|technolog|bank|institute|hospital|fund|lab|"
+    r"inc\b|ltd\b|school|academy|council|government)"
+    r"|大学|公司|集团|交易所|研究院|实验室|医院|银行|基金|科技|生物|学院|政府|港交所|学校|中心|团队"
+)
+_PLACE_CUE = re.compile(
+    r"\b(in|at|from|to|based in|headquartered in) [A-Z][a-z]+"
+    r"|市|省|区|国|州|香港|深圳|杭州|中山|广东|北京|上海|内地|大湾区|湾区|澳门|台湾"
+)
+
+
+def holds_answer(sentence: str, kind: Kind | None, question: str) -> bool:
+    """Whether ``sentence`` holds something of ``kind`` that the question does not already say."""
+    if kind is None:
+        return True
+    folded = fold(sentence)
+    asked = fold(question)
+    if kind == "time":
+        found = {m.group(0) for m in _YEAR.finditer(folded)} | set(_MONTHS.findall(folded))
+        return bool(found - {m.group(0) for m in _YEAR.finditer(asked)})
+    if kind == "amount":
+        return any(m.group(0) not in asked for m in _NUMBER.finditer(folded))
+    if kind == "reason":
+        return bool(_REASON.search(folded))
+    if kind == "person":
+        names = [m.group(0) for m in _LATIN_NAME.finditer(sentence)]
+        if any(fold(n) not in asked for n in names):
+            return True
+        return bool(_PERSON_CUE.search(folded))
+    if kind == "organisation":
+        names = [m.group(0) for m in _ACRONYM_OR_NAME.finditer(sentence)]
+        new_names = [n for n in names if fold(n) not in asked]
+        return bool(new_names and _ORG_CUE.search(folded)) or bool(
+            re.search(r"[\u4e00-\u9fff]{2,}(大学|公司|交易所|集团|研究院|实验室)", folded)
+        )
+    if kind == "place":
+        return bool(_PLACE_CUE.search(sentence) or _PLACE_CUE.search(folded))
+    return True

@@ -1,0 +1,399 @@
+"""KnowledgeBase: the one entry point front ends use (ingest, ask, remove, list, stats).
+
+It owns the store, the analyzer and the index and keeps them in step: the store is the truth,
+the index is a cache stamped with the store's generation. On open, a saved index of the same
+generation is loaded as is; otherwise it is rebuilt from the stored terms, never by
+re-tokenizing articles. A readers-writer discipline is kept with one lock: questions run
+concurrently with each other in threads, and see an article either whole or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from knowledge.aliases import AliasTable
+from knowledge.analyze import Analyzer
+from knowledge.answer import AnswerSettings, choose
+from knowledge.errors import BadQuestion, FileTooLarge, InputError, KnowledgeError, NotFound
+from knowledge.extract import DEFAULT_MAX_BYTES, SUPPORTED_EXTENSIONS, extract, extract_text
+from knowledge.index import BM25Index, BM25Params
+from knowledge.models import Answer, Article, IngestResult, ParsedDocument
+from knowledge.normalize import fold, guess_lang
+from knowledge.query import build_query
+from knowledge.segment import passage_windows, split_sentences
+from knowledge.store import NewSentence, Store, now
+from knowledge.translate import Dictionary
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 500
+_LANGS = {
+    "en": "en",
+    "zh": "zh-Hans",
+    "zh-hans": "zh-Hans",
+    "zh-cn": "zh-Hans",
+    "zh-hant": "zh-Hant",
+}
+_LANGS.update({"zh-tw": "zh-Hant", "zh-hk": "zh-Hant", "zh-sg": "zh-Hans"})
+
+
+def bundled_corpus() -> Path:
+    """The articles, word list and alias table that ship inside the package."""
+    return Path(str(resources.files("knowledge") / "corpus"))
+
+
+@dataclass(frozen=True)
+class KnowledgeConfig:
+    """Everything the knowledge base needs to know, validated where it enters."""
+
+    data_dir: Path
+    max_upload_bytes: int = DEFAULT_MAX_BYTES
+    bm25: BM25Params = field(default_factory=BM25Params)
+    answer: AnswerSettings = field(default_factory=AnswerSettings)
+    passage_sentences: int = 3
+    corpus_dir: Path = field(default_factory=bundled_corpus)
+
+    def __post_init__(self) -> None:
+        if self.max_upload_bytes <= 0:
+            raise ValueError(f"max_upload_bytes must be positive, got {self.max_upload_bytes}")
+        if not 1 <= self.passage_sentences <= 20:
+            raise ValueError(f"passage_sentences must be 1..20, got {self.passage_sentences}")
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """A folder ingest: what was added, and what was skipped with the reason."""
+
+    results: list[IngestResult]
+    failures: list[tuple[Path, KnowledgeError]]
+
+
+class KnowledgeBase:
+    def __init__(self, config: KnowledgeConfig) -> None:
+        self.config = config
+        data = config.data_dir
+        self.store = Store(data / "citebot.sqlite3")
+        aliases = AliasTable.from_file(config.corpus_dir / "aliases.tsv")
+        extra = data / "aliases.tsv"
+        if extra.is_file():
+            for group in AliasTable.from_file(extra).groups.values():
+                aliases.add_group(group)
+        for form, other in self.store.learned_aliases():
+            aliases.add_group([form, other])
+        self.analyzer = Analyzer(
+            aliases,
+            userdicts=[config.corpus_dir / "userdict.txt", data / "userdict.txt"],
+            cache_dir=data / "cache",
+        )
+        self.dictionary = self._load_dictionary(data / "cache" / "cedict.json")
+        self._lock = threading.RLock()
+        self.index = self._open_index()
+
+    # -- start-up -------------------------------------------------------------------------
+    def _load_dictionary(self, path: Path) -> Dictionary:
+        try:
+            return Dictionary.from_state(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError):
+            pass
+        seg = self.analyzer._segmenter
+        dictionary = Dictionary(self.analyzer.terms, lambda w: int(seg.FREQ.get(w, 0) or 0))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(dictionary.to_state(), ensure_ascii=False), encoding="utf-8")
+            tmp.replace(path)
+        except OSError as exc:  # a read-only data dir still answers, just starts slower
+            log.warning("could not cache the dictionary: %s", exc)
+        return dictionary
+
+    def _open_index(self) -> BM25Index:
+        directory = self.config.data_dir / "index"
+        generation = self.store.generation()
+        index = BM25Index.load(directory, self.config.bm25)
+        if index is not None and index.generation == generation:
+            return index
+        index = BM25Index(self.config.bm25)
+        index.add(self.store.all_passage_terms())
+        index.generation = generation
+        self._save_index(index)
+        return index
+
+    def _save_index(self, index: BM25Index) -> None:
+        try:
+            index.save(self.config.data_dir / "index")
+        except OSError as exc:
+            log.warning("could not save the index (it will be rebuilt at start-up): %s", exc)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- ingest ---------------------------------------------------------------------------
+    def ingest_bytes(
+        self,
+        data: bytes,
+        filename: str,
+        *,
+        title: str | None = None,
+        source: str | None = None,
+        url: str | None = None,
+        content_type: str | None = None,
+    ) -> IngestResult:
+        doc = extract(
+            data, filename, max_bytes=self.config.max_upload_bytes, content_type=content_type
+        )
+        return self.ingest_document(doc, title=title, source=source or filename, url=url)
+
+    def ingest_file(self, path: Path, **overrides: str | None) -> IngestResult:
+        try:
+            size = path.stat().st_size
+            if size > self.config.max_upload_bytes:
+                # Refuse before reading a huge file into memory.
+                raise FileTooLarge(
+                    f"{path.name}: {size} bytes is over the limit of "
+                    f"{self.config.max_upload_bytes} bytes",
+                    size=size,
+                    limit=self.config.max_upload_bytes,
+                    name=path.name,
+                )
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(
+                f"{path}: cannot read the file ({exc.strerror})", name=str(path)
+            ) from exc
+        return self.ingest_bytes(data, path.name, **overrides)
+
+    def ingest_text(self, text: str, **overrides: str | None) -> IngestResult:
+        return self.ingest_document(extract_text(text, title=overrides.get("title")), **overrides)
+
+    def ingest_document(
+        self,
+        doc: ParsedDocument,
+        *,
+        title: str | None = None,
+        source: str | None = None,
+        url: str | None = None,
+    ) -> IngestResult:
+        """Store and index one parsed article whole, or nothing of it."""
+        body = "\n\n".join(doc.paragraphs)
+        article_id = hashlib.sha256(fold(body).encode("utf-8")).hexdigest()[:12]
+        title = (title or doc.title or doc.paragraphs[0][:80]).strip()
+        source = doc.source or source
+        url = url or doc.url
+        lang = _LANGS.get((doc.lang or "").casefold()) or guess_lang(body)
+        replace_key = url or f"{source or ''}\x1f{title}"
+        with self._lock:
+            existing = self.store.find_article(article_id)
+            if existing is not None:
+                return IngestResult("unchanged", existing)
+            replaced = self.store.find_by_replace_key(replace_key)
+            learned = self.analyzer.learn(body)
+            sentences: list[NewSentence] = []
+            windows: list[tuple[int, int]] = []
+            for number, paragraph in enumerate(doc.paragraphs, start=1):
+                spans = split_sentences(paragraph)
+                base = len(sentences)
+                for span in spans:
+                    sentences.append(
+                        NewSentence(
+                            position=len(sentences),
+                            paragraph=number,
+                            start=span.start,
+                            end=span.end,
+                            text=span.text,
+                            terms=self.analyzer.terms(span.text),
+                        )
+                    )
+                for lo, hi in passage_windows(len(spans), self.config.passage_sentences):
+                    windows.append((base + lo, base + hi - 1))
+            retermed, reindex_old = self._reanalyse_for(learned, replaced)
+            article = Article(
+                id=article_id,
+                title=title,
+                source=source,
+                url=url,
+                lang=lang,
+                published=doc.published,
+                added_at=now(),
+                passages=len(windows),
+                sentences=len(sentences),
+                format=doc.format,
+            )
+            old_terms = self.store.passage_terms(replaced.id) if replaced else []
+            passage_ids = self.store.add_article(
+                article,
+                replace_key,
+                sentences,
+                windows,
+                aliases=learned,
+                replace_id=replaced.id if replaced else None,
+                retermed=retermed,
+            )
+            new_terms = [
+                (pid, [t for s in sentences[lo : hi + 1] for t in s.terms])
+                for pid, (lo, hi) in zip(passage_ids, windows, strict=True)
+            ]
+            self.index.remove(old_terms + reindex_old)
+            reindex_new = self.store.passage_terms_by_id([pid for pid, _ in reindex_old])
+            self.index.add(new_terms + reindex_new)
+            self.index.generation = self.store.generation()
+            self._save_index(self.index)
+        status = "replaced" if replaced else "added"
+        return IngestResult(status, article, replaced.id if replaced else None, tuple(learned))
+
+    def _reanalyse_for(
+        self, learned: list[tuple[str, str]], replaced: Article | None
+    ) -> tuple[list[tuple[int, list[str]]], list[tuple[int, list[str]]]]:
+        """Stored sentences that name a newly learned alias get their terms recomputed.
+
+        Returns the new sentence terms and the affected passages with their old terms.
+        """
+        if not learned:
+            return [], []
+        from knowledge.normalize import to_traditional
+
+        needles: set[str] = set()
+        for pair in learned:
+            for form in pair:
+                needles.update({form, fold(form), to_traditional(form)})
+        hits = self.store.sentences_like(sorted(needles))
+        retermed = [(sid, self.analyzer.terms(text)) for sid, text in hits]
+        passages = self.store.passages_of_sentences([sid for sid, _ in hits]) if hits else []
+        old = self.store.passage_terms_by_id(passages) if passages else []
+        if replaced is not None:
+            gone = {pid for pid, _ in self.store.passage_terms(replaced.id)}
+            old = [(pid, t) for pid, t in old if pid not in gone]
+        return retermed, old
+
+    def ingest_paths(self, paths: Iterable[Path]) -> BatchReport:
+        """Ingest files and folders; a bad file is skipped and reported, the rest go in."""
+        results: list[IngestResult] = []
+        failures: list[tuple[Path, KnowledgeError]] = []
+        for path in paths:
+            try:
+                results.append(self.ingest_file(path))
+            except KnowledgeError as exc:
+                failures.append((path, exc))
+        return BatchReport(results, failures)
+
+    def load_bundled(self) -> BatchReport:
+        return self.ingest_paths(bundled_articles(self.config.corpus_dir))
+
+    def ensure_content(self) -> BatchReport | None:
+        """Load the bundled corpus into an empty knowledge base; None when it had articles."""
+        if self.store.article_count():
+            return None
+        return self.load_bundled()
+
+    # -- questions ------------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        *,
+        chat_id: int | None = None,
+        user_id: int | None = None,
+        log_it: bool = True,
+    ) -> Answer:
+        question = " ".join(question.split())
+        if not question:
+            raise BadQuestion("the question is empty", reason="empty")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise BadQuestion(
+                f"the question is too long ({len(question)} characters; the limit is "
+                f"{MAX_QUESTION_CHARS})",
+                reason="too_long",
+                length=len(question),
+                limit=MAX_QUESTION_CHARS,
+            )
+        query = build_query(self.analyzer, self.dictionary, question)
+        with self._lock:
+            answer = choose(query, self.index, self.store, self.analyzer, self.config.answer)
+        if log_it:
+            qid = self.store.log_question(question, answer.lang, answer.found, chat_id, user_id)
+            answer = _with_question_id(answer, qid)
+        return answer
+
+    def feedback(self, question_id: int, user_id: int, value: int) -> None:
+        self.store.add_feedback(question_id, user_id, 1 if value > 0 else -1)
+
+    # -- management -----------------------------------------------------------------------
+    def remove(self, article_id: str) -> Article:
+        with self._lock:
+            full_id = self.store.resolve_id(article_id)
+            article = self.store.article(full_id)
+            terms = self.store.passage_terms(full_id)
+            self.store.remove_article(full_id)
+            self.index.remove(terms)
+            self.index.generation = self.store.generation()
+            self._save_index(self.index)
+        return article
+
+    def article(self, article_id: str) -> Article:
+        return self.store.article(self.store.resolve_id(article_id))
+
+    def list(self, offset: int = 0, limit: int = 1000) -> list[Article]:
+        return self.store.list_articles(offset, limit)
+
+    def passage_text(self, article_id: str, paragraph: int) -> str:
+        """The whole paragraph a quote came from, for a "source" button."""
+        sentences = [
+            s for s, _ in self.store.sentences(article_id, 0, 1 << 30) if s.paragraph == paragraph
+        ]
+        if not sentences:
+            raise NotFound(f"no paragraph {paragraph} in article {article_id}", id=article_id)
+        return (
+            " ".join(s.text for s in sentences)
+            if not _is_han(sentences[0].text)
+            else "".join(s.text for s in sentences)
+        )
+
+    def stats(self) -> dict[str, int | float]:
+        articles = self.store.list_articles()
+        q = self.store.question_stats()
+        return {
+            "articles": len(articles),
+            "passages": sum(a.passages for a in articles),
+            "sentences": sum(a.sentences for a in articles),
+            "indexed_passages": self.index.doc_count,
+            "terms": len(self.index.term_ids),
+            "questions": q["questions"],
+            "answered": q["answered"],
+            "answered_share": round(q["answered"] / q["questions"], 3) if q["questions"] else 0.0,
+            "thumbs_up": q["thumbs_up"],
+            "thumbs_down": q["thumbs_down"],
+        }
+
+
+def bundled_articles(corpus_dir: Path) -> list[Path]:
+    """The shipped articles; SOURCES.md documents them and is not one."""
+    return sorted(
+        p for p in corpus_dir.glob("*.md") if p.name != "SOURCES.md" and not p.name.startswith(".")
+    )
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files named, and the supported files inside folders named, in a stable order."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                supported = child.suffix.lower() in SUPPORTED_EXTENSIONS
+                if child.is_file() and supported and child.name != "SOURCES.md":
+                    yield child
+        else:
+            yield path
+
+
+def _is_han(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text[:50])
+
+
+def _with_question_id(answer: Answer, qid: int) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, question_id=qid)

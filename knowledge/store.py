@@ -1,0 +1,410 @@
+"""SQLite storage of articles, sentences, passages, learned aliases, questions and feedback.
+
+All SQL of the project lives here, behind the methods of :class:`Store`, so that a PostgreSQL
+store for several replicas can take its place later. Every ingest and removal is one
+transaction and bumps ``generation``, which the index records to know whether it is current.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from knowledge.errors import NotFound, StoreError
+from knowledge.models import Article, Sentence
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    replace_key TEXT NOT NULL,
+    title TEXT NOT NULL,
+    source TEXT,
+    url TEXT,
+    lang TEXT NOT NULL,
+    published TEXT,
+    format TEXT NOT NULL,
+    added_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_replace_key ON articles(replace_key);
+CREATE TABLE IF NOT EXISTS sentences (
+    id INTEGER PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    paragraph INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    terms TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sentences_article ON sentences(article_id, position);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    first_position INTEGER NOT NULL,
+    last_position INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_article ON passages(article_id);
+CREATE TABLE IF NOT EXISTS aliases (
+    form TEXT NOT NULL,
+    other TEXT NOT NULL,
+    article_id TEXT,
+    PRIMARY KEY (form, other)
+);
+CREATE TABLE IF NOT EXISTS questions (
+    id INTEGER PRIMARY KEY,
+    asked_at TEXT NOT NULL,
+    chat_id INTEGER,
+    user_id INTEGER,
+    question TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    found INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    question_id INTEGER NOT NULL REFERENCES questions(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL,
+    value INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (question_id, user_id)
+);
+"""
+
+
+@dataclass(frozen=True)
+class NewSentence:
+    position: int
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    terms: Sequence[str]
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    id: int
+    article_id: str
+    first_position: int
+    last_position: int
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """One SQLite database file; thread-safe through one lock around one connection."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}", path=str(path)) from exc
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back whole on any exception; bumps the generation."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
+                self._db.execute(
+                    "INSERT INTO meta(key, value) VALUES('generation', '1') ON CONFLICT(key) "
+                    "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            cursor = self._db.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return cursor.fetchall()
+
+    # -- reading --------------------------------------------------------------------------
+    def generation(self) -> int:
+        rows = self._query("SELECT value FROM meta WHERE key = 'generation'")
+        return int(rows[0]["value"]) if rows else 0
+
+    def article_count(self) -> int:
+        return int(self._query("SELECT COUNT(*) AS n FROM articles")[0]["n"])
+
+    def _article(self, row: sqlite3.Row) -> Article:
+        return Article(
+            id=row["id"],
+            title=row["title"],
+            source=row["source"],
+            url=row["url"],
+            lang=row["lang"],
+            published=row["published"],
+            added_at=row["added_at"],
+            passages=row["passages"],
+            sentences=row["sentences"],
+            format=row["format"],
+        )
+
+    _ARTICLE_SELECT = (
+        "SELECT a.*, (SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id) AS passages, "
+        "(SELECT COUNT(*) FROM sentences s WHERE s.article_id = a.id) AS sentences FROM articles a "
+    )
+
+    def article(self, article_id: str) -> Article:
+        rows = self._query(self._ARTICLE_SELECT + "WHERE a.id = ?", (article_id,))
+        if not rows:
+            raise NotFound(f"no article with id {article_id}", id=article_id)
+        return self._article(rows[0])
+
+    def find_article(self, article_id: str) -> Article | None:
+        try:
+            return self.article(article_id)
+        except NotFound:
+            return None
+
+    def find_by_replace_key(self, key: str) -> Article | None:
+        rows = self._query(self._ARTICLE_SELECT + "WHERE a.replace_key = ?", (key,))
+        return self._article(rows[0]) if rows else None
+
+    def resolve_id(self, prefix: str) -> str:
+        """A full article id from an unambiguous prefix, as people type short ids."""
+        rows = self._query("SELECT id FROM articles WHERE id LIKE ? || '%' LIMIT 2", (prefix,))
+        if len(rows) != 1 or not prefix:
+            raise NotFound(f"no article with id {prefix}", id=prefix)
+        return str(rows[0]["id"])
+
+    def list_articles(self, offset: int = 0, limit: int = 1000) -> list[Article]:
+        rows = self._query(
+            self._ARTICLE_SELECT + "ORDER BY a.added_at, a.title LIMIT ? OFFSET ?", (limit, offset)
+        )
+        return [self._article(r) for r in rows]
+
+    def all_passage_terms(self) -> Iterator[tuple[int, list[str]]]:
+        """Every passage with its terms, from the stored sentence terms (no re-tokenizing)."""
+        rows = self._query(
+            "SELECT p.id AS pid, s.terms AS terms FROM passages p JOIN sentences s "
+            "ON s.article_id = p.article_id AND s.position BETWEEN p.first_position "
+            "AND p.last_position ORDER BY p.id, s.position"
+        )
+        current, terms = None, []
+        for row in rows:
+            if row["pid"] != current:
+                if current is not None:
+                    yield current, terms
+                current, terms = row["pid"], []
+            terms.extend(row["terms"].split())
+        if current is not None:
+            yield current, terms
+
+    def passage_terms(self, article_id: str) -> list[tuple[int, list[str]]]:
+        rows = self._query(
+            "SELECT p.id AS pid, s.terms AS terms FROM passages p JOIN sentences s "
+            "ON s.article_id = p.article_id AND s.position BETWEEN p.first_position "
+            "AND p.last_position WHERE p.article_id = ? ORDER BY p.id, s.position",
+            (article_id,),
+        )
+        out: dict[int, list[str]] = {}
+        for row in rows:
+            out.setdefault(row["pid"], []).extend(row["terms"].split())
+        return list(out.items())
+
+    def passages(self, ids: Sequence[int]) -> list[PassageRow]:
+        marks = ",".join("?" * len(ids))
+        rows = self._query(f"SELECT * FROM passages WHERE id IN ({marks})", list(ids))
+        return [
+            PassageRow(r["id"], r["article_id"], r["first_position"], r["last_position"])
+            for r in rows
+        ]
+
+    def sentences(self, article_id: str, first: int, last: int) -> list[tuple[Sentence, list[str]]]:
+        rows = self._query(
+            "SELECT * FROM sentences WHERE article_id = ? AND position BETWEEN ? AND ? "
+            "ORDER BY position",
+            (article_id, first, last),
+        )
+        return [
+            (
+                Sentence(
+                    r["id"],
+                    r["article_id"],
+                    r["paragraph"],
+                    r["position"],
+                    r["start"],
+                    r["end"],
+                    r["text"],
+                ),
+                r["terms"].split(),
+            )
+            for r in rows
+        ]
+
+    def sentences_like(self, needles: Sequence[str]) -> list[tuple[int, str]]:
+        """Sentences whose text contains any needle (case-insensitive for ASCII)."""
+        if not needles:
+            return []
+        where = " OR ".join("text LIKE ?" for _ in needles)
+        rows = self._query(
+            f"SELECT id, text FROM sentences WHERE {where}", [f"%{n}%" for n in needles]
+        )
+        return [(r["id"], r["text"]) for r in rows]
+
+    def passages_of_sentences(self, sentence_ids: Sequence[int]) -> list[int]:
+        marks = ",".join("?" * len(sentence_ids))
+        rows = self._query(
+            "SELECT DISTINCT p.id AS pid FROM passages p JOIN sentences s ON s.article_id = "
+            "p.article_id AND s.position BETWEEN p.first_position AND p.last_position "
+            f"WHERE s.id IN ({marks})",
+            list(sentence_ids),
+        )
+        return [r["pid"] for r in rows]
+
+    def passage_terms_by_id(self, ids: Sequence[int]) -> list[tuple[int, list[str]]]:
+        marks = ",".join("?" * len(ids))
+        rows = self._query(
+            "SELECT p.id AS pid, s.terms AS terms FROM passages p JOIN sentences s "
+            "ON s.article_id = p.article_id AND s.position BETWEEN p.first_position "
+            f"AND p.last_position WHERE p.id IN ({marks}) ORDER BY p.id, s.position",
+            list(ids),
+        )
+        out: dict[int, list[str]] = {}
+        for row in rows:
+            out.setdefault(row["pid"], []).extend(row["terms"].split())
+        return list(out.items())
+
+    def learned_aliases(self) -> list[tuple[str, str]]:
+        return [(r["form"], r["other"]) for r in self._query("SELECT form, other FROM aliases")]
+
+    # -- writing (each call is one transaction) -------------------------------------------
+    def add_article(
+        self,
+        article: Article,
+        replace_key: str,
+        sentences: Sequence[NewSentence],
+        windows: Sequence[tuple[int, int]],
+        aliases: Sequence[tuple[str, str]] = (),
+        replace_id: str | None = None,
+        retermed: Sequence[tuple[int, Sequence[str]]] = (),
+    ) -> list[int]:
+        """Insert an article whole (and drop the one it replaces); returns the new passage ids."""
+        try:
+            with self.transaction() as db:
+                if replace_id is not None:
+                    db.execute("DELETE FROM articles WHERE id = ?", (replace_id,))
+                db.execute(
+                    "INSERT INTO articles(id, replace_key, title, source, url, lang, published, "
+                    "format, added_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (
+                        article.id,
+                        replace_key,
+                        article.title,
+                        article.source,
+                        article.url,
+                        article.lang,
+                        article.published,
+                        article.format,
+                        article.added_at,
+                    ),
+                )
+                db.executemany(
+                    "INSERT INTO sentences(article_id, position, paragraph, start, end, text, "
+                    "terms) VALUES (?,?,?,?,?,?,?)",
+                    [
+                        (
+                            article.id,
+                            s.position,
+                            s.paragraph,
+                            s.start,
+                            s.end,
+                            s.text,
+                            " ".join(s.terms),
+                        )
+                        for s in sentences
+                    ],
+                )
+                ids = []
+                for first, last in windows:
+                    cur = db.execute(
+                        "INSERT INTO passages(article_id, first_position, last_position) "
+                        "VALUES (?,?,?)",
+                        (article.id, first, last),
+                    )
+                    ids.append(int(cur.lastrowid or 0))
+                db.executemany(
+                    "INSERT OR IGNORE INTO aliases(form, other, article_id) VALUES (?,?,?)",
+                    [(a, b, article.id) for a, b in aliases],
+                )
+                db.executemany(
+                    "UPDATE sentences SET terms = ? WHERE id = ?",
+                    [(" ".join(terms), sid) for sid, terms in retermed],
+                )
+                return ids
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not store the article: {exc}") from exc
+
+    def remove_article(self, article_id: str) -> None:
+        try:
+            with self.transaction() as db:
+                cur = db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+                if cur.rowcount == 0:
+                    raise NotFound(f"no article with id {article_id}", id=article_id)
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not remove the article: {exc}") from exc
+
+    # -- questions and feedback -----------------------------------------------------------
+    def log_question(
+        self, question: str, lang: str, found: bool, chat_id: int | None, user_id: int | None
+    ) -> int:
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT INTO questions(asked_at, chat_id, user_id, question, lang, found) "
+                "VALUES (?,?,?,?,?,?)",
+                (now(), chat_id, user_id, question, lang, int(found)),
+            )
+            return int(cur.lastrowid or 0)
+
+    def add_feedback(self, question_id: int, user_id: int, value: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO feedback(question_id, user_id, value, created_at) VALUES (?,?,?,?) "
+                "ON CONFLICT(question_id, user_id) DO UPDATE SET value = excluded.value, "
+                "created_at = excluded.created_at",
+                (question_id, user_id, value, now()),
+            )
+
+    def question_stats(self) -> dict[str, int]:
+        q = self._query("SELECT COUNT(*) AS n, COALESCE(SUM(found), 0) AS f FROM questions")[0]
+        fb = self._query(
+            "SELECT COALESCE(SUM(value > 0), 0) AS up, COALESCE(SUM(value < 0), 0) AS down "
+            "FROM feedback"
+        )[0]
+        return {
+            "questions": q["n"],
+            "answered": q["f"],
+            "thumbs_up": fb["up"],
+            "thumbs_down": fb["down"],
+        }
+
+    def recent_feedback(self, limit: int = 20) -> list[dict[str, object]]:
+        rows = self._query(
+            "SELECT q.question, q.lang, f.value, f.created_at FROM feedback f JOIN questions q "
+            "ON q.id = f.question_id ORDER BY f.created_at DESC LIMIT ?",
+            (limit,),
+        )
+        return [dict(r) for r in rows]

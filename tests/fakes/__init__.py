@@ -1,0 +1,1 @@
+"""Offline stand-ins for external services, so bot tests never touch the network."""
