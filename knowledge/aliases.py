@@ -38,6 +38,9 @@ class AliasTable:
 
     groups: dict[str, set[str]] = field(default_factory=dict)  # token -> folded forms
     by_form: dict[str, str] = field(default_factory=dict)  # folded form -> token
+    # Groups that name something (a form was written with a capital: HKUST, Liang Wenfeng),
+    # as opposed to common words (university / 大学): a question's names must be answered.
+    names: set[str] = field(default_factory=set)
 
     @classmethod
     def from_lines(cls, lines: Iterable[str]) -> AliasTable:
@@ -63,6 +66,8 @@ class AliasTable:
         if token is None:
             token = group_token(folded[0])
             self.groups.setdefault(token, set())
+        if any(any("A" <= ch <= "Z" for ch in f) for f in forms):
+            self.names.add(token)
         added = [f for f in folded if f not in self.by_form]
         for form in added:
             self.by_form[form] = token

@@ -26,250 +26,28 @@ _RUN = re.compile(rf"[{HAN}]+|[a-z0-9]+(?:[.,][0-9]+)*(?:['’][a-z]+)*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 ENGLISH_STOP = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "aren't",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "don't",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "isn't",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "wasn't",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "whose",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-        "also",
-        "one",
-        "s",
-        "t",
-        "did",
-        "does",
-        "ever",
-        "many",
-        "much",
-        "say",
-        "said",
-        "says",
-        "tell",
-        "according",
-        "whether",
-        "yet",
-    ]
+    """a about above after again against all am an and any are aren't as at be because been
+    before being below between both but by can could did do does doing don't down during each
+    few for from further had has have having he her here hers herself him himself his how i if
+    in into is isn't it its itself just me more most my myself no nor not now of off on once
+    only or other our ours ourselves out over own same she should so some such than that the
+    their theirs them themselves then there these they this those through to too under until up
+    very was wasn't we were what when where which while who whom whose why will with would you
+    your yours yourself yourselves also one s t did does ever many much say said says tell
+    according whether yet kind kinds type types sort make made makes come came comes use used
+    uses get got gets still need needs better name named called call thing things way ways
+    happen happened go went know known""".split()
 )
+# Function words and question words; single characters that carry no topic on their own.
 CHINESE_STOP = frozenset(
-    [
-        "的",
-        "了",
-        "是",
-        "在",
-        "和",
-        "与",
-        "及",
-        "或",
-        "也",
-        "都",
-        "就",
-        "而",
-        "又",
-        "还",
-        "被",
-        "把",
-        "给",
-        "让",
-        "对",
-        "从",
-        "向",
-        "于",
-        "以",
-        "之",
-        "其",
-        "这",
-        "那",
-        "这个",
-        "那个",
-        "这些",
-        "那些",
-        "一个",
-        "个",
-        "们",
-        "吗",
-        "呢",
-        "吧",
-        "啊",
-        "呀",
-        "么",
-        "什么",
-        "谁",
-        "哪",
-        "哪个",
-        "哪些",
-        "哪所",
-        "哪家",
-        "哪位",
-        "哪里",
-        "哪儿",
-        "哪年",
-        "哪一年",
-        "几",
-        "多少",
-        "怎么",
-        "怎样",
-        "如何",
-        "为什么",
-        "为何",
-        "何时",
-        "何地",
-        "是否",
-        "有没有",
-        "有",
-        "没有",
-        "所",
-        "请问",
-        "请",
-        "告诉",
-        "我",
-        "你",
-        "他",
-        "她",
-        "它",
-        "我们",
-        "你们",
-        "他们",
-        "曾",
-        "已",
-        "已经",
-        "将",
-        "会",
-        "能",
-        "可以",
-        "该",
-        "此",
-        "等",
-        "时",
-        "年",
-        "月",
-        "日",
-    ]
+    """的 了 是 在 和 与 及 或 也 都 就 而 又 还 被 把 给 让 对 从
+    向 于 以 之 其 这 那 这个 那个 这些 那些 一个 个 们 吗 呢 吧 啊
+    呀 么 什么 谁 哪 哪个 哪些 哪所 哪家 哪位 哪里 哪儿 哪年 哪一年
+    一年 几 多少 怎么 怎样 如何 为什么 为何 何时 何地 是否 有没有 有
+    没有 所 请问 请 告诉 我 你 他 她 它 我们 你们 他们 曾 已 已经 将
+    会 能 可以 该 此 等 时 年 月 日 中 后 前 上 下 里 内 外 第 章
+    新 做 叫 仍 为 称 哪款 哪种 那类 那家 那种 这家 一家 哪间 哪座
+    什么样 是什么 叫什么 称为 被称为 几个 第几""".split()
 )
 
 _stemmer = Stemmer.Stemmer("english")
@@ -299,11 +77,17 @@ class Analyzer:
             cache_dir.mkdir(parents=True, exist_ok=True)
             self._segmenter.tmp_dir = str(cache_dir)
         self._segmenter.initialize()
+        # Domain words are kept whole: their sub-words ("方生" in "康方生物") are noise.
+        self._protected: set[str] = set()
         for path in userdicts:
             if path.is_file():
                 self._segmenter.load_userdict(str(path))
+                for line in path.read_text(encoding="utf-8").splitlines():
+                    if line.strip() and not line.startswith("#"):
+                        self._protected.add(fold(line.split()[0]))
         for form in aliases.han_forms():
             self._segmenter.add_word(form, freq=None)
+            self._protected.add(form)
         self._rebuild_alias_matchers()
 
     # -- aliases ---------------------------------------------------------------------------
@@ -327,6 +111,7 @@ class Analyzer:
                 for form in added:
                     if not re.search("[a-z0-9]", form):
                         self._segmenter.add_word(form, freq=None)
+                        self._protected.add(form)
         if new:
             self._rebuild_alias_matchers()
         return new
@@ -350,10 +135,7 @@ class Analyzer:
         for run in _RUN.finditer(folded):
             word = run.group(0)
             if "\u3400" <= word[0] <= "\ufaff":
-                pos = run.start()
-                for piece, start, end in self._segmenter.tokenize(word, mode="search"):
-                    if piece not in CHINESE_STOP and (len(piece) > 1 or piece not in "个些"):
-                        out.append(Token(piece, pos + start, pos + end))
+                out.extend(self._han_tokens(word, run.start()))
                 continue
             term = _POSSESSIVE.sub("", word).replace(",", "") if not word[0].isdigit() else word
             if term[0].isdigit():
@@ -363,6 +145,30 @@ class Analyzer:
             if term.isalpha():
                 term = _stemmer.stemWord(term)
             out.append(Token(term, run.start(), run.end()))
+        return out
+
+    def _han_tokens(self, run: str, pos: int) -> list[Token]:
+        """jieba's search mode (a long word also yields its dictionary sub-words), except that
+        protected domain words stay whole."""
+        out: list[Token] = []
+        freq = self._segmenter.FREQ
+        for word in self._segmenter.cut(run, HMM=True):
+            end = pos + len(word)
+            if len(word) > 2:
+                # Inside a protected name only sub-words that are names themselves count:
+                # "香港" and "大学" in "香港中文大学", not "方生" in "康方生物".
+                protected = word in self._protected
+                for n in (2, 3, 4):
+                    for i in range(len(word) - n + 1):
+                        gram = word[i : i + n]
+                        if gram == word or gram in CHINESE_STOP:
+                            continue
+                        wanted = gram in self.aliases.by_form if protected else freq.get(gram)
+                        if wanted and (n < 4 or protected):
+                            out.append(Token(gram, pos + i, pos + i + n))
+            if word not in CHINESE_STOP:
+                out.append(Token(word, pos, end))
+            pos = end
         return out
 
     def analyze(self, text: str) -> list[Token]:

@@ -25,7 +25,7 @@ class AnswerSettings:
     top_passages: int = 8
     max_quotes: int = 3
     more_quotes: int = 5
-    min_coverage: float = 0.6
+    min_coverage: float = 0.45
     # A second or third quote must score at least this share of the best one.
     follow_ratio: float = 0.8
     avg_sentence_len: float = 20.0
@@ -42,6 +42,8 @@ class _Candidate:
     passage_score: float
     score: float = 0.0
     coverage: float = 0.0
+    names_ok: bool = True
+    new_name: bool = False
 
 
 def choose(
@@ -50,7 +52,9 @@ def choose(
     store: Store,
     analyzer: Analyzer,
     settings: AnswerSettings | None = None,
+    trace: list[tuple[float, float, bool, str]] | None = None,
 ) -> Answer:
+    """``trace``, when given, receives (score, coverage, holds-answer, text) per candidate."""
     settings = settings or AnswerSettings()
     concepts = [c.terms for c in query.concepts]
     hits = index.search(concepts, k=settings.top_passages)
@@ -79,6 +83,13 @@ def choose(
             titles[row.article_id] = set(analyzer.terms(store.article(row.article_id).title))
 
     idfs = [index.idf(len(index.concept_postings(c)[0])) for c in concepts]
+    names = analyzer.aliases.names
+    # Names the question asks about: a sentence must name them, or its context must.
+    named = [
+        (idf, c[0]) for c, idf in zip(concepts, idfs, strict=True) if len(c) == 1 and c[0] in names
+    ]
+    required = [max(named)[1]] if named else []
+    asked_terms = {t for c in concepts for t in c}
     total_idf = sum(idfs) or 1.0
     k1, b = index.params.k1, index.params.b
     for cand in candidates.values():
@@ -96,6 +107,9 @@ def choose(
             elif any(t in near for t in alternatives):
                 covered_ctx += idf / 2
         cand.coverage = covered_ctx / total_idf
+        present = set(cand.terms) | near
+        cand.names_ok = all(term in present for term in required)
+        cand.new_name = any(t in names and t not in asked_terms for t in cand.terms)
         same_lang = _same_script(cand.sentence.text, query.lang)
         cand.score = (
             covered / total_idf
@@ -105,11 +119,17 @@ def choose(
         )
 
     ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.sentence.id))
+    if trace is not None:
+        for c in ranked:
+            holds = holds_answer(c.sentence.text, query.kind, query.text, c.new_name)
+            holds = holds and c.names_ok
+            trace.append((round(c.score, 3), round(c.coverage, 3), holds, c.sentence.text))
     acceptable = [
         c
         for c in ranked
         if c.coverage >= settings.min_coverage
-        and holds_answer(c.sentence.text, query.kind, query.text)
+        and c.names_ok
+        and holds_answer(c.sentence.text, query.kind, query.text, c.new_name)
     ]
     if not acceptable:
         return Answer(query.text, query.lang, False, expected_kind=query.kind)
