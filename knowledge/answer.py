@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from knowledge.analyze import Analyzer
 from knowledge.index import BM25Index
 from knowledge.models import Answer, Citation, QuotedSentence, Sentence
+from knowledge.normalize import guess_lang
 from knowledge.query import Query, holds_answer
 from knowledge.store import Store
 
@@ -153,8 +154,8 @@ def choose(
 
 
 def _same_script(text: str, lang: str) -> bool:
-    has_han = any("\u4e00" <= ch <= "\u9fff" for ch in text[:200])
-    return has_han == (lang != "en")
+    """Among equals, quote the article written in the asker's own language and script."""
+    return guess_lang(text) == lang
 
 
 def _quote(

@@ -162,8 +162,6 @@ _LATIN_NAME = re.compile(r"\b[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+)+")
 _ORG_SUFFIX = (
     "企业|大学|公司|交易所|集团|研究院|实验室|医院|机构|基金|量化|银行|学院|中心|平台|委员会"
 )
-    "企业|大学|公司|交易所|集团|研究院|实验室|医院|机构|基金|量化|银行|学院|中心|平台|委员会"
-)
 _ACRONYM_OR_NAME = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)*")
 _PERSON_CUE = re.compile(
     r"\b(mr|ms|mrs|dr|prof|professor|president|founder|chairman|chairwoman|chief|director|"

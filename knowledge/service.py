@@ -9,6 +9,7 @@ concurrently with each other in threads, and see an article either whole or not 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -299,7 +300,9 @@ class KnowledgeBase:
         chat_id: int | None = None,
         user_id: int | None = None,
         log_it: bool = True,
+        max_quotes: int | None = None,
     ) -> Answer:
+        """Answer ``question``; ``max_quotes`` overrides how many sentences the reply quotes."""
         question = " ".join(question.split())
         if not question:
             raise BadQuestion("the question is empty", reason="empty")
@@ -313,7 +316,10 @@ class KnowledgeBase:
             )
         query = build_query(self.analyzer, self.dictionary, question)
         with self._lock:
-            answer = choose(query, self.index, self.store, self.analyzer, self.config.answer)
+            settings = self.config.answer
+            if max_quotes is not None:
+                settings = dataclasses.replace(settings, max_quotes=max_quotes)
+            answer = choose(query, self.index, self.store, self.analyzer, settings)
         if log_it:
             qid = self.store.log_question(question, answer.lang, answer.found, chat_id, user_id)
             answer = _with_question_id(answer, qid)
@@ -394,6 +400,4 @@ def _is_han(text: str) -> bool:
 
 
 def _with_question_id(answer: Answer, qid: int) -> Answer:
-    from dataclasses import replace
-
-    return replace(answer, question_id=qid)
+    return dataclasses.replace(answer, question_id=qid)

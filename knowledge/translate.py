@@ -50,21 +50,22 @@ class Dictionary:
                     continue
                 glosses = parts[2].split("/")[1:-1]
                 stems: list[str] = []
-                for rank, gloss in enumerate(glosses):
-                    clean = _PAREN.sub("", gloss.casefold()).strip()
-                    if not clean or _SKIP.match(clean):
-                        continue
-                    if clean.startswith("to "):
-                        clean = clean[3:]
-                    words = _WORD.findall(clean)
-                    if not 0 < len(words) <= 2:
-                        continue
-                    terms = [t for t in english_terms(clean) if len(t) > 2]
-                    # Only a word's first sense translates English into Chinese: later senses
-                    # ("company" for 连队) bring in more noise than matches.
-                    if len(terms) == 1 and rank == 0:
-                        en_to_zh[terms[0]].add(simplified)
-                    stems.extend(t for t in terms if t not in stems)
+                for rank, definition in enumerate(glosses):
+                    for gloss in definition.split(";"):
+                        clean = _PAREN.sub("", gloss.casefold()).strip()
+                        if not clean or _SKIP.match(clean):
+                            continue
+                        if clean.startswith("to "):
+                            clean = clean[3:]
+                        words = _WORD.findall(clean)
+                        if not 0 < len(words) <= 2:
+                            continue
+                        terms = [t for t in english_terms(clean) if len(t) > 2]
+                        # Only a word's first sense translates English into Chinese: later
+                        # senses ("company" for 连队) bring in more noise than matches.
+                        if len(terms) == 1 and rank == 0:
+                            en_to_zh[terms[0]].add(simplified)
+                        stems.extend(t for t in terms if t not in stems)
                 if stems:
                     known = self.zh_to_en.setdefault(simplified, [])
                     known.extend(s for s in stems if s not in known)

@@ -1,0 +1,1 @@
+"""citebot's front ends: settings, the command line and the Telegram adapter."""

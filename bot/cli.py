@@ -1,0 +1,231 @@
+"""The `citebot` command line: ingest, ask, list, remove, stats, chat and serve.
+
+The knowledge base raises; this module speaks: every knowledge error becomes one line on stderr
+and exit code 2, and nothing is half-written because each ingest is one transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Settings, load_settings
+from knowledge.errors import InputError, KnowledgeError, NotFound
+from knowledge.models import Answer, IngestResult
+from knowledge.reply import format_plain
+from knowledge.service import KnowledgeBase, KnowledgeConfig, iter_files
+
+EXIT_INPUT = 2
+
+
+class CliError(Exception):
+    """A one-line message for stderr, with exit code 2."""
+
+
+def _open_kb(settings: Settings) -> KnowledgeBase:
+    return KnowledgeBase(
+        KnowledgeConfig(data_dir=settings.data_dir, max_upload_bytes=settings.max_upload_bytes)
+    )
+
+
+def _ensure_content(kb: KnowledgeBase) -> None:
+    report = kb.ensure_content()
+    if report is not None:
+        print(
+            f"citebot: the knowledge base was empty; loaded {len(report.results)} bundled "
+            f"articles into {kb.config.data_dir}",
+            file=sys.stderr,
+        )
+
+
+def answer_json(answer: Answer) -> dict[str, object]:
+    """The `ask --json` object; its shape is part of the interface (see README)."""
+    return {
+        "found": answer.found,
+        "lang": answer.lang,
+        "reply": format_plain(answer),
+        "sentences": [
+            {
+                "text": q.sentence.text,
+                "article_id": q.citation.article_id,
+                "title": q.citation.title,
+                "source": q.citation.source,
+                "url": q.citation.url,
+                "paragraph": q.citation.paragraph,
+                "score": q.score,
+            }
+            for q in answer.quotes
+        ],
+    }
+
+
+def _describe(result: IngestResult) -> str:
+    a = result.article
+    if result.status == "unchanged":
+        return f"unchanged  {a.id}  {a.title} (identical content is already stored)"
+    extra = f" (replaces {result.replaced_id})" if result.replaced_id else ""
+    return f"{result.status:<9}  {a.id}  {a.title} [{a.lang}, {a.passages} passages]{extra}"
+
+
+def cmd_ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths]
+    for path in paths:
+        if not path.exists():
+            raise CliError(f"{path}: no such file or folder")
+    files = list(iter_files(paths))
+    overrides = {"title": args.title, "source": args.source, "url": args.url}
+    if any(overrides.values()) and len(files) != 1:
+        raise CliError("--title/--source/--url apply to a single file")
+    if len(paths) == 1 and paths[0].is_file():
+        print(_describe(kb.ingest_file(paths[0], **overrides)))
+        return 0
+    from tqdm import tqdm
+
+    failures = 0
+    for path in tqdm(files, desc="ingest", unit="file", disable=not sys.stderr.isatty()):
+        try:
+            print(_describe(kb.ingest_file(path, **overrides)))
+        except KnowledgeError as exc:
+            failures += 1
+            print(f"skipped    {path}: {exc}", file=sys.stderr)
+    print(f"{len(files) - failures} ingested, {failures} skipped", file=sys.stderr)
+    return EXIT_INPUT if failures and failures == len(files) else 0
+
+
+def cmd_ask(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    _ensure_content(kb)
+    answer = kb.ask(args.question, max_quotes=args.k)
+    if args.json:
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+    else:
+        print(format_plain(answer))
+    return 0
+
+
+def cmd_list(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    articles = kb.list()
+    if args.json:
+        print(json.dumps([a.__dict__ for a in articles], ensure_ascii=False, indent=2))
+        return 0
+    for a in articles:
+        print(f"{a.id}  {a.lang:<7}  {a.passages:>4} passages  {a.title}")
+    print(f"{len(articles)} articles", file=sys.stderr)
+    return 0
+
+
+def cmd_remove(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    article = kb.remove(args.id)
+    print(f"removed    {article.id}  {article.title}")
+    return 0
+
+
+def cmd_stats(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    stats = kb.stats()
+    if args.json:
+        print(json.dumps(stats, indent=2))
+    else:
+        for key, value in stats.items():
+            print(f"{key:<16} {value}")
+    return 0
+
+
+def cmd_chat(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    _ensure_content(kb)
+    print("Ask a question (empty line or Ctrl-D to quit).", file=sys.stderr)
+    while True:
+        try:
+            line = input("? ")
+        except (EOFError, KeyboardInterrupt):
+            print(file=sys.stderr)
+            return 0
+        if not line.strip():
+            return 0
+        try:
+            print(format_plain(kb.ask(line)))
+        except InputError as exc:
+            print(f"citebot: {exc}", file=sys.stderr)
+        print()
+
+
+def cmd_serve(settings: Settings) -> int:
+    from bot.app import run
+
+    settings.require_token()
+    run(settings)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="citebot",
+        description="Answer questions from English and Chinese articles with cited sentences.",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="where the store and index live (env CITEBOT_DATA_DIR)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add article files or folders")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--title")
+    p.add_argument("--source")
+    p.add_argument("--url")
+
+    p = sub.add_parser("ask", help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("-k", type=int, default=None, metavar="N", help="quote at most N sentences")
+
+    p = sub.add_parser("list", help="list stored articles")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("remove", help="remove an article by id (or unambiguous prefix)")
+    p.add_argument("id")
+
+    p = sub.add_parser("stats", help="counts of articles, passages, questions and feedback")
+    p.add_argument("--json", action="store_true")
+
+    sub.add_parser("chat", help="ask questions interactively")
+    sub.add_parser("serve", help="run the Telegram bot")
+    return parser
+
+
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "ask": cmd_ask,
+    "list": cmd_list,
+    "remove": cmd_remove,
+    "stats": cmd_stats,
+    "chat": cmd_chat,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        overrides = {"data_dir": args.data_dir} if args.data_dir else {}
+        settings = load_settings(**overrides)
+        if args.command == "ask" and args.k is not None and not 1 <= args.k <= 10:
+            raise CliError("-k must be between 1 and 10")
+        if args.command == "serve":
+            return cmd_serve(settings)
+        kb = _open_kb(settings)
+        try:
+            return COMMANDS[args.command](kb, args)
+        finally:
+            kb.close()
+    except (CliError, InputError, NotFound, ValueError) as exc:
+        print(f"citebot: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KnowledgeError as exc:
+        print(f"citebot: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Shared fixtures: a knowledge base with the bundled corpus, prepared once and copied per test.
+
+Loading the corpus the first time also builds the dictionary cache (a few seconds); copying a
+prepared data directory keeps each test independent without paying that again.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from knowledge.service import KnowledgeBase, KnowledgeConfig
+
+
+@pytest.fixture(scope="session")
+def prepared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("prepared") / "data"
+    kb = KnowledgeBase(KnowledgeConfig(data_dir=path))
+    report = kb.load_bundled()
+    assert not report.failures, report.failures
+    kb.close()
+    return path
+
+
+@pytest.fixture
+def data_dir(prepared_data_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the prepared knowledge base."""
+    target = tmp_path / "data"
+    shutil.copytree(prepared_data_dir, target)
+    return target
+
+
+@pytest.fixture
+def kb(data_dir: Path) -> Iterator[KnowledgeBase]:
+    base = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
+    yield base
+    base.close()
+
+
+@pytest.fixture
+def empty_kb(tmp_path: Path, prepared_data_dir: Path) -> Iterator[KnowledgeBase]:
+    """An empty knowledge base that reuses the prepared dictionary cache."""
+    data = tmp_path / "empty"
+    shutil.copytree(prepared_data_dir / "cache", data / "cache")
+    base = KnowledgeBase(KnowledgeConfig(data_dir=data))
+    yield base
+    base.close()
