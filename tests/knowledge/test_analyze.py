@@ -1,0 +1,48 @@
+"""The analyzer: one pipeline for English, Simplified, Traditional and mixed text."""
+
+from __future__ import annotations
+
+from knowledge.service import KnowledgeBase
+
+
+def test_english_stemming_stop_words_and_possessives(kb: KnowledgeBase) -> None:
+    terms = kb.analyzer.terms("The founders of DeepSeek's lab")
+    assert "founder" in terms and "deepseek" in terms and "the" not in terms and "of" not in terms
+    assert kb.analyzer.terms("founders")[0] == kb.analyzer.terms("founder")[0]
+
+
+def test_full_width_and_case_fold(kb: KnowledgeBase) -> None:
+    assert kb.analyzer.terms("ＨＫＵＳＴ") == kb.analyzer.terms("hkust")
+
+
+def test_traditional_and_simplified_give_the_same_terms(kb: KnowledgeBase) -> None:
+    assert kb.analyzer.terms("香港科技大學的創始人") == kb.analyzer.terms("香港科技大学的创始人")
+
+
+def test_aliases_meet_across_languages(kb: KnowledgeBase) -> None:
+    def groups(text: str) -> set[str]:
+        return {t for t in kb.analyzer.terms(text) if t.startswith("~")}
+
+    assert groups("HKUST") & groups("港科大") & groups("香港科技大學")
+    assert groups("Hong Kong University of Science and Technology") & groups("HKUST")
+    assert groups("DeepSeek") & groups("深度求索")
+    assert groups("HK") & groups("香港")
+
+
+def test_mixed_text_splits_latin_and_han(kb: KnowledgeBase) -> None:
+    terms = kb.analyzer.terms("DeepSeek在2025年发布R1")
+    assert {"deepseek", "2025", "r1", "发布"} <= set(terms)
+
+
+def test_domain_words_stay_whole(kb: KnowledgeBase) -> None:
+    terms = kb.analyzer.terms("康方生物")
+    assert "方生" not in terms
+
+
+def test_learning_an_alias_from_brackets(empty_kb: KnowledgeBase) -> None:
+    result = empty_kb.ingest_text(
+        "Zeta Widget Labs (澤塔器件) opened. 澤塔器件的總部在九龍。", title="Zeta"
+    )
+    assert ("Zeta Widget Labs", "澤塔器件") in result.learned_aliases
+    answer = empty_kb.ask("Where are Zeta Widget Labs headquartered?")
+    assert answer.found and "九龍" in answer.quotes[0].sentence.text

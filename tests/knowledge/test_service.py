@@ -1,0 +1,146 @@
+"""The knowledge base as a whole: dedupe, replace, remove, restart, and all-or-nothing ingest."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from knowledge.errors import BadQuestion, NotFound, StoreError
+from knowledge.service import KnowledgeBase, KnowledgeConfig
+
+ARTICLE = """---
+title: The Kowloon Glassworks
+source: test fixture
+url: https://example.org/glassworks
+lang: en
+published: 2024-05-01
+---
+
+The Kowloon Glassworks was founded in 1931 by Mabel Cheung. It made bottles for the harbour trade.
+
+In 1978 the glassworks moved to Tsuen Wan, where it employed 400 workers.
+"""
+
+
+def counts(data_dir: Path) -> tuple[int, int, int]:
+    db = sqlite3.connect(data_dir / "citebot.sqlite3")
+    try:
+        return tuple(  # type: ignore[return-value]
+            db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in ("articles", "sentences", "passages")
+        )
+    finally:
+        db.close()
+
+
+def test_new_article_is_answerable_at_once(kb: KnowledgeBase) -> None:
+    result = kb.ingest_bytes(ARTICLE.encode(), "glass.md")
+    assert result.status == "added" and result.article.lang == "en"
+    answer = kb.ask("Who founded the Kowloon Glassworks?")
+    assert answer.found and "Mabel Cheung" in answer.quotes[0].sentence.text
+    assert answer.quotes[0].citation.url == "https://example.org/glassworks"
+
+
+def test_identical_content_changes_nothing(kb: KnowledgeBase, data_dir: Path) -> None:
+    kb.ingest_bytes(ARTICLE.encode(), "glass.md")
+    before = counts(data_dir)
+    again = kb.ingest_bytes(ARTICLE.encode(), "copy.md")
+    assert again.status == "unchanged"
+    assert counts(data_dir) == before
+
+
+def test_same_url_with_new_content_replaces(kb: KnowledgeBase) -> None:
+    first = kb.ingest_bytes(ARTICLE.encode(), "glass.md")
+    updated = ARTICLE.replace("400 workers", "650 workers")
+    second = kb.ingest_bytes(updated.encode(), "glass.md")
+    assert second.status == "replaced" and second.replaced_id == first.article.id
+    ids = [a.id for a in kb.list()]
+    assert first.article.id not in ids and second.article.id in ids
+    answer = kb.ask("How many workers did the Kowloon Glassworks employ in Tsuen Wan?")
+    assert answer.found and "650" in answer.quotes[0].sentence.text
+
+
+def test_remove_takes_the_article_out_of_answers(kb: KnowledgeBase) -> None:
+    article = kb.ingest_bytes(ARTICLE.encode(), "glass.md").article
+    kb.remove(article.id[:8])
+    assert not kb.ask("Who founded the Kowloon Glassworks?").found
+    with pytest.raises(NotFound):
+        kb.remove(article.id)
+
+
+def test_restart_loads_the_saved_index(kb: KnowledgeBase, data_dir: Path) -> None:
+    kb.ingest_bytes(ARTICLE.encode(), "glass.md")
+    expected = kb.ask("Who founded the Kowloon Glassworks?")
+    kb.close()
+    reopened = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
+    assert reopened.index.generation == reopened.store.generation()
+    assert reopened.ask("Who founded the Kowloon Glassworks?").quotes == expected.quotes
+    reopened.close()
+
+
+def test_lost_index_is_rebuilt_from_stored_terms(kb: KnowledgeBase, data_dir: Path) -> None:
+    question = "哪所香港大学培养了DeepSeek的创始人？"
+    expected = kb.ask(question)
+    kb.close()
+    shutil.rmtree(data_dir / "index")
+    rebuilt = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
+    assert rebuilt.ask(question).quotes == expected.quotes
+    rebuilt.close()
+
+
+def test_a_failed_ingest_leaves_nothing(kb: KnowledgeBase, data_dir: Path) -> None:
+    before = counts(data_dir)
+    generation = kb.store.generation()
+    # A trigger makes the last insert of the transaction fail, as a full disk would.
+    raw = sqlite3.connect(data_dir / "citebot.sqlite3")
+    raw.execute(
+        "CREATE TRIGGER boom BEFORE INSERT ON passages BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    raw.commit()
+    raw.close()
+    with pytest.raises(StoreError):
+        kb.ingest_bytes(ARTICLE.encode(), "glass.md")
+    assert counts(data_dir) == before
+    assert kb.store.generation() == generation
+    assert not kb.ask("Who founded the Kowloon Glassworks?").found
+
+
+def test_bad_questions_are_refused(kb: KnowledgeBase) -> None:
+    with pytest.raises(BadQuestion, match="empty"):
+        kb.ask("   ")
+    with pytest.raises(BadQuestion, match="too long"):
+        kb.ask("why " * 300)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("What is the capital of France?", "en"),
+        ("法国的首都是哪里？", "zh-Hans"),
+        ("法國的首都是哪裡？", "zh-Hant"),
+    ],
+)
+def test_unknown_answers_are_declined_in_the_question_language(
+    kb: KnowledgeBase, question: str, lang: str
+) -> None:
+    answer = kb.ask(question)
+    assert not answer.found and answer.lang == lang
+
+
+def test_cross_language_question_finds_the_other_language(kb: KnowledgeBase) -> None:
+    answer = kb.ask("大疆创新是哪一年创立的？")
+    assert answer.found and "2006" in answer.quotes[0].sentence.text
+    english = kb.ask("Where is the Hong Kong Science Park?")
+    assert english.found
+
+
+def test_stats_count_questions_and_feedback(kb: KnowledgeBase) -> None:
+    answer = kb.ask("Who founded DeepSeek?")
+    assert answer.question_id is not None
+    kb.feedback(answer.question_id, 7, +1)
+    stats = kb.stats()
+    assert stats["questions"] == 1 and stats["answered"] == 1 and stats["thumbs_up"] == 1
+    assert stats["articles"] == len(kb.list()) >= 8
