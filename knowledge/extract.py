@@ -323,7 +323,7 @@ _MD_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _MD_LIST = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _MD_QUOTE = re.compile(r"^ {0,3}(?:>[ \t]?)+")
 _MD_RULE = re.compile(r"^ {0,3}([-*_=])(?:[ \t]*\1){2,}[ \t]*$")
-_MD_TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?\s*)?$")
+_MD_TABLE_CELL_RULE = re.compile(r"\s*:?-+:?\s*")
 _MD_LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+")
 _MD_SYNTAX = re.compile(r"^(?:#|>|[-*+]\s|\d{1,3}[.)]\s|\||```|~~~)")
 # Negated classes rather than lazy dots keep every pattern linear on hostile input: a line of
@@ -339,6 +339,8 @@ _MD_INLINE = (
     (re.compile(r"~~([^~\n]+)~~"), r"\1"),
     (re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|~])"), r"\1"),
 )
+
+_MD_INLINE_MARKS = re.compile(r"[\[<`*_~\\]")
 
 
 def _drop_html_comments(text: str) -> str:
@@ -413,7 +415,7 @@ def markdown_paragraphs(body: str) -> tuple[list[str], list[str]]:
             if len(current) == 1 and line.strip()[0] in "-=":  # setext heading underline
                 headings.append(_md_inline(current.pop()))
             flush()
-        elif not line.strip() or _MD_LINK_DEFINITION.match(line) or _MD_TABLE_RULE.match(line):
+        elif not line.strip() or _MD_LINK_DEFINITION.match(line) or _is_table_rule(line):
             flush()
         else:
             line = _MD_QUOTE.sub("", line)
@@ -433,7 +435,16 @@ def markdown_paragraphs(body: str) -> tuple[list[str], list[str]]:
     return paragraphs, headings
 
 
+def _is_table_rule(line: str) -> bool:
+    """ "|---|:--:|": cell by cell, since one regex over the row backtracks badly on spaces."""
+    row = line.strip()
+    cells = row.strip("|").split("|")
+    return "|" in row and all(_MD_TABLE_CELL_RULE.fullmatch(cell) for cell in cells)
+
+
 def _md_inline(text: str) -> str:
+    if not _MD_INLINE_MARKS.search(text):  # most lines have no syntax: skip the nine passes
+        return text.strip()
     for pattern, replacement in _MD_INLINE:
         text = pattern.sub(replacement, text)
     return text.strip()

@@ -16,8 +16,6 @@ import charset_normalizer
 
 from knowledge.errors import UnreadableDocument
 
-# --- decoding --------------------------------------------------------------------------------
-
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -33,9 +31,11 @@ _SCORE_SAMPLE = 20_000
 def decode_text(data: bytes, hint: str | None = None) -> str:
     """Decode text of unknown encoding; the result has no BOM, only "\\n" newlines, and is NFC.
 
-    Order: a BOM, then ``hint`` unless it is a generic Western default, then UTF-8 (NUL-free),
-    then UTF-16 without a BOM if the NUL pattern shows it, then the better scoring of GB18030
-    and Big5, then charset_normalizer, then the weak hint or cp1252.
+    Order: a BOM, then ``hint`` unless it is a generic Western default, then UTF-8 (NUL-free;
+    a cut-off last character or rare stray bytes are forgiven), then UTF-16 without a BOM if
+    the NUL pattern shows it, then the better scoring of GB18030 and Big5, then
+    charset_normalizer, then the weak hint or cp1252. Text with NULs or more than about 1%
+    control, private-use or replacement characters is refused at every step.
 
     Raises:
         UnreadableDocument: the bytes are binary or in no encoding we can recognise.

@@ -137,7 +137,7 @@ def _walk_text(tree: lxml.html.HtmlElement) -> list[str]:
         if articles
         else (tree.xpath("//main") or tree.xpath("//body") or [tree])[0]
     )
-    # iterwalk instead of recursion: pages with thousands of nested elements exist.
+    # Text goes to its nearest block; iterwalk keeps text and tails in reading order.
     owners: dict[lxml.etree._Element, lxml.etree._Element | None] = {}
     texts: dict[lxml.etree._Element, list[str]] = {}
     for event, element in lxml.etree.iterwalk(root, events=("start", "end")):
@@ -184,7 +184,7 @@ def _metadata(tree: lxml.html.HtmlElement) -> dict[str, str | None]:
             " or @itemprop='datePublished']/@content",
             "//time/@datetime",
         ),
-        "lang": _first(tree, "/html/@lang", "/html/@xml:lang"),
+        "lang": tree.get("lang") or tree.get("xml:lang"),
     }
 
 

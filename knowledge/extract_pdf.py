@@ -95,25 +95,31 @@ def _page_lines(page: pypdf.PageObject) -> list[_Line]:
     chunks: list[tuple[str, float, float, float]] = []
 
     def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        # Where the text matrix puts the chunk on the page, and its height there: many
+        # producers draw at size 1 and scale the matrix instead.
         x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
         y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-        chunks.append((text, x, y, size))
+        scale = math.hypot(tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3])
+        chunks.append((text, x, y, abs(size * scale) or 10.0))
 
     text = page.extract_text(extraction_mode="plain", visitor_text=visit) or ""
     if "".join(chunk[0] for chunk in chunks) != text:
         chunks = [(text, math.nan, math.nan, 0.0)]  # cannot place the lines; guess from text
-    raw: list[tuple[str, tuple[float, float, float] | None]] = [("", None)]
+    parts: list[list[str]] = [[]]
+    places: list[tuple[float, float, float] | None] = [None]
     for chunk, x, y, size in chunks:
         placed = False
         for index, part in enumerate(chunk.split("\n")):
             if index:
-                raw.append(("", None))
-            line, where = raw[-1]
+                parts.append([])
+                places.append(None)
             # A chunk's position is where its first text is drawn, not any later line's.
-            if where is None and part.strip() and not placed and not math.isnan(x):
-                where, placed = (x, y, size or 10.0), True
-            raw[-1] = (line + part, where)
-    raw = [(" ".join(line.split()), where) for line, where in raw]
+            if places[-1] is None and part.strip() and not placed and not math.isnan(x):
+                places[-1], placed = (x, y, size), True
+            parts[-1].append(part)
+    raw = [
+        (" ".join("".join(line).split()), where) for line, where in zip(parts, places, strict=True)
+    ]
     raw = [(line, where) for line, where in raw if not _PAGE_NUMBER.fullmatch(line)]
     return _with_cues(raw)
 
@@ -137,7 +143,7 @@ def _with_cues(raw: list[tuple[str, tuple[float, float, float] | None]]) -> list
             continue
         cue = blank
         if where and previous:
-            indent = where[2] / 2
+            indent = max(where[2] / 2, 2.0)  # half an em, but more than jitter
             cue = (
                 cue
                 or 0 < usual_drop * 1.4 < previous[1] - where[1]
