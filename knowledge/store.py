@@ -196,14 +196,19 @@ class Store:
         )
         return [self._article(r) for r in rows]
 
-    def all_passage_terms(self) -> Iterator[tuple[int, list[str]]]:
-        """Every passage with its terms, from the stored sentence terms (no re-tokenizing)."""
-        rows = self._query(
-            "SELECT p.id AS pid, s.terms AS terms FROM passages p JOIN sentences s "
-            "ON s.article_id = p.article_id AND s.position BETWEEN p.first_position "
-            "AND p.last_position ORDER BY p.id, s.position"
-        )
-        current, terms = None, []
+    _PASSAGE_TERMS = (
+        "SELECT p.id AS pid, s.terms AS terms FROM passages p JOIN sentences s "
+        "ON s.article_id = p.article_id AND s.position BETWEEN p.first_position "
+        "AND p.last_position "
+    )
+
+    def _passage_terms(
+        self, where: str = "", params: Sequence[object] = ()
+    ) -> Iterator[tuple[int, list[str]]]:
+        """Passages with their terms, rebuilt from the stored sentence terms (no re-tokenizing)."""
+        rows = self._query(self._PASSAGE_TERMS + where + " ORDER BY p.id, s.position", params)
+        current: int | None = None
+        terms: list[str] = []
         for row in rows:
             if row["pid"] != current:
                 if current is not None:
@@ -213,17 +218,15 @@ class Store:
         if current is not None:
             yield current, terms
 
+    def all_passage_terms(self) -> Iterator[tuple[int, list[str]]]:
+        return self._passage_terms()
+
     def passage_terms(self, article_id: str) -> list[tuple[int, list[str]]]:
-        rows = self._query(
-            "SELECT p.id AS pid, s.terms AS terms FROM passages p JOIN sentences s "
-            "ON s.article_id = p.article_id AND s.position BETWEEN p.first_position "
-            "AND p.last_position WHERE p.article_id = ? ORDER BY p.id, s.position",
-            (article_id,),
-        )
-        out: dict[int, list[str]] = {}
-        for row in rows:
-            out.setdefault(row["pid"], []).extend(row["terms"].split())
-        return list(out.items())
+        return list(self._passage_terms("WHERE p.article_id = ?", (article_id,)))
+
+    def passage_terms_by_id(self, ids: Sequence[int]) -> list[tuple[int, list[str]]]:
+        marks = ",".join("?" * len(ids))
+        return list(self._passage_terms(f"WHERE p.id IN ({marks})", list(ids)))
 
     def passages(self, ids: Sequence[int]) -> list[PassageRow]:
         marks = ",".join("?" * len(ids))
@@ -274,19 +277,6 @@ class Store:
             list(sentence_ids),
         )
         return [r["pid"] for r in rows]
-
-    def passage_terms_by_id(self, ids: Sequence[int]) -> list[tuple[int, list[str]]]:
-        marks = ",".join("?" * len(ids))
-        rows = self._query(
-            "SELECT p.id AS pid, s.terms AS terms FROM passages p JOIN sentences s "
-            "ON s.article_id = p.article_id AND s.position BETWEEN p.first_position "
-            f"AND p.last_position WHERE p.id IN ({marks}) ORDER BY p.id, s.position",
-            list(ids),
-        )
-        out: dict[int, list[str]] = {}
-        for row in rows:
-            out.setdefault(row["pid"], []).extend(row["terms"].split())
-        return list(out.items())
 
     def learned_aliases(self) -> list[tuple[str, str]]:
         return [(r["form"], r["other"]) for r in self._query("SELECT form, other FROM aliases")]
