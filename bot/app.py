@@ -1,0 +1,258 @@
+"""The Telegram application: builder, defaults, handlers, error handler, commands, start-up.
+
+``build_application`` wires an unmodified python-telegram-bot Application to a KnowledgeBase;
+``run`` is what ``citebot serve`` calls. The bot token is a secret: it is part of every Bot API
+URL, and httpx logs those URLs, so a redacting filter sits on the log handlers and the loggers
+before the first request is made.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import NetworkError, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+
+from bot.config import Settings
+from bot.handlers import register
+from bot.handlers.common import AnswerCache, Context, RateLimiter, lang_for, thread_id_of
+from bot.i18n import lang_from_code, t
+from knowledge.models import Lang
+from knowledge.service import KnowledgeBase, KnowledgeConfig
+
+log = logging.getLogger(__name__)
+
+REDACTED = "[REDACTED]"
+# A 429 is waited out and the request sent again, up to this many times.
+RATE_LIMIT_RETRIES = 3
+USER_COMMANDS = ("start", "help", "ask")
+ADMIN_COMMANDS = (*USER_COMMANDS, "add", "articles", "remove", "stats")
+
+
+class SecretRedactor(logging.Filter):
+    """Replaces secrets in a record's message, exception text and stack before it is written.
+
+    Exceptions are formatted here (into ``exc_text``, which formatters reuse) because an
+    exception message may embed a request URL, and with it the token.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: list[str] = []
+
+    def add(self, secret: str) -> None:
+        if len(secret) >= 5 and secret not in self.secrets:
+            self.secrets.append(secret)
+            self.secrets.sort(key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is the logging module's problem to report
+            return True
+        # Always freeze the message: PTB logs a result dict and then edits it in place (a
+        # file's path becomes a URL holding the token) before a late formatter would read it.
+        record.msg, record.args = self.redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def _redactor() -> SecretRedactor:
+    """The one redactor of this process (logging is process-wide), created on first use."""
+    root = logging.getLogger()
+    for existing in root.filters:
+        if isinstance(existing, SecretRedactor):
+            return existing
+    redactor = SecretRedactor()
+    root.addFilter(redactor)
+    return redactor
+
+
+def install_log_redaction(secrets: Iterable[str]) -> SecretRedactor:
+    """Redact ``secrets`` (and a token's secret half) from every log line from now on.
+
+    A filter on a handler sees every record that reaches it; a filter on a logger sees the
+    records logged there before any handler does (including handlers added later, such as a
+    test's capture). Both are installed: the root handlers, the root logger and every logger
+    that exists now (httpx, httpcore and telegram's are created at import).
+    """
+    redactor = _redactor()
+    for secret in secrets:
+        redactor.add(secret)
+        if ":" in secret:
+            redactor.add(secret.split(":", 1)[1])
+    for name in ("httpx", "httpcore", "telegram", "telegram.ext", "bot", "knowledge"):
+        logging.getLogger(name)
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    for logger in loggers:
+        if redactor not in logger.filters:
+            logger.addFilter(redactor)
+    for handler in logging.getLogger().handlers:
+        if redactor not in handler.filters:
+            handler.addFilter(redactor)
+    # httpx logs every request URL at INFO, and each one contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return redactor
+
+
+def _commands(names: Iterable[str], lang: Lang) -> list[BotCommand]:
+    return [BotCommand(name, t(f"cmd_{name}", lang)) for name in names]
+
+
+async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
+    """The short list for everyone (English and Chinese) and the full list in admins' chats.
+
+    Telegram's language_code is two letters, so Chinese clients get the Simplified list.
+    An admin who never opened a chat with the bot cannot get a chat scope yet: logged, skipped.
+    """
+    bot = app.bot
+    await bot.set_my_commands(_commands(USER_COMMANDS, "en"), scope=BotCommandScopeDefault())
+    await bot.set_my_commands(
+        _commands(USER_COMMANDS, "zh-Hans"), scope=BotCommandScopeDefault(), language_code="zh"
+    )
+    settings: Settings = app.bot_data["settings"]
+    for admin_id in settings.admin_ids:
+        scope = BotCommandScopeChat(admin_id)
+        try:
+            await bot.set_my_commands(_commands(ADMIN_COMMANDS, "en"), scope=scope)
+            await bot.set_my_commands(
+                _commands(ADMIN_COMMANDS, "zh-Hans"), scope=scope, language_code="zh"
+            )
+        except TelegramError as exc:
+            log.warning("could not set the admin commands for %s: %s", admin_id, exc)
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the failure (the redactor keeps the token out) and apologise to the user.
+
+    The application keeps serving: PTB calls this instead of stopping.
+    """
+    error = context.error
+    if isinstance(error, NetworkError) and not isinstance(update, Update):
+        # Polling hiccups (the connection dropped, Telegram restarted): PTB retries by itself.
+        log.warning("network trouble while polling: %s", error)
+        return
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("handler failed on update %s", update_id, exc_info=error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            lang = lang_from_code(update.callback_query.from_user.language_code)
+            await update.callback_query.answer(t("apology", lang))
+        elif update.effective_message is not None and update.effective_chat is not None:
+            message = update.effective_message
+            await context.bot.send_message(
+                message.chat_id,
+                t("apology", lang_for(update)),
+                message_thread_id=thread_id_of(message),
+            )
+    except TelegramError as exc:
+        log.warning("could not send the apology: %s", exc)
+
+
+def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # type: ignore[type-arg]
+    """A ready-to-run Application whose handlers find ``kb`` and ``settings`` in bot_data."""
+    token = settings.require_token().get_secret_value()
+    secrets = [token]
+    if settings.webhook_secret is not None:
+        secrets.append(settings.webhook_secret.get_secret_value())
+    install_log_redaction(secrets)
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .concurrent_updates(True)
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .post_init(register_commands)
+        .build()
+    )
+    app.bot_data.update(
+        kb=kb,
+        settings=settings,
+        rate=RateLimiter(settings.user_rate_limit),
+        answers=AnswerCache(),
+    )
+    register(app)
+    app.add_error_handler(on_error)
+    # Again: building created loggers of its own (telegram.ext.ExtBot logs file URLs).
+    install_log_redaction(secrets)
+    return app
+
+
+def open_knowledge_base(settings: Settings) -> KnowledgeBase:
+    """The knowledge base in settings.data_dir, with the bundled articles if it was empty."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    kb = KnowledgeBase(
+        KnowledgeConfig(data_dir=settings.data_dir, max_upload_bytes=settings.max_upload_bytes)
+    )
+    report = kb.ensure_content()
+    if report is not None:
+        log.info("loaded %d bundled articles", len(report.results))
+        for path, err in report.failures:
+            log.warning("skipped bundled %s: %s", path.name, err)
+    return kb
+
+
+def run(settings: Settings) -> None:
+    """``citebot serve``: open the knowledge base and serve until stopped (Ctrl-C, SIGTERM)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    if settings.mode == "webhook" and not settings.webhook_url:
+        raise ValueError("CITEBOT_WEBHOOK_URL is required when CITEBOT_MODE=webhook")
+    settings.require_token()
+    kb = open_knowledge_base(settings)
+    try:
+        app = build_application(settings, kb)
+        if settings.mode == "polling":
+            app.run_polling(drop_pending_updates=False, allowed_updates=Update.ALL_TYPES)
+        else:
+            url = settings.webhook_url or ""
+            app.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(url).path.lstrip("/"),
+                webhook_url=url,
+                secret_token=(
+                    settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+                ),
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+            )
+    finally:
+        kb.close()

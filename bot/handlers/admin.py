@@ -1,0 +1,268 @@
+"""Changing the collection: uploads, /add, /articles, /remove, /stats — admins only.
+
+Everyone else gets a polite refusal, nothing is stored, and the attempt is logged with who and
+where but never with what they sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+
+from bot.handlers.ask import command_argument
+from bot.handlers.common import (
+    Context,
+    is_admin,
+    kb_of,
+    lang_for,
+    off_loop,
+    reply,
+    settings_of,
+    typing,
+)
+from bot.i18n import error_text, lang_from_code, t
+from bot.render import render_article, render_articles, render_stats
+from knowledge.errors import KnowledgeError
+from knowledge.fetch import fetch_url, suggested_filename
+from knowledge.models import IngestResult, Lang
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 10
+PUBLIC_API_DOWNLOAD_LIMIT = 20 * 1024 * 1024
+_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+
+
+async def _refuse(update: Update, context: Context, action: str, text: str | None = None) -> None:
+    user = update.effective_user
+    chat = update.effective_chat
+    log.warning(
+        "refused %s from non-admin user %s in chat %s",
+        action,
+        user.id if user else None,
+        chat.id if chat else None,
+    )
+    if update.effective_message is not None:
+        await reply(context, update.effective_message, [t("admin_only", lang_for(update, text))])
+
+
+async def _ingest_reply(
+    context: Context, message: Message, lang: Lang, result: IngestResult
+) -> None:
+    log.info("ingest %s: article %s", result.status, result.article.id)
+    await reply(context, message, [render_article(result.article, lang, result.status)])
+
+
+async def document(update: Update, context: Context) -> None:
+    """An admin's file: size checked before downloading, then read and stored in a thread."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or message.document is None or user is None:
+        return
+    lang = lang_for(update, message.caption)
+    if not is_admin(context, user.id):
+        await _refuse(update, context, "upload", message.caption)
+        return
+    doc = message.document
+    limit = settings_of(context).max_upload_bytes
+    if doc.file_size and doc.file_size > limit:
+        mb = 1024 * 1024
+        size, cap = f"{doc.file_size / mb:.1f}", f"{limit / mb:.1f}"
+        await reply(context, message, [t("err_too_large", lang, size=size, limit=cap)])
+        return
+    await typing(context, message)
+    try:
+        tg_file = await context.bot.get_file(doc.file_id)
+    except BadRequest as exc:
+        if "too big" not in str(exc).lower():
+            raise
+        # The public Bot API will not hand out files over 20 MB whatever our own limit says.
+        mb = 1024 * 1024
+        size = f"{(doc.file_size or 0) / mb:.1f}"
+        await reply(context, message, [t("err_too_large", lang, size=size, limit="20.0")])
+        return
+    data = bytes(await tg_file.download_as_bytearray())
+    title = (message.caption or "").strip() or None
+    try:
+        result = await off_loop(
+            kb_of(context).ingest_bytes,
+            data,
+            doc.file_name or "upload",
+            title=title,
+            content_type=doc.mime_type,
+        )
+    except KnowledgeError as err:
+        log.info("upload refused: %s", err.code)
+        await reply(context, message, [error_text(err, lang)])
+        return
+    await _ingest_reply(context, message, lang, result)
+
+
+async def add(update: Update, context: Context) -> None:
+    """/add text, /add URL, or /add as a reply to a message."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    text = command_argument(message)
+    if not is_admin(context, user.id):
+        await _refuse(update, context, "/add", text)
+        return
+    replied = message.reply_to_message
+    if not text and replied is not None and replied.forum_topic_created is None:
+        text = (replied.text or replied.caption or "").strip()
+    lang = lang_for(update, text)
+    if not text:
+        await reply(context, message, [t("add_usage", lang)])
+        return
+    kb = kb_of(context)
+    settings = settings_of(context)
+    await typing(context, message)
+    try:
+        if _URL.match(text):
+            page = await off_loop(
+                fetch_url,
+                text,
+                allowed_hosts=settings.fetch_allowed_hosts,
+                max_bytes=settings.max_upload_bytes,
+                timeout=settings.fetch_timeout,
+            )
+            result = await off_loop(
+                kb.ingest_bytes,
+                page.content,
+                suggested_filename(page),
+                url=page.url,
+                content_type=page.content_type,
+            )
+        else:
+            result = await off_loop(kb.ingest_text, text, source="Telegram")
+    except KnowledgeError as err:
+        log.info("/add refused: %s %s", err.code, err.params.get("reason", ""))
+        await reply(context, message, [error_text(err, lang)])
+        return
+    await _ingest_reply(context, message, lang, result)
+
+
+def _articles_keyboard(offset: int, total: int, lang: Lang) -> InlineKeyboardMarkup | None:
+    buttons = []
+    if offset > 0:
+        buttons.append(
+            InlineKeyboardButton(
+                t("plain_prev", lang), callback_data=f"arts:{max(0, offset - PAGE_SIZE)}"
+            )
+        )
+    if offset + PAGE_SIZE < total:
+        buttons.append(
+            InlineKeyboardButton(t("plain_next", lang), callback_data=f"arts:{offset + PAGE_SIZE}")
+        )
+    return InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+async def _articles_page(
+    context: Context, offset: int, lang: Lang
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    kb = kb_of(context)
+    total = int((await off_loop(kb.stats))["articles"])
+    offset = max(0, min(offset, max(0, total - 1)))
+    page = await off_loop(kb.list, offset, PAGE_SIZE)
+    return render_articles(page, offset, total, lang), _articles_keyboard(offset, total, lang)
+
+
+async def articles(update: Update, context: Context) -> None:
+    """/articles: the first page of the collection, with ids and page buttons."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    if not is_admin(context, user.id):
+        await _refuse(update, context, "/articles")
+        return
+    text, markup = await _articles_page(context, 0, lang_for(update))
+    await reply(context, message, [text], markup)
+
+
+async def articles_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    lang = lang_from_code(query.from_user.language_code)
+    if not is_admin(context, query.from_user.id):
+        await query.answer(t("plain_admin_only", lang), show_alert=True)
+        return
+    text, markup = await _articles_page(context, int(query.data.split(":")[1]), lang)
+    await query.answer()
+    await query.edit_message_text(text, reply_markup=markup)
+
+
+async def remove(update: Update, context: Context) -> None:
+    """/remove ID: asks to confirm with a button; nothing is removed yet."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    if not is_admin(context, user.id):
+        await _refuse(update, context, "/remove")
+        return
+    lang = lang_for(update)
+    wanted = command_argument(message).split()
+    if not wanted:
+        await reply(context, message, [t("remove_usage", lang)])
+        return
+    try:
+        article = await off_loop(kb_of(context).article, wanted[0])
+    except KnowledgeError as err:
+        await reply(context, message, [error_text(err, lang)])
+        return
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("plain_confirm_remove", lang), callback_data=f"rm:{article.id}"
+                ),
+                InlineKeyboardButton(t("plain_cancel", lang), callback_data="rmx"),
+            ]
+        ]
+    )
+    text = t("remove_confirm", lang, title=article.title, id=article.id)
+    await reply(context, message, [text], markup)
+
+
+async def remove_button(update: Update, context: Context) -> None:
+    """The confirmation: remove (admins only, checked again) or cancel."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    lang = lang_from_code(query.from_user.language_code)
+    if not is_admin(context, query.from_user.id):
+        log.warning("refused removal from non-admin user %s", query.from_user.id)
+        await query.answer(t("plain_admin_only", lang), show_alert=True)
+        return
+    if query.data == "rmx":
+        await query.answer()
+        await query.edit_message_text(t("remove_cancelled", lang))
+        return
+    try:
+        article = await off_loop(kb_of(context).remove, query.data.split(":", 1)[1])
+    except KnowledgeError as err:
+        await query.answer()
+        await query.edit_message_text(error_text(err, lang))
+        return
+    log.info("removed article %s", article.id)
+    await query.answer()
+    await query.edit_message_text(t("removed", lang, title=article.title, id=article.id))
+
+
+async def stats(update: Update, context: Context) -> None:
+    """/stats: size of the collection, questions, share answered, 👍/👎."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    if not is_admin(context, user.id):
+        await _refuse(update, context, "/stats")
+        return
+    numbers = await off_loop(kb_of(context).stats)
+    await reply(context, message, [render_stats(numbers, lang_for(update))])

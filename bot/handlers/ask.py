@@ -1,0 +1,340 @@
+"""Questions: private chats, groups, inline mode, and the buttons under an answer.
+
+Handlers stay thin: work out the question, call the knowledge base off the event loop, render,
+reply. Whether a group message is meant for the bot is decided here, because it is about
+Telegram (commands, mentions, replies), not about knowledge.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
+
+from bot.handlers.common import (
+    Context,
+    answers_of,
+    is_admin,
+    kb_of,
+    lang_for,
+    off_loop,
+    rate_of,
+    reply,
+    settings_of,
+    thread_id_of,
+    typing,
+)
+from bot.i18n import choose_lang, error_text, lang_from_code, t
+from bot.render import plain_summary, render_answer, render_more, render_passage
+from knowledge.errors import BadQuestion, NotFound
+from knowledge.models import Answer, Citation
+
+log = logging.getLogger(__name__)
+
+MAX_SOURCE_BUTTONS = 6
+
+
+# -- telling whether a message is for the bot ---------------------------------------------------
+def strip_entities(text: str, entities: list[MessageEntity]) -> str:
+    """``text`` without the given entities; offsets are UTF-16 code units, as Telegram sends."""
+    data = text.encode("utf-16-le")
+    for entity in sorted(entities, key=lambda e: e.offset, reverse=True):
+        data = data[: entity.offset * 2] + data[(entity.offset + entity.length) * 2 :]
+    return data.decode("utf-16-le")
+
+
+def is_reply_to_bot(message: Message, bot_id: int) -> bool:
+    """A real reply to one of the bot's messages.
+
+    In forum topics every message "replies" to the topic's service message, which may well be
+    the bot's own if the bot opened the topic; that is not a reply to the bot.
+    """
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != bot_id:
+        return False
+    if replied.forum_topic_created is not None:
+        return False
+    return not (message.is_topic_message and replied.message_id == message.message_thread_id)
+
+
+def addressed_question(message: Message, bot: Bot) -> str | None:
+    """The question in a group message meant for the bot, or None for ordinary chatter."""
+    text = message.text or ""
+    handle = f"@{bot.username}".casefold()
+    mentions = [
+        entity
+        for entity, value in message.parse_entities([MessageEntity.MENTION]).items()
+        if value.casefold() == handle
+    ]
+    if mentions:
+        return strip_entities(text, mentions).strip()
+    if is_reply_to_bot(message, bot.id):
+        return text.strip()
+    return None
+
+
+def command_argument(message: Message) -> str:
+    """The text after a leading /command (or /command@bot), keeping line breaks."""
+    text = message.text or ""
+    commands = [
+        e for e in message.entities if e.type == MessageEntity.BOT_COMMAND and e.offset == 0
+    ]
+    return strip_entities(text, commands[:1]).strip() if commands else text.strip()
+
+
+def is_addressed(update: Update, bot: Bot) -> bool:
+    """Would the bot normally answer this update? (Private chats, commands, mentions, replies.)"""
+    message = update.effective_message
+    if message is None or update.effective_chat is None:
+        return update.inline_query is not None
+    if update.effective_chat.type == ChatType.PRIVATE:
+        return True
+    if any(e.type == MessageEntity.BOT_COMMAND and e.offset == 0 for e in message.entities):
+        return True
+    return addressed_question(message, bot) is not None
+
+
+# -- the allowed-chats gate -------------------------------------------------------------------
+async def gate(update: Update, context: Context) -> None:
+    """Stop updates from chats outside ``allowed_chats``; tell each chat once why.
+
+    Admins keep their private chats, or they could not manage a bot limited to one group.
+    """
+    allowed = settings_of(context).allowed_chats
+    chat = update.effective_chat
+    if not allowed or chat is None or chat.id in allowed:
+        return
+    user = update.effective_user
+    if chat.type == ChatType.PRIVATE and is_admin(context, user.id if user else None):
+        return
+    notified: set[int] = context.bot_data.setdefault("notified_chats", set())
+    if chat.id not in notified and is_addressed(update, context.bot):
+        notified.add(chat.id)
+        log.info("chat %s is not in allowed_chats; told it once", chat.id)
+        message = update.effective_message
+        await context.bot.send_message(
+            chat.id,
+            t("chat_not_allowed", lang_for(update)),
+            message_thread_id=thread_id_of(message) if message else None,
+        )
+    raise ApplicationHandlerStop
+
+
+# -- questions --------------------------------------------------------------------------------
+def answer_keyboard(answer: Answer, *, with_more: bool = True) -> InlineKeyboardMarkup | None:
+    """More / 👍 / 👎 and one "source" button per citation; callback data stays under 64 bytes."""
+    if not answer.found or answer.question_id is None:
+        return None
+    qid = answer.question_id
+    first: list[InlineKeyboardButton] = []
+    if with_more and answer.more:
+        first.append(
+            InlineKeyboardButton(t("plain_more", answer.lang), callback_data=f"more:{qid}")
+        )
+    first.append(InlineKeyboardButton("👍", callback_data=f"fb:{qid}:+1"))
+    first.append(InlineKeyboardButton("👎", callback_data=f"fb:{qid}:-1"))
+    seen: dict[int, Citation] = {}
+    for quote in answer.quotes:
+        seen.setdefault(quote.citation.number, quote.citation)
+    sources = [
+        InlineKeyboardButton(
+            t("plain_source", answer.lang, n=c.number),
+            callback_data=f"src:{c.article_id}:{c.paragraph}:{c.number}",
+        )
+        for c in list(seen.values())[:MAX_SOURCE_BUTTONS]
+    ]
+    rows = [first] + [sources[i : i + 3] for i in range(0, len(sources), 3)]
+    return InlineKeyboardMarkup(rows)
+
+
+async def answer_question(update: Update, context: Context, question: str) -> None:
+    """Rate-limit, ask the knowledge base in a thread, reply with the rendered answer."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    lang = lang_for(update, question)
+    allowed, notice = rate_of(context).check(user.id)
+    if not allowed:
+        if notice:
+            await reply(context, message, [t("rate_limited", lang)])
+        return
+    await typing(context, message)
+    try:
+        answer = await off_loop(
+            kb_of(context).ask, question, chat_id=message.chat_id, user_id=user.id
+        )
+    except BadQuestion as err:
+        await reply(context, message, [error_text(err, lang)])
+        return
+    answers_of(context).put(answer)
+    await reply(context, message, render_answer(answer), answer_keyboard(answer))
+
+
+async def private_text(update: Update, context: Context) -> None:
+    """In a private chat every text message is a question."""
+    message = update.effective_message
+    if message is not None:
+        await answer_question(update, context, message.text or "")
+
+
+async def ask_command(update: Update, context: Context) -> None:
+    """/ask question (also /ask@bot); without a question, a usage hint."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.chat.type != ChatType.PRIVATE and settings_of(context).group_mode == "off":
+        return
+    question = command_argument(message)
+    if not question:
+        await reply(context, message, [t("usage_ask", lang_for(update))])
+        return
+    await answer_question(update, context, question)
+
+
+async def group_text(update: Update, context: Context) -> None:
+    """Group messages: answer mentions and replies to the bot, ignore everything else."""
+    message = update.effective_message
+    if message is None or settings_of(context).group_mode == "off":
+        return
+    question = addressed_question(message, context.bot)
+    if question is None:
+        return
+    if not question:
+        await reply(context, message, [t("usage_ask", lang_for(update))])
+        return
+    await answer_question(update, context, question)
+
+
+async def start(update: Update, context: Context) -> None:
+    if update.effective_message is not None:
+        await reply(context, update.effective_message, [t("start", lang_for(update))])
+
+
+async def help_command(update: Update, context: Context) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    lang = lang_for(update)
+    text = t("help", lang, bot=context.bot.username)
+    if is_admin(context, update.effective_user.id if update.effective_user else None):
+        text += t("help_admin", lang)
+    await reply(context, message, [text])
+
+
+# -- inline mode ------------------------------------------------------------------------------
+def _single_message(answer: Answer) -> str:
+    """The answer as one message: drop the weakest quotes until quotes and sources fit."""
+    for n in range(len(answer.quotes), 0, -1):
+        parts = render_answer(dataclasses.replace(answer, quotes=answer.quotes[:n]))
+        if len(parts) == 1:
+            return parts[0]
+    return render_answer(answer)[0]
+
+
+async def inline_query(update: Update, context: Context) -> None:
+    """@bot question typed anywhere: one result holding the answer, or a "no answer" result.
+
+    Inline queries arrive as the user types, so they are not logged as questions.
+    """
+    query = update.inline_query
+    if query is None:
+        return
+    text = query.query.strip()
+    lang = choose_lang(text, query.from_user.language_code)
+    if not text:
+        await query.answer([], cache_time=5)
+        return
+    try:
+        answer = await off_loop(kb_of(context).ask, text, user_id=query.from_user.id, log_it=False)
+    except BadQuestion as err:
+        title = t("plain_inline_no_answer", lang)
+        content = InputTextMessageContent(error_text(err, lang))
+        await query.answer([InlineQueryResultArticle("bad", title, content)], cache_time=5)
+        return
+    if answer.found:
+        result = InlineQueryResultArticle(
+            "answer",
+            plain_summary(answer, 60),
+            InputTextMessageContent(_single_message(answer)),
+            description=plain_summary(answer, 200),
+        )
+    else:
+        result = InlineQueryResultArticle(
+            "none",
+            t("plain_inline_no_answer", lang),
+            InputTextMessageContent(t("not_found", answer.lang)),
+        )
+    await query.answer([result], cache_time=30, is_personal=False)
+
+
+# -- buttons ----------------------------------------------------------------------------------
+async def more_button(update: Update, context: Context) -> None:
+    """Send the next best sentences and take the "more" button off the answer."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    answer = answers_of(context).get(int(query.data.split(":")[1]))
+    if answer is None:
+        await query.answer(t("plain_expired", lang_from_code(query.from_user.language_code)))
+        return
+    parts = render_more(answer)
+    if not parts:
+        await query.answer(t("plain_no_more", answer.lang))
+        return
+    await query.answer()
+    message = query.message
+    if isinstance(message, Message):
+        await query.edit_message_reply_markup(answer_keyboard(answer, with_more=False))
+        await reply(context, message, parts)
+
+
+async def source_button(update: Update, context: Context) -> None:
+    """The whole paragraph a cited sentence comes from."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    _, article_id, paragraph, number = query.data.split(":")
+    lang = lang_from_code(query.from_user.language_code)
+    kb = kb_of(context)
+    try:
+        article = await off_loop(kb.article, article_id)
+        text = await off_loop(kb.passage_text, article_id, int(paragraph))
+    except NotFound:
+        await query.answer(t("plain_gone", lang))
+        return
+    await query.answer()
+    citation = Citation(
+        int(number),
+        article.id,
+        article.title,
+        article.source,
+        article.url,
+        article.published,
+        int(paragraph),
+    )
+    if isinstance(query.message, Message):
+        lang = choose_lang(text, query.from_user.language_code)
+        await reply(context, query.message, render_passage(citation, text, lang))
+
+
+async def feedback_button(update: Update, context: Context) -> None:
+    """👍/👎: stored against the question, acknowledged in a small toast."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    _, qid, value = query.data.split(":")
+    await off_loop(kb_of(context).feedback, int(qid), query.from_user.id, int(value))
+    await query.answer(t("plain_thanks", lang_from_code(query.from_user.language_code)))

@@ -1,0 +1,161 @@
+"""What every handler shares: its dependencies, the reply language, sending, rate limits.
+
+Dependencies live in ``application.bot_data`` (set once by ``bot.app.build_application``), so
+two applications in one process (tests do this) never share state by accident.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram.constants import ChatAction, ChatType
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.config import Settings
+from bot.i18n import choose_lang
+from knowledge.models import Answer, Lang
+from knowledge.service import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Context = ContextTypes.DEFAULT_TYPE
+
+RATE_WINDOW = 60.0
+ANSWER_CACHE_SIZE = 512
+
+
+@dataclass
+class RateLimiter:
+    """A sliding one-minute window of questions per user.
+
+    ``check`` says whether to answer and whether to send the "slow down" notice, which goes
+    out once per window: a flood of messages gets one notice, not one per message.
+    """
+
+    limit: int
+    window: float = RATE_WINDOW
+    clock: Callable[[], float] = time.monotonic
+    _hits: dict[int, deque[float]] = field(default_factory=dict)
+    _notified_until: dict[int, float] = field(default_factory=dict)
+
+    def check(self, user_id: int) -> tuple[bool, bool]:
+        """(allowed, send_notice) for one more question from ``user_id``."""
+        now = self.clock()
+        hits = self._hits.setdefault(user_id, deque())
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        if len(hits) < self.limit:
+            hits.append(now)
+            return True, False
+        if self._notified_until.get(user_id, 0.0) > now:
+            return False, False
+        self._notified_until[user_id] = hits[0] + self.window
+        return False, True
+
+
+class AnswerCache:
+    """The latest answers by question id, so "more" needs no second retrieval."""
+
+    def __init__(self, size: int = ANSWER_CACHE_SIZE) -> None:
+        self._items: OrderedDict[int, Answer] = OrderedDict()
+        self._size = size
+
+    def put(self, answer: Answer) -> None:
+        if answer.question_id is None:
+            return
+        self._items[answer.question_id] = answer
+        self._items.move_to_end(answer.question_id)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+    def get(self, question_id: int) -> Answer | None:
+        return self._items.get(question_id)
+
+
+def kb_of(context: Context) -> KnowledgeBase:
+    return context.bot_data["kb"]  # type: ignore[no-any-return]
+
+
+def settings_of(context: Context) -> Settings:
+    return context.bot_data["settings"]  # type: ignore[no-any-return]
+
+
+def rate_of(context: Context) -> RateLimiter:
+    return context.bot_data["rate"]  # type: ignore[no-any-return]
+
+
+def answers_of(context: Context) -> AnswerCache:
+    return context.bot_data["answers"]  # type: ignore[no-any-return]
+
+
+def is_admin(context: Context, user_id: int | None) -> bool:
+    return user_id is not None and user_id in settings_of(context).admin_ids
+
+
+def lang_for(update: Update, text: str | None = None) -> Lang:
+    """Reply language: the text's when it has words, else the user's Telegram language."""
+    user = update.effective_user
+    return choose_lang(text, user.language_code if user else None)
+
+
+async def off_loop(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run blocking knowledge-base work in a thread, keeping the event loop free."""
+    return await asyncio.to_thread(func, *args, **kwargs)
+
+
+def thread_id_of(message: Message) -> int | None:
+    """The forum topic to answer in; ordinary reply chains in groups have no topic."""
+    return message.message_thread_id if message.is_topic_message else None
+
+
+async def typing(context: Context, message: Message) -> None:
+    """Show "typing…"; cosmetic, so a failure here must not cost the answer."""
+    try:
+        await context.bot.send_chat_action(
+            message.chat_id, ChatAction.TYPING, message_thread_id=thread_id_of(message)
+        )
+    except TelegramError as exc:
+        log.debug("chat action failed: %s", exc)
+
+
+async def reply(
+    context: Context,
+    message: Message,
+    parts: Sequence[str],
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    quote: bool | None = None,
+) -> list[Message]:
+    """Send ``parts`` in order; the keyboard goes under the last one.
+
+    In groups each part replies to the asker's message (so the answer is found in a busy chat)
+    and stays in the asker's forum topic. In private chats replies are not quoted.
+    """
+    if quote is None:
+        quote = message.chat.type != ChatType.PRIVATE
+    sent: list[Message] = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        sent.append(
+            await context.bot.send_message(
+                message.chat_id,
+                part,
+                message_thread_id=thread_id_of(message),
+                reply_parameters=(
+                    ReplyParameters(message.message_id, allow_sending_without_reply=True)
+                    if quote
+                    else None
+                ),
+                reply_markup=markup if last else None,
+            )
+        )
+    return sent

@@ -1,0 +1,361 @@
+"""Every fixed text the bot sends, in English, Simplified and Traditional Chinese.
+
+Texts are Telegram HTML (the application's default parse mode), so ``t()`` escapes the values
+it fills in; the templates themselves may use <b>, <i>, <code>. Keys whose name starts with
+``plain_`` are sent where no markup is parsed (callback answers, button labels) and are
+filled in unescaped.
+
+The language of a reply follows the question when there is one (a Chinese question from a
+user whose Telegram is set to English gets Chinese), else the user's Telegram language.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from knowledge.errors import KnowledgeError
+from knowledge.models import Lang
+from knowledge.normalize import guess_lang
+
+LANGS: tuple[Lang, ...] = ("en", "zh-Hans", "zh-Hant")
+
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "start": {
+        "en": (
+            "Hello! I answer questions from a collection of articles about Hong Kong and "
+            "Chinese technology, quoting the exact sentences and where they come from.\n\n"
+            "Just send me a question, in English or Chinese. /help shows more."
+        ),
+        "zh-Hans": (
+            "你好！我根据一组关于香港和中国科技的文章回答问题，逐字引用原文句子并注明出处。\n\n"
+            "直接用中文或英文发问即可。发送 /help 查看更多。"
+        ),
+        "zh-Hant": (
+            "你好！我根據一組關於香港和中國科技的文章回答問題，逐字引用原文句子並註明出處。\n\n"
+            "直接用中文或英文發問即可。發送 /help 查看更多。"
+        ),
+    },
+    "help": {
+        "en": (
+            "<b>How to ask</b>\n"
+            "• In this chat: send your question as a message.\n"
+            "• In a group: <code>/ask your question</code>, mention me, or reply to my message.\n"
+            "• Anywhere: type <code>@{bot} your question</code>.\n\n"
+            "Every answer quotes sentences exactly and numbers their sources. The buttons "
+            "show more sentences, the whole paragraph of a source, or rate the answer."
+        ),
+        "zh-Hans": (
+            "<b>如何提问</b>\n"
+            "• 私聊：直接发送问题。\n"
+            "• 群组：<code>/ask 你的问题</code>、提及我，或回复我的消息。\n"
+            "• 任何对话：输入 <code>@{bot} 你的问题</code>。\n\n"
+            "每个回答都逐字引用原文并为出处编号。按钮可显示更多句子、出处的完整段落，或为回答评分。"
+        ),
+        "zh-Hant": (
+            "<b>如何提問</b>\n"
+            "• 私訊：直接發送問題。\n"
+            "• 群組：<code>/ask 你的問題</code>、提及我，或回覆我的訊息。\n"
+            "• 任何對話：輸入 <code>@{bot} 你的問題</code>。\n\n"
+            "每個回答都逐字引用原文並為出處編號。按鈕可顯示更多句子、出處的完整段落，或為回答評分。"
+        ),
+    },
+    "help_admin": {
+        "en": (
+            "\n\n<b>Admin</b>\n"
+            "• Send a .txt, .md, .html, .pdf or .docx file to add it.\n"
+            "• /add text or a web address (or /add as a reply to a message).\n"
+            "• /articles, /remove ID, /stats."
+        ),
+        "zh-Hans": (
+            "\n\n<b>管理员</b>\n"
+            "• 发送 .txt、.md、.html、.pdf 或 .docx 文件即可加入文章。\n"
+            "• /add 文字或网址（或以 /add 回复一条消息）。\n"
+            "• /articles、/remove ID、/stats。"
+        ),
+        "zh-Hant": (
+            "\n\n<b>管理員</b>\n"
+            "• 發送 .txt、.md、.html、.pdf 或 .docx 檔案即可加入文章。\n"
+            "• /add 文字或網址（或以 /add 回覆一則訊息）。\n"
+            "• /articles、/remove ID、/stats。"
+        ),
+    },
+    "not_found": {
+        "en": "I found nothing in the articles that answers this question.",
+        "zh-Hans": "文章中没有找到能回答这个问题的内容。",
+        "zh-Hant": "文章中沒有找到能回答這個問題的內容。",
+    },
+    "question_empty": {
+        "en": "Please write a question.",
+        "zh-Hans": "请写下你的问题。",
+        "zh-Hant": "請寫下你的問題。",
+    },
+    "question_too_long": {
+        "en": "That question is too long ({length} characters); please keep it under {limit}.",
+        "zh-Hans": "问题太长了（{length} 个字符），请控制在 {limit} 个字符以内。",
+        "zh-Hant": "問題太長了（{length} 個字元），請控制在 {limit} 個字元以內。",
+    },
+    "usage_ask": {
+        "en": "Usage: <code>/ask your question</code>",
+        "zh-Hans": "用法：<code>/ask 你的问题</code>",
+        "zh-Hant": "用法：<code>/ask 你的問題</code>",
+    },
+    "rate_limited": {
+        "en": "You are asking faster than I can keep up with. Please wait a minute.",
+        "zh-Hans": "你提问太快了，请稍等一分钟再问。",
+        "zh-Hant": "你提問太快了，請稍等一分鐘再問。",
+    },
+    "chat_not_allowed": {
+        "en": "Sorry, I am not enabled in this chat.",
+        "zh-Hans": "抱歉，我没有在这个对话中启用。",
+        "zh-Hant": "抱歉，我沒有在這個對話中啟用。",
+    },
+    "apology": {
+        "en": "Sorry, something went wrong on my side. Please try again.",
+        "zh-Hans": "抱歉，我这边出了点问题，请再试一次。",
+        "zh-Hant": "抱歉，我這邊出了點問題，請再試一次。",
+    },
+    "sources": {"en": "Sources", "zh-Hans": "出处", "zh-Hant": "出處"},
+    "more_heading": {
+        "en": "More from the articles:",
+        "zh-Hans": "文章中的更多内容：",
+        "zh-Hant": "文章中的更多內容：",
+    },
+    "paragraph": {"en": "para. {n}", "zh-Hans": "第 {n} 段", "zh-Hant": "第 {n} 段"},
+    "plain_more": {"en": "More", "zh-Hans": "更多", "zh-Hant": "更多"},
+    "plain_source": {"en": "📄 Source {n}", "zh-Hans": "📄 出处 {n}", "zh-Hant": "📄 出處 {n}"},
+    "plain_no_more": {
+        "en": "There is nothing more on this.",
+        "zh-Hans": "没有更多相关内容了。",
+        "zh-Hant": "沒有更多相關內容了。",
+    },
+    "plain_expired": {
+        "en": "This answer is too old; please ask again.",
+        "zh-Hans": "这个回答已过期，请重新提问。",
+        "zh-Hant": "這個回答已過期，請重新提問。",
+    },
+    "plain_gone": {
+        "en": "That article is no longer in the collection.",
+        "zh-Hans": "这篇文章已不在文章库中。",
+        "zh-Hant": "這篇文章已不在文章庫中。",
+    },
+    "plain_thanks": {
+        "en": "Thanks for the feedback!",
+        "zh-Hans": "谢谢你的反馈！",
+        "zh-Hant": "謝謝你的回饋！",
+    },
+    "plain_prev": {"en": "◀ Previous", "zh-Hans": "◀ 上一页", "zh-Hant": "◀ 上一頁"},
+    "plain_next": {"en": "Next ▶", "zh-Hans": "下一页 ▶", "zh-Hant": "下一頁 ▶"},
+    "plain_confirm_remove": {"en": "Remove", "zh-Hans": "删除", "zh-Hant": "刪除"},
+    "plain_cancel": {"en": "Cancel", "zh-Hans": "取消", "zh-Hant": "取消"},
+    "plain_admin_only": {
+        "en": "Only the bot's admins can do that.",
+        "zh-Hans": "只有机器人的管理员可以这样做。",
+        "zh-Hant": "只有機器人的管理員可以這樣做。",
+    },
+    "admin_only": {
+        "en": "Sorry, only the bot's admins can change the articles.",
+        "zh-Hans": "抱歉，只有机器人的管理员可以修改文章。",
+        "zh-Hant": "抱歉，只有機器人的管理員可以修改文章。",
+    },
+    "added": {
+        "en": "Added <b>{title}</b>\nLanguage: {article_lang} · {passages} passages · "
+        "id <code>{id}</code>",
+        "zh-Hans": "已加入<b>{title}</b>\n语言：{article_lang} · {passages} 个段落 · "
+        "id <code>{id}</code>",
+        "zh-Hant": "已加入<b>{title}</b>\n語言：{article_lang} · {passages} 個段落 · "
+        "id <code>{id}</code>",
+    },
+    "replaced": {
+        "en": "Updated <b>{title}</b>\nLanguage: {article_lang} · {passages} passages · "
+        "id <code>{id}</code>",
+        "zh-Hans": "已更新<b>{title}</b>\n语言：{article_lang} · {passages} 个段落 · "
+        "id <code>{id}</code>",
+        "zh-Hant": "已更新<b>{title}</b>\n語言：{article_lang} · {passages} 個段落 · "
+        "id <code>{id}</code>",
+    },
+    "unchanged": {
+        "en": "Nothing new: <b>{title}</b> is already in the collection (id <code>{id}</code>).",
+        "zh-Hans": "没有新内容：<b>{title}</b> 已在文章库中（id <code>{id}</code>）。",
+        "zh-Hant": "沒有新內容：<b>{title}</b> 已在文章庫中（id <code>{id}</code>）。",
+    },
+    "err_too_large": {
+        "en": "That file is too large ({size} MB); the limit is {limit} MB.",
+        "zh-Hans": "文件太大（{size} MB），上限是 {limit} MB。",
+        "zh-Hant": "檔案太大（{size} MB），上限是 {limit} MB。",
+    },
+    "err_unsupported_format": {
+        "en": "I cannot read this kind of file. Send .txt, .md, .html, .pdf or .docx.",
+        "zh-Hans": "我无法读取这种文件，请发送 .txt、.md、.html、.pdf 或 .docx。",
+        "zh-Hant": "我無法讀取這種檔案，請發送 .txt、.md、.html、.pdf 或 .docx。",
+    },
+    "err_empty": {
+        "en": "I found no readable text in it.",
+        "zh-Hans": "里面没有可读取的文字。",
+        "zh-Hant": "裡面沒有可讀取的文字。",
+    },
+    "err_unreadable": {
+        "en": "The file is damaged or not readable.",
+        "zh-Hans": "文件已损坏或无法读取。",
+        "zh-Hant": "檔案已損毀或無法讀取。",
+    },
+    "err_fetch_refused": {
+        "en": "I will not fetch that address: it is not a public web page.",
+        "zh-Hans": "我不会抓取这个地址：它不是公开网页。",
+        "zh-Hant": "我不會抓取這個地址：它不是公開網頁。",
+    },
+    "err_fetch_failed": {
+        "en": "I could not fetch that page ({host}).",
+        "zh-Hans": "无法抓取该网页（{host}）。",
+        "zh-Hant": "無法抓取該網頁（{host}）。",
+    },
+    "err_not_found": {
+        "en": "There is no article with id <code>{id}</code>.",
+        "zh-Hans": "没有 id 为 <code>{id}</code> 的文章。",
+        "zh-Hant": "沒有 id 為 <code>{id}</code> 的文章。",
+    },
+    "err_other": {
+        "en": "That did not work: the input was refused.",
+        "zh-Hans": "操作失败：输入被拒绝。",
+        "zh-Hant": "操作失敗：輸入被拒絕。",
+    },
+    "add_usage": {
+        "en": "Usage: <code>/add text</code>, <code>/add https://…</code>, or /add as a "
+        "reply to a message.",
+        "zh-Hans": "用法：<code>/add 文字</code>、<code>/add https://…</code>，"
+        "或以 /add 回复一条消息。",
+        "zh-Hant": "用法：<code>/add 文字</code>、<code>/add https://…</code>，"
+        "或以 /add 回覆一則訊息。",
+    },
+    "articles_header": {
+        "en": "<b>Articles</b> {first}–{last} of {total}",
+        "zh-Hans": "<b>文章</b> 第 {first}–{last} 篇，共 {total} 篇",
+        "zh-Hant": "<b>文章</b> 第 {first}–{last} 篇，共 {total} 篇",
+    },
+    "articles_empty": {
+        "en": "There are no articles yet.",
+        "zh-Hans": "还没有文章。",
+        "zh-Hant": "還沒有文章。",
+    },
+    "remove_usage": {
+        "en": "Usage: <code>/remove ID</code> (see /articles)",
+        "zh-Hans": "用法：<code>/remove ID</code>（见 /articles）",
+        "zh-Hant": "用法：<code>/remove ID</code>（見 /articles）",
+    },
+    "remove_confirm": {
+        "en": "Remove <b>{title}</b> (id <code>{id}</code>)?",
+        "zh-Hans": "删除<b>{title}</b>（id <code>{id}</code>）？",
+        "zh-Hant": "刪除<b>{title}</b>（id <code>{id}</code>）？",
+    },
+    "removed": {
+        "en": "Removed <b>{title}</b> (id <code>{id}</code>).",
+        "zh-Hans": "已删除<b>{title}</b>（id <code>{id}</code>）。",
+        "zh-Hant": "已刪除<b>{title}</b>（id <code>{id}</code>）。",
+    },
+    "remove_cancelled": {
+        "en": "Nothing was removed.",
+        "zh-Hans": "没有删除任何内容。",
+        "zh-Hant": "沒有刪除任何內容。",
+    },
+    "stats": {
+        "en": (
+            "<b>Statistics</b>\nArticles: {articles}\nPassages: {passages}\n"
+            "Questions asked: {questions}\nAnswered: {share}%\n👍 {up} · 👎 {down}"
+        ),
+        "zh-Hans": (
+            "<b>统计</b>\n文章：{articles}\n段落：{passages}\n"
+            "已提问：{questions}\n有答案：{share}%\n👍 {up} · 👎 {down}"
+        ),
+        "zh-Hant": (
+            "<b>統計</b>\n文章：{articles}\n段落：{passages}\n"
+            "已提問：{questions}\n有答案：{share}%\n👍 {up} · 👎 {down}"
+        ),
+    },
+    "plain_inline_no_answer": {
+        "en": "No answer found",
+        "zh-Hans": "没有找到答案",
+        "zh-Hant": "沒有找到答案",
+    },
+    "lang_en": {"en": "English", "zh-Hans": "英文", "zh-Hant": "英文"},
+    "lang_zh-Hans": {"en": "Simplified Chinese", "zh-Hans": "简体中文", "zh-Hant": "簡體中文"},
+    "lang_zh-Hant": {"en": "Traditional Chinese", "zh-Hans": "繁体中文", "zh-Hant": "繁體中文"},
+    "cmd_ask": {"en": "Ask a question", "zh-Hans": "提问", "zh-Hant": "提問"},
+    "cmd_help": {"en": "How to use this bot", "zh-Hans": "使用说明", "zh-Hant": "使用說明"},
+    "cmd_start": {"en": "Welcome", "zh-Hans": "欢迎", "zh-Hant": "歡迎"},
+    "cmd_add": {
+        "en": "Add text or a web page",
+        "zh-Hans": "加入文字或网页",
+        "zh-Hant": "加入文字或網頁",
+    },
+    "cmd_articles": {"en": "List the articles", "zh-Hans": "文章列表", "zh-Hant": "文章列表"},
+    "cmd_remove": {"en": "Remove an article", "zh-Hans": "删除文章", "zh-Hant": "刪除文章"},
+    "cmd_stats": {"en": "Usage statistics", "zh-Hans": "使用统计", "zh-Hant": "使用統計"},
+}
+
+_CODE_LANGS: dict[str, Lang] = {
+    "zh-tw": "zh-Hant",
+    "zh-hk": "zh-Hant",
+    "zh-mo": "zh-Hant",
+    "zh-hant": "zh-Hant",
+    "zh": "zh-Hans",
+    "zh-cn": "zh-Hans",
+    "zh-sg": "zh-Hans",
+    "zh-hans": "zh-Hans",
+}
+
+
+def lang_from_code(language_code: str | None) -> Lang:
+    """A Telegram language_code ("zh-TW", "zh-hans", "en-US"...) mapped to one of ours."""
+    code = (language_code or "").strip().replace("_", "-").casefold()
+    if code in _CODE_LANGS:
+        return _CODE_LANGS[code]
+    if code.startswith("zh-hant") or code.startswith("zh-tw") or code.startswith("zh-hk"):
+        return "zh-Hant"
+    if code.startswith("zh"):
+        return "zh-Hans"
+    return "en"
+
+
+def choose_lang(text: str | None, language_code: str | None) -> Lang:
+    """The question's language when the text has words to judge by, else the user's setting."""
+    if text and any(ch.isalpha() for ch in text):
+        return guess_lang(text)
+    return lang_from_code(language_code)
+
+
+def t(key: str, lang: Lang, **params: Any) -> str:
+    """The text for ``key`` in ``lang``; HTML texts get their values escaped."""
+    template = MESSAGES[key].get(lang) or MESSAGES[key]["en"]
+    if not params:
+        return template
+    if key.startswith("plain_"):
+        return template.format(**params)
+    return template.format(**{k: html.escape(str(v), quote=False) for k, v in params.items()})
+
+
+def lang_name(lang: str, in_lang: Lang) -> str:
+    """The name of an article language, said in the reader's language."""
+    key = f"lang_{lang}"
+    return t(key, in_lang) if key in MESSAGES else lang
+
+
+def error_text(err: KnowledgeError, lang: Lang) -> str:
+    """A knowledge refusal in the user's language, from its code and params (never its text)."""
+    params = err.params
+    if err.code == "too_large":
+        mb = 1024 * 1024
+        size = params.get("size") or 0
+        limit = params.get("limit") or 0
+        return t("err_too_large", lang, size=f"{size / mb:.1f}", limit=f"{limit / mb:.1f}")
+    if err.code == "bad_question":
+        if params.get("reason") == "too_long":
+            return t(
+                "question_too_long", lang, length=params.get("length"), limit=params.get("limit")
+            )
+        return t("question_empty", lang)
+    if err.code == "not_found":
+        return t("err_not_found", lang, id=params.get("id", ""))
+    if err.code == "fetch_failed":
+        return t("err_fetch_failed", lang, host=params.get("host") or "?")
+    key = f"err_{err.code}"
+    return t(key, lang) if key in MESSAGES else t("err_other", lang)

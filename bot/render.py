@@ -1,0 +1,249 @@
+"""Answers and lists -> Telegram HTML messages, each under Telegram's length limit.
+
+Telegram counts its 4,096-character limit on the text *after* the markup is parsed, in UTF-16
+code units. So a reply is first built as plain spans that know their style (bold, link, ...);
+the spans are split into messages by their plain length, and only then is each message escaped
+and marked up. A cut can therefore never fall inside a tag or an ``&amp;``, and a bold word
+that straddles a cut simply becomes two bold pieces.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from bot.i18n import lang_name, t
+from knowledge.models import Answer, Article, Citation, Lang, QuotedSentence
+
+MAX_MESSAGE = 4096
+# Where to prefer a cut when a block must be broken, best first.
+_BREAKS = ("\n", " ", "。", "！", "？", "；", "，", "、")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of plain text with one style; ``href`` makes it a link."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    code: bool = False
+    href: str | None = None
+
+    def html(self) -> str:
+        out = html.escape(self.text, quote=False)
+        if not out:
+            return ""
+        if self.code:
+            out = f"<code>{out}</code>"
+        if self.bold:
+            out = f"<b>{out}</b>"
+        if self.italic:
+            out = f"<i>{out}</i>"
+        if self.href:
+            out = f'<a href="{html.escape(self.href, quote=True)}">{out}</a>'
+        return out
+
+
+Block = tuple[Span, ...]
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _block_len(block: Block) -> int:
+    return sum(utf16_len(s.text) for s in block)
+
+
+def _cut_point(text: str, budget: int) -> int:
+    """Index at which to cut ``text`` so the head fits ``budget`` UTF-16 units, at a nice break."""
+    fit = 0
+    used = 0
+    for i, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > budget:
+            break
+        fit = i + 1
+    if fit >= len(text):
+        return fit
+    window_start = max(1, fit - 300)
+    for mark in _BREAKS:
+        at = text.rfind(mark, window_start, fit)
+        if at > 0:
+            return at + 1
+    return max(fit, 1)
+
+
+def _break_block(block: Block, limit: int) -> list[Block]:
+    """A block longer than ``limit`` cut into pieces that each fit."""
+    pieces: list[Block] = []
+    current: list[Span] = []
+    room = limit
+    queue = list(block)
+    while queue:
+        span = queue.pop(0)
+        size = utf16_len(span.text)
+        if size <= room:
+            current.append(span)
+            room -= size
+            continue
+        cut = _cut_point(span.text, room) if room > 0 else 0
+        if cut > 0:
+            current.append(replace(span, text=span.text[:cut]))
+        queue.insert(0, replace(span, text=span.text[cut:]))
+        if current:
+            pieces.append(tuple(current))
+        current, room = [], limit
+    if current:
+        pieces.append(tuple(current))
+    return pieces
+
+
+def pack(blocks: Iterable[Block], limit: int = MAX_MESSAGE, separator: str = "\n\n") -> list[str]:
+    """Blocks joined into as few HTML messages as fit under ``limit`` (plain length)."""
+    sep_len = utf16_len(separator)
+    messages: list[list[Block]] = [[]]
+    used = 0
+    for block in blocks:
+        for piece in _break_block(block, limit) if _block_len(block) > limit else [block]:
+            size = _block_len(piece)
+            extra = size + (sep_len if messages[-1] else 0)
+            if messages[-1] and used + extra > limit:
+                messages.append([])
+                used, extra = 0, size
+            messages[-1].append(piece)
+            used += extra
+    rendered = [separator.join("".join(s.html() for s in b) for b in msg) for msg in messages]
+    return [m for m in rendered if m.strip()]
+
+
+def quote_block(quote: QuotedSentence) -> Block:
+    """“The sentence, exactly as written” [n], with the question's words in bold."""
+    text = quote.sentence.text
+    spans: list[Span] = [Span("“")]
+    pos = 0
+    for start, end in _merged(quote.highlights, len(text)):
+        if start > pos:
+            spans.append(Span(text[pos:start]))
+        spans.append(Span(text[start:end], bold=True))
+        pos = end
+    if pos < len(text):
+        spans.append(Span(text[pos:]))
+    spans.append(Span(f"” [{quote.citation.number}]"))
+    return tuple(spans)
+
+
+def _merged(spans: Sequence[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    """Highlight spans clamped to the text, sorted, with overlaps merged."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        start, end = max(0, start), min(length, end)
+        if end <= start:
+            continue
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def citation_line(citation: Citation, lang: Lang) -> Block:
+    """[n] Title (a link when the article has a url) — source, paragraph, date."""
+    spans: list[Span] = [Span(f"[{citation.number}] "), Span(citation.title, href=citation.url)]
+    details = [citation.source] if citation.source else []
+    details.append(t("paragraph", lang, n=citation.paragraph))
+    if citation.published:
+        details.append(citation.published)
+    spans.append(Span(" — " + ", ".join(d for d in details if d)))
+    return tuple(spans)
+
+
+def _citations(quotes: Sequence[QuotedSentence]) -> list[Citation]:
+    seen: dict[int, Citation] = {}
+    for q in quotes:
+        seen.setdefault(q.citation.number, q.citation)
+    return [seen[n] for n in sorted(seen)]
+
+
+def _quoted_reply(
+    quotes: Sequence[QuotedSentence], lang: Lang, heading: str | None, limit: int
+) -> list[str]:
+    blocks: list[Block] = []
+    if heading:
+        blocks.append((Span(heading, bold=True),))
+    blocks.extend(quote_block(q) for q in quotes)
+    sources: list[Span] = [Span(t("sources", lang), bold=True)]
+    for citation in _citations(quotes):
+        sources.append(Span("\n"))
+        sources.extend(citation_line(citation, lang))
+    blocks.append(tuple(sources))
+    return pack(blocks, limit)
+
+
+def render_answer(answer: Answer, limit: int = MAX_MESSAGE) -> list[str]:
+    """The reply to a question: quotes then numbered sources, or "not found", as HTML parts."""
+    if not answer.found or not answer.quotes:
+        return [t("not_found", answer.lang)]
+    return _quoted_reply(answer.quotes, answer.lang, None, limit)
+
+
+def render_more(answer: Answer, limit: int = MAX_MESSAGE) -> list[str]:
+    """The next best sentences of an answer, for the "more" button; [] when there are none."""
+    if not answer.more:
+        return []
+    return _quoted_reply(answer.more, answer.lang, t("more_heading", answer.lang), limit)
+
+
+def render_passage(citation: Citation, text: str, lang: Lang) -> list[str]:
+    """A source's whole paragraph under its citation line."""
+    head = citation_line(citation, lang)
+    return pack([head, (Span(text),)])
+
+
+def render_article(article: Article, lang: Lang, status: str) -> str:
+    """The confirming reply to an ingest: title, language, passages, id."""
+    return t(
+        status,
+        lang,
+        title=article.title,
+        article_lang=lang_name(article.lang, lang),
+        passages=article.passages,
+        id=article.id,
+    )
+
+
+def render_articles(articles: Sequence[Article], offset: int, total: int, lang: Lang) -> str:
+    """One page of the article list (the caller keeps pages short, so one message)."""
+    if not articles:
+        return t("articles_empty", lang)
+    blocks: list[Block] = [
+        (Span(f"{offset + i + 1}. "), Span(a.id, code=True), Span(f" {a.title} ({a.lang})"))
+        for i, a in enumerate(articles)
+    ]
+    header = t("articles_header", lang, first=offset + 1, last=offset + len(articles), total=total)
+    return header + "\n" + pack(blocks, MAX_MESSAGE - 200, separator="\n")[0]
+
+
+def render_stats(stats: dict[str, int | float], lang: Lang) -> str:
+    share = round(float(stats.get("answered_share", 0.0)) * 100)
+    return t(
+        "stats",
+        lang,
+        articles=stats.get("articles", 0),
+        passages=stats.get("passages", 0),
+        questions=stats.get("questions", 0),
+        share=share,
+        up=stats.get("thumbs_up", 0),
+        down=stats.get("thumbs_down", 0),
+    )
+
+
+def plain_summary(answer: Answer, limit: int = 200) -> str:
+    """A short plain-text preview of an answer (inline result descriptions)."""
+    if not answer.quotes:
+        return ""
+    text = answer.quotes[0].sentence.text
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,157 @@
+"""A real citebot Application polling the fake Bot API server, on a real knowledge base.
+
+The bundled corpus is loaded once per session into a prepared data dir (``prepared_data_dir``
+from tests/conftest.py); every test gets its own copy (loading takes seconds, copying
+milliseconds), its own FakeTelegram and its own running Application, so tests never see each
+other's articles, questions or rate limits.
+
+The bot runs ``Application.run_polling`` -- the same path ``citebot serve`` takes, post_init
+included -- in a background thread with its own event loop; tests drive the fake from the main
+thread with its blocking helpers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.config import Settings
+from knowledge.service import KnowledgeBase, KnowledgeConfig
+from tests.fakes.telegram_server import FakeTelegram, running_fake
+
+ADMIN = 4242
+USER = 1001
+
+JSON = dict[str, Any]
+
+
+@dataclass
+class RunningBot:
+    """What a test needs: the fake to play users with, and the bot's own pieces to inspect."""
+
+    fake: FakeTelegram
+    app: Application  # type: ignore[type-arg]
+    kb: KnowledgeBase
+    settings: Settings
+    errors: list[BaseException] = field(default_factory=list)
+
+    @property
+    def username(self) -> str:
+        return self.fake.bot_username
+
+    def ask(self, text: str, *, user_id: int = USER, count: int = 1, **kwargs: Any) -> list[JSON]:
+        """A user says ``text``; returns the bot's replies in that chat."""
+        sent = self.fake.user_says(text, user_id=user_id, **kwargs)
+        return self.fake.wait_for_bot_messages(sent["chat"]["id"], count)
+
+
+@contextlib.contextmanager
+def _serving(app: Application) -> Iterator[list[BaseException]]:  # type: ignore[type-arg]
+    """Run ``app.run_polling`` in a thread until the block ends; yields the thread's errors."""
+    loop = asyncio.new_event_loop()
+    errors: list[BaseException] = []
+
+    def runner() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            app.run_polling(
+                poll_interval=0,
+                timeout=1,
+                stop_signals=None,
+                close_loop=False,
+                drop_pending_updates=False,
+            )
+        except BaseException as exc:  # reported to the test in teardown
+            errors.append(exc)
+
+    thread = threading.Thread(target=runner, name="citebot-under-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not app.running and thread.is_alive():
+        if time.monotonic() > deadline:
+            raise AssertionError("the bot did not start within 15 s")
+        time.sleep(0.01)
+    try:
+        yield errors
+    finally:
+        if app.running:
+            loop.call_soon_threadsafe(app.stop_running)
+        thread.join(15)
+        assert not thread.is_alive(), "the bot did not stop within 15 s"
+        loop.close()
+
+
+@pytest.fixture
+def make_bot(prepared_data_dir: Path, tmp_path: Path) -> Iterator[Callable[..., RunningBot]]:
+    """A factory: make_bot(**settings) starts a bot; everything is stopped after the test."""
+    stack = contextlib.ExitStack()
+    count = 0
+    bots: list[RunningBot] = []
+
+    def make(*, fake_kwargs: JSON | None = None, **overrides: Any) -> RunningBot:
+        nonlocal count
+        count += 1
+        fake = stack.enter_context(running_fake(**(fake_kwargs or {})))
+        fake.add_chat(ADMIN)  # admins have talked to the bot, so their command scope exists
+        data = tmp_path / f"data{count}"
+        shutil.copytree(prepared_data_dir, data)
+        values: JSON = {
+            "telegram_token": fake.token,
+            "telegram_base_url": fake.base_url,
+            "telegram_base_file_url": fake.base_file_url,
+            "admin_ids": [ADMIN],
+            "data_dir": data,
+            "user_rate_limit": 30,
+        }
+        values.update(overrides)
+        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        kb = KnowledgeBase(
+            KnowledgeConfig(data_dir=data, max_upload_bytes=settings.max_upload_bytes)
+        )
+        stack.callback(kb.close)
+        app = build_application(settings, kb)
+        errors = stack.enter_context(_serving(app))
+        bots.append(RunningBot(fake, app, kb, settings, errors))
+        return bots[-1]
+
+    with stack:
+        yield make
+    for running in bots:
+        assert not running.errors, f"the bot's thread failed: {running.errors}"
+        assert not running.fake.internal_errors, running.fake.internal_errors
+
+
+@pytest.fixture
+def bot(make_bot: Callable[..., RunningBot]) -> RunningBot:
+    """The default bot: one admin, generous rate limit, no chat restriction."""
+    return make_bot()
+
+
+@pytest.fixture(autouse=True)
+def token_never_logged(
+    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> Iterator[None]:
+    """Every test also checks that the token reached no log line, traceback or stderr."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    from tests.fakes.telegram_server import DEFAULT_TOKEN
+
+    secret = DEFAULT_TOKEN.split(":", 1)[1]
+    out, err = capfd.readouterr()
+    records = caplog.get_records("setup") + caplog.get_records("call") + caplog.records
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    logged = "\n".join(formatter.format(r) for r in records)
+    assert secret not in logged, "the bot token appeared in the log"
+    assert secret not in err and secret not in out, "the bot token appeared on stdout/stderr"
