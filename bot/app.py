@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import (
@@ -20,13 +21,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import NetworkError, TelegramError
+from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bot.config import Settings
 from bot.handlers import register
 from bot.handlers.common import AnswerCache, Context, RateLimiter, lang_for, thread_id_of
 from bot.i18n import lang_from_code, t
+from bot.ops import Metrics, OpsServer, configure_logging
 from knowledge.models import Lang
 from knowledge.service import KnowledgeBase, KnowledgeConfig
 
@@ -160,6 +162,9 @@ async def on_error(update: object, context: Context) -> None:
         return
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("handler failed on update %s", update_id, exc_info=error)
+    metrics = context.bot_data.get("metrics")
+    if isinstance(metrics, Metrics):
+        metrics.inc("citebot_errors_total")
     if not isinstance(update, Update):
         return
     try:
@@ -177,20 +182,41 @@ async def on_error(update: object, context: Context) -> None:
         log.warning("could not send the apology: %s", exc)
 
 
-def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # type: ignore[type-arg]
+class CountingRateLimiter(AIORateLimiter):
+    """AIORateLimiter that counts the 429s it waits out, for /metrics.
+
+    It hooks ``_run_request``, the one call the retry loop makes per attempt.
+    """
+
+    def __init__(self, metrics: Metrics, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._metrics = metrics
+
+    async def _run_request(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super()._run_request(*args, **kwargs)
+        except RetryAfter:
+            self._metrics.inc("citebot_telegram_retries_total")
+            raise
+
+
+def build_application(
+    settings: Settings, kb: KnowledgeBase, metrics: Metrics | None = None
+) -> Application:  # type: ignore[type-arg]
     """A ready-to-run Application whose handlers find ``kb`` and ``settings`` in bot_data."""
     token = settings.require_token().get_secret_value()
     secrets = [token]
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
     install_log_redaction(secrets)
+    metrics = metrics or Metrics()
     app = (
         ApplicationBuilder()
         .token(token)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .concurrent_updates(True)
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(CountingRateLimiter(metrics, max_retries=RATE_LIMIT_RETRIES))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -205,6 +231,7 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> Application:  # 
         settings=settings,
         rate=RateLimiter(settings.user_rate_limit),
         answers=AnswerCache(),
+        metrics=metrics,
     )
     register(app)
     app.add_error_handler(on_error)
@@ -229,16 +256,20 @@ def open_knowledge_base(settings: Settings) -> KnowledgeBase:
 
 def run(settings: Settings) -> None:
     """``citebot serve``: open the knowledge base and serve until stopped (Ctrl-C, SIGTERM)."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
     if settings.mode == "webhook" and not settings.webhook_url:
         raise ValueError("CITEBOT_WEBHOOK_URL is required when CITEBOT_MODE=webhook")
-    settings.require_token()
+    configure_logging(settings.log_level, settings.log_format)
+    install_log_redaction([settings.require_token().get_secret_value()])
+    metrics = Metrics()
+    ops = None
+    if settings.health_port is not None:
+        # Up before the knowledge base loads, so a probe sees "starting" (503), not a refusal.
+        ops = OpsServer(metrics, settings.health_host, settings.health_port).start()
     kb = open_knowledge_base(settings)
+    if ops is not None:
+        ops.ready.set()
     try:
-        app = build_application(settings, kb)
+        app = build_application(settings, kb, metrics)
         if settings.mode == "polling":
             app.run_polling(drop_pending_updates=False, allowed_updates=Update.ALL_TYPES)
         else:
@@ -255,4 +286,6 @@ def run(settings: Settings) -> None:
                 drop_pending_updates=False,
             )
     finally:
+        if ops is not None:
+            ops.stop()
         kb.close()

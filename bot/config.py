@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    # Users' questions stay out of the logs unless an operator debugging asks for them.
+    log_messages: bool = False
+    health_port: int | None = Field(default=None, ge=0, le=65535)
+    health_host: str = "127.0.0.1"
 
     @field_validator("admin_ids", "allowed_chats", mode="before")
     @classmethod

@@ -24,6 +24,7 @@ from bot.handlers.common import (
     typing,
 )
 from bot.i18n import error_text, lang_from_code, t
+from bot.ops import Metrics
 from bot.render import render_article, render_articles, render_stats
 from knowledge.errors import KnowledgeError
 from knowledge.fetch import fetch_url, suggested_filename
@@ -53,6 +54,9 @@ async def _ingest_reply(
     context: Context, message: Message, lang: Lang, result: IngestResult
 ) -> None:
     log.info("ingest %s: article %s", result.status, result.article.id)
+    metrics = context.bot_data.get("metrics")
+    if isinstance(metrics, Metrics):
+        metrics.inc("citebot_ingests_total", status=result.status)
     await reply(context, message, [render_article(result.article, lang, result.status)])
 
 

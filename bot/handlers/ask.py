@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 
 from telegram import (
     Bot,
@@ -37,6 +38,7 @@ from bot.handlers.common import (
     typing,
 )
 from bot.i18n import choose_lang, error_text, lang_from_code, t
+from bot.ops import Metrics
 from bot.render import plain_summary, render_answer, render_more, render_passage
 from knowledge.errors import BadQuestion, NotFound
 from knowledge.models import Answer, Citation
@@ -172,6 +174,9 @@ async def answer_question(update: Update, context: Context, question: str) -> No
             await reply(context, message, [t("rate_limited", lang)])
         return
     await typing(context, message)
+    if settings_of(context).log_messages:
+        log.info("question from user %s in chat %s: %r", user.id, message.chat_id, question)
+    started = time.perf_counter()
     try:
         answer = await off_loop(
             kb_of(context).ask, question, chat_id=message.chat_id, user_id=user.id
@@ -181,6 +186,9 @@ async def answer_question(update: Update, context: Context, question: str) -> No
         return
     answers_of(context).put(answer)
     await reply(context, message, render_answer(answer), answer_keyboard(answer))
+    metrics = context.bot_data.get("metrics")
+    if isinstance(metrics, Metrics):
+        metrics.observe_question(answer.found, time.perf_counter() - started)
 
 
 async def private_text(update: Update, context: Context) -> None:
