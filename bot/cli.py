@@ -133,6 +133,50 @@ def cmd_stats(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    out = sys.stdout if args.path == "-" else open(args.path, "w", encoding="utf-8")  # noqa: SIM115
+    count = 0
+    try:
+        for record in kb.export_records():
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    print(f"exported {count - 1} records", file=sys.stderr)
+    return 0
+
+
+def cmd_import(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path}: cannot read the export ({exc})") from exc
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise CliError(f"{path}:{number}: not a JSON line ({exc.msg})") from exc
+    if not records or records[0].get("type") != "citebot-export":
+        raise CliError(f"{path}: not a citebot export (no header line)")
+    report = kb.import_records(records)
+    for result in report.results:
+        print(_describe(result))
+    for where, exc in report.failures:
+        print(f"skipped    {where}: {exc}", file=sys.stderr)
+    print(f"{len(report.results)} imported, {len(report.failures)} skipped", file=sys.stderr)
+    return 0
+
+
+def cmd_backup(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    kb.backup(Path(args.dest))
+    print(f"backed up the store to {args.dest}")
+    return 0
+
+
 def cmd_chat(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     _ensure_content(kb)
     print("Ask a question (empty line or Ctrl-D to quit).", file=sys.stderr)
@@ -189,6 +233,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="counts of articles, passages, questions and feedback")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("export", help="write the knowledge base as JSON Lines")
+    p.add_argument("path", nargs="?", default="-", help="file to write (default: stdout)")
+
+    p = sub.add_parser("import", help="add the articles and feedback of an export")
+    p.add_argument("path")
+
+    p = sub.add_parser("backup", help="a consistent copy of the store, safe while the bot runs")
+    p.add_argument("dest", help="the SQLite file to write")
+
     sub.add_parser("chat", help="ask questions interactively")
     sub.add_parser("serve", help="run the Telegram bot")
     return parser
@@ -201,6 +254,9 @@ COMMANDS = {
     "remove": cmd_remove,
     "stats": cmd_stats,
     "chat": cmd_chat,
+    "export": cmd_export,
+    "import": cmd_import,
+    "backup": cmd_backup,
 }
 
 

@@ -359,6 +359,67 @@ class KnowledgeBase:
             else "".join(s.text for s in sentences)
         )
 
+    # -- moving a knowledge base ---------------------------------------------------------
+    EXPORT_VERSION = 1
+
+    def export_records(self) -> Iterator[dict[str, object]]:
+        """The whole knowledge base as JSON-ready records: a header, articles, feedback.
+
+        Articles carry their text as paragraphs, not index data, so any later version can
+        import them and analyse them its own way.
+        """
+        yield {"type": "citebot-export", "version": self.EXPORT_VERSION}
+        for article in self.store.list_articles(0, 1 << 62):
+            yield {
+                "type": "article",
+                "id": article.id,
+                "title": article.title,
+                "source": article.source,
+                "url": article.url,
+                "lang": article.lang,
+                "published": article.published,
+                "format": article.format,
+                "added_at": article.added_at,
+                "paragraphs": self.store.paragraphs(article.id),
+            }
+        for record in self.store.all_feedback():
+            yield {"type": "feedback", **record}
+
+    def import_records(self, records: Iterable[dict[str, object]]) -> BatchReport:
+        """Ingest exported records; a bad record is skipped and reported, the rest go in."""
+        results: list[IngestResult] = []
+        failures: list[tuple[Path, KnowledgeError]] = []
+        for number, record in enumerate(records, start=1):
+            where = Path(f"record {number}")
+            try:
+                kind = record.get("type")
+                if kind == "article":
+                    paragraphs = tuple(str(p) for p in record["paragraphs"])  # type: ignore[attr-defined]
+                    if not paragraphs:
+                        raise InputError(f"{where}: the article has no text")
+                    doc = ParsedDocument(
+                        paragraphs=paragraphs,
+                        title=_opt(record.get("title")),
+                        source=_opt(record.get("source")),
+                        url=_opt(record.get("url")),
+                        lang=_opt(record.get("lang")),
+                        published=_opt(record.get("published")),
+                        format=str(record.get("format") or "txt"),
+                    )
+                    results.append(self.ingest_document(doc))
+                elif kind == "feedback":
+                    self.store.add_feedback_record(record)
+                elif kind != "citebot-export":
+                    raise InputError(f"{where}: unknown record type {kind!r}")
+            except (KeyError, TypeError, ValueError) as exc:
+                failures.append((where, InputError(f"{where}: malformed record ({exc})")))
+            except KnowledgeError as exc:
+                failures.append((where, exc))
+        return BatchReport(results, failures)
+
+    def backup(self, target: Path) -> None:
+        self.store.backup(target)
+
     def stats(self) -> dict[str, int | float]:
         articles = self.store.list_articles()
         q = self.store.question_stats()
@@ -393,6 +454,10 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
                     yield child
         else:
             yield path
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _is_han(text: str) -> bool:

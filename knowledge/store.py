@@ -357,6 +357,31 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"could not remove the article: {exc}") from exc
 
+    def paragraphs(self, article_id: str) -> list[str]:
+        """An article's paragraphs rebuilt from its sentences and their offsets.
+
+        The gaps between sentences were whitespace; a space per gap character restores them.
+        """
+        paragraphs: dict[int, str] = {}
+        for sentence, _ in self.sentences(article_id, 0, 1 << 62):
+            text = paragraphs.get(sentence.paragraph, "")
+            if sentence.start > len(text):
+                text += " " * (sentence.start - len(text))
+            paragraphs[sentence.paragraph] = text + sentence.text
+        return [paragraphs[n] for n in sorted(paragraphs)]
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the database through SQLite's online backup API."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        dest = sqlite3.connect(tmp)
+        try:
+            with self._lock:
+                self._db.backup(dest)
+        finally:
+            dest.close()
+        tmp.replace(target)
+
     # -- questions and feedback -----------------------------------------------------------
     def log_question(
         self, question: str, lang: str, found: bool, chat_id: int | None, user_id: int | None
@@ -390,6 +415,33 @@ class Store:
             "thumbs_up": fb["up"],
             "thumbs_down": fb["down"],
         }
+
+    def all_feedback(self) -> list[dict[str, object]]:
+        rows = self._query(
+            "SELECT q.question, q.lang, q.found, q.asked_at, q.chat_id, f.user_id, f.value, "
+            "f.created_at FROM feedback f JOIN questions q ON q.id = f.question_id ORDER BY f.rowid"
+        )
+        return [dict(r) for r in rows]
+
+    def add_feedback_record(self, record: dict[str, object]) -> None:
+        """Re-create a question with its feedback, as exported from another install."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO questions(asked_at, chat_id, user_id, question, lang, found) "
+                "VALUES (?,?,?,?,?,?)",
+                (
+                    record["asked_at"],
+                    record.get("chat_id"),
+                    record["user_id"],
+                    record["question"],
+                    record["lang"],
+                    int(bool(record["found"])),
+                ),
+            )
+            db.execute(
+                "INSERT INTO feedback(question_id, user_id, value, created_at) VALUES (?,?,?,?)",
+                (cur.lastrowid, record["user_id"], record["value"], record["created_at"]),
+            )
 
     def recent_feedback(self, limit: int = 20) -> list[dict[str, object]]:
         rows = self._query(

@@ -156,3 +156,62 @@ def test_chat_answers_until_eof(
     monkeypatch.setattr("sys.stdin", io.StringIO("Who founded DeepSeek?\n"))
     assert run(data_dir, "chat") == 0
     assert "Liang Wenfeng" in capsys.readouterr().out
+
+
+def test_export_then_import_moves_the_knowledge_base(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], prepared_data_dir: Path
+) -> None:
+    import shutil
+
+    from knowledge.service import KnowledgeBase, KnowledgeConfig
+
+    kb = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
+    answer = kb.ask("Who founded DeepSeek?", user_id=5)
+    assert answer.question_id is not None
+    kb.feedback(answer.question_id, 5, -1)
+    kb.close()
+    export = tmp_path / "kb.jsonl"
+    assert run(data_dir, "export", str(export)) == 0
+    lines = [json.loads(line) for line in export.read_text(encoding="utf-8").splitlines()]
+    assert lines[0]["type"] == "citebot-export"
+    assert sum(r["type"] == "article" for r in lines) >= 8
+    assert [r["value"] for r in lines if r["type"] == "feedback"] == [-1]
+
+    target = tmp_path / "other"
+    shutil.copytree(prepared_data_dir / "cache", target / "cache")
+    capsys.readouterr()
+    assert run(target, "import", str(export)) == 0
+    assert capsys.readouterr().err.strip().endswith("imported, 0 skipped")
+    assert run(target, "list", "--json") == 0
+    moved = json.loads(capsys.readouterr().out)
+    assert run(data_dir, "list", "--json") == 0
+    original = json.loads(capsys.readouterr().out)
+    assert {a["id"] for a in moved} == {a["id"] for a in original}
+    assert run(target, "stats", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["thumbs_down"] == 1
+    assert run(target, "ask", "which HK university trained a DeepSeek founder") == 0
+    assert "HKUST" in capsys.readouterr().out
+
+
+def test_import_refuses_what_is_not_an_export(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bogus = tmp_path / "bogus.jsonl"
+    bogus.write_text('{"hello": 1}\n', encoding="utf-8")
+    before = snapshot(data_dir)
+    assert run(data_dir, "import", str(bogus)) == 2
+    assert "not a citebot export" in capsys.readouterr().err
+    bogus.write_text("not json\n", encoding="utf-8")
+    assert run(data_dir, "import", str(bogus)) == 2
+    assert snapshot(data_dir) == before
+
+
+def test_backup_is_a_consistent_copy(data_dir: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "backup" / "citebot.sqlite3"
+    assert run(data_dir, "backup", str(dest)) == 0
+    db = sqlite3.connect(dest)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] >= 8
+    finally:
+        db.close()
