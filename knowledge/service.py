@@ -325,6 +325,15 @@ class KnowledgeBase:
             answer = _with_question_id(answer, qid)
         return answer
 
+    def recall(self, question_id: int) -> Answer:
+        """The answer to a question asked earlier (by id), as it would be given now.
+
+        Lets a "more" button work after a restart or on another replica than the one that
+        answered first.
+        """
+        answer = self.ask(self.store.question_text(question_id), log_it=False)
+        return _with_question_id(answer, question_id)
+
     def feedback(self, question_id: int, user_id: int, value: int) -> None:
         self.store.add_feedback(question_id, user_id, 1 if value > 0 else -1)
 

@@ -394,6 +394,12 @@ class Store:
             )
             return int(cur.lastrowid or 0)
 
+    def question_text(self, question_id: int) -> str:
+        rows = self._query("SELECT question FROM questions WHERE id = ?", (question_id,))
+        if not rows:
+            raise NotFound(f"no question with id {question_id}", id=question_id)
+        return str(rows[0]["question"])
+
     def add_feedback(self, question_id: int, user_id: int, value: int) -> None:
         with self._lock:
             self._db.execute(

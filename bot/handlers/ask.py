@@ -294,10 +294,16 @@ async def more_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    answer = answers_of(context).get(int(query.data.split(":")[1]))
+    question_id = int(query.data.split(":")[1])
+    answer = answers_of(context).get(question_id)
     if answer is None:
-        await query.answer(t("plain_expired", lang_from_code(query.from_user.language_code)))
-        return
+        # Not in this process's cache (a restart, another replica): ask the stored question again.
+        try:
+            answer = await off_loop(kb_of(context).recall, question_id)
+        except NotFound:
+            await query.answer(t("plain_expired", lang_from_code(query.from_user.language_code)))
+            return
+        answers_of(context).put(answer)
     parts = render_more(answer)
     if not parts:
         await query.answer(t("plain_no_more", answer.lang))

@@ -29,6 +29,17 @@ def test_more_button_sends_next_sentences_and_disappears(bot: RunningBot) -> Non
     assert bot.fake.errors == []
 
 
+def test_more_button_works_after_the_answer_left_the_cache(bot: RunningBot) -> None:
+    """As after a restart or on another replica: the stored question is asked again."""
+    [answer] = bot.ask(QUESTION)
+    more = next(d for d in _buttons(answer) if d.startswith("more:"))
+    bot.app.bot_data["answers"]._items.clear()
+    mark = bot.fake.mark()
+    bot.fake.user_presses(answer, more)
+    [extra] = bot.fake.wait_for_bot_messages(USER, after=mark)
+    assert extra["plain_text"].startswith("More from the articles:")
+
+
 def test_source_button_sends_the_whole_paragraph(bot: RunningBot) -> None:
     [answer] = bot.ask(QUESTION)
     source = next(d for d in _buttons(answer) if d.startswith("src:"))
