@@ -17,6 +17,7 @@ from typing import Any
 from knowledge.errors import KnowledgeError
 from knowledge.models import Lang
 from knowledge.normalize import guess_lang
+from knowledge.reply import NOT_FOUND
 
 LANGS: tuple[Lang, ...] = ("en", "zh-Hans", "zh-Hant")
 
@@ -80,11 +81,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
             "• /articles、/remove ID、/stats。"
         ),
     },
-    "not_found": {
-        "en": "I found nothing in the articles that answers this question.",
-        "zh-Hans": "文章中没有找到能回答这个问题的内容。",
-        "zh-Hant": "文章中沒有找到能回答這個問題的內容。",
-    },
+    # The same words as every other front end's (knowledge.reply.NOT_FOUND).
+    "not_found": dict(NOT_FOUND),
     "question_empty": {
         "en": "Please write a question.",
         "zh-Hans": "请写下你的问题。",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from knowledge.reply import NOT_FOUND
 from tests.bot.conftest import USER, RunningBot
 
 
@@ -34,9 +35,9 @@ def test_traditional_question_gets_traditional_answer(bot: RunningBot) -> None:
 
 def test_not_found_in_the_questions_language(bot: RunningBot) -> None:
     [en] = bot.ask("what is the weather on mars tomorrow")
-    assert "found nothing" in en["plain_text"]
+    assert en["plain_text"] == NOT_FOUND["en"]
     [zh] = bot.ask("火星明天的天气怎么样", user_id=USER + 1, language_code="en")
-    assert "没有找到" in zh["plain_text"]
+    assert zh["plain_text"] == NOT_FOUND["zh-Hans"]
     assert en["reply_markup"] is None
 
 
