@@ -145,7 +145,8 @@ _MONTHS = re.compile(
     r"|spring|summer|autumn|fall|winter)\b"
 )
 _NUMBER = re.compile(
-    r"\d+(?:\.\d+)?|[二三四五六七八九十两][个名家位所倍成亿万千百项款座间种次]|"
+    # A digit inside a name (PD-L1, HARMONi-2, DeepSeek-R1) is not an amount.
+    r"(?<![A-Za-z\-\d.])\d+(?:[.,]\d+)*(?![\d.]*[A-Za-z\-]*[A-Za-z])(?!\d)|[二三四五六七八九十两][个名家位所倍成亿万千百项款座间种次]|"
     r"[一二三四五六七八九十百千万亿两]{2,}|\b(three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve|dozen|dozens|hundred|hundreds|thousand|thousands|million|billion|trillion|"
     r"half|percent|majority)\b|倍|半数"

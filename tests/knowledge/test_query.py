@@ -1,0 +1,51 @@
+"""What a question asks for, and whether a sentence holds that kind of answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.query import build_query, classify, holds_answer
+from knowledge.service import KnowledgeBase
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who founded DeepSeek?", "person"),
+        ("誰創辦了大疆？", "person"),
+        ("When did Akesobio list?", "time"),
+        ("康方生物是哪一年上市的？", "time"),
+        ("How many cities are in the Greater Bay Area?", "amount"),
+        ("大湾区有多少个城市？", "amount"),
+        ("Why did Akesobio list in Hong Kong?", "reason"),
+        ("為什麼康方生物能上市？", "reason"),
+        ("Where is DeepSeek based?", "place"),
+        ("深度求索在哪裡？", "place"),
+        ("Which university trained a DeepSeek founder?", "organisation"),
+        ("哪所大學培養了他？", "organisation"),
+        ("What is EDA?", None),
+    ],
+)
+def test_question_words_in_three_scripts(question: str, kind: str | None) -> None:
+    assert classify(question) == kind
+
+
+def test_years_and_names_are_not_amounts() -> None:
+    asked = "How much did it raise?"
+    assert not holds_answer("Akesobio listed in 2020 under the 18A rules.", "amount", asked)
+    assert not holds_answer("PD-L1阳性患者参加了HARMONi-2试验。", "amount", asked)
+    assert holds_answer("It raised HK$2.5 billion.", "amount", asked)
+    assert holds_answer("大湾区由九个城市组成。", "amount", asked)
+
+
+def test_a_year_already_in_the_question_is_no_answer() -> None:
+    assert not holds_answer("In 2025 the plan ended.", "time", "What happened in 2025?")
+    assert holds_answer("It was founded in 2014.", "time", "When was SenseTime founded?")
+
+
+def test_translations_join_the_terms_concept(kb: KnowledgeBase) -> None:
+    query = build_query(kb.analyzer, kb.dictionary, "Which university trained a founder?")
+    assert any("大学" in c.terms or "~university" in c.terms for c in query.concepts)
+    chinese = build_query(kb.analyzer, kb.dictionary, "哪家实验室孕育出了商汤？")
+    # "孕育" is one character short of "孕育出": one concept, not two.
+    assert sum(any(t.startswith("孕育") for t in c.terms) for c in chinese.concepts) == 1
