@@ -117,18 +117,18 @@ class Analyzer:
 
     def learn(self, text: str) -> list[tuple[str, str]]:
         """Learn "name (其他语言)" pairs from ``text``; returns the pairs that were new."""
-        new: list[tuple[str, str]] = []
-        for a, b in learn_pairs(text, self._last_han_word):
-            _, added = self.aliases.add_group([a, b])
-            if added:
-                new.append((a, b))
-                for form in added:
-                    if not re.search("[a-z0-9]", form):
-                        self._segmenter.add_word(form, freq=None)
-                        self._protected.add(form)
-        if new:
+        return [pair for pair in learn_pairs(text, self._last_han_word) if self.add_alias(*pair)]
+
+    def add_alias(self, form: str, other: str) -> bool:
+        """Put two forms in one alias group; True when that taught the table something."""
+        _, added = self.aliases.add_group([form, other])
+        for new in added:
+            if not re.search("[a-z0-9]", new):
+                self._segmenter.add_word(new, freq=None)
+                self._protected.add(new)
+        if added:
             self._rebuild_alias_matchers()
-        return new
+        return bool(added)
 
     def _last_han_word(self, run: str) -> str:
         words = self._segmenter.lcut(fold(run), HMM=True)

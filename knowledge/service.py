@@ -126,6 +126,27 @@ class KnowledgeBase:
         self._save_index(index)
         return index
 
+    def _refresh_if_stale(self) -> None:
+        """Catch up with writes made by another process (the CLI beside the bot, a replica).
+
+        One cheap query per call; on a change the index is rebuilt from the stored terms and
+        aliases learned elsewhere are taken in.
+        """
+        if self.store.generation() == self.index.generation:
+            return
+        for form, other in self.store.learned_aliases():
+            self.analyzer.add_alias(form, other)
+        self.index = self._open_index()
+
+    def _stamp_after_write(self) -> None:
+        """Our write bumped the generation by one; more means another process wrote too."""
+        expected = self.index.generation + 1
+        if self.store.generation() == expected:
+            self.index.generation = expected
+            self._save_index(self.index)
+        else:
+            self.index = self._open_index()
+
     def _save_index(self, index: BM25Index) -> None:
         try:
             index.save(self.config.data_dir / "index")
@@ -190,6 +211,7 @@ class KnowledgeBase:
         lang = _LANGS.get((doc.lang or "").casefold()) or guess_lang(body)
         replace_key = url or f"{source or ''}\x1f{title}"
         with self._lock:
+            self._refresh_if_stale()
             existing = self.store.find_article(article_id)
             if existing is not None:
                 return IngestResult("unchanged", existing)
@@ -243,8 +265,7 @@ class KnowledgeBase:
             self.index.remove(old_terms + reindex_old)
             reindex_new = self.store.passage_terms_by_id([pid for pid, _ in reindex_old])
             self.index.add(new_terms + reindex_new)
-            self.index.generation = self.store.generation()
-            self._save_index(self.index)
+            self._stamp_after_write()
         status = "replaced" if replaced else "added"
         return IngestResult(status, article, replaced.id if replaced else None, tuple(learned))
 
@@ -316,6 +337,7 @@ class KnowledgeBase:
             )
         query = build_query(self.analyzer, self.dictionary, question)
         with self._lock:
+            self._refresh_if_stale()
             settings = self.config.answer
             if max_quotes is not None:
                 settings = dataclasses.replace(settings, max_quotes=max_quotes)
@@ -340,13 +362,13 @@ class KnowledgeBase:
     # -- management -----------------------------------------------------------------------
     def remove(self, article_id: str) -> Article:
         with self._lock:
+            self._refresh_if_stale()
             full_id = self.store.resolve_id(article_id)
             article = self.store.article(full_id)
             terms = self.store.passage_terms(full_id)
             self.store.remove_article(full_id)
             self.index.remove(terms)
-            self.index.generation = self.store.generation()
-            self._save_index(self.index)
+            self._stamp_after_write()
         return article
 
     def article(self, article_id: str) -> Article:

@@ -144,3 +144,23 @@ def test_stats_count_questions_and_feedback(kb: KnowledgeBase) -> None:
     stats = kb.stats()
     assert stats["questions"] == 1 and stats["answered"] == 1 and stats["thumbs_up"] == 1
     assert stats["articles"] == len(kb.list()) >= 8
+
+
+def test_two_processes_on_one_store_see_each_others_writes(data_dir: Path) -> None:
+    """The CLI beside a running bot, or two replicas: neither may lose the other's articles."""
+    bot = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
+    cli = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
+    cli.ingest_bytes(ARTICLE.encode(), "glass.md")
+    assert bot.ask("Who founded the Kowloon Glassworks?").found
+    bot.ingest_text(
+        "The Lantau Ropeworks was founded in 1905 by Tam Sing. It made ropes for ships.",
+        title="Lantau Ropeworks",
+    )
+    assert cli.ask("Who founded the Lantau Ropeworks?").found
+    bot.close()
+    cli.close()
+    reopened = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
+    assert reopened.ask("Who founded the Kowloon Glassworks?").found
+    assert reopened.ask("Who founded the Lantau Ropeworks?").found
+    assert reopened.index.doc_count == reopened.stats()["passages"]
+    reopened.close()
