@@ -84,6 +84,7 @@ def choose(
             titles[row.article_id] = set(analyzer.terms(store.article(row.article_id).title))
 
     idfs = [index.idf(len(index.concept_postings(c)[0])) for c in concepts]
+    counted = [not c.focus for c in query.concepts]
     names = analyzer.aliases.names
     # Names the question asks about: a sentence must name them, or its context must.
     named = [
@@ -92,22 +93,25 @@ def choose(
     required = [max(named)[1]] if named else []
     asked_terms = {t for c in concepts for t in c}
     total_idf = sum(idfs) or 1.0
+    coverage_total = sum(i for i, use in zip(idfs, counted, strict=True) if use) or 1.0
     k1, b = index.params.k1, index.params.b
     for cand in candidates.values():
         length = sum(cand.terms.values())
         title_terms = titles.get(cand.sentence.article_id, set())
         near = context.get(cand.sentence.id, set()) | title_terms
         match = covered = covered_ctx = 0.0
-        for alternatives, idf in zip(concepts, idfs, strict=True):
+        total = coverage_total
+        for alternatives, idf, use in zip(concepts, idfs, counted, strict=True):
             tf = sum(cand.terms.get(t, 0) for t in alternatives)
             if tf:
                 norm = k1 * (1 - b + b * length / settings.avg_sentence_len)
                 match += idf * tf / (tf + norm)
                 covered += idf
                 covered_ctx += idf
-            elif any(t in near for t in alternatives):
+                total += 0.0 if use else idf  # a focus word the answer repeats still counts
+            elif use and any(t in near for t in alternatives):
                 covered_ctx += idf / 2
-        cand.coverage = covered_ctx / total_idf
+        cand.coverage = covered_ctx / total
         present = set(cand.terms) | near
         cand.names_ok = all(term in present for term in required)
         cand.new_name = any(t in names and t not in asked_terms for t in cand.terms)

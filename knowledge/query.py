@@ -25,6 +25,9 @@ class Concept:
 
     label: str
     terms: tuple[str, ...]
+    # The word that names the kind of answer ("which *role*", "什么*角色*"): the answer need not
+    # repeat it, so it does not count toward a sentence's coverage of the question.
+    focus: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,12 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
 ]
 
 
+_FOCUS = re.compile(
+    r"\b(what|which)\s+(?:kind of\s+|type of\s+|sort of\s+)?([a-z][a-z'-]*)"
+    r"|(什么|哪个|哪一个|哪款|哪种|哪类|哪一类|哪些)([\u4e00-\u9fff])"
+)
+
+
 def classify(question: str) -> Kind | None:
     """The kind of answer the question's own question words ask for, in any of the three scripts."""
     folded = fold(question)
@@ -94,11 +103,14 @@ def build_query(analyzer: Analyzer, dictionary: Dictionary | None, question: str
     concepts: list[Concept] = []
     seen: set[tuple[str, ...]] = set()
 
-    def add(label: str, terms: list[str]) -> None:
+    folded = fold(question)
+    focus_starts = {m.start(2) if m.group(2) else m.start(4) for m in _FOCUS.finditer(folded)}
+
+    def add(label: str, terms: list[str], start: int = -1) -> None:
         key = tuple(sorted(set(terms)))
         if key not in seen:
             seen.add(key)
-            concepts.append(Concept(label, key))
+            concepts.append(Concept(label, key, focus=start in focus_starts))
 
     # A search-mode sub-word one character short of its word ("创始" in "创始人") says the same
     # thing: it joins the word's concept instead of counting twice.
@@ -120,7 +132,7 @@ def build_query(analyzer: Analyzer, dictionary: Dictionary | None, question: str
         if term in skip:
             continue
         if term.startswith("~"):
-            add(term, [term])
+            add(term, [term], token.start)
             continue
         if term in forms:
             continue  # the alias group stands for it
@@ -132,7 +144,7 @@ def build_query(analyzer: Analyzer, dictionary: Dictionary | None, question: str
             for word in list(alternatives):
                 for other in dictionary.translations(word):
                     alternatives.append(forms.get(other, other))
-        add(term, alternatives)
+        add(term, alternatives, token.start)
     return Query(question, guess_lang(question), classify(question), tuple(concepts))
 
 

@@ -49,3 +49,11 @@ def test_translations_join_the_terms_concept(kb: KnowledgeBase) -> None:
     chinese = build_query(kb.analyzer, kb.dictionary, "哪家实验室孕育出了商汤？")
     # "孕育" is one character short of "孕育出": one concept, not two.
     assert sum(any(t.startswith("孕育") for t in c.terms) for c in chinese.concepts) == 1
+
+
+def test_the_word_naming_the_answer_is_the_focus(kb: KnowledgeBase) -> None:
+    """ "what *role*": the answer says "super value-adder", not "role"."""
+    query = build_query(kb.analyzer, kb.dictionary, "香港希望转变成什么角色？")
+    assert [c.label for c in query.concepts if c.focus] == ["角色"]
+    english = build_query(kb.analyzer, kb.dictionary, "What kind of software is EDA?")
+    assert [c.label for c in english.concepts if c.focus] == ["softwar"]
