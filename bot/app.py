@@ -30,7 +30,7 @@ from bot.handlers.common import AnswerCache, Context, RateLimiter, lang_for, thr
 from bot.i18n import lang_from_code, t
 from bot.ops import Metrics, OpsServer, configure_logging
 from knowledge.models import Lang
-from knowledge.service import KnowledgeBase, KnowledgeConfig
+from knowledge.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -243,9 +243,7 @@ def build_application(
 def open_knowledge_base(settings: Settings) -> KnowledgeBase:
     """The knowledge base in settings.data_dir, with the bundled articles if it was empty."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    kb = KnowledgeBase(
-        KnowledgeConfig(data_dir=settings.data_dir, max_upload_bytes=settings.max_upload_bytes)
-    )
+    kb = KnowledgeBase(settings.knowledge_config())
     report = kb.ensure_content()
     if report is not None:
         log.info("loaded %d bundled articles", len(report.results))

@@ -17,7 +17,7 @@ from bot.config import Settings, load_settings
 from knowledge.errors import InputError, KnowledgeError, NotFound
 from knowledge.models import Answer, IngestResult
 from knowledge.reply import format_plain
-from knowledge.service import KnowledgeBase, KnowledgeConfig, iter_files
+from knowledge.service import KnowledgeBase, iter_files
 
 EXIT_INPUT = 2
 
@@ -27,9 +27,7 @@ class CliError(Exception):
 
 
 def _open_kb(settings: Settings) -> KnowledgeBase:
-    return KnowledgeBase(
-        KnowledgeConfig(data_dir=settings.data_dir, max_upload_bytes=settings.max_upload_bytes)
-    )
+    return KnowledgeBase(settings.knowledge_config())
 
 
 def _ensure_content(kb: KnowledgeBase) -> None:

@@ -14,6 +14,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from knowledge.index import BM25Params
+from knowledge.service import KnowledgeConfig
+
 
 def default_data_dir() -> Path:
     """A per-user data directory: $XDG_DATA_HOME/citebot, else ~/.local/share/citebot."""
@@ -67,6 +70,9 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
+    bm25_k1: float = Field(default=1.5, ge=0, le=10)
+    bm25_b: float = Field(default=0.75, ge=0, le=1)
+    bm25_epsilon: float = Field(default=0.25, ge=0, le=10)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     # Users' questions stay out of the logs unless an operator debugging asks for them.
@@ -103,6 +109,14 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    def knowledge_config(self) -> KnowledgeConfig:
+        """What the knowledge base needs of these settings; every front end opens it this way."""
+        return KnowledgeConfig(
+            data_dir=self.data_dir,
+            max_upload_bytes=self.max_upload_bytes,
+            bm25=BM25Params(k1=self.bm25_k1, b=self.bm25_b, epsilon=self.bm25_epsilon),
+        )
 
     def require_token(self) -> SecretStr:
         if self.telegram_token is None:

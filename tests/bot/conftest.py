@@ -28,7 +28,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
-from knowledge.service import KnowledgeBase, KnowledgeConfig
+from knowledge.service import KnowledgeBase
 from tests.fakes.telegram_server import FakeTelegram, running_fake
 
 ADMIN = 4242
@@ -117,9 +117,7 @@ def make_bot(prepared_data_dir: Path, tmp_path: Path) -> Iterator[Callable[..., 
         }
         values.update(overrides)
         settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-        kb = KnowledgeBase(
-            KnowledgeConfig(data_dir=data, max_upload_bytes=settings.max_upload_bytes)
-        )
+        kb = KnowledgeBase(settings.knowledge_config())
         stack.callback(kb.close)
         app = build_application(settings, kb)
         errors = stack.enter_context(_serving(app))

@@ -215,3 +215,17 @@ def test_backup_is_a_consistent_copy(data_dir: Path, tmp_path: Path) -> None:
         assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] >= 8
     finally:
         db.close()
+
+
+def test_bm25_parameters_come_from_settings(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.config import load_settings
+
+    monkeypatch.setenv("CITEBOT_BM25_K1", "1.2")
+    monkeypatch.setenv("CITEBOT_BM25_B", "0.5")
+    config = load_settings(_env_file=None).knowledge_config()
+    assert (config.bm25.k1, config.bm25.b, config.bm25.epsilon) == (1.2, 0.5, 0.25)
+    monkeypatch.setenv("CITEBOT_BM25_B", "5")
+    assert run(data_dir, "stats") == 2
+    assert "CITEBOT_BM25_B" in capsys.readouterr().err
