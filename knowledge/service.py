@@ -452,12 +452,10 @@ class KnowledgeBase:
         self.store.backup(target)
 
     def stats(self) -> dict[str, int | float]:
-        articles = self.store.list_articles()
+        counts = self.store.counts()
         q = self.store.question_stats()
         return {
-            "articles": len(articles),
-            "passages": sum(a.passages for a in articles),
-            "sentences": sum(a.sentences for a in articles),
+            **counts,
             "indexed_passages": self.index.doc_count,
             "terms": len(self.index.term_ids),
             "questions": q["questions"],

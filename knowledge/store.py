@@ -148,6 +148,15 @@ class Store:
     def article_count(self) -> int:
         return int(self._query("SELECT COUNT(*) AS n FROM articles")[0]["n"])
 
+    def counts(self) -> dict[str, int]:
+        """Articles, passages and sentences, counted by SQL rather than by listing."""
+        row = self._query(
+            "SELECT (SELECT COUNT(*) FROM articles) AS articles, "
+            "(SELECT COUNT(*) FROM passages) AS passages, "
+            "(SELECT COUNT(*) FROM sentences) AS sentences"
+        )[0]
+        return {key: int(row[key]) for key in ("articles", "passages", "sentences")}
+
     def _article(self, row: sqlite3.Row) -> Article:
         return Article(
             id=row["id"],
