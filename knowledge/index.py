@@ -55,6 +55,8 @@ class BM25Index:
         self._overlay: dict[int, tuple[IntArray, IntArray]] = {}
         self._doc_len = np.zeros(0, dtype=np.int32)  # by passage id; 0 = absent
         self._scores = np.zeros(0, dtype=np.float64)
+        self._tf_buffer = np.zeros(0, dtype=np.int32)
+        self._positions = np.zeros(0, dtype=np.int64)
         self.doc_count = 0
         self.total_len = 0
         self.generation = 0
@@ -153,7 +155,11 @@ class BM25Index:
     def mean_idf(self) -> float:
         """BM25Okapi's average idf over the whole vocabulary; computed only when a term needs it."""
         if self._mean_idf is None:
-            dfs = np.array([self.df(t) for t in self._terms], dtype=np.float64)
+            dfs = np.zeros(len(self._terms), dtype=np.float64)
+            base = np.diff(self._base_ptr)[: len(self._terms)]
+            dfs[: len(base)] = base
+            for tid, (ids, _) in self._overlay.items():
+                dfs[tid] = len(ids)
             dfs = dfs[dfs > 0]
             n = self.doc_count
             self._mean_idf = (
@@ -169,10 +175,30 @@ class BM25Index:
             return _EMPTY_I, _EMPTY_I
         if len(lists) == 1:
             return lists[0]
-        ids = np.concatenate([p[0] for p in lists])
-        tfs = np.concatenate([p[1] for p in lists])
-        unique, inverse = np.unique(ids, return_inverse=True)
-        return unique.astype(np.int32), np.bincount(inverse, weights=tfs).astype(np.int32)
+        self._ensure_buffers()
+        counts = self._tf_buffer
+        for ids, tfs in lists:
+            counts[ids] += tfs  # ids are unique within one term's postings
+        union = self._distinct(np.concatenate([p[0] for p in lists]))
+        summed = counts[union]
+        counts[union] = 0
+        return union, summed
+
+    def _ensure_buffers(self) -> None:
+        """Scratch arrays indexed by passage id, reused across questions (never reallocated
+        per question: at a million passages that alone would cost milliseconds)."""
+        size = len(self._doc_len)
+        if len(self._scores) < size:
+            self._scores = np.zeros(size, dtype=np.float64)
+            self._tf_buffer = np.zeros(size, dtype=np.int32)
+            self._positions = np.zeros(size, dtype=np.int64)
+
+    def _distinct(self, ids: IntArray) -> IntArray:
+        """The distinct ids, without sorting: each id keeps the one occurrence whose position
+        survived in the buffer, whichever write won."""
+        order = np.arange(len(ids), dtype=np.int64)
+        self._positions[ids] = order
+        return ids[self._positions[ids] == order]
 
     def _contributions(self, alternatives: Sequence[str]) -> tuple[IntArray, FloatArray]:
         ids, tfs = self.concept_postings(alternatives)
@@ -188,8 +214,7 @@ class BM25Index:
         """Top ``k`` passages for the concepts, best first (ties broken by passage id)."""
         if not self.doc_count or k <= 0:
             return []
-        if len(self._scores) < len(self._doc_len):
-            self._scores = np.zeros(len(self._doc_len), dtype=np.float64)
+        self._ensure_buffers()
         scores = self._scores
         touched: list[IntArray] = []
         for alternatives in concepts:
@@ -199,14 +224,16 @@ class BM25Index:
                 touched.append(ids)
         if not touched:
             return []
-        candidates = np.unique(np.concatenate(touched)) if len(touched) > 1 else touched[0]
+        candidates = self._distinct(np.concatenate(touched)) if len(touched) > 1 else touched[0]
         values = scores[candidates].copy()
         scores[candidates] = 0.0
         if len(candidates) > k:
-            top = np.argpartition(-values, k - 1)[:k]
+            # Everything tied with the k-th score comes along, so ties break by id exactly.
+            kth = -np.partition(-values, k - 1)[k - 1]
+            top = np.flatnonzero(values >= kth)
         else:
             top = np.arange(len(candidates))
-        ranked = sorted(top.tolist(), key=lambda i: (-values[i], candidates[i]))
+        ranked = sorted(top.tolist(), key=lambda i: (-values[i], candidates[i]))[:k]
         return [(int(candidates[i]), float(values[i])) for i in ranked]
 
     def scores(self, doc_ids: Sequence[int], query_terms: Sequence[str]) -> list[float]:
