@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import jieba
@@ -54,15 +54,23 @@ CHINESE_STOP = frozenset(
 _stemmer = Stemmer.Stemmer("english")
 
 
-@cache
+_base: tuple[dict[str, int], int] | None = None
+_base_lock = threading.Lock()
+
+
 def _base_dictionary(cache_dir: str | None) -> tuple[dict[str, int], int]:
-    """jieba's dictionary as loaded (from its cache file in ``cache_dir`` when there is one)."""
-    tokenizer = jieba.Tokenizer()
-    if cache_dir is not None:
-        Path(cache_dir).mkdir(parents=True, exist_ok=True)
-        tokenizer.tmp_dir = cache_dir
-    tokenizer.initialize()
-    return tokenizer.FREQ, tokenizer.total
+    """jieba's dictionary, loaded once per process (the first caller's ``cache_dir`` holds
+    jieba's cache file); it is the same for every data directory, so one copy serves all."""
+    global _base
+    with _base_lock:
+        if _base is None:
+            tokenizer = jieba.Tokenizer()
+            if cache_dir is not None:
+                Path(cache_dir).mkdir(parents=True, exist_ok=True)
+                tokenizer.tmp_dir = cache_dir
+            tokenizer.initialize()
+            _base = (tokenizer.FREQ, tokenizer.total)
+        return _base
 
 
 @dataclass(frozen=True)

@@ -67,13 +67,19 @@ def decode_or_none(data: bytes, hint: str | None) -> str | None:
     charset = canonical_charset(hint)
     if charset and charset not in WEAK_CHARSETS:
         text = _checked(data, charset)
+        # A CJK hint that decodes without error can still be wrong (GBK bytes are mostly valid
+        # Big5): it must read as well as the best guess from the bytes themselves.
         if text is not None:
-            return text
+            guess = _decode_cjk(data) if _score(text) < 0.9 else None
+            if guess is None or _score(text) >= _score(guess):
+                return text
     if b"\x00" not in data and (text := _decode_utf8(data)) is not None:
         return text
     if codec := _sniff_utf16(data):
         text = _checked(data, codec, lenient=True)
-        return text if text is not None and _score(text) > 0.5 else None
+        if text is not None and _score(text) > 0.5:
+            return text
+        # Chinese has NULs of its own (一 is U+4E00): let the scored candidates decide.
     if (text := _decode_cjk(data)) is not None:
         return text
     match = charset_normalizer.from_bytes(

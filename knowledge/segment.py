@@ -148,14 +148,29 @@ def split_sentences(paragraph: str) -> list[SentenceSpan]:
     return spans
 
 
+# A "sentence" longer than this (a list or a log pasted without full stops) is cut at a comma or
+# a space: it is quoted whole, and a reply must stay a few messages long.
+MAX_SENTENCE_CHARS = 600
+_SOFT_BREAKS = "，、；：,;: "
+
+
 def _append(spans: list[SentenceSpan], paragraph: str, start: int, end: int) -> None:
     raw = paragraph[start:end]
     stripped = raw.strip()
     if not stripped:
         return
-    lead = len(raw) - len(raw.lstrip())
-    begin = start + lead
-    spans.append(SentenceSpan(begin, begin + len(stripped), stripped))
+    begin = start + len(raw) - len(raw.lstrip())
+    end = begin + len(stripped)
+    while end - begin > MAX_SENTENCE_CHARS:
+        window = paragraph[begin : begin + MAX_SENTENCE_CHARS]
+        cut = max(window.rfind(ch, MAX_SENTENCE_CHARS // 2) for ch in _SOFT_BREAKS)
+        cut = cut + 1 if cut > 0 else MAX_SENTENCE_CHARS
+        piece = paragraph[begin : begin + cut].rstrip()
+        spans.append(SentenceSpan(begin, begin + len(piece), piece))
+        rest = paragraph[begin + cut : end]
+        begin = begin + cut + len(rest) - len(rest.lstrip())
+    if end > begin:
+        spans.append(SentenceSpan(begin, end, paragraph[begin:end]))
 
 
 def passage_windows(count: int, size: int = 3, overlap: int = 1) -> list[tuple[int, int]]:

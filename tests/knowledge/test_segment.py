@@ -43,3 +43,16 @@ def test_passages_overlap_by_one_sentence() -> None:
     assert passage_windows(7, size=3, overlap=1) == [(0, 3), (2, 5), (4, 7)]
     assert passage_windows(2) == [(0, 2)]
     assert passage_windows(0) == []
+
+
+def test_an_endless_sentence_is_cut_at_commas_or_spaces() -> None:
+    from knowledge.segment import MAX_SENTENCE_CHARS
+
+    paragraph = ", ".join(f"entry {i}" for i in range(2000))
+    spans = split_sentences(paragraph)
+    assert len(spans) > 1
+    assert all(len(s.text) <= MAX_SENTENCE_CHARS for s in spans)
+    assert all(paragraph[s.start : s.end] == s.text for s in spans)
+    assert "".join(s.text for s in spans).replace(" ", "") == paragraph.replace(" ", "")
+    chinese = "很长的句子" * 300
+    assert all(len(s.text) <= MAX_SENTENCE_CHARS for s in split_sentences(chinese))

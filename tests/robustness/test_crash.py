@@ -45,7 +45,6 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import analyze
 from knowledge.service import KnowledgeBase, KnowledgeConfig
 from tests.robustness.conftest import FIGURES, WATCH
 
@@ -218,12 +217,7 @@ def _check_fresh_kb(data_dir: Path, expected_answer: object, article: bytes | No
 
 
 def _release_memory() -> None:
-    """Keep this process small for the rest of the suite: knowledge.analyze caches jieba's
-    dictionary (~60 MB) once per data dir, not once per process (test_memory.py pins that bug),
-    and glibc keeps freed heap unless asked. Twenty-two data dirs would otherwise cost 1.3 GB."""
-    clear = getattr(getattr(analyze, "_base_dictionary", None), "cache_clear", None)
-    if clear is not None:
-        clear()
+    """Keep this process small for the rest of the suite: glibc keeps freed heap unless asked."""
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)

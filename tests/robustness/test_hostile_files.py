@@ -118,11 +118,6 @@ def test_deep_nesting_is_refused_not_read_in_part(module_kb: KnowledgeBase) -> N
 # -- bugs found: each test pins the wanted behaviour and fails until the bug is fixed ---------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="extract_charset.decode_or_none trusts a CJK charset hint that decodes without error: "
-    "GBK bytes labelled big5 or euc-kr are stored as mojibake instead of being detected",
-)
 @pytest.mark.parametrize("hint", ["big5", "euc-kr"])
 def test_gbk_with_wrong_cjk_charset_hint_is_not_stored_as_mojibake(
     module_kb: KnowledgeBase, hint: str
@@ -136,12 +131,6 @@ def test_gbk_with_wrong_cjk_charset_hint_is_not_stored_as_mojibake(
         assert hostile.ZH_FACT[:12] in texts, f"stored as {texts[:30]!r}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="extract_charset._sniff_utf16 reads the NUL byte of 一 (U+4E00) or the ideographic "
-    "space (U+3000) as ASCII and picks the wrong byte order; decode_or_none then returns None "
-    "instead of trying the other candidates, so Chinese UTF-16 without a BOM is refused",
-)
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
 def test_chinese_utf16_without_bom_is_read(module_kb: KnowledgeBase, codec: str) -> None:
     # No ASCII at all (a newline alone would put NULs on the right side and hide the bug).
@@ -150,12 +139,6 @@ def test_chinese_utf16_without_bom_is_read(module_kb: KnowledgeBase, codec: str)
     assert outcome == "ingested", detail
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="segment.split_sentences has no length cap: a paragraph without full stops is one "
-    "sentence, quoted whole (10,000 short lines -> a reply of 27 messages; 100,000 lines -> 291 "
-    "messages and 3 s per matching question under the knowledge-base lock)",
-)
 def test_unpunctuated_paragraph_is_not_quoted_whole(module_kb: KnowledgeBase) -> None:
     text = "The zanthrop ledger keeps\n" + "\n".join(f"entry {i}" for i in range(10_000))
     outcome, _ = attempt(module_kb, (text + "\n\nThe end.\n").encode(), "ledger.txt")

@@ -40,15 +40,6 @@ print(rss() - before)
 
 
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc to read RSS")
-@pytest.mark.xfail(
-    strict=True,
-    reason="knowledge/analyze.py _base_dictionary is an unbounded functools.cache keyed by the "
-    "cache dir path: every data dir opened keeps its own ~60 MB copy of jieba's dictionary for "
-    "the life of the process, although the dictionary is the same everywhere ('loaded once per "
-    "process' is the intent). Test processes that copy a data dir per test grow by ~60 MB per "
-    "test (this suite reached 2 GB). Suggested: cache one dictionary per process (key on the "
-    "dictionary file, or maxsize=1)",
-)
 def test_closed_knowledge_bases_on_other_dirs_do_not_keep_their_dictionary(
     prepared_data_dir: Path, tmp_path: Path
 ) -> None:
