@@ -203,12 +203,20 @@ def render_passage(citation: Citation, text: str, lang: Lang) -> list[str]:
     return pack([head, (Span(text),)])
 
 
+# Titles come from whatever the file says (front matter, <title>, PDF metadata): a confirmation
+# quotes at most this much of one, so it always fits one message.
+MAX_TITLE_CHARS = 300
+
+
 def render_article(article: Article, lang: Lang, status: str) -> str:
     """The confirming reply to an ingest: title, language, passages, id."""
+    title = article.title
+    if len(title) > MAX_TITLE_CHARS:
+        title = title[: MAX_TITLE_CHARS - 1].rstrip() + "…"
     return t(
         status,
         lang,
-        title=article.title,
+        title=title,
         article_lang=lang_name(article.lang, lang),
         passages=article.passages,
         id=article.id,

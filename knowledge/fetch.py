@@ -124,7 +124,7 @@ def fetch_url(
                     try:
                         if not response.has_redirect_location:
                             return _read(current, response, max_bytes, deadline)
-                        current = _parse_url(str(current.join(response.headers["location"])))
+                        current = _redirect_target(current, response.headers["location"])
                     finally:
                         response.close()
         except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
@@ -146,6 +146,15 @@ def suggested_filename(page: FetchedPage) -> str:
         suffix = path.suffix.lower() if known else ".html"
     stem = re.sub(r"[^\w-]+", "_", path.stem if path.suffix else path.name).strip("_")[:80]
     return f"{stem or 'page'}{suffix}"
+
+
+def _redirect_target(current: httpx.URL, location: str) -> httpx.URL:
+    """Where a redirect points; a location that is no valid address is refused, not "failed"."""
+    try:
+        joined = current.join(location)
+    except (httpx.InvalidURL, ValueError):
+        raise FetchRefused("That is not a valid web address.", reason="invalid") from None
+    return _parse_url(str(joined))
 
 
 def _parse_url(raw: str) -> httpx.URL:
@@ -240,6 +249,12 @@ def _send(
         )
         try:
             return client.send(request, stream=True)
+        except httpx.RemoteProtocolError as exc:
+            # httpx parses a redirect's Location while receiving the response; our own URL was
+            # vetted already, so a bad address there is the one the page redirects to.
+            if "location header" in str(exc).lower():
+                raise FetchRefused("That is not a valid web address.", reason="invalid") from None
+            raise
         except httpx.ConnectError:
             if index == len(addresses) - 1:
                 raise

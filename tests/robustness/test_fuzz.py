@@ -290,12 +290,6 @@ def test_rendered_lists_and_stats_parse_and_fit(titles: list[str], offset: int) 
     _check_parts([render_stats(stats, "zh-Hant")])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/render.py render_article formats the title into one message without a length "
-    "limit: a title over ~4,000 characters (front matter, HTML <title>, PDF or Word metadata) "
-    "makes the ingest confirmation longer than Telegram's 4,096",
-)
 @fuzz(50)
 @given(title=SHORT, status=st.sampled_from(["added", "replaced", "unchanged"]))
 @example(title="T" * 5000, status="added")

@@ -199,18 +199,9 @@ def test_non_public_address_is_refused(
     assert seen == [], "a refused address was fetched"
 
 
-OCTAL_REDIRECT = pytest.mark.xfail(
-    strict=True,
-    reason="knowledge/fetch.py:127 calls current.join(location) outside _parse_url: httpx "
-    "raises InvalidURL for a Location it cannot parse (octal IPv4 0251.0376.0251.0376), and the "
-    "handler at line 130 reports it as a network failure of the redirecting host ('could not "
-    "fetch 127.0.0.1') instead of a refusal. Safe (nothing is fetched) but misleading",
-)
-
-
 @pytest.mark.parametrize(
     "target",
-    [pytest.param(t, marks=OCTAL_REDIRECT) if t.startswith("http://0251") else t for t in TARGETS],
+    TARGETS,
 )
 def test_redirect_to_non_public_address_is_refused(
     bot: RunningBot, server: ThreadingHTTPServer, target: str
