@@ -86,11 +86,9 @@ def choose(
     idfs = [index.idf(len(index.concept_postings(c)[0])) for c in concepts]
     counted = [not c.focus for c in query.concepts]
     names = analyzer.aliases.names
-    # Names the question asks about: a sentence must name them, or its context must.
-    named = [
-        (idf, c[0]) for c, idf in zip(concepts, idfs, strict=True) if len(c) == 1 and c[0] in names
-    ]
-    required = [max(named)[1]] if named else []
+    # The question's rarest name: a sentence must name it, or its context must.
+    named = [(idf, c.terms) for c, idf in zip(query.concepts, idfs, strict=True) if c.name]
+    required = max(named)[1] if named else ()
     asked_terms = {t for c in concepts for t in c}
     total_idf = sum(idfs) or 1.0
     coverage_total = sum(i for i, use in zip(idfs, counted, strict=True) if use) or 1.0
@@ -113,7 +111,7 @@ def choose(
                 covered_ctx += idf / 2
         cand.coverage = covered_ctx / total
         present = set(cand.terms) | near
-        cand.names_ok = all(term in present for term in required)
+        cand.names_ok = not required or any(term in present for term in required)
         cand.new_name = any(t in names and t not in asked_terms for t in cand.terms)
         same_lang = _same_script(cand.sentence.text, query.lang)
         cand.score = (

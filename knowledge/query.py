@@ -28,6 +28,9 @@ class Concept:
     # The word that names the kind of answer ("which *role*", "什么*角色*"): the answer need not
     # repeat it, so it does not count toward a sentence's coverage of the question.
     focus: bool = False
+    # A name: an alias group that names something, or a word capitalised in the question
+    # ("Brannoch Institute"). The answer must mention the question's rarest name.
+    name: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
 ]
 
 
+# Capitalised words after the first one: the first word of a question is capitalised anyway.
+_CAPITALISED = re.compile(r"(?<=[\s(“\"'])[A-Z][A-Za-z0-9'’-]*")
 _FOCUS = re.compile(
     r"\b(what|which)\s+(?:kind of\s+|type of\s+|sort of\s+)?([a-z][a-z'-]*)"
     r"|(什么|哪个|哪一个|哪款|哪种|哪类|哪一类|哪些)([\u4e00-\u9fff])"
@@ -105,12 +110,15 @@ def build_query(analyzer: Analyzer, dictionary: Dictionary | None, question: str
 
     folded = fold(question)
     focus_starts = {m.start(2) if m.group(2) else m.start(4) for m in _FOCUS.finditer(folded)}
+    capitalised = {term for word in _CAPITALISED.findall(question) for term in analyzer.terms(word)}
+    name_groups = analyzer.aliases.names
 
     def add(label: str, terms: list[str], start: int = -1) -> None:
         key = tuple(sorted(set(terms)))
         if key not in seen:
             seen.add(key)
-            concepts.append(Concept(label, key, focus=start in focus_starts))
+            is_name = label in name_groups or label in capitalised
+            concepts.append(Concept(label, key, focus=start in focus_starts, name=is_name))
 
     # A search-mode sub-word one character short of its word ("创始" in "创始人") says the same
     # thing: it joins the word's concept instead of counting twice.

@@ -18,14 +18,6 @@ def test_unknown_name_is_not_found(module_kb: KnowledgeBase, question: str) -> N
     assert not module_kb.ask(question, log_it=False).found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="knowledge/answer.py requires only names the alias table knows (`required` from "
-    "analyzer.aliases.names); an unknown capitalised name is just another term, so 'who founded "
-    "the Brannoch Institute?' is answered with unrelated Chinese sentences about founding "
-    "(李澤湘... 由大學生創立的硬件企業). Suggested: treat capitalised question words that no "
-    "passage contains as required names, so the answer is 'not found'",
-)
 @pytest.mark.parametrize(
     "question", ["who founded the Brannoch Institute?", "who founded Quixotic Robotics?"]
 )
