@@ -3,8 +3,9 @@
 It owns the store, the analyzer and the index and keeps them in step: the store is the truth,
 the index is a cache stamped with the store's generation. On open, a saved index of the same
 generation is loaded as is; otherwise it is rebuilt from the stored terms, never by
-re-tokenizing articles. A readers-writer discipline is kept with one lock: questions run
-concurrently with each other in threads, and see an article either whole or not at all.
+re-tokenizing articles. One lock keeps the index and the store in step: a question sees an
+article either whole or not at all. Analysing an upload, the slow part of an ingest, happens
+outside it, so questions are not held up by a large upload.
 """
 
 from __future__ import annotations
@@ -210,31 +211,21 @@ class KnowledgeBase:
         url = url or doc.url
         lang = _LANGS.get((doc.lang or "").casefold()) or guess_lang(body)
         replace_key = url or f"{source or ''}\x1f{title}"
+        existing = self.store.find_article(article_id)
+        if existing is not None:
+            return IngestResult("unchanged", existing)
+        # Segmenting and analysing a big upload takes seconds: it runs outside the lock, so
+        # questions go on meanwhile. Only learning aliases (a quick change to shared state)
+        # and the write itself hold it.
+        with self._lock:
+            learned = self.analyzer.learn(body)
+        sentences, windows = self._analyse(doc)
         with self._lock:
             self._refresh_if_stale()
             existing = self.store.find_article(article_id)
             if existing is not None:
                 return IngestResult("unchanged", existing)
             replaced = self.store.find_by_replace_key(replace_key)
-            learned = self.analyzer.learn(body)
-            sentences: list[NewSentence] = []
-            windows: list[tuple[int, int]] = []
-            for number, paragraph in enumerate(doc.paragraphs, start=1):
-                spans = split_sentences(paragraph)
-                base = len(sentences)
-                for span in spans:
-                    sentences.append(
-                        NewSentence(
-                            position=len(sentences),
-                            paragraph=number,
-                            start=span.start,
-                            end=span.end,
-                            text=span.text,
-                            terms=self.analyzer.terms(span.text),
-                        )
-                    )
-                for lo, hi in passage_windows(len(spans), self.config.passage_sentences):
-                    windows.append((base + lo, base + hi - 1))
             retermed, reindex_old = self._reanalyse_for(learned, replaced)
             article = Article(
                 id=article_id,
@@ -268,6 +259,28 @@ class KnowledgeBase:
             self._stamp_after_write()
         status = "replaced" if replaced else "added"
         return IngestResult(status, article, replaced.id if replaced else None, tuple(learned))
+
+    def _analyse(self, doc: ParsedDocument) -> tuple[list[NewSentence], list[tuple[int, int]]]:
+        """Sentences with their terms, and passage windows as (first, last) sentence positions."""
+        sentences: list[NewSentence] = []
+        windows: list[tuple[int, int]] = []
+        for number, paragraph in enumerate(doc.paragraphs, start=1):
+            spans = split_sentences(paragraph)
+            base = len(sentences)
+            for span in spans:
+                sentences.append(
+                    NewSentence(
+                        position=len(sentences),
+                        paragraph=number,
+                        start=span.start,
+                        end=span.end,
+                        text=span.text,
+                        terms=self.analyzer.terms(span.text),
+                    )
+                )
+            for lo, hi in passage_windows(len(spans), self.config.passage_sentences):
+                windows.append((base + lo, base + hi - 1))
+        return sentences, windows
 
     def _reanalyse_for(
         self, learned: list[tuple[str, str]], replaced: Article | None

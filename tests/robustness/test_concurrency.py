@@ -181,13 +181,6 @@ def test_parallel_questions_agree_with_a_single_thread(kb: KnowledgeBase, questi
     assert all(a == alone for a in answers)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="knowledge/service.py ingest_document segments and analyses the whole article inside "
-    "`with self._lock` (line ~213), so every question waits for a large ingest: a 1.25 MB text "
-    "blocks all questions for ~3 s (extrapolated to the 20 MB upload limit: about 50 s). Only the "
-    "store and index update need the lock",
-)
 def test_question_is_not_blocked_by_a_large_ingest(kb: KnowledgeBase) -> None:
     text = "\n\n".join(
         f"Line {i} of the quillop register ends here. It names dock {i % 50}."
