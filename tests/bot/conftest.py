@@ -93,6 +93,35 @@ def _serving(app: Application) -> Iterator[list[BaseException]]:  # type: ignore
         loop.close()
 
 
+def start_bot_on(
+    stack: contextlib.ExitStack,
+    prepared: Path,
+    data: Path,
+    fake_kwargs: JSON | None = None,
+    **overrides: Any,
+) -> RunningBot:
+    """A bot serving a copy of the prepared data dir through a fake server; ``stack`` stops
+    both. Settings not given are the defaults of these tests: one admin, a generous limit."""
+    fake = stack.enter_context(running_fake(**(fake_kwargs or {})))
+    fake.add_chat(ADMIN)  # admins have talked to the bot, so their command scope exists
+    shutil.copytree(prepared, data)
+    values: JSON = {
+        "telegram_token": fake.token,
+        "telegram_base_url": fake.base_url,
+        "telegram_base_file_url": fake.base_file_url,
+        "admin_ids": [ADMIN],
+        "data_dir": data,
+        "user_rate_limit": 30,
+    }
+    values.update(overrides)
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    kb = KnowledgeBase(settings.knowledge_config())
+    stack.callback(kb.close)
+    app = build_application(settings, kb)
+    errors = stack.enter_context(_serving(app))
+    return RunningBot(fake, app, kb, settings, errors)
+
+
 @pytest.fixture
 def make_bot(prepared_data_dir: Path, tmp_path: Path) -> Iterator[Callable[..., RunningBot]]:
     """A factory: make_bot(**settings) starts a bot; everything is stopped after the test."""
@@ -103,26 +132,11 @@ def make_bot(prepared_data_dir: Path, tmp_path: Path) -> Iterator[Callable[..., 
     def make(*, fake_kwargs: JSON | None = None, **overrides: Any) -> RunningBot:
         nonlocal count
         count += 1
-        fake = stack.enter_context(running_fake(**(fake_kwargs or {})))
-        fake.add_chat(ADMIN)  # admins have talked to the bot, so their command scope exists
-        data = tmp_path / f"data{count}"
-        shutil.copytree(prepared_data_dir, data)
-        values: JSON = {
-            "telegram_token": fake.token,
-            "telegram_base_url": fake.base_url,
-            "telegram_base_file_url": fake.base_file_url,
-            "admin_ids": [ADMIN],
-            "data_dir": data,
-            "user_rate_limit": 30,
-        }
-        values.update(overrides)
-        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-        kb = KnowledgeBase(settings.knowledge_config())
-        stack.callback(kb.close)
-        app = build_application(settings, kb)
-        errors = stack.enter_context(_serving(app))
-        bots.append(RunningBot(fake, app, kb, settings, errors))
-        return bots[-1]
+        running = start_bot_on(
+            stack, prepared_data_dir, tmp_path / f"data{count}", fake_kwargs, **overrides
+        )
+        bots.append(running)
+        return running
 
     with stack:
         yield make

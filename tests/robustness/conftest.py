@@ -27,11 +27,9 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application
-from bot.config import Settings
 from knowledge.service import KnowledgeBase, KnowledgeConfig
-from tests.bot.conftest import ADMIN, RunningBot, _serving
-from tests.fakes.telegram_server import DEFAULT_TOKEN, running_fake
+from tests.bot.conftest import RunningBot, start_bot_on
+from tests.fakes.telegram_server import DEFAULT_TOKEN
 
 SECRET_TOKEN = f"{7_000_000 + secrets.randbelow(1_000_000)}:RB{secrets.token_hex(16)}"
 # The secret halves of every token a robustness test may use.
@@ -167,25 +165,9 @@ def _start(
     fake_kwargs: dict[str, Any] | None = None,
     **overrides: Any,
 ) -> RunningBot:
-    """A running bot on a copy of the prepared data dir; ``stack`` stops it."""
-    fake = stack.enter_context(running_fake(**{"token": SECRET_TOKEN, **(fake_kwargs or {})}))
-    fake.add_chat(ADMIN)
-    shutil.copytree(prepared, data)
-    values: dict[str, Any] = {
-        "telegram_token": fake.token,
-        "telegram_base_url": fake.base_url,
-        "telegram_base_file_url": fake.base_file_url,
-        "admin_ids": [ADMIN],
-        "data_dir": data,
-        "user_rate_limit": 30,
-    }
-    values.update(overrides)
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-    kb = KnowledgeBase(settings.knowledge_config())
-    stack.callback(kb.close)
-    app = build_application(settings, kb)
-    errors = stack.enter_context(_serving(app))
-    return RunningBot(fake, app, kb, settings, errors)
+    """A running bot on a copy of the prepared data dir, with this suite's secret token."""
+    fake_kwargs = {"token": SECRET_TOKEN, **(fake_kwargs or {})}
+    return start_bot_on(stack, prepared, data, fake_kwargs, **overrides)
 
 
 def _check_bots(bots: list[RunningBot]) -> None:
