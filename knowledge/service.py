@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -60,6 +61,10 @@ class KnowledgeConfig:
     bm25: BM25Params = field(default_factory=BM25Params)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
     passage_sentences: int = 3
+    # Writing the whole index after every ingest costs seconds at a million passages; it is
+    # saved at most this often and on close. A crash in between costs only a rebuild from the
+    # stored terms at the next start (the generation tells).
+    index_save_seconds: float = 30.0
     corpus_dir: Path = field(default_factory=bundled_corpus)
 
     def __post_init__(self) -> None:
@@ -96,6 +101,8 @@ class KnowledgeBase:
         )
         self.dictionary = self._load_dictionary(data / "cache" / "cedict.json")
         self._lock = threading.RLock()
+        self._saved_at = time.monotonic()
+        self._unsaved = False
         self.index = self._open_index()
 
     # -- start-up -------------------------------------------------------------------------
@@ -144,17 +151,24 @@ class KnowledgeBase:
         expected = self.index.generation + 1
         if self.store.generation() == expected:
             self.index.generation = expected
-            self._save_index(self.index)
+            self._unsaved = True
+            if time.monotonic() - self._saved_at >= self.config.index_save_seconds:
+                self._save_index(self.index)
         else:
             self.index = self._open_index()
 
     def _save_index(self, index: BM25Index) -> None:
+        self._saved_at = time.monotonic()
+        self._unsaved = False
         try:
             index.save(self.config.data_dir / "index")
         except OSError as exc:
             log.warning("could not save the index (it will be rebuilt at start-up): %s", exc)
 
     def close(self) -> None:
+        with self._lock:
+            if self._unsaved:
+                self._save_index(self.index)
         self.store.close()
 
     # -- ingest ---------------------------------------------------------------------------

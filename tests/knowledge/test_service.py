@@ -164,3 +164,22 @@ def test_two_processes_on_one_store_see_each_others_writes(data_dir: Path) -> No
     assert reopened.ask("Who founded the Lantau Ropeworks?").found
     assert reopened.index.doc_count == reopened.stats()["passages"]
     reopened.close()
+
+
+def test_index_is_saved_on_close_not_after_every_ingest(kb: KnowledgeBase, data_dir: Path) -> None:
+    saved = (data_dir / "index" / "index.json").stat().st_mtime_ns
+    kb.ingest_bytes(ARTICLE.encode(), "glass.md")
+    assert (data_dir / "index" / "index.json").stat().st_mtime_ns == saved
+    kb.close()
+    reopened = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
+    assert reopened.index.generation == reopened.store.generation()
+    assert (data_dir / "index" / "index.json").stat().st_mtime_ns != saved
+    reopened.close()
+
+
+def test_a_crash_before_the_save_costs_only_a_rebuild(kb: KnowledgeBase, data_dir: Path) -> None:
+    kb.ingest_bytes(ARTICLE.encode(), "glass.md")
+    # No close(): as if the process died. The saved index is one generation behind.
+    after_crash = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
+    assert after_crash.ask("Who founded the Kowloon Glassworks?").found
+    after_crash.close()
