@@ -1,0 +1,1 @@
+"""Reproducible speed and memory measurements; run with ``python -m benchmarks.run``."""

@@ -1,0 +1,1 @@
+"""Prototypes of changes to knowledge/, measured here before anyone applies them."""
