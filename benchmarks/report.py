@@ -343,7 +343,7 @@ def _proposal_lines(results: dict[str, Any]) -> list[str]:
     ]
     for key, label in (
         ("current", "BM25Index.search as it is"),
-        ("bitmap_exhaustive", "same, with a bitmap instead of np.unique for the candidates"),
+        ("bitmap_exhaustive", "the prototype's exhaustive path alone (reads every posting)"),
         ("maxscore", "MaxScore (exact), bitmap when it must read everything"),
     ):
         lat = p[key]
@@ -432,3 +432,14 @@ def render(results: dict[str, Any]) -> str:
         *_proposal_lines(results),
     ]
     return "\n".join(out).rstrip() + "\n"
+
+
+if __name__ == "__main__":  # re-render a saved run: python -m benchmarks.report results.json
+    import json
+    import sys
+    from pathlib import Path
+
+    source = Path(sys.argv[1])
+    text = render(json.loads(source.read_text(encoding="utf-8")))
+    source.with_suffix(".md").write_text(text, encoding="utf-8")
+    print(text)
