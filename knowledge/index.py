@@ -5,6 +5,12 @@ a reusable buffer for just the passages that contain a term. Postings live in on
 sparse row block (loaded from disk without re-tokenizing anything) plus a small overlay of terms
 changed since, so adding or removing an article touches only that article's terms.
 
+A search is exact without reading every posting (MaxScore): concepts are read from the highest
+possible contribution down, and once the k-th best partial score is above what the unread
+concepts could add together, those are only looked up (binary search) for the passages still
+in the running. Frequent terms, in half the passages with an idf near zero, are then seldom
+scanned.
+
 Scoring is rank_bm25's BM25Okapi to the bit: idf = ln(N - df + 0.5) - ln(df + 0.5), negative idf
 replaced by epsilon times the mean idf over the vocabulary, avgdl over live passages. A concept
 with several alternative terms (a name and its translations) scores as one term whose count is
@@ -27,6 +33,16 @@ import numpy.typing as npt
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
 _EMPTY_I = np.zeros(0, dtype=np.int32)
+# Partial scores are summed in another order than final ones: room for the rounding.
+_SLACK = 1e-9
+
+
+@dataclass(frozen=True)
+class _Concept:
+    alternatives: tuple[str, ...]
+    parts: list[tuple[IntArray, IntArray]]  # each term's postings, sorted by id
+    idf: float
+    bound: float  # the most it can add to a passage's score
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,10 @@ class BM25Index:
         self._scores = np.zeros(0, dtype=np.float64)
         self._tf_buffer = np.zeros(0, dtype=np.int32)
         self._positions = np.zeros(0, dtype=np.int64)
+        # Per term: (largest tf, smallest dl / tf) over its postings, which bound its BM25
+        # weight for any avgdl; dropped for the terms an update touches.
+        self._bounds: dict[int, tuple[float, float, float]] = {}
+        self._union_df: dict[tuple[int, ...], int] = {}  # df of multi-term concepts
         self.doc_count = 0
         self.total_len = 0
         self.generation = 0
@@ -109,6 +129,7 @@ class BM25Index:
             new_tfs = np.concatenate([old_tfs, np.asarray(tfs, dtype=np.int32)])
             order = np.argsort(new_ids, kind="stable")
             self._overlay[tid] = (new_ids[order], new_tfs[order])
+            self._bounds.pop(tid, None)
         self._changed()
 
     def remove(self, docs: Iterable[tuple[int, Sequence[str]]]) -> None:
@@ -128,6 +149,7 @@ class BM25Index:
             ids, tfs = self.postings(self._terms[tid])
             keep = ~np.isin(ids, np.asarray(gone, dtype=np.int32))
             self._overlay[tid] = (ids[keep], tfs[keep])
+            self._bounds.pop(tid, None)
         self._changed()
 
     def _ensure_capacity(self, doc_id: int) -> None:
@@ -139,6 +161,7 @@ class BM25Index:
 
     def _changed(self) -> None:
         self._mean_idf = None
+        self._union_df.clear()
 
     # -- scoring --------------------------------------------------------------------------
     @property
@@ -153,18 +176,28 @@ class BM25Index:
         return value
 
     def mean_idf(self) -> float:
-        """BM25Okapi's average idf over the whole vocabulary; computed only when a term needs it."""
+        """BM25Okapi's average idf over the whole vocabulary; computed only when a term needs it.
+
+        To the bit as rank_bm25 computes it: math.log (numpy's log may differ in the last bit)
+        of each distinct df, summed left to right in term order (np.cumsum is sequential;
+        np.mean sums pairwise). The vocabulary has a few thousand distinct dfs at most.
+        """
         if self._mean_idf is None:
-            dfs = np.zeros(len(self._terms), dtype=np.float64)
+            dfs = np.zeros(len(self._terms), dtype=np.int64)
             base = np.diff(self._base_ptr)[: len(self._terms)]
             dfs[: len(base)] = base
             for tid, (ids, _) in self._overlay.items():
                 dfs[tid] = len(ids)
             dfs = dfs[dfs > 0]
             n = self.doc_count
-            self._mean_idf = (
-                float(np.mean(np.log(n - dfs + 0.5) - np.log(dfs + 0.5))) if len(dfs) else 0.0
-            )
+            if len(dfs):
+                distinct, inverse = np.unique(dfs, return_inverse=True)
+                values = np.array(
+                    [math.log(n - d + 0.5) - math.log(d + 0.5) for d in distinct.tolist()]
+                )
+                self._mean_idf = float(np.cumsum(values[inverse])[-1] / len(dfs))
+            else:
+                self._mean_idf = 0.0
         return self._mean_idf
 
     def concept_postings(self, alternatives: Sequence[str]) -> tuple[IntArray, IntArray]:
@@ -200,33 +233,119 @@ class BM25Index:
         self._positions[ids] = order
         return ids[self._positions[ids] == order]
 
+    def _weights(self, ids: IntArray, tfs: IntArray, idf: float) -> FloatArray:
+        """Each posting's BM25 weight; one expression everywhere, so sums agree to the bit."""
+        k1, b = self.params.k1, self.params.b
+        tf = tfs.astype(np.float64)
+        dl = self._doc_len[ids].astype(np.float64)
+        return idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / self.avgdl)))
+
     def _contributions(self, alternatives: Sequence[str]) -> tuple[IntArray, FloatArray]:
         ids, tfs = self.concept_postings(alternatives)
         if not len(ids):
             return ids, np.zeros(0)
+        return ids, self._weights(ids, tfs, self.idf(len(ids)))
+
+    def _term_bound(self, tid: int, ids: IntArray, tfs: IntArray) -> tuple[float, float, float]:
+        """(largest tf, smallest dl / tf, smallest dl) over one term's postings: with them a
+        BM25 weight tf (k1 + 1) / (tf + k1 (1 - b) + k1 b dl / avgdl), which grows with tf and
+        shrinks with dl, is bounded whatever avgdl is. Kept until an update touches the term."""
+        parts = self._bounds.get(tid)
+        if parts is None:
+            dl = self._doc_len[ids].astype(np.float64)
+            parts = (float(tfs.max()), float((dl / tfs).min()), float(dl.min()))
+            self._bounds[tid] = parts
+        return parts
+
+    def _concept(self, alternatives: Sequence[str]) -> _Concept | None:
+        """A concept's terms' own postings (each sorted by id), its df and weight bound."""
+        parts = []
+        for term in dict.fromkeys(alternatives):
+            ids, tfs = self.postings(term)
+            if len(ids):
+                parts.append((self.term_ids[term], ids, tfs))
+        if not parts:
+            return None
+        bounds = [self._term_bound(tid, ids, tfs) for tid, ids, tfs in parts]
+        if len(parts) == 1:
+            df = len(parts[0][1])
+            tf_max, ratio_min = bounds[0][0], bounds[0][1]
+        else:
+            key = tuple(tid for tid, _, _ in parts)
+            cached = self._union_df.get(key)
+            if cached is None:
+                self._ensure_buffers()
+                cached = len(self._distinct(np.concatenate([ids for _, ids, _ in parts])))
+                self._union_df[key] = cached
+            df = cached
+            # A passage's count is the sum of its terms' counts: at most the sum of maxima.
+            tf_max = sum(b[0] for b in bounds)
+            ratio_min = min(b[2] for b in bounds) / tf_max
         k1, b = self.params.k1, self.params.b
-        idf = self.idf(len(ids))
-        tf = tfs.astype(np.float64)
-        dl = self._doc_len[ids].astype(np.float64)
-        return ids, idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / self.avgdl)))
+        idf = self.idf(df)
+        bound = idf * (k1 + 1) / (1 + k1 * (1 - b) / tf_max + k1 * b / self.avgdl * ratio_min)
+        return _Concept(tuple(alternatives), [(ids, tfs) for _, ids, tfs in parts], idf, bound)
 
     def search(self, concepts: Sequence[Sequence[str]], k: int = 10) -> list[tuple[int, float]]:
         """Top ``k`` passages for the concepts, best first (ties broken by passage id)."""
         if not self.doc_count or k <= 0:
             return []
         self._ensure_buffers()
-        scores = self._scores
-        touched: list[IntArray] = []
-        for alternatives in concepts:
-            ids, contrib = self._contributions(alternatives)
-            if len(ids):
-                scores[ids] += contrib  # ids are unique within one concept
-                touched.append(ids)
-        if not touched:
+        found = [self._concept(alternatives) for alternatives in concepts]
+        lists = [c for c in found if c is not None]
+        if not lists:
             return []
-        candidates = self._distinct(np.concatenate(touched)) if len(touched) > 1 else touched[0]
-        values = scores[candidates].copy()
-        scores[candidates] = 0.0
+        if any(c.idf < 0 for c in lists):
+            order = list(range(len(lists)))  # bounds need weights >= 0: read everything
+            rest = [math.inf] * len(lists) + [0.0]
+        else:
+            order = sorted(range(len(lists)), key=lambda i: -lists[i].bound)
+            rest = [*np.cumsum([lists[i].bound for i in order][::-1])[::-1].tolist(), 0.0]
+        scores = self._scores
+        lookup_limit = max(2_000, len(self._doc_len) // 50)
+        theta = -math.inf
+        taken = 0
+        union = _EMPTY_I
+        try:
+            # Read the concepts with the highest bounds, all their postings, until the k-th
+            # best partial score (a lower bound of the final k-th score) is above the sum of
+            # the unread bounds: no passage outside the union can reach the top k.
+            while taken < len(order):
+                union = self._read(lists[order[taken]], union)
+                taken += 1
+                if taken < len(order) and len(union) >= k:
+                    partial = scores[union]
+                    theta = float(np.partition(partial, len(partial) - k)[len(partial) - k])
+                    if theta * (1 - _SLACK) > rest[taken]:
+                        break
+            candidates = union
+            if taken < len(order) and len(candidates) > k:
+                # A passage whose partial score plus every unread bound stays below the k-th
+                # partial score cannot make the top k.
+                keep = scores[candidates] + rest[taken] >= theta * (1 - _SLACK)
+                candidates = candidates[keep]
+            if taken < len(order) and len(candidates) > lookup_limit:
+                # Too many to look up one by one: read the rest too, keep those near the top.
+                for i in order[taken:]:
+                    union = self._read(lists[i], union)
+                approx = scores[union]
+                kth = np.partition(approx, len(approx) - k)[len(approx) - k]
+                candidates = union[approx >= kth * (1 - _SLACK)]
+        finally:
+            scores[union] = 0.0
+        # Exact scores of the candidates, added in concept order as BM25Okapi adds them; a
+        # concept's count is summed over its terms' sorted postings (binary search).
+        values = np.zeros(len(candidates), dtype=np.float64)
+        for concept in lists:
+            counts = np.zeros(len(candidates), dtype=np.int64)
+            for ids, tfs in concept.parts:
+                at = np.searchsorted(ids, candidates)
+                at[at == len(ids)] = 0
+                hit = ids[at] == candidates
+                counts[hit] += tfs[at[hit]]
+            hit = counts > 0
+            if hit.any():
+                values[hit] += self._weights(candidates[hit], counts[hit], concept.idf)
         if len(candidates) > k:
             # Everything tied with the k-th score comes along, so ties break by id exactly.
             kth = -np.partition(-values, k - 1)[k - 1]
@@ -235,6 +354,15 @@ class BM25Index:
             top = np.arange(len(candidates))
         ranked = sorted(top.tolist(), key=lambda i: (-values[i], candidates[i]))[:k]
         return [(int(candidates[i]), float(values[i])) for i in ranked]
+
+    def _read(self, concept: _Concept, union: IntArray) -> IntArray:
+        """Add every posting of ``concept`` to the score buffer; returns the grown union."""
+        if len(concept.parts) == 1:
+            ids, tfs = concept.parts[0]
+        else:
+            ids, tfs = self.concept_postings(concept.alternatives)
+        self._scores[ids] += self._weights(ids, tfs, concept.idf)
+        return self._distinct(np.concatenate([union, ids])) if len(union) else ids
 
     def scores(self, doc_ids: Sequence[int], query_terms: Sequence[str]) -> list[float]:
         """BM25Okapi.get_scores for the given passages, each query term counted as given."""

@@ -1,7 +1,9 @@
 """Prototype: exact top-k for BM25Index without touching every posting (MaxScore, in numpy).
 
 Not used by citebot; benchmarks.proposals.measure times it against ``BM25Index.search`` on the
-same loaded index and checks that ids and scores are identical. It reads the index only
+same loaded index and checks that ids and scores are identical. ``index.patch`` beside it is
+the same idea worked into index.py (with per-term bounds, cached union dfs and lookups per
+term, so that concepts with translations need no sorting). It reads the index only
 through ``concept_postings``, ``idf``, ``avgdl``, ``params`` and ``_doc_len``.
 
 Idea (Turtle & Flood's MaxScore). Every concept has an upper bound on what it can add to a
@@ -145,8 +147,9 @@ class MaxScoreSearcher:
         return total
 
     def _exhaustive(self, lists: list[Any], k: int) -> list[tuple[int, float]]:
-        """Accumulate every posting, as BM25Index does, but find the candidates with a bitmap
-        instead of np.unique over the concatenation (the 90% of its time at 1M)."""
+        """Accumulate every posting, as BM25Index does, finding the candidates with a bitmap
+        (index.py first used np.unique here: 90% of a search at 1M; it now has a position
+        buffer to the same effect)."""
         self.fallbacks += 1
         acc, mark = self._acc, self._mark
         for ids, tfs, idf, _ in lists:

@@ -3,7 +3,7 @@
     python -m benchmarks.proposals.measure N     # needs the saved index of benchmarks.run
 
 Prints one JSON line: latency of the current search, of the prototype, and of the prototype's
-exhaustive path alone (bitmap union instead of np.unique), and whether ids and scores agree
+exhaustive path alone (every posting, bitmap union), and whether ids and scores agree
 with the current search on every query.
 """
 
