@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 
 from tests.bot import documents
 from tests.bot.conftest import ADMIN, USER, RunningBot
+from tests.fakes.page_server import serving_page
 
 PAGE_FACT = "The Vendrill Lighthouse on Po Toi Island was lit for the first time in 1921."
 PAGE = (
@@ -127,34 +124,10 @@ def test_add_without_text_shows_usage_and_non_admin_add_refused(bot: RunningBot)
     assert bot.kb.list() == before
 
 
-@contextlib.contextmanager
-def _page_server() -> Iterator[int]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(PAGE)))
-            self.end_headers()
-            self.wfile.write(PAGE)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
 def test_add_url_fetches_allowed_host_and_refuses_private_address(
     make_bot: Callable[..., RunningBot],
 ) -> None:
-    with _page_server() as port:
+    with serving_page(PAGE) as (port, _):
         bot = make_bot(fetch_allowed_hosts=[f"127.0.0.1:{port}"])
         [added] = bot.ask(f"/add http://127.0.0.1:{port}/lighthouse", user_id=ADMIN)
         assert added["plain_text"].startswith("Added The Vendrill Lighthouse")

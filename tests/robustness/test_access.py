@@ -10,17 +10,15 @@ log record, stdout or stderr anywhere in tests/robustness.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from tests.bot import documents
 from tests.bot.conftest import ADMIN, USER, RunningBot
+from tests.fakes.page_server import serving_page
 from tests.robustness.conftest import SECRETS, WATCH, TokenWatch, store_snapshot
 
 GROUP = -1001234567890  # a supergroup
@@ -32,36 +30,9 @@ PAGE = (
 )
 
 
-@contextlib.contextmanager
-def _page_server() -> Iterator[tuple[int, list[str]]]:
-    requests: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            requests.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(PAGE)))
-            self.end_headers()
-            self.wfile.write(PAGE)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield int(server.server_address[1]), requests
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
 @pytest.fixture(scope="module")
 def page() -> Iterator[tuple[int, list[str]]]:
-    with _page_server() as served:
+    with serving_page(PAGE) as served:
         yield served
 
 
