@@ -41,6 +41,7 @@ _SLACK = 1e-9
 class _Concept:
     alternatives: tuple[str, ...]
     parts: list[tuple[IntArray, IntArray]]  # each term's postings, sorted by id
+    df: int
     idf: float
     bound: float  # the most it can add to a passage's score
 
@@ -200,6 +201,12 @@ class BM25Index:
                 self._mean_idf = 0.0
         return self._mean_idf
 
+    def concept_df(self, alternatives: Sequence[str]) -> int:
+        """Passages holding any of the alternatives, without building the concept's postings
+        (a question's concepts were just searched, so their union counts are cached)."""
+        concept = self._concept(alternatives)
+        return 0 if concept is None else concept.df
+
     def concept_postings(self, alternatives: Sequence[str]) -> tuple[IntArray, IntArray]:
         """Postings of a synonym group: union of passages, summed counts."""
         lists = [self.postings(t) for t in dict.fromkeys(alternatives)]
@@ -284,7 +291,7 @@ class BM25Index:
         k1, b = self.params.k1, self.params.b
         idf = self.idf(df)
         bound = idf * (k1 + 1) / (1 + k1 * (1 - b) / tf_max + k1 * b / self.avgdl * ratio_min)
-        return _Concept(tuple(alternatives), [(ids, tfs) for _, ids, tfs in parts], idf, bound)
+        return _Concept(tuple(alternatives), [(ids, tfs) for _, ids, tfs in parts], df, idf, bound)
 
     def search(self, concepts: Sequence[Sequence[str]], k: int = 10) -> list[tuple[int, float]]:
         """Top ``k`` passages for the concepts, best first (ties broken by passage id)."""
