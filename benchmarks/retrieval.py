@@ -127,14 +127,25 @@ def _bm25index_load(box: list[TokenCorpus], queries: list[list[str]], args: Any)
         return index.search([[t] for t in q], k=K)
 
     lat = time_each(search, queries)
+    check = [search(q) for q in queries[: args.check]]
+    # The same index searched with numpy alone (as where knowledge/_bm25.c could not be built):
+    # its ratio shows what the compiled loops buy, and its answers must be the same.
+    numpy_lat: dict[str, float] | None = None
+    if index.compiled:
+        index.compiled = False
+        numpy_lat = summarize_ms(time_each(search, queries))
+        if [search(q) for q in queries[: args.check]] != check:
+            raise SystemExit("the numpy search disagrees with the compiled one")
+        index.compiled = True
     # Postings a query touches: what an exhaustive (term-at-a-time) engine must read.
     touched = [sum(index.df(t) for t in q) for q in queries]
     return {
+        "numpy_latency": numpy_lat,
         "load_s": load,
         "load_rss_mb": after - base,
         "rss_after_load_mb": after,
         "latency": summarize_ms(lat),
-        "check": [search(q) for q in queries[: args.check]],
+        "check": check,
         "postings_median": float(np.median(touched)),
         "postings_mean": float(np.mean(touched)),
         "serving_rss_mb": rss_mb(),

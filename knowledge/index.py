@@ -30,6 +30,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+try:  # the compiled inner loops (knowledge/_bm25.c), built at install where a compiler is
+    from knowledge import _bm25
+except ImportError:  # pragma: no cover - depends on the machine that installed the package
+    _bm25 = None
+
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
 _EMPTY_I = np.zeros(0, dtype=np.int32)
@@ -62,8 +67,13 @@ class BM25Params:
 class BM25Index:
     """Passage id -> terms, searchable by concepts (tuples of alternative terms)."""
 
-    def __init__(self, params: BM25Params | None = None) -> None:
+    def __init__(self, params: BM25Params | None = None, *, compiled: bool | None = None) -> None:
+        """``compiled`` picks the C search loops (the default where they were built) or numpy
+        alone; both give the same passages and the same scores."""
         self.params = params or BM25Params()
+        if compiled and _bm25 is None:
+            raise ValueError("the compiled search (knowledge._bm25) was not built here")
+        self.compiled = _bm25 is not None if compiled is None else compiled
         self.term_ids: dict[str, int] = {}
         self._terms: list[str] = []
         self._base_ptr = np.zeros(1, dtype=np.int64)
@@ -74,6 +84,9 @@ class BM25Index:
         self._scores = np.zeros(0, dtype=np.float64)
         self._tf_buffer = np.zeros(0, dtype=np.int32)
         self._positions = np.zeros(0, dtype=np.int64)
+        self._marks = np.zeros(0, dtype=np.uint8)
+        self._union = np.zeros(0, dtype=np.int32)
+        self._picked = np.zeros(0, dtype=np.int32)
         # Per term: (largest tf, smallest dl / tf) over its postings, which bound its BM25
         # weight for any avgdl; dropped for the terms an update touches.
         self._bounds: dict[int, tuple[float, float, float]] = {}
@@ -228,10 +241,16 @@ class BM25Index:
         """Scratch arrays indexed by passage id, reused across questions (never reallocated
         per question: at a million passages that alone would cost milliseconds)."""
         size = len(self._doc_len)
+        # np.full writes every page now: np.zeros would leave the kernel to fault them in
+        # during the first questions (about 20 ms for these buffers at a million passages).
         if len(self._scores) < size:
-            self._scores = np.zeros(size, dtype=np.float64)
-            self._tf_buffer = np.zeros(size, dtype=np.int32)
-            self._positions = np.zeros(size, dtype=np.int64)
+            self._scores = np.full(size, 0.0, dtype=np.float64)
+            self._tf_buffer = np.full(size, 0, dtype=np.int32)
+            self._positions = np.full(size, 0, dtype=np.int64)
+        if self.compiled and len(self._marks) < size:
+            self._marks = np.full(len(self._scores), 0, dtype=np.uint8)
+            self._union = np.full(len(self._scores), 0, dtype=np.int32)
+            self._picked = np.full(len(self._scores), 0, dtype=np.int32)
 
     def _distinct(self, ids: IntArray) -> IntArray:
         """The distinct ids, without sorting: each id keeps the one occurrence whose position
@@ -259,8 +278,11 @@ class BM25Index:
         shrinks with dl, is bounded whatever avgdl is. Kept until an update touches the term."""
         parts = self._bounds.get(tid)
         if parts is None:
-            dl = self._doc_len[ids].astype(np.float64)
-            parts = (float(tfs.max()), float((dl / tfs).min()), float(dl.min()))
+            if self.compiled:
+                parts = _bm25.term_bound(ids, tfs, self._doc_len)
+            else:
+                dl = self._doc_len[ids].astype(np.float64)
+                parts = (float(tfs.max()), float((dl / tfs).min()), float(dl.min()))
             self._bounds[tid] = parts
         return parts
 
@@ -308,8 +330,11 @@ class BM25Index:
         else:
             order = sorted(range(len(lists)), key=lambda i: -lists[i].bound)
             rest = [*np.cumsum([lists[i].bound for i in order][::-1])[::-1].tolist(), 0.0]
-        scores = self._scores
         lookup_limit = max(2_000, len(self._doc_len) // 50)
+        if self.compiled:
+            candidates, values = self._search_compiled(lists, order, rest, k, lookup_limit)
+            return self._top(candidates, values, k)
+        scores = self._scores
         theta = -math.inf
         taken = 0
         union = _EMPTY_I
@@ -353,6 +378,82 @@ class BM25Index:
             hit = counts > 0
             if hit.any():
                 values[hit] += self._weights(candidates[hit], counts[hit], concept.idf)
+        return self._top(candidates, values, k)
+
+    def _search_compiled(
+        self, lists: list[_Concept], order: list[int], rest: list[float], k: int, limit: int
+    ) -> tuple[IntArray, FloatArray]:
+        """MaxScore as in search, with the loops in C; returns candidates and exact scores.
+
+        The differences are in what each pass over the union costs (a millisecond at a
+        million passages, as much as reading a few hundred thousand postings):
+        - each read also returns the k-th best score among the passages it touched, a lower
+          bound of the k-th best overall when scores only grow (every idf >= 0);
+        - once the unread concepts have few postings left, they are read rather than looked
+          up: the buffer then holds every passage's whole score (summed in another order), and
+          only those within rounding of the k-th best go on to the exact rescoring.
+        """
+        k1, b, avgdl = self.params.k1, self.params.b, self.avgdl
+        scores, marks, union, picked = self._scores, self._marks, self._union, self._picked
+        growing = all(c.idf >= 0 for c in lists)
+        # Rounding of a sum stays far below this share of the largest possible |score|.
+        margin = _SLACK * sum(abs(c.bound) for c in lists)
+        unread = [0] * (len(order) + 1)  # postings of the concepts after the i-th
+        for i in range(len(order) - 1, -1, -1):
+            unread[i] = unread[i + 1] + lists[order[i]].df
+
+        def read(concept: _Concept) -> None:
+            nonlocal n, theta
+            n, touched_kth = _bm25.accumulate(
+                concept.parts, concept.idf, k1, b, avgdl, self._doc_len, scores,
+                self._tf_buffer, marks, union, n, picked, k,
+            )  # fmt: skip
+            if growing:
+                theta = max(theta, touched_kth)
+
+        n = taken = 0
+        theta = -math.inf
+        candidates = None
+        try:
+            while taken < len(order):
+                read(lists[order[taken]])
+                taken += 1
+                if taken == len(order) or n < k or not growing or 4 * unread[taken] < n:
+                    continue
+                if theta - margin <= rest[taken] and lists[order[taken - 1]].df < n // 2:
+                    theta = _bm25.kth_largest(scores, marks, union, n, k)
+                if theta - margin > rest[taken]:
+                    # No passage outside the union can make the top k; inside it, one whose
+                    # partial score plus every unread bound stays below the k-th best cannot.
+                    m = _bm25.select_at_least(
+                        scores, marks, union, n, theta - margin - rest[taken], picked
+                    )
+                    if m <= limit:
+                        candidates = picked[:m].copy()
+                        break
+                    # Too many to look up one by one: read on.
+            if candidates is None and n <= k:
+                candidates = union[:n].copy()
+            elif candidates is None:
+                m = limit + 1
+                if growing:
+                    m = _bm25.select_at_least(scores, marks, union, n, theta - margin, picked)
+                if m > limit:
+                    theta = _bm25.kth_largest(scores, marks, union, n, k)
+                    m = _bm25.select_at_least(scores, marks, union, n, theta - margin, picked)
+                candidates = picked[:m].copy()
+        finally:
+            _bm25.clear(scores, marks, union, n)
+        candidates.sort()
+        values = np.empty(len(candidates), dtype=np.float64)
+        _bm25.exact(
+            [c.parts for c in lists], [c.idf for c in lists], k1, b, avgdl, self._doc_len,
+            candidates, values,
+        )  # fmt: skip
+        return candidates, values
+
+    @staticmethod
+    def _top(candidates: IntArray, values: FloatArray, k: int) -> list[tuple[int, float]]:
         if len(candidates) > k:
             # Everything tied with the k-th score comes along, so ties break by id exactly.
             kth = -np.partition(-values, k - 1)[k - 1]
@@ -439,4 +540,24 @@ class BM25Index:
             return None
         if len(index._base_ptr) != len(index._terms) + 1:
             return None
+        index._ensure_buffers()  # at start-up rather than during the first question
         return index
+
+    def snapshot(self) -> BM25Index:
+        """A copy that later updates of this index leave alone, to save on another thread.
+
+        Cheap enough to take under a lock a million passages large: updates never write into a
+        postings array (they give a term new arrays in the overlay), so the arrays are shared
+        and only the vocabulary, the overlay's table and the passage lengths are copied. The
+        copy has scratch buffers and caches of its own, so it may be searched as well.
+        """
+        copy = type(self)(self.params)
+        copy._terms = list(self._terms)
+        copy.term_ids = dict(self.term_ids)
+        copy._base_ptr, copy._base_ids = self._base_ptr, self._base_ids
+        copy._base_tfs = self._base_tfs
+        copy._overlay = dict(self._overlay)
+        copy._doc_len = self._doc_len.copy()
+        copy.doc_count, copy.total_len = self.doc_count, self.total_len
+        copy.generation = self.generation
+        return copy

@@ -1,0 +1,158 @@
+"""The search, compiled (knowledge/_bm25.c) and numpy alone, against rank_bm25's BM25Okapi.
+
+Both must return exactly what BM25Okapi ranks first among the passages holding a query term:
+the same ids in the same order (ties by id) and the same scores to the bit, whatever the
+parameters, after removals, with synonym groups, and for queries whose terms have negative idf.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from knowledge import index as index_module
+from knowledge.index import BM25Index, BM25Params
+
+VOCAB = [f"w{i}" for i in range(80)]
+ENGINES = [
+    pytest.param(True, id="compiled"),
+    pytest.param(False, id="numpy"),
+]
+
+
+def _compiled_available() -> bool:
+    return index_module._bm25 is not None
+
+
+def _expected(
+    reference: BM25Okapi, docs: list[list[str]], ids: list[int], query: list[str], k: int
+) -> list[tuple[int, float]]:
+    scores = reference.get_scores(query)
+    touched = [i for i, doc in enumerate(docs) if set(doc) & set(query)]
+    ranked = sorted(touched, key=lambda i: (-scores[i], ids[i]))[:k]
+    return [(ids[i], float(scores[i])) for i in ranked]
+
+
+def _random_corpus(rng: random.Random) -> list[list[str]]:
+    # Zipf-like draws of varying steepness: some terms sit in over half the passages, where
+    # BM25Okapi's idf goes negative and is replaced by epsilon times the mean idf.
+    steep = rng.choice([0.5, 1.0, 1.5])
+    weights = [1 / (i + 1) ** steep for i in range(len(VOCAB))]
+    return [rng.choices(VOCAB, weights, k=rng.randint(1, 40)) for _ in range(rng.randint(5, 300))]
+
+
+@pytest.fixture(params=ENGINES)
+def compiled(request: pytest.FixtureRequest) -> bool:
+    if request.param and not _compiled_available():
+        pytest.skip("knowledge._bm25 was not built on this machine")
+    return bool(request.param)
+
+
+def test_search_equals_bm25okapi_on_random_corpora(compiled: bool) -> None:
+    rng = random.Random(20261125)
+    for _ in range(80):
+        docs = _random_corpus(rng)
+        params = BM25Params(
+            k1=rng.choice([0.5, 1.2, 1.5, 2.0]),
+            b=rng.choice([0.0, 0.3, 0.75, 1.0]),
+            epsilon=rng.choice([0.0, 0.25, 1.0]),
+        )
+        reference = BM25Okapi(docs, k1=params.k1, b=params.b, epsilon=params.epsilon)
+        index = BM25Index(params, compiled=compiled)
+        ids = [3 * i + 1 for i in range(len(docs))]  # sparse ids, as after removals
+        index.add(zip(ids, docs, strict=True))
+        for _ in range(10):
+            query = rng.sample(VOCAB, rng.randint(1, 6))
+            k = rng.choice([1, 3, 10, 50])
+            got = index.search([[t] for t in query], k=k)
+            assert got == _expected(reference, docs, ids, query, k), (query, k, params)
+
+
+def test_search_after_removals_equals_a_fresh_bm25okapi(compiled: bool) -> None:
+    rng = random.Random(7)
+    docs = _random_corpus(rng) + _random_corpus(rng)
+    index = BM25Index(compiled=compiled)
+    index.add((i, d) for i, d in enumerate(docs))
+    gone = set(rng.sample(range(len(docs)), len(docs) // 3))
+    index.remove((i, docs[i]) for i in sorted(gone))
+    kept = [i for i in range(len(docs)) if i not in gone]
+    reference = BM25Okapi([docs[i] for i in kept])
+    for _ in range(30):
+        query = rng.sample(VOCAB, rng.randint(1, 5))
+        expected = _expected(reference, [docs[i] for i in kept], kept, query, 10)
+        assert index.search([[t] for t in query], k=10) == expected
+
+
+def test_synonym_groups_score_as_one_term(compiled: bool) -> None:
+    """A concept of several terms equals one merged term in a corpus where they are one.
+
+    With epsilon 0: merging terms changes the vocabulary, hence BM25Okapi's mean idf, which
+    epsilon would bring into the scores of frequent terms.
+    """
+    rng = random.Random(3)
+    docs = _random_corpus(rng)
+    merged = [["G" if t in ("w2", "w9", "w40") else t for t in doc] for doc in docs]
+    reference = BM25Okapi(merged, epsilon=0.0)
+    index = BM25Index(BM25Params(epsilon=0.0), compiled=compiled)
+    index.add(enumerate(docs))
+    ids = list(range(len(docs)))
+    for others in (["w1"], ["w5", "w30"], []):
+        got = index.search([["w2", "w9", "w40"], *[[t] for t in others]], k=10)
+        assert got == _expected(reference, merged, ids, ["G", *others], 10)
+
+
+def test_compiled_and_numpy_agree_on_a_larger_index() -> None:
+    if not _compiled_available():
+        pytest.skip("knowledge._bm25 was not built on this machine")
+    rng = np.random.default_rng(11)
+    vocab = [f"t{i}" for i in range(3000)]
+    weights = 1 / np.arange(1, len(vocab) + 1) ** 1.1
+    weights /= weights.sum()
+    docs = [
+        [vocab[j] for j in rng.choice(len(vocab), size=rng.integers(20, 80), p=weights)]
+        for _ in range(6000)
+    ]
+    fast, slow = BM25Index(compiled=True), BM25Index(compiled=False)
+    fast.add(enumerate(docs))
+    slow.add(enumerate(docs))
+    for _ in range(200):
+        query = [[vocab[j]] for j in rng.choice(200, size=rng.integers(2, 7), replace=False)]
+        assert fast.search(query, k=10) == slow.search(query, k=10)
+
+
+def test_ci_builds_the_compiled_search() -> None:
+    """An install that silently lost the C extension would still pass every other test, only
+    several times slower: CI, which installs with a compiler, insists on it."""
+    if os.environ.get("CI") != "true":
+        pytest.skip("only CI is sure to have a C compiler")
+    assert _compiled_available()
+    assert BM25Index().compiled
+
+
+def test_asking_for_a_missing_compiled_search_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "_bm25", None)
+    assert not BM25Index().compiled
+    with pytest.raises(ValueError, match="not built"):
+        BM25Index(compiled=True)
+
+
+def test_kernel_refuses_ids_beyond_its_tables() -> None:
+    if not _compiled_available():
+        pytest.skip("knowledge._bm25 was not built on this machine")
+    kernel = index_module._bm25
+    size = 4
+    scratch = [np.zeros(size), np.zeros(size, np.int32), np.zeros(size, np.uint8)]
+    union, local = np.zeros(size, np.int32), np.zeros(size, np.int32)
+    doc_len = np.ones(size, np.int32)
+    parts = [(np.array([1, 9], np.int32), np.array([1, 1], np.int32))]
+    with pytest.raises(IndexError):
+        kernel.accumulate(parts, 1.0, 1.5, 0.75, 1.0, doc_len, *scratch, union, 0, local, 1)
+    with pytest.raises(TypeError):
+        kernel.accumulate(
+            [(np.array([1], np.int64), np.array([1], np.int32))],
+            1.0, 1.5, 0.75, 1.0, doc_len, *scratch, union, 0, local, 1,
+        )  # fmt: skip
