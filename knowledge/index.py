@@ -80,6 +80,8 @@ class BM25Index:
         self._base_ids: IntArray = _EMPTY_I
         self._base_tfs: IntArray = _EMPTY_I
         self._overlay: dict[int, tuple[IntArray, IntArray]] = {}
+        # Per overlay term: (ids buffer, tfs buffer, the ids view now in the overlay).
+        self._spare: dict[int, tuple[IntArray, IntArray, IntArray]] = {}
         self._doc_len = np.zeros(0, dtype=np.int32)  # by passage id; 0 = absent
         self._scores = np.zeros(0, dtype=np.float64)
         self._tf_buffer = np.zeros(0, dtype=np.int32)
@@ -138,13 +140,41 @@ class BM25Index:
                 ids.append(doc_id)
                 tfs.append(tf)
         for tid, (ids, tfs) in grouped.items():
-            old_ids, old_tfs = self.postings(self._terms[tid])
-            new_ids = np.concatenate([old_ids, np.asarray(ids, dtype=np.int32)])
-            new_tfs = np.concatenate([old_tfs, np.asarray(tfs, dtype=np.int32)])
-            order = np.argsort(new_ids, kind="stable")
-            self._overlay[tid] = (new_ids[order], new_tfs[order])
+            self._overlay[tid] = self._extended(tid, ids, tfs)
             self._bounds.pop(tid, None)
         self._changed()
+
+    def _extended(self, tid: int, ids: list[int], tfs: list[int]) -> tuple[IntArray, IntArray]:
+        """The term's postings with (ids, tfs) added, still sorted by id.
+
+        New passages usually come after every indexed one (ids grow), so they are appended into
+        spare room kept behind the term's overlay arrays, which grows by half each time it is
+        full: adding an article costs its own postings, not a copy of every frequent term's
+        (600k entries at a million passages). Only room past the end is ever written, so
+        arrays handed out before (to a search, to a snapshot being saved) never change.
+        """
+        old_ids, old_tfs = self.postings(self._terms[tid])
+        add_ids = np.asarray(ids, dtype=np.int32)
+        add_tfs = np.asarray(tfs, dtype=np.int32)
+        n, m = len(old_ids), len(add_ids)
+        if (n and add_ids[0] <= old_ids[-1]) or (m > 1 and np.any(np.diff(add_ids) <= 0)):
+            merged_ids = np.concatenate([old_ids, add_ids])
+            merged_tfs = np.concatenate([old_tfs, add_tfs])
+            order = np.argsort(merged_ids, kind="stable")
+            self._spare.pop(tid, None)
+            return merged_ids[order], merged_tfs[order]
+        spare = self._spare.get(tid)
+        if spare is None or spare[2] is not old_ids or len(spare[0]) < n + m:
+            room = max(n + m, n + n // 2, 16)
+            buf_ids = np.empty(room, dtype=np.int32)
+            buf_tfs = np.empty(room, dtype=np.int32)
+            buf_ids[:n], buf_tfs[:n] = old_ids, old_tfs
+        else:
+            buf_ids, buf_tfs, _ = spare
+        buf_ids[n : n + m], buf_tfs[n : n + m] = add_ids, add_tfs
+        grown = (buf_ids[: n + m], buf_tfs[: n + m])
+        self._spare[tid] = (buf_ids, buf_tfs, grown[0])
+        return grown
 
     def remove(self, docs: Iterable[tuple[int, Sequence[str]]]) -> None:
         """Remove passages given with the terms they were indexed with."""
