@@ -86,8 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--skip",
         default="",
-        help="comma-separated: retrieval, e2e, bot, ingest, segment, profile, proposals, or an "
-        "engine",
+        help="comma-separated: retrieval, e2e, bot, ingest, segment, profile, or an engine",
     )
     parser.add_argument("--ingest-mb", type=float, help="Chinese text for the ingest benchmark")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.md")
@@ -119,12 +118,6 @@ def main(argv: list[str] | None = None) -> None:
                 ["profile", str(largest), "--seed", str(args.seed)],
                 1200,
             )
-    if "proposals" not in args.skip and "retrieval" not in args.skip:
-        largest = max(sizes)
-        _log(f"{size_label(largest)}: MaxScore prototype against BM25Index.search")
-        results["proposal_maxscore"] = run_worker(
-            "benchmarks.proposals.measure", [str(largest), "--seed", str(args.seed)], 1200
-        )
     if "e2e" not in args.skip:
         for n in e2e_sizes:
             _log(f"{size_label(n)}: knowledge base (built once, then cached)")

@@ -1,1 +1,0 @@
-"""Prototypes of changes to knowledge/, measured here before anyone applies them."""
