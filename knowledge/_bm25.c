@@ -282,12 +282,15 @@ done:
  */
 #define DENSE(n, cap) ((n) > (cap) / 4)
 
-/* The common checks of the functions that read scores[union[:n]]. */
+/* The checks of the functions that read scores[union[:n]]: ids only where they are read. */
 static int union_args(Buf *scores, Buf *mark, Buf *uni, Py_ssize_t n) {
     Py_ssize_t cap = count(scores);
     if (n < 0 || n > count(uni) || count(mark) < cap) {
         PyErr_SetString(PyExc_ValueError, "n beyond the union, or marks shorter than scores");
         return -1;
+    }
+    if (DENSE(n, cap)) {
+        return 0; /* the union is not read: the table is swept */
     }
     const int32_t *un = uni->view.buf;
     for (Py_ssize_t i = 0; i < n; i++) {
