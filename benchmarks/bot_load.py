@@ -1,7 +1,7 @@
 """The bot under load: `citebot serve` in its own process, questions through the fake Bot API.
 
-    python -m benchmarks.bot_load [--size 10k] [--rate 120] [--seconds 5] [--timeout 120]
-                                  [--no-rate-limiter]
+    python -m benchmarks.bot_load [--size 10k] [--rate 100] [--seconds 5] [--timeout 120]
+                                  [--max-rate 30 | --no-rate-limiter] [--typing-delay 0.4]
 
 This process runs the fake Telegram server (tests/fakes/telegram_server.py, 127.0.0.1 only)
 and plays the users; the real bot runs as ``citebot serve`` in a child process pointed at the
@@ -10,61 +10,141 @@ first if needed). Questions arrive open-loop at ``--rate`` per second, each from
 (so the per-user rate limit does not throttle), for ``--seconds``; the count is bounded by
 rate x seconds and the wait for replies by ``--timeout``.
 
-Latency of one question = time of the bot's sendMessage to that chat (as the fake received
-it) minus the time the update was queued. Throughput = answered questions / (last reply -
-first question). The fake server shares this process's GIL, not the bot's.
+Latency of one question, two ways: from the moment the fake hands the update to the bot's
+getUpdates ("delivered") and from the moment the user sent it ("sent", which adds the wait for
+the next long poll), each to the moment the fake receives the bot's sendMessage to that chat.
+Throughput = answered questions / (last reply - first question sent). A question without a
+reply by the deadline is "dropped"; an error answer of the fake or an apology is "failed".
 
-The bot sends through PTB's AIORateLimiter, which keeps to Telegram's broadcast limit of 30
-messages per second; every answer is two calls (the typing action and the reply), so about 15
-questions per second is the ceiling by design. ``--no-rate-limiter`` runs the same bot with
-the limiter's rates set to 0 (its documented "no limit"), through a wrapper in this module, to
-measure what the bot itself could do.
+The bot sends through PTB's AIORateLimiter at ``CITEBOT_TELEGRAM_MAX_RATE`` requests a second
+(``--max-rate``; the default is the setting's, Telegram's 30; ``--no-rate-limiter`` is
+``--max-rate 0``, no limit). An answer costs one request, two if it is slower than
+``CITEBOT_TYPING_DELAY`` (``--typing-delay 0`` gives every answer a "typing" action first).
+
+CPU is read from /proc for the bot's event loop (PTB, JSON, HTTP; its main thread) and its
+other threads (the workers ``asyncio.to_thread`` runs ``KnowledgeBase.ask`` in), and for this
+process, which is mostly the fake server. All are per answer.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from benchmarks.corpus import DEFAULT_SEED, parse_size
 from benchmarks.measure import ROOT, SINGLE_THREAD_ENV, emit, percentile
+from tests.fakes.telegram_server import FakeTelegram
+
+JSON = dict[str, Any]
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def _serve_without_rate_limits() -> int:
-    """``citebot serve`` with AIORateLimiter's overall and group rates set to 0 (no limit)."""
-    from telegram.ext import AIORateLimiter
+class TimedFake(FakeTelegram):
+    """The fake server, noting per chat when the first update left and the first reply came.
 
-    original = AIORateLimiter.__init__
+    Reading ``call_log`` instead would deep-copy every call under the fake's lock, slowing the
+    server it measures; these two hooks run inside the fake's own handling, under its lock.
+    """
 
-    def unlimited(self: AIORateLimiter, *args: Any, **kwargs: Any) -> None:
-        kwargs.update(overall_max_rate=0, group_max_rate=0)
-        original(self, **kwargs)
+    def __init__(self) -> None:
+        super().__init__()
+        self.delivered: dict[int, float] = {}
+        self.replied: dict[int, float] = {}
+        self.apologies = 0
+        self.connections_opened = 0
+        self.apology_texts: set[str] = set()
 
-    AIORateLimiter.__init__ = unlimited  # type: ignore[method-assign]
-    from bot.cli import main as cli
+    def _connection_opened(self, connection: socket.socket) -> None:
+        # Each connection is a thread here and one more entry httpx's pool walks per request.
+        self.connections_opened += 1
+        super()._connection_opened(connection)
 
-    return cli(["serve"])
+    def _m_get_updates(self, params: JSON) -> list[JSON]:
+        updates = super()._m_get_updates(params)
+        now = time.time()
+        for update in updates:
+            chat = update.get("message", {}).get("chat", {}).get("id")
+            if chat is not None:
+                self.delivered.setdefault(chat, now)
+        return updates
+
+    def _m_send_message(self, params: JSON) -> JSON:
+        result = super()._m_send_message(params)
+        self.replied.setdefault(result["chat"]["id"], time.time())
+        if result.get("text") in self.apology_texts:
+            self.apologies += 1
+        return result
+
+
+def _thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds so far of ``pid``'s main thread (the event loop) and of its other threads.
+
+    Python does not name OS threads, so the main thread is told apart by its id (the pid);
+    the others are the ``asyncio.to_thread`` workers that run ``KnowledgeBase.ask``.
+    """
+    out = {"event loop": 0.0, "worker threads": 0.0}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+        out["event loop" if int(task.name) == pid else "worker threads"] += seconds
+    return out
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds so far of the whole process ``pid``, ended threads included."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def measure(
-    n: int, rate: float, seconds: float, timeout: float, seed: int, limiter: bool = True
+    n: int,
+    rate: float,
+    seconds: float,
+    timeout: float,
+    seed: int,
+    max_rate: float | None = None,
+    typing_delay: float | None = None,
 ) -> dict[str, Any]:
+    """One run; ``max_rate``/``typing_delay`` None leave the bot's settings at their defaults."""
     from benchmarks.e2e import build, kb_dir, questions
-    from tests.fakes.telegram_server import running_fake
+    from bot.config import Settings
+    from bot.i18n import MESSAGES
 
     built = build(n, seed)
     data = kb_dir(n, seed)
     count = max(1, int(rate * seconds))
     qs = questions(n, built["articles"], seed, count)
     first_user = 10_000_000
-    with running_fake() as fake:
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings_env: dict[str, str] = {}
+    if max_rate is not None:
+        settings_env["CITEBOT_TELEGRAM_MAX_RATE"] = str(max_rate)
+    if typing_delay is not None:
+        settings_env["CITEBOT_TYPING_DELAY"] = str(typing_delay)
+    fake = TimedFake()
+    fake.apology_texts = set(MESSAGES["apology"].values())
+    with fake:
         env = {
             **os.environ,
             **SINGLE_THREAD_ENV,
@@ -74,29 +154,38 @@ def measure(
             "CITEBOT_DATA_DIR": str(data),
             "CITEBOT_USER_RATE_LIMIT": "1000000",
             "CITEBOT_LOG_LEVEL": "WARNING",
+            **settings_env,
         }
         t_start = time.time()
-        command = (
-            ["-m", "bot.cli", "serve"]
-            if limiter
-            else ["-m", "benchmarks.bot_load", "--child-serve"]
-        )
         bot = subprocess.Popen(
-            [sys.executable, *command],
+            [sys.executable, "-m", "bot.cli", "serve"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
+        # Drained all along: a bot logging a warning per question must not block on a full pipe.
+        stderr_tail: list[str] = []
+        drain = threading.Thread(
+            target=lambda: [stderr_tail.append(line) for line in bot.stderr or []], daemon=True
+        )
+        drain.start()
         try:
             deadline = time.monotonic() + timeout
             while not fake.calls_of("getUpdates"):
                 if bot.poll() is not None or time.monotonic() > deadline:
-                    err = (bot.stderr.read() if bot.stderr else "")[-800:]
-                    return {"error": f"the bot did not start polling: {err}"}
+                    return {
+                        "error": f"the bot did not start polling: {''.join(stderr_tail)[-800:]}"
+                    }
                 time.sleep(0.02)
             startup = time.time() - t_start
+            calls_before = len(fake.call_log)
+            cpu_threads0, cpu_bot0, cpu_fake0 = (
+                _thread_cpu(bot.pid),
+                _process_cpu(bot.pid),
+                _own_cpu(),
+            )
             sent: dict[int, float] = {}
             t0 = time.monotonic()
             for i, q in enumerate(qs):
@@ -108,15 +197,14 @@ def measure(
                 sent[user] = time.time()
                 fake.user_says(q, user_id=user, language_code="en")
             offered_s = time.monotonic() - t0
-            replied: dict[int, float] = {}
-            while len(replied) < len(sent) and time.monotonic() < deadline + seconds:
-                for call in fake.call_log:
-                    chat = call["params"].get("chat_id")
-                    if call["method"] == "sendMessage" and chat in sent and chat not in replied:
-                        replied[chat] = call["time"]
-                if len(replied) < len(sent):
-                    time.sleep(0.25)
-            errors = [e for e in fake.errors if e.get("method") != "getUpdates"]
+            while len(fake.replied) < len(sent) and time.monotonic() < deadline + seconds:
+                time.sleep(0.05)
+            cpu_threads1, cpu_bot1, cpu_fake1 = (
+                _thread_cpu(bot.pid),
+                _process_cpu(bot.pid),
+                _own_cpu(),
+            )
+            calls = fake.call_log[calls_before:]
         finally:
             bot.send_signal(signal.SIGINT)
             try:
@@ -124,20 +212,48 @@ def measure(
             except subprocess.TimeoutExpired:
                 bot.kill()
                 bot.wait()
-    latencies = [(replied[u] - sent[u]) * 1e3 for u in replied]
+    replied = {u: t for u, t in fake.replied.items() if u in sent}
+    delivered = {u: t for u, t in fake.delivered.items() if u in replied}
+    from_sent = [(replied[u] - sent[u]) * 1e3 for u in replied]
+    from_delivery = [(replied[u] - delivered[u]) * 1e3 for u in delivered]
+    answered = len(replied)
     span = max(replied.values()) - min(sent.values()) if replied else float("nan")
+    methods: dict[str, int] = {}
+    for call in calls:
+        methods[call["method"]] = methods.get(call["method"], 0) + 1
+    errors = [c for c in calls if c["status"] not in (200, None) and c["method"] != "getUpdates"]
+    per_answer = 1e3 / answered if answered else float("nan")
+    threads = {
+        name: (cpu_threads1[name] - cpu_threads0[name]) * per_answer for name in cpu_threads1
+    }
+    effective_rate = defaults.telegram_max_rate if max_rate is None else max_rate
     return {
         "n": n,
-        "rate_limiter": limiter,
         "passages": built["passages"],
+        "max_rate": effective_rate,
+        "rate_limiter": bool(effective_rate),
+        "typing_delay": defaults.typing_delay if typing_delay is None else typing_delay,
         "offered_rate": rate,
         "offered_s": offered_s,
         "questions": len(sent),
-        "answered": len(replied),
-        "qps": len(replied) / span if replied else 0.0,
-        "median_ms": percentile(latencies, 50),
-        "p99_ms": percentile(latencies, 99),
-        "max_ms": float(np.max(latencies)) if latencies else float("nan"),
+        "answered": answered,
+        "dropped": len(sent) - answered,
+        "failed": len(errors) + fake.apologies,
+        "qps": answered / span if replied else 0.0,
+        # From delivery to the bot (getUpdates) to the reply reaching the fake.
+        "median_ms": percentile(from_delivery, 50),
+        "p99_ms": percentile(from_delivery, 99),
+        "max_ms": float(np.max(from_delivery)) if from_delivery else float("nan"),
+        # From the user's send: adds the wait for the bot's next getUpdates.
+        "sent_median_ms": percentile(from_sent, 50),
+        "sent_p99_ms": percentile(from_sent, 99),
+        "typing_actions": methods.get("sendChatAction", 0),
+        "send_messages": methods.get("sendMessage", 0),
+        "get_updates": methods.get("getUpdates", 0),
+        "connections": fake.connections_opened,
+        "bot_cpu_ms_per_answer": (cpu_bot1 - cpu_bot0) * per_answer,
+        "bot_thread_cpu_ms_per_answer": threads,
+        "fake_cpu_ms_per_answer": (cpu_fake1 - cpu_fake0) * per_answer,
         "bot_startup_s": startup,
         "bot_api_errors": len(errors),
     }
@@ -146,17 +262,28 @@ def measure(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", default="10k")
-    parser.add_argument("--rate", type=float, default=120.0, help="questions per second")
+    parser.add_argument("--rate", type=float, default=100.0, help="questions per second")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--no-rate-limiter", action="store_true")
-    parser.add_argument("--child-serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--max-rate", type=float, help="CITEBOT_TELEGRAM_MAX_RATE (default: the setting's)"
+    )
+    parser.add_argument("--no-rate-limiter", action="store_true", help="the same as --max-rate 0")
+    parser.add_argument("--typing-delay", type=float, help="CITEBOT_TYPING_DELAY")
     args = parser.parse_args()
-    if args.child_serve:
-        sys.exit(_serve_without_rate_limits())
-    limiter = not args.no_rate_limiter
-    emit(measure(parse_size(args.size), args.rate, args.seconds, args.timeout, args.seed, limiter))
+    max_rate = 0.0 if args.no_rate_limiter else args.max_rate
+    emit(
+        measure(
+            parse_size(args.size),
+            args.rate,
+            args.seconds,
+            args.timeout,
+            args.seed,
+            max_rate,
+            args.typing_delay,
+        )
+    )
 
 
 if __name__ == "__main__":

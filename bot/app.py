@@ -26,7 +26,14 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 
 from bot.config import Settings
 from bot.handlers import register
-from bot.handlers.common import AnswerCache, Context, RateLimiter, lang_for, thread_id_of
+from bot.handlers.common import (
+    AnswerCache,
+    Context,
+    InFlight,
+    RateLimiter,
+    lang_for,
+    thread_id_of,
+)
 from bot.i18n import lang_from_code, t
 from bot.ops import Metrics, OpsServer, configure_logging
 from knowledge.models import Lang
@@ -216,7 +223,15 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .concurrent_updates(True)
-        .rate_limiter(CountingRateLimiter(metrics, max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(
+            # Only the overall rate is a setting: the per-group rate stays PTB's default,
+            # Telegram's 20 messages a minute in one group, whatever the bot's overall limit.
+            CountingRateLimiter(
+                metrics,
+                overall_max_rate=settings.telegram_max_rate,
+                max_retries=RATE_LIMIT_RETRIES,
+            )
+        )
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -231,6 +246,7 @@ def build_application(
         settings=settings,
         rate=RateLimiter(settings.user_rate_limit),
         answers=AnswerCache(),
+        in_flight=InFlight(),
         metrics=metrics,
     )
     register(app)

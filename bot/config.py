@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     group_mode: Literal["ask", "off"] = "ask"
     user_rate_limit: int = Field(default=20, ge=1, description="questions per user per minute")
+    # Telegram's free limit for one bot is about 30 messages a second; it answers 429 above it,
+    # so a higher rate only pays off for a bot Telegram lets send more (README: Configuration).
+    telegram_max_rate: float = Field(
+        default=30.0, ge=0, le=1000, description="Bot API requests per second, 0: no limit"
+    )
+    # Long enough that a typical answer arrives first and costs one Bot API call, not two.
+    typing_delay: float = Field(
+        default=0.4, ge=0, le=60, description="seconds before a slow answer shows typing"
+    )
     max_upload_mb: float = Field(default=20.0, gt=0, le=2000)
     fetch_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     fetch_timeout: float = Field(default=10.0, gt=0, le=120)

@@ -7,6 +7,7 @@ Telegram (commands, mentions, replies), not about knowledge.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import time
@@ -27,6 +28,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.handlers.common import (
     Context,
     answers_of,
+    in_flight_of,
     is_admin,
     kb_of,
     lang_for,
@@ -162,7 +164,11 @@ def answer_keyboard(answer: Answer, *, with_more: bool = True) -> InlineKeyboard
 
 
 async def answer_question(update: Update, context: Context, question: str) -> None:
-    """Rate-limit, ask the knowledge base in a thread, reply with the rendered answer."""
+    """Rate-limit, ask the knowledge base in a thread, reply with the rendered answer.
+
+    The "typing…" action goes out only if the answer is not ready after ``typing_delay`` and
+    the bot is not behind (``InFlight``).
+    """
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None:
@@ -173,19 +179,28 @@ async def answer_question(update: Update, context: Context, question: str) -> No
         if notice:
             await reply(context, message, [t("rate_limited", lang)])
         return
-    await typing(context, message)
-    if settings_of(context).log_messages:
+    settings = settings_of(context)
+    if settings.log_messages:
         log.info("question from user %s in chat %s: %r", user.id, message.chat_id, question)
-    started = time.perf_counter()
-    try:
-        answer = await off_loop(
-            kb_of(context).ask, question, chat_id=message.chat_id, user_id=user.id
+    in_flight = in_flight_of(context)
+    with in_flight.one():
+        started = time.perf_counter()
+        asking = asyncio.ensure_future(
+            off_loop(kb_of(context).ask, question, chat_id=message.chat_id, user_id=user.id)
         )
-    except BadQuestion as err:
-        await reply(context, message, [error_text(err, lang)])
-        return
-    answers_of(context).put(answer)
-    await reply(context, message, render_answer(answer), answer_keyboard(answer))
+        # "typing…" only for an answer that keeps the user waiting, and not while the bot is
+        # behind: a fast answer would spend a second Bot API call (of about 30 a second for the
+        # whole bot) on a hint nobody sees, a flood would spend them on hints instead of answers.
+        done, _ = await asyncio.wait({asking}, timeout=settings.typing_delay)
+        if not done and not in_flight.behind:
+            await typing(context, message)
+        try:
+            answer = await asking
+        except BadQuestion as err:
+            await reply(context, message, [error_text(err, lang)])
+            return
+        answers_of(context).put(answer)
+        await reply(context, message, render_answer(answer), answer_keyboard(answer))
     metrics = context.bot_data.get("metrics")
     if isinstance(metrics, Metrics):
         metrics.observe_question(answer.found, time.perf_counter() - started)

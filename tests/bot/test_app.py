@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import REDACTED, run
-from bot.config import Settings
+from bot.config import Settings, load_settings
 from tests.bot.conftest import ADMIN, USER, RunningBot
 from tests.bot.documents import as_txt
 from tests.fakes.telegram_server import DEFAULT_TOKEN
@@ -130,3 +130,25 @@ def test_run_refuses_webhook_mode_without_url(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="CITEBOT_WEBHOOK_URL"):
         run(settings)
     assert not (tmp_path / "citebot.sqlite3").exists()  # refused before opening anything
+
+
+def test_bot_api_rate_setting_paces_the_replies(make_bot: Callable[..., RunningBot]) -> None:
+    # 2 requests a second: PTB's limiter lets 2 through at once, then one every 0.5 s, so four
+    # answers cannot reach Telegram in less than about 1 s. (A lower bound only: a slow
+    # machine makes it longer, never shorter.)
+    bot = make_bot(telegram_max_rate=2, typing_delay=30)
+    users = [USER + i for i in range(4)]
+    for user in users:
+        bot.fake.user_says(QUESTION, user_id=user)
+    for user in users:
+        [reply] = bot.fake.wait_for_bot_messages(user, timeout=10)
+        assert HKUST in reply["plain_text"]
+    times = [c["time"] for c in bot.fake.call_log if c["method"] == "sendMessage"]
+    assert len(times) == 4
+    assert max(times) - min(times) >= 0.8
+
+
+@pytest.mark.parametrize("value", ["-1", "1001", "fast"])
+def test_bot_api_rate_outside_telegrams_range_stops_start_up(value: str) -> None:
+    with pytest.raises(ValueError, match="CITEBOT_TELEGRAM_MAX_RATE"):
+        load_settings(_env_file=None, telegram_max_rate=value)

@@ -66,8 +66,9 @@ def test_reply_to_the_bot_is_answered_but_reply_to_a_person_is_not(bot: RunningB
 
 
 def test_forum_topic_answer_stays_in_topic_and_topic_root_is_not_a_reply(
-    bot: RunningBot,
+    make_bot: Callable[..., RunningBot],
 ) -> None:
+    bot = make_bot(typing_delay=0)  # every answer slow, so "typing…" goes out: in the topic too
     forum = -1009876543210
     bot.fake.add_chat(forum, "supergroup", is_forum=True)
     # Every topic message "replies" to the topic's service message: not a question for the bot.
