@@ -10,7 +10,9 @@ Three comparisons, each timed and checked token for token:
   the same by construction);
 * ``analyzer``: the exact calls the analyzer makes, ``cut(run, HMM=True)`` on folded Han runs,
   with rjieba given every word of the analyzer's own jieba dictionary (jieba's words, the
-  project's user dictionary and the alias forms, with the frequencies jieba ended up with).
+  project's user dictionary and the alias forms, with the frequencies jieba ended up with);
+* ``segmenter``: the analyzer's own Segmenter (knowledge/segmenter.py, jieba-rs behind jieba's
+  dictionary) against jieba's cut of the same runs with the same dictionary.
 
 rjieba is optional: without it, only jieba's speed is reported.
 """
@@ -83,6 +85,13 @@ def measure(megabytes: float, seed: int) -> dict[str, Any]:
     words = [(w, f) for w, f in seg.FREQ.items() if f]
     jieba_runs_rate, jieba_runs = _rate(lambda r: seg.lcut(r, HMM=True), runs, runs_mb)
     result["jieba_analyzer_runs_mb_s"] = jieba_runs_rate
+    if hasattr(seg, "words"):
+        rate, out = _rate(seg.words, runs, runs_mb)
+        result["segmenter"] = {
+            "mb_s": rate,
+            "words": sum(len(w) for w in jieba_runs),
+            **_diff(jieba_runs, out),
+        }
     kb.close()
 
     if not has_module("rjieba"):

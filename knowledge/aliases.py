@@ -88,6 +88,8 @@ def learn_pairs(text: str, last_han_word: Callable[[str], str]) -> list[tuple[st
     clause, "由香港科技大學"); the analyzer passes a segmenter-backed function.
     """
     pairs: list[tuple[str, str]] = []
+    if "(" not in text and "（" not in text:
+        return pairs  # both patterns need a bracket; scanning for them costs 1 ms per 10 kB
     for match in _LATIN_THEN_HAN.finditer(text):
         latin = match.group(1).strip()
         words = latin.split()

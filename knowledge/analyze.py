@@ -1,9 +1,9 @@
 """The one analyzer used for indexing and for questions, so both see the same terms.
 
 Pipeline: fold (NFKC, case, Traditional -> Simplified), split into Han and Latin runs, segment Han
-runs with jieba (search mode, so "香港科技大学" also yields "香港" and "大学"), split Latin runs
-into words and numbers, drop stop words, stem English, then add one group token for every alias
-form found, so names meet across languages.
+runs with jieba's dictionary (cut by jieba-rs, see segmenter.py) in search mode, so "香港科技大学"
+also yields "香港" and "大学", split Latin runs into words and numbers, drop stop words, stem
+English, then add one group token for every alias form found, so names meet across languages.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import jieba
@@ -20,6 +21,7 @@ import Stemmer
 
 from knowledge.aliases import HAN, AliasTable, learn_pairs
 from knowledge.normalize import fold, fold_with_offsets
+from knowledge.segmenter import Segmenter
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -52,6 +54,11 @@ CHINESE_STOP = frozenset(
 )
 
 _stemmer = Stemmer.Stemmer("english")
+# Distinct words seen by one analyzer are bounded by the dictionary plus the new words the HMM
+# finds; past this many the cache starts over rather than grow without end.
+_WORD_CACHE_SIZE = 500_000
+# An analysed term and its span in the folded text.
+_Span = tuple[str, int, int]
 
 
 _base: tuple[dict[str, int], int] | None = None
@@ -92,13 +99,13 @@ class Analyzer:
         cache_dir: Path | None = None,
     ) -> None:
         self.aliases = aliases
-        self._segmenter = jieba.Tokenizer()
         # Each analyzer adds its own words, so it gets its own copy of the base dictionary;
-        # loading that dictionary (0.6 s) happens once per process.
+        # loading that dictionary (0.6 s) happens once per process, mirroring it into jieba-rs
+        # (0.2 s) once per analyzer.
         freq, total = _base_dictionary(str(cache_dir) if cache_dir else None)
-        self._segmenter.FREQ = dict(freq)
-        self._segmenter.total = total
-        self._segmenter.initialized = True
+        self._segmenter = Segmenter(freq, total)
+        self._word_terms: dict[str, tuple[_Span, ...]] = {}
+        self._word_cache_key: tuple[int, int, int] | None = None
         # Domain words are kept whole: their sub-words ("方生" in "康方生物") are noise.
         self._protected: set[str] = set()
         for path in userdicts:
@@ -118,10 +125,11 @@ class Analyzer:
         self._han_alias = re.compile("|".join(map(re.escape, han))) if han else None
         self._latin_alias: dict[tuple[str, ...], str] = {}
         for form in self.aliases.latin_forms():
-            terms = tuple(t.term for t in self._base_tokens(form))
+            terms = tuple(t[0] for t in self._base_tokens(form))
             if terms:
                 self._latin_alias[terms] = self.aliases.by_form[form]
         self._max_latin = max((len(k) for k in self._latin_alias), default=0)
+        self._latin_first = {k[0] for k in self._latin_alias}
 
     def learn(self, text: str) -> list[tuple[str, str]]:
         """Learn "name (其他语言)" pairs from ``text``; returns the pairs that were new."""
@@ -139,7 +147,7 @@ class Analyzer:
         return bool(added)
 
     def _last_han_word(self, run: str) -> str:
-        words = self._segmenter.lcut(fold(run), HMM=True)
+        words = self._segmenter.words(fold(run))
         if not words:
             return ""
         last = words[-1]
@@ -149,90 +157,132 @@ class Analyzer:
         return run[len(run) - len(last) :]
 
     # -- analysis --------------------------------------------------------------------------
-    def _base_tokens(self, text: str) -> list[Token]:
+    # Internally a token is a plain (term, start, end) tuple: ingest only needs the terms, and
+    # building a frozen dataclass per token cost as much as segmenting. Token objects are made
+    # only where callers ask for spans.
+
+    def _base_tokens(self, text: str) -> list[_Span]:
         return self._tokens_of_folded(fold(text))
 
-    def _tokens_of_folded(self, folded: str) -> list[Token]:
-        out: list[Token] = []
+    def _word_cache(self) -> dict[str, tuple[_Span, ...]]:
+        """Per segmented word, the terms it yields; valid while the dictionary, the protected
+        words and the alias forms stay as they were (each only grows, and every added word
+        raises jieba's total, so their sizes tell)."""
+        key = (self._segmenter.total, len(self._protected), len(self.aliases.by_form))
+        if key != self._word_cache_key or len(self._word_terms) > _WORD_CACHE_SIZE:
+            # A new dict, not clear(): a thread still analysing with the old state keeps
+            # filling the old one, which nobody reads again.
+            self._word_terms = {}
+            self._word_cache_key = key
+        return self._word_terms
+
+    def _tokens_of_folded(self, folded: str) -> list[_Span]:
+        out: list[_Span] = []
+        words = self._word_cache()
+        cut = self._segmenter.words
         for run in _RUN.finditer(folded):
             word = run.group(0)
+            pos = run.start()
             if "\u3400" <= word[0] <= "\ufaff":
-                out.extend(self._han_tokens(word, run.start()))
+                for piece in cut(word):
+                    terms = words.get(piece)
+                    if terms is None:
+                        terms = words[piece] = self._han_word_terms(piece)
+                    for term, i, j in terms:
+                        out.append((term, pos + i, pos + j))
+                    pos += len(piece)
                 continue
-            term = _POSSESSIVE.sub("", word).replace(",", "") if not word[0].isdigit() else word
-            if term[0].isdigit():
-                term = word.replace(",", "")
-            if not term or term in ENGLISH_STOP:
-                continue
-            if term.isalpha():
-                term = _stemmer.stemWord(term)
-            out.append(Token(term, run.start(), run.end()))
+            term = _latin_term(word)
+            if term is not None:
+                out.append((term, pos, run.end()))
         return out
 
-    def _han_tokens(self, run: str, pos: int) -> list[Token]:
+    def _han_word_terms(self, word: str) -> tuple[_Span, ...]:
         """jieba's search mode (a long word also yields its dictionary sub-words), except that
-        protected domain words stay whole."""
-        out: list[Token] = []
-        freq = self._segmenter.FREQ
-        for word in self._segmenter.cut(run, HMM=True):
-            end = pos + len(word)
-            if len(word) > 2:
-                # Inside a protected name only sub-words that are names themselves count:
-                # "香港" and "大学" in "香港中文大学", not "方生" in "康方生物".
-                protected = word in self._protected
-                for n in (2, 3, 4):
-                    for i in range(len(word) - n + 1):
-                        gram = word[i : i + n]
-                        if gram == word or gram in CHINESE_STOP:
-                            continue
-                        wanted = gram in self.aliases.by_form if protected else freq.get(gram)
-                        if wanted and (n < 4 or protected):
-                            out.append(Token(gram, pos + i, pos + i + n))
-            if word not in CHINESE_STOP:
-                out.append(Token(word, pos, end))
-            pos = end
-        return out
+        protected domain words stay whole; spans relative to the word."""
+        out: list[_Span] = []
+        if len(word) > 2:
+            # Inside a protected name only sub-words that are names themselves count:
+            # "香港" and "大学" in "香港中文大学", not "方生" in "康方生物".
+            protected = word in self._protected
+            freq = self._segmenter.FREQ
+            for n in (2, 3, 4):
+                for i in range(len(word) - n + 1):
+                    gram = word[i : i + n]
+                    if gram == word or gram in CHINESE_STOP:
+                        continue
+                    wanted = gram in self.aliases.by_form if protected else freq.get(gram)
+                    if wanted and (n < 4 or protected):
+                        out.append((gram, i, i + n))
+        if word not in CHINESE_STOP:
+            out.append((word, 0, len(word)))
+        return tuple(out)
 
     def analyze(self, text: str) -> list[Token]:
         """Index terms of ``text`` with folded-text spans, alias group tokens included."""
         folded = fold(text)
         tokens = self._tokens_of_folded(folded)
-        return tokens + self._alias_tokens(folded, tokens)
+        return [Token(*t) for t in tokens + self._alias_tokens(folded, tokens)]
 
     def spans(self, text: str) -> list[Token]:
         """Like :meth:`analyze`, with spans mapped back to ``text`` itself (for highlighting)."""
         folded, offsets = fold_with_offsets(text)
         tokens = self._tokens_of_folded(folded)
         mapped: list[Token] = []
-        for t in tokens + self._alias_tokens(folded, tokens):
-            if t.end > t.start:
-                mapped.append(Token(t.term, offsets[t.start], offsets[t.end - 1] + 1))
+        for term, start, end in tokens + self._alias_tokens(folded, tokens):
+            if end > start:
+                mapped.append(Token(term, offsets[start], offsets[end - 1] + 1))
         return mapped
 
     def terms(self, text: str) -> list[str]:
-        return [t.term for t in self.analyze(text)]
+        folded = fold(text)
+        tokens = self._tokens_of_folded(folded)
+        return [t[0] for t in tokens] + [t[0] for t in self._alias_tokens(folded, tokens)]
 
-    def _alias_tokens(self, folded: str, tokens: list[Token]) -> list[Token]:
-        found: list[Token] = []
+    def _alias_tokens(self, folded: str, tokens: list[_Span]) -> list[_Span]:
+        found: list[_Span] = []
         seen: set[tuple[str, int]] = set()
+        by_form = self.aliases.by_form
         if self._han_alias is not None:
             for m in self._han_alias.finditer(folded):
-                found.append(Token(self.aliases.by_form[m.group(0)], m.start(), m.end()))
-                seen.add((found[-1].term, m.start()))
+                group = by_form[m.group(0)]
+                found.append((group, m.start(), m.end()))
+                seen.add((group, m.start()))
         # Forms nested inside a longer one ("香港" in "香港科技大学") come through the segmenter's
         # search-mode sub-words: the document mentions both names.
-        by_form = self.aliases.by_form
-        for t in tokens:
-            group = by_form.get(t.term) if "\u3400" <= t.term[0] <= "\ufaff" else None
-            if group is not None and (group, t.start) not in seen:
-                seen.add((group, t.start))
-                found.append(Token(group, t.start, t.end))
+        latin: list[_Span] = []
+        for token in tokens:
+            term, start, end = token
+            if "\u3400" <= term[0] <= "\ufaff":
+                group = by_form.get(term)
+                if group is not None and (group, start) not in seen:
+                    seen.add((group, start))
+                    found.append((group, start, end))
+            else:
+                latin.append(token)
         # Every Latin n-gram that is a form counts, nested ones included: "Hong Kong University of
         # Science and Technology" names both HKUST and Hong Kong.
-        latin = [t for t in tokens if not ("\u3400" <= t.term[0] <= "\ufaff")]
+        first_terms = self._latin_first
         for i in range(len(latin)):
+            if latin[i][0] not in first_terms:
+                continue  # no form starts with this word
+            key: tuple[str, ...] = ()
             for n in range(1, min(self._max_latin, len(latin) - i) + 1):
-                group = self._latin_alias.get(tuple(t.term for t in latin[i : i + n]))
+                key += (latin[i + n - 1][0],)
+                group = self._latin_alias.get(key)
                 if group is not None:
-                    found.append(Token(group, latin[i].start, latin[i + n - 1].end))
+                    found.append((group, latin[i][1], latin[i + n - 1][2]))
         return found
+
+
+@lru_cache(maxsize=1 << 16)
+def _latin_term(word: str) -> str | None:
+    """The index term of one Latin run (a word or a number); None for a stop word."""
+    term = _POSSESSIVE.sub("", word).replace(",", "") if not word[0].isdigit() else word
+    if term[0].isdigit():
+        term = word.replace(",", "")
+    if not term or term in ENGLISH_STOP:
+        return None
+    if term.isalpha():
+        term = _stemmer.stemWord(term)
+    return term
