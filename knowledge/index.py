@@ -82,6 +82,7 @@ class BM25Index:
         self._overlay: dict[int, tuple[IntArray, IntArray]] = {}
         # Per overlay term: (ids buffer, tfs buffer, the ids view now in the overlay).
         self._spare: dict[int, tuple[IntArray, IntArray, IntArray]] = {}
+        self._max_id = -1  # at least the largest passage id ever indexed
         self._doc_len = np.zeros(0, dtype=np.int32)  # by passage id; 0 = absent
         self._scores = np.zeros(0, dtype=np.float64)
         self._tf_buffer = np.zeros(0, dtype=np.int32)
@@ -103,13 +104,7 @@ class BM25Index:
         tid = self.term_ids.get(term)
         if tid is None:
             return _EMPTY_I, _EMPTY_I
-        over = self._overlay.get(tid)
-        if over is not None:
-            return over
-        if tid + 1 >= len(self._base_ptr):
-            return _EMPTY_I, _EMPTY_I
-        lo, hi = self._base_ptr[tid], self._base_ptr[tid + 1]
-        return self._base_ids[lo:hi], self._base_tfs[lo:hi]
+        return self._postings_of(tid)
 
     def df(self, term: str) -> int:
         return len(self.postings(term)[0])
@@ -124,54 +119,74 @@ class BM25Index:
 
     # -- updates --------------------------------------------------------------------------
     def add(self, docs: Iterable[tuple[int, Sequence[str]]]) -> None:
-        """Add passages (id, terms); ids must be new. One concatenation per touched term."""
+        """Add passages (id, terms); ids must be new."""
         grouped: dict[int, tuple[list[int], list[int]]] = {}
+        term_id = self._term_id
+        previous = self._max_id
+        ascending = True  # every new id above every indexed one, in order
         for doc_id, terms in docs:
             if not terms:
                 continue  # nothing to match; a length of 0 marks "not indexed"
             self._ensure_capacity(doc_id)
             if self._doc_len[doc_id]:
                 raise ValueError(f"passage {doc_id} is already indexed")
+            ascending = ascending and doc_id > previous
+            previous = max(previous, doc_id)
             self._doc_len[doc_id] = len(terms)
             self.doc_count += 1
             self.total_len += len(terms)
             for term, tf in Counter(terms).items():
-                ids, tfs = grouped.setdefault(self._term_id(term), ([], []))
+                ids, tfs = grouped.setdefault(term_id(term), ([], []))
                 ids.append(doc_id)
                 tfs.append(tf)
+        self._max_id = previous
+        extend = self._appended if ascending else self._merged
         for tid, (ids, tfs) in grouped.items():
-            self._overlay[tid] = self._extended(tid, ids, tfs)
+            self._overlay[tid] = extend(tid, ids, tfs)
             self._bounds.pop(tid, None)
         self._changed()
 
-    def _extended(self, tid: int, ids: list[int], tfs: list[int]) -> tuple[IntArray, IntArray]:
-        """The term's postings with (ids, tfs) added, still sorted by id.
+    def _postings_of(self, tid: int) -> tuple[IntArray, IntArray]:
+        over = self._overlay.get(tid)
+        if over is not None:
+            return over
+        if tid + 1 >= len(self._base_ptr):
+            return _EMPTY_I, _EMPTY_I
+        lo, hi = self._base_ptr[tid], self._base_ptr[tid + 1]
+        return self._base_ids[lo:hi], self._base_tfs[lo:hi]
 
-        New passages usually come after every indexed one (ids grow), so they are appended into
+    def _merged(self, tid: int, ids: list[int], tfs: list[int]) -> tuple[IntArray, IntArray]:
+        """The term's postings with (ids, tfs) added anywhere: merged and sorted by id."""
+        old_ids, old_tfs = self._postings_of(tid)
+        merged_ids = np.concatenate([old_ids, np.asarray(ids, dtype=np.int32)])
+        merged_tfs = np.concatenate([old_tfs, np.asarray(tfs, dtype=np.int32)])
+        order = np.argsort(merged_ids, kind="stable")
+        self._spare.pop(tid, None)
+        return merged_ids[order], merged_tfs[order]
+
+    def _appended(self, tid: int, ids: list[int], tfs: list[int]) -> tuple[IntArray, IntArray]:
+        """The term's postings with (ids, tfs), all above its last id, appended.
+
+        New passages usually come after every indexed one (ids grow), so they are written into
         spare room kept behind the term's overlay arrays, which grows by half each time it is
         full: adding an article costs its own postings, not a copy of every frequent term's
         (600k entries at a million passages). Only room past the end is ever written, so
         arrays handed out before (to a search, to a snapshot being saved) never change.
         """
-        old_ids, old_tfs = self.postings(self._terms[tid])
-        add_ids = np.asarray(ids, dtype=np.int32)
-        add_tfs = np.asarray(tfs, dtype=np.int32)
-        n, m = len(old_ids), len(add_ids)
-        if (n and add_ids[0] <= old_ids[-1]) or (m > 1 and np.any(np.diff(add_ids) <= 0)):
-            merged_ids = np.concatenate([old_ids, add_ids])
-            merged_tfs = np.concatenate([old_tfs, add_tfs])
-            order = np.argsort(merged_ids, kind="stable")
-            self._spare.pop(tid, None)
-            return merged_ids[order], merged_tfs[order]
+        old_ids, old_tfs = self._postings_of(tid)
+        n, m = len(old_ids), len(ids)
         spare = self._spare.get(tid)
         if spare is None or spare[2] is not old_ids or len(spare[0]) < n + m:
-            room = max(n + m, n + n // 2, 16)
+            room = max(n + m, n + n // 2, 8)
             buf_ids = np.empty(room, dtype=np.int32)
             buf_tfs = np.empty(room, dtype=np.int32)
             buf_ids[:n], buf_tfs[:n] = old_ids, old_tfs
         else:
             buf_ids, buf_tfs, _ = spare
-        buf_ids[n : n + m], buf_tfs[n : n + m] = add_ids, add_tfs
+        if m == 1:  # most terms of an article: no arrays to build
+            buf_ids[n], buf_tfs[n] = ids[0], tfs[0]
+        else:
+            buf_ids[n : n + m], buf_tfs[n : n + m] = ids, tfs
         grown = (buf_ids[: n + m], buf_tfs[: n + m])
         self._spare[tid] = (buf_ids, buf_tfs, grown[0])
         return grown
@@ -563,6 +578,8 @@ class BM25Index:
             index._base_ids = arrays["ids"]
             index._base_tfs = arrays["tfs"]
             index._doc_len = arrays["doc_len"].copy()
+            live = np.flatnonzero(index._doc_len)
+            index._max_id = int(live[-1]) if len(live) else -1
             index.doc_count = int(meta["doc_count"])
             index.total_len = int(meta["total_len"])
             index.generation = int(meta["generation"])
@@ -577,7 +594,8 @@ class BM25Index:
         """A copy that later updates of this index leave alone, to save on another thread.
 
         Cheap enough to take under a lock a million passages large: updates never write into a
-        postings array (they give a term new arrays in the overlay), so the arrays are shared
+        postings array handed out (they give a term new arrays in the overlay, or write past the
+        end of the one it had, into spare room the copy does not see), so the arrays are shared
         and only the vocabulary, the overlay's table and the passage lengths are copied. The
         copy has scratch buffers and caches of its own, so it may be searched as well.
         """
@@ -589,5 +607,6 @@ class BM25Index:
         copy._overlay = dict(self._overlay)
         copy._doc_len = self._doc_len.copy()
         copy.doc_count, copy.total_len = self.doc_count, self.total_len
+        copy._max_id = self._max_id
         copy.generation = self.generation
         return copy
