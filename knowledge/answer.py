@@ -11,11 +11,12 @@ Nancy Ip" from "the article gives Nancy Ip's birth year".
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from knowledge.analyze import Analyzer
 from knowledge.index import BM25Index
-from knowledge.models import Answer, Citation, QuotedSentence, Sentence
+from knowledge.models import Answer, Article, Citation, QuotedSentence, Sentence, Spans
 from knowledge.normalize import guess_lang
 from knowledge.query import Query, holds_answer
 from knowledge.store import Store
@@ -65,6 +66,7 @@ def choose(
     rows = {p.id: p for p in store.passages([pid for pid, _ in hits])}
     candidates: dict[int, _Candidate] = {}
     context: dict[int, set[str]] = {}
+    articles: dict[str, Article] = {}
     titles: dict[str, set[str]] = {}
     for pid, pscore in hits:
         row = rows.get(pid)
@@ -81,9 +83,11 @@ def choose(
                 context.setdefault(sentence.id, set()).update(previous)
             previous = set(terms)
         if row.article_id not in titles:
-            titles[row.article_id] = set(analyzer.terms(store.article(row.article_id).title))
+            articles[row.article_id] = store.article(row.article_id)
+            titles[row.article_id] = set(analyzer.terms(articles[row.article_id].title))
 
-    idfs = [index.idf(len(index.concept_postings(c)[0])) for c in concepts]
+    # The search has just counted each concept's passages: concept_df reads that count.
+    idfs = [index.idf(index.concept_df(c)) for c in concepts]
     counted = [not c.focus for c in query.concepts]
     names = analyzer.aliases.names
     # The question's rarest name: a sentence must name it, or its context must.
@@ -112,6 +116,8 @@ def choose(
         cand.coverage = covered_ctx / total
         present = set(cand.terms) | near
         cand.names_ok = not required or any(term in present for term in required)
+        if trace is None and (cand.coverage < settings.min_coverage or not cand.names_ok):
+            continue  # it cannot be quoted, so its score (and the language guess) decides nothing
         cand.new_name = any(t in names and t not in asked_terms for t in cand.terms)
         same_lang = _same_script(cand.sentence.text, query.lang)
         cand.score = (
@@ -144,7 +150,7 @@ def choose(
         chosen.append(cand)
     rest = [c for c in acceptable if c not in chosen][: settings.more_quotes]
     query_terms = {t for c in concepts for t in c}
-    quotes = _quote(chosen + rest, store, analyzer, query_terms)
+    quotes = _quote(chosen + rest, len(chosen), articles, analyzer, query_terms)
     return Answer(
         query.text,
         query.lang,
@@ -161,16 +167,24 @@ def _same_script(text: str, lang: str) -> bool:
 
 
 def _quote(
-    cands: list[_Candidate], store: Store, analyzer: Analyzer, query_terms: set[str]
+    cands: list[_Candidate],
+    shown: int,
+    articles: dict[str, Article],
+    analyzer: Analyzer,
+    query_terms: set[str],
 ) -> list[QuotedSentence]:
-    """Number citations by (article, paragraph) in order of first appearance."""
+    """Number citations by (article, paragraph) in order of first appearance.
+
+    Highlights cost a second analysis of the sentence: the first ``shown`` quotes get theirs
+    now, the rest (the "more" reply, seldom opened) when something first reads them.
+    """
     numbers: dict[tuple[str, int], int] = {}
     quotes: list[QuotedSentence] = []
-    for cand in cands:
+    for position, cand in enumerate(cands):
         s = cand.sentence
         key = (s.article_id, s.paragraph)
         number = numbers.setdefault(key, len(numbers) + 1)
-        article = store.article(s.article_id)
+        article = articles[s.article_id]
         citation = Citation(
             number=number,
             article_id=article.id,
@@ -180,9 +194,18 @@ def _quote(
             published=article.published,
             paragraph=s.paragraph,
         )
-        spans = sorted({(t.start, t.end) for t in analyzer.spans(s.text) if t.term in query_terms})
-        quotes.append(QuotedSentence(s, citation, round(cand.score, 4), _merge(spans)))
+        find = _highlighter(s.text, analyzer, query_terms)
+        highlights = find() if position < shown else find
+        quotes.append(QuotedSentence(s, citation, round(cand.score, 4), highlights))
     return quotes
+
+
+def _highlighter(text: str, analyzer: Analyzer, query_terms: set[str]) -> Callable[[], Spans]:
+    def find() -> Spans:
+        spans = sorted({(t.start, t.end) for t in analyzer.spans(text) if t.term in query_terms})
+        return _merge(spans)
+
+    return find
 
 
 def _merge(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:

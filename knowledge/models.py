@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Lang = Literal["en", "zh-Hans", "zh-Hant"]
 
@@ -67,6 +68,34 @@ class Citation:
     paragraph: int
 
 
+Spans = tuple[tuple[int, int], ...]
+
+
+class _OnFirstRead:
+    """A frozen dataclass field that may be given a function instead of its value.
+
+    The function runs the first time the field is read and its result is kept; for every reader
+    the field is a plain value (equality, ``asdict`` and ``replace`` read it too). Lets a value
+    that costs work and is seldom read, such as the highlights of a "more" quote, be left
+    uncomputed until someone shows it.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = f"_{name}"
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        if obj is None:
+            return ()  # the field's default
+        value = obj.__dict__[self._slot]
+        if callable(value):
+            value = value()
+            obj.__dict__[self._slot] = value
+        return value
+
+    def __set__(self, obj: object, value: Spans | Callable[[], Spans]) -> None:
+        obj.__dict__[self._slot] = value
+
+
 @dataclass(frozen=True)
 class QuotedSentence:
     """A sentence chosen for the reply, quoted exactly, with its citation and score."""
@@ -74,8 +103,9 @@ class QuotedSentence:
     sentence: Sentence
     citation: Citation
     score: float
-    # Character spans of the sentence that match the question's terms, for bold in front ends.
-    highlights: tuple[tuple[int, int], ...] = ()
+    # Character spans of the sentence that match the question's terms, for bold in front ends;
+    # may be given as a function that finds them, called when they are first read.
+    highlights: Spans = _OnFirstRead()  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)

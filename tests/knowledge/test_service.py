@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import json
+import os
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from knowledge.errors import BadQuestion, NotFound, StoreError
+from knowledge.index import BM25Index
 from knowledge.service import KnowledgeBase, KnowledgeConfig
 
 ARTICLE = """---
@@ -183,3 +189,68 @@ def test_a_crash_before_the_save_costs_only_a_rebuild(kb: KnowledgeBase, data_di
     after_crash = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
     assert after_crash.ask("Who founded the Kowloon Glassworks?").found
     after_crash.close()
+
+
+GLASSWORKS = "Who founded the Kowloon Glassworks?"
+
+
+def saved_generation(data_dir: Path) -> int:
+    return int(json.loads((data_dir / "index" / "index.json").read_text())["generation"])
+
+
+def test_a_due_save_writes_the_index_of_its_generation_in_the_background(data_dir: Path) -> None:
+    kb = KnowledgeBase(KnowledgeConfig(data_dir=data_dir, index_save_seconds=0))
+    kb.ingest_bytes(ARTICLE.encode(), "glass.md")
+    generation = kb.store.generation()
+    deadline = time.monotonic() + 60
+    while saved_generation(data_dir) != generation:  # no close(): only the due save writes it
+        assert time.monotonic() < deadline, "the due save never reached the disk"
+        time.sleep(0.01)
+    saved = BM25Index.load(data_dir / "index")
+    assert saved is not None and saved.generation == generation
+    assert saved.doc_count == counts(data_dir)[2]
+    # Another process starting now loads that index as it is and answers from it.
+    other = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
+    assert other.index.generation == generation
+    assert other.ask(GLASSWORKS).quotes == kb.ask(GLASSWORKS).quotes
+    other.close()
+    kb.close()
+
+
+@pytest.mark.timeout(60)
+def test_ingest_ask_and_remove_go_on_while_an_index_save_is_stalled(data_dir: Path) -> None:
+    kb = KnowledgeBase(KnowledgeConfig(data_dir=data_dir, index_save_seconds=0))
+    passages = counts(data_dir)[2]
+    # The save's temporary file as a named pipe: the save cannot end before someone reads it,
+    # like a disk that has stopped answering.
+    pipe = data_dir / "index" / "index.npz.tmp"
+    os.mkfifo(pipe)
+    added = kb.ingest_bytes(ARTICLE.encode(), "glass.md")  # its save is due, and stalls
+    assert kb.ask(GLASSWORKS).found
+    with open(pipe, "rb") as stalled:  # returns once the save is writing into the pipe
+        pipe.unlink()  # the next save writes an ordinary file
+        kb.remove(added.article.id)  # due again: waits behind the stalled save
+        assert not kb.ask(GLASSWORKS).found
+        written = stalled.read()  # the save then fails (no fsync on a pipe) and is logged
+    # What the stalled save wrote is the index just after the ingest, untouched by the removal
+    # made while it was writing.
+    doc_len = np.load(io.BytesIO(written))["doc_len"]
+    assert np.count_nonzero(doc_len) == passages + added.article.passages
+    generation = kb.store.generation()
+    kb.close()  # waits for the save of the removal
+    assert saved_generation(data_dir) == generation
+    reopened = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
+    assert reopened.index.generation == reopened.store.generation()
+    assert reopened.index.doc_count == passages
+    assert not reopened.ask(GLASSWORKS).found
+    reopened.close()
+
+
+def test_more_quotes_are_cited_and_highlighted_like_shown_ones(kb: KnowledgeBase) -> None:
+    question = "which HK university trained a DeepSeek founder"
+    answer = kb.ask(question, log_it=False)
+    assert answer.more and any(q.highlights for q in answer.more)
+    # Asked for more quotes at once, the same sentences come highlighted straight away.
+    wide = kb.ask(question, log_it=False, max_quotes=10)
+    together = answer.quotes + answer.more
+    assert (wide.quotes + wide.more)[: len(together)] == together
