@@ -22,6 +22,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -539,7 +541,12 @@ class BM25Index:
             id_parts.append(ids)
             tf_parts.append(tfs)
             ptr.append(ptr[-1] + len(ids))
-        tmp = directory / "index.npz.tmp"
+        # Names of this process's own: two processes saving one folder (a bot and `citebot
+        # ingest`) must not write into each other's half-finished file. Their renames may still
+        # interleave, so both files carry a stamp of this save, and load wants the two to agree.
+        suffix = f".{os.getpid()}.tmp"
+        stamp = f"{self.generation}-{os.getpid()}-{time.time_ns()}"
+        tmp = directory / f"index.npz{suffix}"
         with open(tmp, "wb") as fh:
             np.savez(
                 fh,
@@ -547,6 +554,7 @@ class BM25Index:
                 ids=np.concatenate(id_parts) if id_parts else _EMPTY_I,
                 tfs=np.concatenate(tf_parts) if tf_parts else _EMPTY_I,
                 doc_len=self._doc_len,
+                stamp=np.array(stamp),
             )
             fh.flush()
             os.fsync(fh.fileno())
@@ -556,8 +564,9 @@ class BM25Index:
             "total_len": self.total_len,
             "generation": self.generation,
             "params": [self.params.k1, self.params.b, self.params.epsilon],
+            "stamp": stamp,
         }
-        meta_tmp = directory / "index.json.tmp"
+        meta_tmp = directory / f"index.json{suffix}"
         meta_tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         # The arrays go first; the metadata names the generation, so it is renamed last.
         os.replace(tmp, directory / "index.npz")
@@ -572,6 +581,9 @@ class BM25Index:
             index = cls(params)
             if list(meta["params"]) != [index.params.k1, index.params.b, index.params.epsilon]:
                 return None
+            saved_stamp = str(arrays["stamp"]) if "stamp" in arrays.files else None
+            if saved_stamp != meta.get("stamp"):
+                return None  # the arrays of one save, the metadata of another
             index._terms = list(meta["terms"])
             index.term_ids = {t: i for i, t in enumerate(index._terms)}
             index._base_ptr = arrays["ptr"]
@@ -583,8 +595,8 @@ class BM25Index:
             index.doc_count = int(meta["doc_count"])
             index.total_len = int(meta["total_len"])
             index.generation = int(meta["generation"])
-        except (OSError, ValueError, KeyError):
-            return None
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            return None  # unreadable or torn: rebuilt from the stored terms
         if len(index._base_ptr) != len(index._terms) + 1:
             return None
         index._ensure_buffers()  # at start-up rather than during the first question

@@ -101,3 +101,29 @@ def test_load_refuses_other_parameters(tmp_path: Path) -> None:
 def test_bad_parameters_are_refused() -> None:
     with pytest.raises(ValueError, match="b="):
         BM25Params(b=2.0)
+
+
+def test_load_refuses_the_arrays_of_one_save_with_the_metadata_of_another(
+    tmp_path: Path,
+) -> None:
+    """Two processes saving one folder may interleave their renames: such a pair is not an
+    index (it is rebuilt from the stored terms), even when its sizes happen to fit."""
+    index = BM25Index()
+    index.add([(1, ["a", "b"]), (2, ["b"])])
+    index.generation = 1
+    index.save(tmp_path / "first")
+    index.generation = 2
+    index.save(tmp_path / "second")
+    (tmp_path / "second" / "index.json").replace(tmp_path / "first" / "index.json")
+    assert BM25Index.load(tmp_path / "first") is None
+
+
+def test_load_of_a_torn_or_corrupt_index_file_gives_none(tmp_path: Path) -> None:
+    index = BM25Index()
+    index.add([(1, ["a"])])
+    index.save(tmp_path)
+    data = (tmp_path / "index.npz").read_bytes()
+    (tmp_path / "index.npz").write_bytes(data[: len(data) // 2])
+    assert BM25Index.load(tmp_path) is None
+    (tmp_path / "index.npz").write_bytes(b"not a zip file at all")
+    assert BM25Index.load(tmp_path) is None

@@ -223,7 +223,7 @@ def test_ingest_ask_and_remove_go_on_while_an_index_save_is_stalled(data_dir: Pa
     passages = counts(data_dir)[2]
     # The save's temporary file as a named pipe: the save cannot end before someone reads it,
     # like a disk that has stopped answering.
-    pipe = data_dir / "index" / "index.npz.tmp"
+    pipe = data_dir / "index" / f"index.npz.{os.getpid()}.tmp"
     os.mkfifo(pipe)
     added = kb.ingest_bytes(ARTICLE.encode(), "glass.md")  # its save is due, and stalls
     assert kb.ask(GLASSWORKS).found
