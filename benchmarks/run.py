@@ -138,18 +138,22 @@ def main(argv: list[str] | None = None) -> None:
                     "benchmarks.e2e", ["profile", str(largest["n"]), *where], 1200
                 )
     if "bot" not in args.skip and results["e2e"]:
-        built_ok = [e for e in results["e2e"] if "error" not in e["build"]]
-        if built_ok:
-            n = max(e["n"] for e in built_ok)
-            # Offered 100 questions/s (the target) for 3 s (1 s quick), 120 s to answer.
-            seconds = "1" if args.quick else "3"
+        # Offered 100 questions/s (the target) for 5 s (2 s quick), 120 s to answer: at every
+        # knowledge-base size with the Bot API limit raised to what Telegram's paid broadcasts
+        # allow (1000/s), and at the largest as configured (Telegram's free 30/s).
+        seconds = "2" if args.quick else "5"
+        results["bot_runs"] = []
+        sizes_built = sorted(e["n"] for e in results["e2e"] if "error" not in e["build"])
+        plan = [(n, "1000") for n in sizes_built]
+        if sizes_built:
+            plan.append((sizes_built[-1], "30"))
+        for n, max_rate in plan:
+            _log(f"{size_label(n)}: the bot through the fake Bot API, at most {max_rate} calls/s")
             load = ["--size", str(n), "--rate", "100", "--seconds", seconds, "--timeout", "120"]
-            _log(f"{size_label(n)}: the bot through the fake Bot API, as configured")
-            results["bot"] = run_worker("benchmarks.bot_load", load, 600)
-            _log(f"{size_label(n)}: the bot without PTB's rate limiter")
-            results["bot_unlimited"] = run_worker(
-                "benchmarks.bot_load", [*load, "--no-rate-limiter"], 600
-            )
+            run = run_worker("benchmarks.bot_load", [*load, "--max-rate", max_rate], 600)
+            results["bot_runs"].append(run)
+            if n == sizes_built[-1] and max_rate == "1000":
+                results["bot"] = run  # the target's row: 1M, the rate limit out of the way
     if "ingest" not in args.skip:
         _log(f"ingest of {ingest_mb} MB of Chinese text")
         results["ingest"] = run_worker(
