@@ -8,8 +8,9 @@ else: no apology, no duplicate, no message after the expected ones.
 
 CI size: 100 users x 10 questions. CITEBOT_SOAK=1 runs the issue's size: 500 users x 20
 questions (10,000). The bot sends at most 30 requests a second (PTB's AIORateLimiter, as
-Telegram asks), and every answer costs a "typing" action and a message, so the run time is set
-by that limit: about USER_LIMIT * 2 + 1 requests per user.
+Telegram asks), and every answer costs a message (a "typing" action too only when it is slow
+and the bot is not behind), so the run time is set by that limit: about USER_LIMIT + 1
+requests per user.
 
 Latency is from the moment a user's burst is sent to each reply's sendMessage reaching the fake.
 Resident memory is measured after a warm-up flood and again after the main flood.
