@@ -622,7 +622,62 @@ done:
     return result;
 }
 
+/*
+ * union_count(parts, mark): how many distinct passages the parts' ids name (a concept's df),
+ * marking them in one pass and unmarking in a second; mark must be all zero and is left so.
+ */
+static PyObject *union_count(PyObject *self, PyObject *args) {
+    PyObject *parts_obj, *mark_obj;
+    if (!PyArg_ParseTuple(args, "OO", &parts_obj, &mark_obj)) {
+        return NULL;
+    }
+    Parts parts = {0};
+    Buf mark = {0};
+    PyObject *result = NULL;
+    if (get_parts(parts_obj, &parts) < 0 || get_buf(mark_obj, &mark, 'B', 1, 1) < 0) {
+        goto done;
+    }
+    Py_ssize_t cap = count(&mark), distinct = 0;
+    uint8_t *mk = mark.view.buf;
+    int bad = 0;
+    Py_BEGIN_ALLOW_THREADS;
+    for (Py_ssize_t p = 0; p < parts.n && !bad; p++) {
+        const int32_t *ids = parts.ids[p].view.buf;
+        Py_ssize_t n = count(&parts.ids[p]);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            uint32_t id = (uint32_t)ids[i];
+            if (id >= (uint64_t)cap) {
+                bad = 1;
+                break;
+            }
+            distinct += !mk[id];
+            mk[id] = 1;
+        }
+    }
+    /* Every mark set was set here (mark comes in all zero): clear every valid id's. */
+    for (Py_ssize_t p = 0; p < parts.n; p++) {
+        const int32_t *ids = parts.ids[p].view.buf;
+        Py_ssize_t n = count(&parts.ids[p]);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if ((uint32_t)ids[i] < (uint64_t)cap) {
+                mk[ids[i]] = 0;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS;
+    if (bad) {
+        PyErr_SetString(PyExc_IndexError, "passage id beyond the mark table");
+        goto done;
+    }
+    result = PyLong_FromSsize_t(distinct);
+done:
+    release_parts(&parts);
+    release(&mark);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"union_count", union_count, METH_VARARGS, "Distinct passages of a concept's parts."},
     {"term_bound", term_bound, METH_VARARGS, "Largest tf, smallest dl/tf and dl of a term."},
     {"accumulate", accumulate, METH_VARARGS, "Add one concept's weights to the score buffer."},
     {"kth_largest", kth_largest, METH_VARARGS, "The k-th largest score of the union."},

@@ -351,7 +351,10 @@ class BM25Index:
             cached = self._union_df.get(key)
             if cached is None:
                 self._ensure_buffers()
-                cached = len(self._distinct(np.concatenate([ids for _, ids, _ in parts])))
+                if self.compiled:
+                    cached = _bm25.union_count([(i, t) for _, i, t in parts], self._marks)
+                else:
+                    cached = len(self._distinct(np.concatenate([ids for _, ids, _ in parts])))
                 self._union_df[key] = cached
             df = cached
             # A passage's count is the sum of its terms' counts: at most the sum of maxima.

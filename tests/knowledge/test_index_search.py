@@ -151,6 +151,9 @@ def test_kernel_refuses_ids_beyond_its_tables() -> None:
     parts = [(np.array([1, 9], np.int32), np.array([1, 1], np.int32))]
     with pytest.raises(IndexError):
         kernel.accumulate(parts, 1.0, 1.5, 0.75, 1.0, doc_len, *scratch, union, 0, local, 1)
+    with pytest.raises(IndexError):
+        kernel.union_count(parts, scratch[2])
+    assert not scratch[2].any()  # the marks it set on the way are cleared
     with pytest.raises(TypeError):
         kernel.accumulate(
             [(np.array([1], np.int64), np.array([1], np.int32))],
