@@ -219,6 +219,14 @@ def _ingest_rows(results: dict[str, Any]) -> list[str]:
                     f"| jieba vs rjieba: {label} | {_f(base)} vs {_f(r['rjieba_mb_s'])} MB/s; "
                     f"tokens {same} |"
                 )
+            mine = seg.get("segmenter")
+            if mine:
+                same = "identical" if mine["identical"] else f"{mine['differing_units']} differ"
+                lines.append(
+                    f"| the analyzer's segmenter (knowledge/segmenter.py: rjieba's dictionary "
+                    f"route + jieba's HMM) on the analyzer's Han runs | "
+                    f"{_f(mine['mb_s'])} MB/s; {mine['units']:,} runs, tokens {same} with jieba |"
+                )
             lines.append(
                 f"| dictionary load: jieba / rjieba bundled / rjieba from dict.txt | "
                 f"{_f(seg['jieba_dict_load_s'])} / {_f(seg['rjieba_dict_load_s'])} / "
