@@ -11,13 +11,10 @@ which works from a snapshot on a thread of its own.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import json
 import logging
-import os
-import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -34,6 +31,7 @@ from knowledge.index import BM25Index, BM25Params
 from knowledge.models import Answer, Article, IngestResult, ParsedDocument
 from knowledge.normalize import fold, guess_lang
 from knowledge.query import build_query
+from knowledge.saver import IndexSaver
 from knowledge.segment import passage_windows, split_sentences
 from knowledge.store import NewSentence, Store, now
 from knowledge.translate import Dictionary
@@ -105,7 +103,7 @@ class KnowledgeBase:
         )
         self.dictionary = self._load_dictionary(data / "cache" / "cedict.json")
         self._lock = threading.RLock()
-        self._saver = _IndexSaver(data / "index")
+        self._saver = IndexSaver(data / "index")
         self._saved_at = time.monotonic()
         self._unsaved = False
         self.index = self._open_index()
@@ -497,73 +495,6 @@ class KnowledgeBase:
             "thumbs_up": q["thumbs_up"],
             "thumbs_down": q["thumbs_down"],
         }
-
-
-class _IndexSaver:
-    """Writes index snapshots to one folder on a thread of its own, in the order handed in.
-
-    A snapshot handed in while another is being written waits; a newer one replaces it, since
-    it holds everything the older one would have written. The thread ends when nothing waits.
-    Each snapshot is written whole (BM25Index.save replaces the files atomically, the metadata
-    naming its generation last), so a crash at any point leaves an index that is consistent
-    with the generation it names, or one that start-up sees is stale.
-    """
-
-    def __init__(self, directory: Path) -> None:
-        self._directory = directory
-        self._changed = threading.Condition()
-        self._waiting: BM25Index | None = None
-        self._writing = False
-
-    def submit(self, snapshot: BM25Index) -> None:
-        with self._changed:
-            self._waiting = snapshot
-            if not self._writing:
-                self._writing = True
-                # Not a daemon: a save under way at exit is finished (a few seconds at a million
-                # passages) rather than left for a rebuild from the stored terms (minutes).
-                threading.Thread(target=self._run, name="citebot-index-save").start()
-
-    def wait(self) -> None:
-        """Return once every snapshot handed in so far has been written (or failed to)."""
-        with self._changed:
-            self._changed.wait_for(lambda: not self._writing)
-
-    def _run(self) -> None:
-        _yield_the_cpu()
-        try:
-            while True:
-                with self._changed:
-                    snapshot, self._waiting = self._waiting, None
-                    if snapshot is None:
-                        self._writing = False
-                        self._changed.notify_all()
-                        return
-                try:
-                    snapshot.save(self._directory)
-                except OSError as exc:
-                    log.warning(
-                        "could not save the index (it will be rebuilt at start-up): %s", exc
-                    )
-        except BaseException:
-            # Whatever went wrong, close() must not wait for this thread for ever.
-            with self._changed:
-                self._writing = False
-                self._changed.notify_all()
-            raise
-
-
-def _yield_the_cpu() -> None:
-    """Lower the calling thread's priority, so that a save running beside an ingest or a question
-    takes the CPU they leave (measured at a million passages on two busy cores: a removal during
-    a save took a median 0.26-0.28 s at normal priority, 0.08-0.11 s when the save yields).
-
-    Only on Linux, where a thread has a nice value of its own; elsewhere the call would renice
-    the whole process.
-    """
-    if sys.platform == "linux":
-        with contextlib.suppress(OSError):  # not allowed here: the save competes as before
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 def bundled_articles(corpus_dir: Path) -> list[Path]:
