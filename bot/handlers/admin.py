@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -37,17 +38,28 @@ PUBLIC_API_DOWNLOAD_LIMIT = 20 * 1024 * 1024
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
 
-async def _refuse(update: Update, context: Context, action: str, text: str | None = None) -> None:
+async def _admin_message(
+    update: Update,
+    context: Context,
+    action: str,
+    hint: Callable[[Message], str | None] | None = None,
+) -> Message | None:
+    """The message of an admin's command, or None: nothing to act on, or a non-admin, who is
+    refused (in the language of ``hint(message)``, the text they sent, when given) and logged
+    with who and where but never with what they sent."""
+    message = update.effective_message
     user = update.effective_user
+    if message is None or user is None:
+        return None
+    if is_admin(context, user.id):
+        return message
     chat = update.effective_chat
     log.warning(
-        "refused %s from non-admin user %s in chat %s",
-        action,
-        user.id if user else None,
-        chat.id if chat else None,
+        "refused %s from non-admin user %s in chat %s", action, user.id, chat.id if chat else None
     )
-    if update.effective_message is not None:
-        await reply(context, update.effective_message, [t("admin_only", lang_for(update, text))])
+    text = hint(message) if hint else None
+    await reply(context, message, [t("admin_only", lang_for(update, text))])
+    return None
 
 
 async def _ingest_reply(
@@ -62,14 +74,12 @@ async def _ingest_reply(
 
 async def document(update: Update, context: Context) -> None:
     """An admin's file: size checked before downloading, then read and stored in a thread."""
-    message = update.effective_message
-    user = update.effective_user
-    if message is None or message.document is None or user is None:
+    if update.effective_message is None or update.effective_message.document is None:
+        return
+    message = await _admin_message(update, context, "upload", lambda m: m.caption)
+    if message is None or message.document is None:
         return
     lang = lang_for(update, message.caption)
-    if not is_admin(context, user.id):
-        await _refuse(update, context, "upload", message.caption)
-        return
     doc = message.document
     limit = settings_of(context).max_upload_bytes
     if doc.file_size and doc.file_size > limit:
@@ -107,14 +117,10 @@ async def document(update: Update, context: Context) -> None:
 
 async def add(update: Update, context: Context) -> None:
     """/add text, /add URL, or /add as a reply to a message."""
-    message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
+    message = await _admin_message(update, context, "/add", command_argument)
+    if message is None:
         return
     text = command_argument(message)
-    if not is_admin(context, user.id):
-        await _refuse(update, context, "/add", text)
-        return
     replied = message.reply_to_message
     if not text and replied is not None and replied.forum_topic_created is None:
         text = (replied.text or replied.caption or "").strip()
@@ -177,12 +183,8 @@ async def _articles_page(
 
 async def articles(update: Update, context: Context) -> None:
     """/articles: the first page of the collection, with ids and page buttons."""
-    message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
-        return
-    if not is_admin(context, user.id):
-        await _refuse(update, context, "/articles")
+    message = await _admin_message(update, context, "/articles")
+    if message is None:
         return
     text, markup = await _articles_page(context, 0, lang_for(update))
     await reply(context, message, [text], markup)
@@ -203,12 +205,8 @@ async def articles_button(update: Update, context: Context) -> None:
 
 async def remove(update: Update, context: Context) -> None:
     """/remove ID: asks to confirm with a button; nothing is removed yet."""
-    message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
-        return
-    if not is_admin(context, user.id):
-        await _refuse(update, context, "/remove")
+    message = await _admin_message(update, context, "/remove")
+    if message is None:
         return
     lang = lang_for(update)
     wanted = command_argument(message).split()
@@ -261,12 +259,8 @@ async def remove_button(update: Update, context: Context) -> None:
 
 async def stats(update: Update, context: Context) -> None:
     """/stats: size of the collection, questions, share answered, 👍/👎."""
-    message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
-        return
-    if not is_admin(context, user.id):
-        await _refuse(update, context, "/stats")
+    message = await _admin_message(update, context, "/stats")
+    if message is None:
         return
     numbers = await off_loop(kb_of(context).stats)
     await reply(context, message, [render_stats(numbers, lang_for(update))])
