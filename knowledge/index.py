@@ -207,9 +207,10 @@ class BM25Index:
                 if tid is not None:
                     by_term.setdefault(tid, []).append(doc_id)
         for tid, gone in by_term.items():
-            ids, tfs = self.postings(self._terms[tid])
+            ids, tfs = self._postings_of(tid)
             keep = ~np.isin(ids, np.asarray(gone, dtype=np.int32))
             self._overlay[tid] = (ids[keep], tfs[keep])
+            self._spare.pop(tid, None)  # its room sat behind the arrays just replaced
             self._bounds.pop(tid, None)
         self._changed()
 
