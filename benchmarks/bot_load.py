@@ -21,9 +21,11 @@ The bot sends through PTB's AIORateLimiter at ``CITEBOT_TELEGRAM_MAX_RATE`` requ
 ``--max-rate 0``, no limit). An answer costs one request, two if it is slower than
 ``CITEBOT_TYPING_DELAY`` (``--typing-delay 0`` gives every answer a "typing" action first).
 
-CPU is read from /proc for the bot's event loop (PTB, JSON, HTTP; its main thread) and its
-other threads (the workers ``asyncio.to_thread`` runs ``KnowledgeBase.ask`` in), and for this
-process, which is mostly the fake server. All are per answer.
+CPU is read from /proc for the bot's event loop (PTB, JSON, HTTP; its main thread), its other
+threads (the workers ``asyncio.to_thread`` runs knowledge-base calls in), the knowledge-base
+process ``citebot serve`` starts (CITEBOT_KNOWLEDGE_PROCESS, on by default; ``--in-process``
+keeps the knowledge base in the bot's process) and this process, which is mostly the fake
+server. All are per answer. Memory is the resident set of the bot and its child at the end.
 """
 
 from __future__ import annotations
@@ -112,6 +114,26 @@ def _process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (the knowledge-base process of ``citebot serve``)."""
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            kids += [int(k) for k in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return kids
+
+
+def _rss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
 def _own_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -125,6 +147,7 @@ def measure(
     seed: int,
     max_rate: float | None = None,
     typing_delay: float | None = None,
+    in_process: bool = False,
 ) -> dict[str, Any]:
     """One run; ``max_rate``/``typing_delay`` None leave the bot's settings at their defaults."""
     from benchmarks.e2e import build, kb_dir, questions
@@ -142,6 +165,8 @@ def measure(
         settings_env["CITEBOT_TELEGRAM_MAX_RATE"] = str(max_rate)
     if typing_delay is not None:
         settings_env["CITEBOT_TYPING_DELAY"] = str(typing_delay)
+    if in_process:
+        settings_env["CITEBOT_KNOWLEDGE_PROCESS"] = "false"
     fake = TimedFake()
     fake.apology_texts = set(MESSAGES["apology"].values())
     with fake:
@@ -181,9 +206,11 @@ def measure(
                 time.sleep(0.02)
             startup = time.time() - t_start
             calls_before = len(fake.call_log)
-            cpu_threads0, cpu_bot0, cpu_fake0 = (
+            kids = _children(bot.pid)
+            cpu_threads0, cpu_bot0, cpu_kids0, cpu_fake0 = (
                 _thread_cpu(bot.pid),
                 _process_cpu(bot.pid),
+                sum(_process_cpu(k) for k in kids),
                 _own_cpu(),
             )
             sent: dict[int, float] = {}
@@ -199,11 +226,13 @@ def measure(
             offered_s = time.monotonic() - t0
             while len(fake.replied) < len(sent) and time.monotonic() < deadline + seconds:
                 time.sleep(0.05)
-            cpu_threads1, cpu_bot1, cpu_fake1 = (
+            cpu_threads1, cpu_bot1, cpu_kids1, cpu_fake1 = (
                 _thread_cpu(bot.pid),
                 _process_cpu(bot.pid),
+                sum(_process_cpu(k) for k in kids),
                 _own_cpu(),
             )
+            rss = _rss_mb([bot.pid, *kids])
             calls = fake.call_log[calls_before:]
         finally:
             bot.send_signal(signal.SIGINT)
@@ -233,6 +262,7 @@ def measure(
         "max_rate": effective_rate,
         "rate_limiter": bool(effective_rate),
         "typing_delay": defaults.typing_delay if typing_delay is None else typing_delay,
+        "knowledge_process": bool(kids),
         "offered_rate": rate,
         "offered_s": offered_s,
         "questions": len(sent),
@@ -251,7 +281,10 @@ def measure(
         "send_messages": methods.get("sendMessage", 0),
         "get_updates": methods.get("getUpdates", 0),
         "connections": fake.connections_opened,
-        "bot_cpu_ms_per_answer": (cpu_bot1 - cpu_bot0) * per_answer,
+        "bot_cpu_ms_per_answer": (cpu_bot1 - cpu_bot0 + cpu_kids1 - cpu_kids0) * per_answer,
+        # The knowledge-base process of `citebot serve` (CITEBOT_KNOWLEDGE_PROCESS), if any.
+        "kb_process_cpu_ms_per_answer": (cpu_kids1 - cpu_kids0) * per_answer if kids else None,
+        "bot_rss_mb": rss,
         "bot_thread_cpu_ms_per_answer": threads,
         "fake_cpu_ms_per_answer": (cpu_fake1 - cpu_fake0) * per_answer,
         "bot_startup_s": startup,
@@ -271,6 +304,7 @@ def main() -> None:
     )
     parser.add_argument("--no-rate-limiter", action="store_true", help="the same as --max-rate 0")
     parser.add_argument("--typing-delay", type=float, help="CITEBOT_TYPING_DELAY")
+    parser.add_argument("--in-process", action="store_true", help="CITEBOT_KNOWLEDGE_PROCESS=false")
     args = parser.parse_args()
     max_rate = 0.0 if args.no_rate_limiter else args.max_rate
     emit(
@@ -282,6 +316,7 @@ def main() -> None:
             args.seed,
             max_rate,
             args.typing_delay,
+            args.in_process,
         )
     )
 

@@ -8,6 +8,7 @@ before the first request is made.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -38,6 +39,7 @@ from bot.i18n import lang_from_code, t
 from bot.ops import Metrics, OpsServer, configure_logging
 from knowledge.models import Lang
 from knowledge.service import KnowledgeBase
+from knowledge.worker import Knowledge, KnowledgeWorker
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +210,7 @@ class CountingRateLimiter(AIORateLimiter):
 
 
 def build_application(
-    settings: Settings, kb: KnowledgeBase, metrics: Metrics | None = None
+    settings: Settings, kb: Knowledge, metrics: Metrics | None = None
 ) -> Application:  # type: ignore[type-arg]
     """A ready-to-run Application whose handlers find ``kb`` and ``settings`` in bot_data."""
     token = settings.require_token().get_secret_value()
@@ -256,10 +258,22 @@ def build_application(
     return app
 
 
-def open_knowledge_base(settings: Settings) -> KnowledgeBase:
-    """The knowledge base in settings.data_dir, with the bundled articles if it was empty."""
+def open_knowledge_base(settings: Settings) -> Knowledge:
+    """The knowledge base in settings.data_dir, with the bundled articles if it was empty.
+
+    With ``knowledge_process`` it runs in a child process that logs as this one does.
+    """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    kb = KnowledgeBase(settings.knowledge_config())
+    kb: Knowledge
+    if settings.knowledge_process:
+        kb = KnowledgeWorker(
+            settings.knowledge_config(),
+            initializer=functools.partial(
+                configure_logging, settings.log_level, settings.log_format
+            ),
+        )
+    else:
+        kb = KnowledgeBase(settings.knowledge_config())
     report = kb.ensure_content()
     if report is not None:
         log.info("loaded %d bundled articles", len(report.results))

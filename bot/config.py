@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     typing_delay: float = Field(
         default=0.4, ge=0, le=60, description="seconds before a slow answer shows typing"
     )
+    # `serve` answers from a child process (knowledge/worker.py) so that the knowledge base and
+    # the Telegram side each have a core: one process runs on about one, whatever the machine.
+    knowledge_process: bool = Field(
+        default=True, description="serve runs the knowledge base in a child process"
+    )
     max_upload_mb: float = Field(default=20.0, gt=0, le=2000)
     fetch_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     fetch_timeout: float = Field(default=10.0, gt=0, le=120)

@@ -11,7 +11,7 @@ Nancy Ip" from "the article gives Nancy Ip's birth year".
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from knowledge.analyze import Analyzer
@@ -149,7 +149,7 @@ def choose(
             break
         chosen.append(cand)
     rest = [c for c in acceptable if c not in chosen][: settings.more_quotes]
-    query_terms = {t for c in concepts for t in c}
+    query_terms = frozenset(t for c in concepts for t in c)
     quotes = _quote(chosen + rest, len(chosen), articles, analyzer, query_terms)
     return Answer(
         query.text,
@@ -171,7 +171,7 @@ def _quote(
     shown: int,
     articles: dict[str, Article],
     analyzer: Analyzer,
-    query_terms: set[str],
+    query_terms: frozenset[str],
 ) -> list[QuotedSentence]:
     """Number citations by (article, paragraph) in order of first appearance.
 
@@ -194,18 +194,33 @@ def _quote(
             published=article.published,
             paragraph=s.paragraph,
         )
-        find = _highlighter(s.text, analyzer, query_terms)
+        find = Highlighter(s.text, analyzer, query_terms)
         highlights = find() if position < shown else find
         quotes.append(QuotedSentence(s, citation, round(cand.score, 4), highlights))
     return quotes
 
 
-def _highlighter(text: str, analyzer: Analyzer, query_terms: set[str]) -> Callable[[], Spans]:
-    def find() -> Spans:
-        spans = sorted({(t.start, t.end) for t in analyzer.spans(text) if t.term in query_terms})
-        return _merge(spans)
+class Highlighter:
+    """The spans of ``text`` that match ``terms``, found when called.
 
-    return find
+    A class rather than a closure so that a process serving the knowledge base can send an
+    uncomputed one by its text and terms (knowledge/worker.py) and compute it when read.
+    """
+
+    __slots__ = ("analyzer", "terms", "text")
+
+    def __init__(self, text: str, analyzer: Analyzer, terms: frozenset[str]) -> None:
+        self.text = text
+        self.terms = terms
+        self.analyzer = analyzer
+
+    def __call__(self) -> Spans:
+        return highlight(self.text, self.analyzer, self.terms)
+
+
+def highlight(text: str, analyzer: Analyzer, terms: Collection[str]) -> Spans:
+    """Character spans of ``text`` whose terms are among ``terms``, overlaps merged."""
+    return _merge(sorted({(t.start, t.end) for t in analyzer.spans(text) if t.term in terms}))
 
 
 def _merge(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:

@@ -319,7 +319,8 @@ async def more_button(update: Update, context: Context) -> None:
             await query.answer(t("plain_expired", lang_from_code(query.from_user.language_code)))
             return
         answers_of(context).put(answer)
-    parts = render_more(answer)
+    # Rendering reads the "more" quotes' highlights, found only now: analysis, off the loop.
+    parts = await off_loop(render_more, answer)
     if not parts:
         await query.answer(t("plain_no_more", answer.lang))
         return

@@ -23,7 +23,7 @@ from telegram.ext import ContextTypes
 from bot.config import Settings
 from bot.i18n import choose_lang
 from knowledge.models import Answer, Lang
-from knowledge.service import KnowledgeBase
+from knowledge.worker import Knowledge
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class AnswerCache:
         return self._items.get(question_id)
 
 
-def kb_of(context: Context) -> KnowledgeBase:
+def kb_of(context: Context) -> Knowledge:
     return context.bot_data["kb"]  # type: ignore[no-any-return]
 
 
