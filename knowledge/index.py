@@ -24,7 +24,6 @@ import math
 import os
 import time
 import zipfile
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,8 +120,16 @@ class BM25Index:
 
     # -- updates --------------------------------------------------------------------------
     def add(self, docs: Iterable[tuple[int, Sequence[str]]]) -> None:
-        """Add passages (id, terms); ids must be new."""
-        grouped: dict[int, tuple[list[int], list[int]]] = {}
+        """Add passages (id, terms); ids must be new.
+
+        The (term, passage) pairs of the whole batch are counted and grouped by term in numpy
+        (one sort), so the Python left per term is one append to its postings: an article of
+        600 distinct terms costs 600 appends, not the 1,400 dictionary updates of its tokens.
+        """
+        doc_ids: list[int] = []
+        lengths: list[int] = []
+        tids: list[int] = []
+        known = self.term_ids.get
         term_id = self._term_id
         previous = self._max_id
         ascending = True  # every new id above every indexed one, in order
@@ -137,15 +144,30 @@ class BM25Index:
             self._doc_len[doc_id] = len(terms)
             self.doc_count += 1
             self.total_len += len(terms)
-            for term, tf in Counter(terms).items():
-                ids, tfs = grouped.setdefault(term_id(term), ([], []))
-                ids.append(doc_id)
-                tfs.append(tf)
+            ids = [known(t) for t in terms]
+            if None in ids:
+                ids = [term_id(t) for t in terms]
+            tids += ids
+            doc_ids.append(doc_id)
+            lengths.append(len(terms))
         self._max_id = previous
-        extend = self._appended if ascending else self._merged
-        for tid, (ids, tfs) in grouped.items():
-            self._overlay[tid] = extend(tid, ids, tfs)
-            self._bounds.pop(tid, None)
+        if tids:
+            # One key per token, term id above passage id: sorted keys group the postings by
+            # term with ids ascending, and a key's repeats are the passage's term frequency.
+            keys = np.asarray(tids, dtype=np.int64) << 32
+            keys |= np.repeat(np.asarray(doc_ids, dtype=np.int64), lengths)
+            keys, counts = np.unique(keys, return_counts=True)
+            ids_of = (keys & 0xFFFFFFFF).astype(np.int32)
+            tfs_of = counts.astype(np.int32)
+            terms_of = keys >> 32
+            starts = np.flatnonzero(np.diff(terms_of)) + 1
+            bounds = [0, *starts.tolist(), len(keys)]
+            extend = self._appended if ascending else self._merged
+            overlay, term_bounds = self._overlay, self._bounds
+            heads = terms_of[bounds[:-1]].tolist()
+            for tid, lo, hi in zip(heads, bounds, bounds[1:], strict=False):
+                overlay[tid] = extend(tid, ids_of[lo:hi], tfs_of[lo:hi])
+                term_bounds.pop(tid, None)
         self._changed()
 
     def _postings_of(self, tid: int) -> tuple[IntArray, IntArray]:
@@ -157,16 +179,16 @@ class BM25Index:
         lo, hi = self._base_ptr[tid], self._base_ptr[tid + 1]
         return self._base_ids[lo:hi], self._base_tfs[lo:hi]
 
-    def _merged(self, tid: int, ids: list[int], tfs: list[int]) -> tuple[IntArray, IntArray]:
+    def _merged(self, tid: int, ids: IntArray, tfs: IntArray) -> tuple[IntArray, IntArray]:
         """The term's postings with (ids, tfs) added anywhere: merged and sorted by id."""
         old_ids, old_tfs = self._postings_of(tid)
-        merged_ids = np.concatenate([old_ids, np.asarray(ids, dtype=np.int32)])
-        merged_tfs = np.concatenate([old_tfs, np.asarray(tfs, dtype=np.int32)])
+        merged_ids = np.concatenate([old_ids, ids])
+        merged_tfs = np.concatenate([old_tfs, tfs])
         order = np.argsort(merged_ids, kind="stable")
         self._spare.pop(tid, None)
         return merged_ids[order], merged_tfs[order]
 
-    def _appended(self, tid: int, ids: list[int], tfs: list[int]) -> tuple[IntArray, IntArray]:
+    def _appended(self, tid: int, ids: IntArray, tfs: IntArray) -> tuple[IntArray, IntArray]:
         """The term's postings with (ids, tfs), all above its last id, appended.
 
         New passages usually come after every indexed one (ids grow), so they are written into
