@@ -258,6 +258,10 @@ def build_application(
     return app
 
 
+# The knowledge-base process has no use for them: one place less for them to leak from.
+SECRET_VARIABLES = ("CITEBOT_TELEGRAM_TOKEN", "CITEBOT_WEBHOOK_SECRET")
+
+
 def open_knowledge_base(settings: Settings) -> Knowledge:
     """The knowledge base in settings.data_dir, with the bundled articles if it was empty.
 
@@ -271,6 +275,7 @@ def open_knowledge_base(settings: Settings) -> Knowledge:
             initializer=functools.partial(
                 configure_logging, settings.log_level, settings.log_format
             ),
+            hidden_env=SECRET_VARIABLES,
         )
     else:
         kb = KnowledgeBase(settings.knowledge_config())

@@ -65,6 +65,11 @@ _METHODS = frozenset(
         "highlights",
     }
 )
+# Calls that may take seconds (an upload is parsed and analysed) wait in a lane of their own,
+# so that questions go on meanwhile, as they do in one process.
+_WRITES = frozenset(
+    {"ingest_bytes", "ingest_file", "ingest_text", "remove", "backup", "ensure_content"}
+)
 _HIGHLIGHTS = "highlights"
 _CLOSE = "close"
 
@@ -74,21 +79,24 @@ class KnowledgeWorker:
 
     ``initializer`` runs first thing in the child (a spawned process starts with nothing, not
     even the parent's logging set-up); it must be picklable, e.g. a module-level function or a
-    ``functools.partial`` of one.
+    ``functools.partial`` of one. ``hidden_env`` names environment variables the child must not
+    inherit: the front end's secrets, which the knowledge base never needs.
     """
 
     def __init__(
         self,
         config: KnowledgeConfig,
         *,
-        threads: int = 4,
+        threads: int = 1,
         initializer: Callable[[], None] | None = None,
+        hidden_env: Iterable[str] = (),
     ) -> None:
         if threads < 1:
             raise ValueError(f"threads must be at least 1, got {threads}")
         self.config = config
         self._threads = threads
         self._initializer = initializer
+        self._hidden_env = frozenset(hidden_env)
         self._ids = itertools.count()
         self._lock = threading.Lock()  # the current link, and one sender at a time
         self._closed = False
@@ -208,7 +216,7 @@ class KnowledgeWorker:
         # A fresh interpreter running this module, not multiprocessing's spawn: spawn re-imports
         # the parent's __main__, which fails from a script without a __main__ guard.
         ours, theirs = socket.socketpair()
-        env = dict(os.environ)
+        env = {k: v for k, v in os.environ.items() if k not in self._hidden_env}
         package_root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
         process = subprocess.Popen(
@@ -363,7 +371,10 @@ def _serve(conn: Connection) -> None:
 
     conn.send_bytes(_dumps(("ready", None)))
     close_id: int | None = None
-    with ThreadPoolExecutor(threads, thread_name_prefix="knowledge") as pool:
+    with (
+        ThreadPoolExecutor(threads, thread_name_prefix="knowledge-questions") as questions,
+        ThreadPoolExecutor(1, thread_name_prefix="knowledge-writes") as writes,
+    ):
         while True:
             try:
                 call_id, method, args, kwargs = pickle.loads(conn.recv_bytes())
@@ -372,7 +383,8 @@ def _serve(conn: Connection) -> None:
             if method == _CLOSE:
                 close_id = call_id
                 break
-            pool.submit(run, call_id, method, args, kwargs)
+            lane = writes if method in _WRITES else questions
+            lane.submit(run, call_id, method, args, kwargs)
     kb.close()
     if close_id is not None:
         with send:

@@ -26,9 +26,9 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, open_knowledge_base
 from bot.config import Settings
-from knowledge.service import KnowledgeBase
+from knowledge.worker import Knowledge
 from tests.fakes.telegram_server import FakeTelegram, running_fake
 
 ADMIN = 4242
@@ -43,7 +43,7 @@ class RunningBot:
 
     fake: FakeTelegram
     app: Application  # type: ignore[type-arg]
-    kb: KnowledgeBase
+    kb: Knowledge
     settings: Settings
     errors: list[BaseException] = field(default_factory=list)
 
@@ -114,8 +114,11 @@ def start_bot_on(
         "user_rate_limit": 30,
     }
     values.update(overrides)
+    values.setdefault("knowledge_process", False)
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-    kb = KnowledgeBase(settings.knowledge_config())
+    # In this process unless a test asks for `serve`'s child process: the same answers
+    # (tests/bot/test_knowledge_process.py), a few seconds less per test.
+    kb = open_knowledge_base(settings)
     stack.callback(kb.close)
     app = build_application(settings, kb)
     errors = stack.enter_context(_serving(app))
