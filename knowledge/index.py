@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 import time
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -65,6 +66,25 @@ class BM25Params:
             )
 
 
+class _Scratch:
+    """One thread's arrays indexed by passage id, reused across its searches.
+
+    Allocating them per question would cost milliseconds at a million passages; keeping one
+    set per thread (about 29 MB at a million passages) lets questions be searched at the same
+    time, on several cores while the C loops run without the GIL.
+    """
+
+    def __init__(self, size: int) -> None:
+        # np.full writes every page now: np.zeros would leave the kernel to fault them in
+        # during the first questions (about 20 ms for these buffers at a million passages).
+        self.scores = np.full(size, 0.0, dtype=np.float64)
+        self.tf = np.full(size, 0, dtype=np.int32)
+        self.positions = np.full(size, 0, dtype=np.int64)
+        self.marks = np.full(size, 0, dtype=np.uint8)
+        self.union = np.full(size, 0, dtype=np.int32)
+        self.picked = np.full(size, 0, dtype=np.int32)
+
+
 class BM25Index:
     """Passage id -> terms, searchable by concepts (tuples of alternative terms)."""
 
@@ -85,12 +105,7 @@ class BM25Index:
         self._spare: dict[int, tuple[IntArray, IntArray, IntArray]] = {}
         self._max_id = -1  # at least the largest passage id ever indexed
         self._doc_len = np.zeros(0, dtype=np.int32)  # by passage id; 0 = absent
-        self._scores = np.zeros(0, dtype=np.float64)
-        self._tf_buffer = np.zeros(0, dtype=np.int32)
-        self._positions = np.zeros(0, dtype=np.int64)
-        self._marks = np.zeros(0, dtype=np.uint8)
-        self._union = np.zeros(0, dtype=np.int32)
-        self._picked = np.zeros(0, dtype=np.int32)
+        self._local = threading.local()  # each searching thread's _Scratch
         # Per term: (largest tf, smallest dl / tf) over its postings, which bound its BM25
         # weight for any avgdl; dropped for the terms an update touches.
         self._bounds: dict[int, tuple[float, float, float]] = {}
@@ -298,8 +313,7 @@ class BM25Index:
             return _EMPTY_I, _EMPTY_I
         if len(lists) == 1:
             return lists[0]
-        self._ensure_buffers()
-        counts = self._tf_buffer
+        counts = self._scratch().tf
         for ids, tfs in lists:
             counts[ids] += tfs  # ids are unique within one term's postings
         union = self._distinct(np.concatenate([p[0] for p in lists]))
@@ -307,27 +321,20 @@ class BM25Index:
         counts[union] = 0
         return union, summed
 
-    def _ensure_buffers(self) -> None:
-        """Scratch arrays indexed by passage id, reused across questions (never reallocated
-        per question: at a million passages that alone would cost milliseconds)."""
-        size = len(self._doc_len)
-        # np.full writes every page now: np.zeros would leave the kernel to fault them in
-        # during the first questions (about 20 ms for these buffers at a million passages).
-        if len(self._scores) < size:
-            self._scores = np.full(size, 0.0, dtype=np.float64)
-            self._tf_buffer = np.full(size, 0, dtype=np.int32)
-            self._positions = np.full(size, 0, dtype=np.int64)
-        if self.compiled and len(self._marks) < size:
-            self._marks = np.full(len(self._scores), 0, dtype=np.uint8)
-            self._union = np.full(len(self._scores), 0, dtype=np.int32)
-            self._picked = np.full(len(self._scores), 0, dtype=np.int32)
+    def _scratch(self) -> _Scratch:
+        """This thread's scratch arrays, as long as the passage table."""
+        scratch: _Scratch | None = getattr(self._local, "scratch", None)
+        if scratch is None or len(scratch.scores) < len(self._doc_len):
+            scratch = self._local.scratch = _Scratch(len(self._doc_len))
+        return scratch
 
     def _distinct(self, ids: IntArray) -> IntArray:
         """The distinct ids, without sorting: each id keeps the one occurrence whose position
         survived in the buffer, whichever write won."""
         order = np.arange(len(ids), dtype=np.int64)
-        self._positions[ids] = order
-        return ids[self._positions[ids] == order]
+        positions = self._scratch().positions
+        positions[ids] = order
+        return ids[positions[ids] == order]
 
     def _weights(self, ids: IntArray, tfs: IntArray, idf: float) -> FloatArray:
         """Each posting's BM25 weight; one expression everywhere, so sums agree to the bit."""
@@ -373,9 +380,9 @@ class BM25Index:
             key = tuple(tid for tid, _, _ in parts)
             cached = self._union_df.get(key)
             if cached is None:
-                self._ensure_buffers()
                 if self.compiled:
-                    cached = _bm25.union_count([(i, t) for _, i, t in parts], self._marks)
+                    marks = self._scratch().marks
+                    cached = _bm25.union_count([(i, t) for _, i, t in parts], marks)
                 else:
                     cached = len(self._distinct(np.concatenate([ids for _, ids, _ in parts])))
                 self._union_df[key] = cached
@@ -392,7 +399,6 @@ class BM25Index:
         """Top ``k`` passages for the concepts, best first (ties broken by passage id)."""
         if not self.doc_count or k <= 0:
             return []
-        self._ensure_buffers()
         found = [self._concept(alternatives) for alternatives in concepts]
         lists = [c for c in found if c is not None]
         if not lists:
@@ -407,7 +413,7 @@ class BM25Index:
         if self.compiled:
             candidates, values = self._search_compiled(lists, order, rest, k, lookup_limit)
             return self._top(candidates, values, k)
-        scores = self._scores
+        scores = self._scratch().scores
         theta = -math.inf
         taken = 0
         union = _EMPTY_I
@@ -467,7 +473,8 @@ class BM25Index:
           only those within rounding of the k-th best go on to the exact rescoring.
         """
         k1, b, avgdl = self.params.k1, self.params.b, self.avgdl
-        scores, marks, union, picked = self._scores, self._marks, self._union, self._picked
+        scratch = self._scratch()
+        scores, marks, union, picked = scratch.scores, scratch.marks, scratch.union, scratch.picked
         growing = all(c.idf >= 0 for c in lists)
         # Rounding of a sum stays far below this share of the largest possible |score|.
         margin = _SLACK * sum(abs(c.bound) for c in lists)
@@ -479,7 +486,7 @@ class BM25Index:
             nonlocal n, theta
             n, touched_kth = _bm25.accumulate(
                 concept.parts, concept.idf, k1, b, avgdl, self._doc_len, scores,
-                self._tf_buffer, marks, union, n, picked, k,
+                scratch.tf, marks, union, n, picked, k,
             )  # fmt: skip
             if growing:
                 theta = max(theta, touched_kth)
@@ -542,7 +549,7 @@ class BM25Index:
             ids, tfs = concept.parts[0]
         else:
             ids, tfs = self.concept_postings(concept.alternatives)
-        self._scores[ids] += self._weights(ids, tfs, concept.idf)
+        self._scratch().scores[ids] += self._weights(ids, tfs, concept.idf)
         return self._distinct(np.concatenate([union, ids])) if len(union) else ids
 
     def scores(self, doc_ids: Sequence[int], query_terms: Sequence[str]) -> list[float]:
@@ -625,7 +632,7 @@ class BM25Index:
             return None  # unreadable or torn: rebuilt from the stored terms
         if len(index._base_ptr) != len(index._terms) + 1:
             return None
-        index._ensure_buffers()  # at start-up rather than during the first question
+        index._scratch()  # at start-up rather than during the first question
         return index
 
     def snapshot(self) -> BM25Index:

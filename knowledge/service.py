@@ -15,7 +15,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from knowledge.answer import AnswerSettings, choose
 from knowledge.errors import BadQuestion, FileTooLarge, InputError, KnowledgeError, NotFound
 from knowledge.extract import DEFAULT_MAX_BYTES, SUPPORTED_EXTENSIONS, extract, extract_text
 from knowledge.index import BM25Index, BM25Params
+from knowledge.locks import ReadWriteLock
 from knowledge.models import Answer, Article, IngestResult, ParsedDocument
 from knowledge.normalize import fold, guess_lang
 from knowledge.query import build_query
@@ -102,7 +102,7 @@ class KnowledgeBase:
             cache_dir=data / "cache",
         )
         self.dictionary = self._load_dictionary(data / "cache" / "cedict.json")
-        self._lock = threading.RLock()
+        self._lock = ReadWriteLock()
         self._saver = IndexSaver(data / "index")
         self._saved_at = time.monotonic()
         self._unsaved = False
@@ -169,7 +169,7 @@ class KnowledgeBase:
 
     def close(self) -> None:
         """Save the index if it changed, and return once every save has reached the disk."""
-        with self._lock:
+        with self._lock.writing():
             if self._unsaved:
                 self._save_index(self.index)
         self._saver.wait()
@@ -235,10 +235,10 @@ class KnowledgeBase:
         # Segmenting and analysing a big upload takes seconds: it runs outside the lock, so
         # questions go on meanwhile. Only learning aliases (a quick change to shared state)
         # and the write itself hold it.
-        with self._lock:
+        with self._lock.writing():
             learned = self.analyzer.learn(body)
         sentences, windows = self._analyse(doc)
-        with self._lock:
+        with self._lock.writing():
             self._refresh_if_stale()
             existing = self.store.find_article(article_id)
             if existing is not None:
@@ -367,11 +367,13 @@ class KnowledgeBase:
                 limit=MAX_QUESTION_CHARS,
             )
         query = build_query(self.analyzer, self.dictionary, question)
-        with self._lock:
-            self._refresh_if_stale()
-            settings = self.config.answer
-            if max_quotes is not None:
-                settings = dataclasses.replace(settings, max_quotes=max_quotes)
+        if self.store.generation() != self.index.generation:
+            with self._lock.writing():  # another process wrote: catch up first, alone
+                self._refresh_if_stale()
+        settings = self.config.answer
+        if max_quotes is not None:
+            settings = dataclasses.replace(settings, max_quotes=max_quotes)
+        with self._lock.reading():  # questions together; a write waits for them
             answer = choose(query, self.index, self.store, self.analyzer, settings)
         if log_it:
             qid = self.store.log_question(question, answer.lang, answer.found, chat_id, user_id)
@@ -392,7 +394,7 @@ class KnowledgeBase:
 
     # -- management -----------------------------------------------------------------------
     def remove(self, article_id: str) -> Article:
-        with self._lock:
+        with self._lock.writing():
             self._refresh_if_stale()
             full_id = self.store.resolve_id(article_id)
             article = self.store.article(full_id)

@@ -6,11 +6,12 @@ library, JSON, HTTP) and the knowledge base about 8 ms at a million passages, so
 they cap a bot near 75 answers a second. ``KnowledgeWorker`` runs the KnowledgeBase in a child
 process and forwards the calls a front end makes; each side then has a core of its own.
 
-Calls are multiplexed over one pipe: each carries an id, the child runs it on a small thread
-pool (so a long ingest does not hold up questions, as in one process) and replies in completion
-order. Arguments, results and exceptions travel pickled. An answer's "more" quotes travel
-without their highlights (as the text and terms to find them in), and the child computes them
-if and when they are first read, as in one process.
+Calls are multiplexed over one pipe: each carries an id, the child runs it in one of two
+lanes, questions (two threads: the knowledge base answers questions together, and its search
+loops run without the GIL) and writes (one thread: a long ingest does not hold up questions, as
+in one process), and replies in completion order. Arguments, results and exceptions travel
+pickled. An answer's "more" quotes travel without their highlights (as the text and terms to
+find them in), and the child computes them if and when they are first read, as in one process.
 
 If the child dies, the calls in flight raise StoreError and the next call starts a new child.
 The child ends when told to close (after the knowledge base has saved its index) or when the
@@ -87,7 +88,7 @@ class KnowledgeWorker:
         self,
         config: KnowledgeConfig,
         *,
-        threads: int = 1,
+        threads: int = 2,
         initializer: Callable[[], None] | None = None,
         hidden_env: Iterable[str] = (),
     ) -> None:
