@@ -109,6 +109,9 @@ class BM25Index:
         # Per term: (largest tf, smallest dl / tf) over its postings, which bound its BM25
         # weight for any avgdl; dropped for the terms an update touches.
         self._bounds: dict[int, tuple[float, float, float]] = {}
+        # The same for every term of the base table, as saved with it (rows by term id); a term
+        # in the overlay has other postings now, and its bound comes from them.
+        self._base_bounds: FloatArray = np.zeros((0, 3), dtype=np.float64)
         self._union_df: dict[tuple[int, ...], int] = {}  # df of multi-term concepts
         self.doc_count = 0
         self.total_len = 0
@@ -355,6 +358,9 @@ class BM25Index:
         shrinks with dl, is bounded whatever avgdl is. Kept until an update touches the term."""
         parts = self._bounds.get(tid)
         if parts is None:
+            if tid < len(self._base_bounds) and tid not in self._overlay:
+                row = self._base_bounds[tid]
+                return float(row[0]), float(row[1]), float(row[2])
             if self.compiled:
                 parts = _bm25.term_bound(ids, tfs, self._doc_len)
             else:
@@ -580,13 +586,17 @@ class BM25Index:
         suffix = f".{os.getpid()}.tmp"
         stamp = f"{self.generation}-{os.getpid()}-{time.time_ns()}"
         tmp = directory / f"index.npz{suffix}"
+        ptr_array = np.asarray(ptr, dtype=np.int64)
+        all_ids = np.concatenate(id_parts) if id_parts else _EMPTY_I
+        all_tfs = np.concatenate(tf_parts) if tf_parts else _EMPTY_I
         with open(tmp, "wb") as fh:
             np.savez(
                 fh,
-                ptr=np.asarray(ptr, dtype=np.int64),
-                ids=np.concatenate(id_parts) if id_parts else _EMPTY_I,
-                tfs=np.concatenate(tf_parts) if tf_parts else _EMPTY_I,
+                ptr=ptr_array,
+                ids=all_ids,
+                tfs=all_tfs,
                 doc_len=self._doc_len,
+                bounds=self._all_bounds(ptr_array, all_ids, all_tfs),
                 stamp=np.array(stamp),
             )
             fh.flush()
@@ -605,13 +615,41 @@ class BM25Index:
         os.replace(tmp, directory / "index.npz")
         os.replace(meta_tmp, directory / "index.json")
 
+    @property
+    def bounds_saved(self) -> bool:
+        """False for an index loaded from a save made before bounds were saved: saving it
+        again spares its questions the first-use cost of every term."""
+        return len(self._base_bounds) == len(self._base_ptr) - 1
+
+    def _all_bounds(self, ptr: IntArray, ids: IntArray, tfs: IntArray) -> FloatArray:
+        """Every term's weight bound (see _term_bound) over a postings table, one row a term.
+
+        Saved with the table, so that a loaded index never scans a term's postings for it: a
+        question's first use of a frequent term cost up to a millisecond at 1M passages.
+        """
+        out = np.empty((len(ptr) - 1, 3), dtype=np.float64)
+        if self.compiled:
+            _bm25.term_bounds(ptr, ids, tfs, self._doc_len, out.reshape(-1))
+            return out
+        for t in range(len(ptr) - 1):
+            lo, hi = int(ptr[t]), int(ptr[t + 1])
+            if lo == hi:
+                out[t] = (0.0, math.inf, math.inf)
+                continue
+            dl = self._doc_len[ids[lo:hi]].astype(np.float64)
+            tf = tfs[lo:hi]
+            out[t] = (float(tf.max()), float((dl / tf).min()), float(dl.min()))
+        return out
+
     @classmethod
-    def load(cls, directory: Path, params: BM25Params | None = None) -> BM25Index | None:
+    def load(
+        cls, directory: Path, params: BM25Params | None = None, *, compiled: bool | None = None
+    ) -> BM25Index | None:
         """The saved index, or None when there is none or it was saved with other parameters."""
         try:
             meta = json.loads((directory / "index.json").read_text(encoding="utf-8"))
             arrays = np.load(directory / "index.npz")
-            index = cls(params)
+            index = cls(params, compiled=compiled)
             if list(meta["params"]) != [index.params.k1, index.params.b, index.params.epsilon]:
                 return None
             saved_stamp = str(arrays["stamp"]) if "stamp" in arrays.files else None
@@ -623,6 +661,8 @@ class BM25Index:
             index._base_ids = arrays["ids"]
             index._base_tfs = arrays["tfs"]
             index._doc_len = arrays["doc_len"].copy()
+            if "bounds" in arrays.files:  # saves before bounds were kept: computed when used
+                index._base_bounds = arrays["bounds"]
             live = np.flatnonzero(index._doc_len)
             index._max_id = int(live[-1]) if len(live) else -1
             index.doc_count = int(meta["doc_count"])
@@ -630,7 +670,10 @@ class BM25Index:
             index.generation = int(meta["generation"])
         except (OSError, ValueError, KeyError, zipfile.BadZipFile):
             return None  # unreadable or torn: rebuilt from the stored terms
-        if len(index._base_ptr) != len(index._terms) + 1:
+        if len(index._base_ptr) != len(index._terms) + 1 or len(index._base_bounds) not in (
+            0,
+            len(index._terms),
+        ):
             return None
         index._scratch()  # at start-up rather than during the first question
         return index
@@ -649,6 +692,7 @@ class BM25Index:
         copy.term_ids = dict(self.term_ids)
         copy._base_ptr, copy._base_ids = self._base_ptr, self._base_ids
         copy._base_tfs = self._base_tfs
+        copy._base_bounds = self._base_bounds
         copy._overlay = dict(self._overlay)
         copy._doc_len = self._doc_len.copy()
         copy.doc_count, copy.total_len = self.doc_count, self.total_len

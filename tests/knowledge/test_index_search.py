@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -192,3 +193,32 @@ def test_articles_added_one_by_one_equal_a_fresh_build(compiled: bool) -> None:
         query = rng.sample(VOCAB, rng.randint(1, 5))
         expected = _expected(reference, kept_docs, kept_ids, query, 10)
         assert index.search([[t] for t in query], k=10) == expected
+
+
+def test_loaded_index_keeps_its_saved_bounds_and_equals_bm25okapi(
+    compiled: bool, tmp_path: Path
+) -> None:
+    """Term bounds are saved with the table: a loaded index takes them as saved (equal to those
+    a term's own postings give), and searches after a load, an addition and a removal still
+    rank exactly as BM25Okapi does."""
+    rng = random.Random(11)
+    docs = _random_corpus(rng) + _random_corpus(rng)
+    ids = list(range(len(docs)))
+    built = BM25Index(compiled=compiled)
+    built.add(zip(ids[:-5], docs[:-5], strict=True))
+    built.save(tmp_path)
+    loaded = BM25Index.load(tmp_path, compiled=compiled)
+    assert loaded is not None and len(loaded._base_bounds) == len(loaded.term_ids)
+    fresh = BM25Index(compiled=compiled)
+    fresh.add(zip(ids[:-5], docs[:-5], strict=True))
+    for term, tid in loaded.term_ids.items():
+        ids_t, tfs_t = loaded.postings(term)
+        assert loaded._term_bound(tid, ids_t, tfs_t) == fresh._term_bound(tid, ids_t, tfs_t)
+    loaded.add(zip(ids[-5:], docs[-5:], strict=True))
+    loaded.remove([(ids[0], docs[0])])
+    kept = list(range(1, len(docs)))
+    reference = BM25Okapi([docs[i] for i in kept])
+    for _ in range(30):
+        query = rng.sample(VOCAB, rng.randint(1, 5))
+        expected = _expected(reference, [docs[i] for i in kept], kept, query, 10)
+        assert loaded.search([[t] for t in query], k=10) == expected

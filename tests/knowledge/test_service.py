@@ -254,3 +254,24 @@ def test_more_quotes_are_cited_and_highlighted_like_shown_ones(kb: KnowledgeBase
     wide = kb.ask(question, log_it=False, max_quotes=10)
     together = answer.quotes + answer.more
     assert (wide.quotes + wide.more)[: len(together)] == together
+
+
+def test_an_index_saved_without_term_bounds_is_saved_again_with_them(data_dir: Path) -> None:
+    """An upgrade: the index saved by an older version (no bounds) still loads, answers, and
+    is written again in the background with its bounds."""
+    config = KnowledgeConfig(data_dir=data_dir)
+    KnowledgeBase(config).close()
+    npz = data_dir / "index" / "index.npz"
+    with np.load(npz) as arrays:
+        old = {name: arrays[name] for name in arrays.files if name != "bounds"}
+    with open(npz, "wb") as fh:
+        np.savez(fh, **old)
+    assert BM25Index.load(data_dir / "index") is not None
+    assert not BM25Index.load(data_dir / "index").bounds_saved  # type: ignore[union-attr]
+    kb = KnowledgeBase(config)
+    try:
+        assert kb.ask("Who founded DeepSeek?").found
+    finally:
+        kb.close()
+    again = BM25Index.load(data_dir / "index")
+    assert again is not None and again.bounds_saved
