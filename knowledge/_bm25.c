@@ -571,6 +571,34 @@ done:
 }
 
 /*
+ * The bound parts of postings id[0:n] (see term_bound) into out[0:3]; 1 if a posting is out
+ * of range or has a count below 1. Called without the GIL.
+ */
+static int bound_parts(const int32_t *id, const int32_t *tf, Py_ssize_t n, const int32_t *dl,
+                       Py_ssize_t cap, double *out) {
+    double tf_max = 0, ratio_min = INFINITY, dl_min = INFINITY;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if ((uint32_t)id[i] >= (uint64_t)cap || tf[i] <= 0) {
+            return 1;
+        }
+        double t = (double)tf[i], d = (double)dl[id[i]];
+        if (t > tf_max) {
+            tf_max = t;
+        }
+        if (d / t < ratio_min) {
+            ratio_min = d / t;
+        }
+        if (d < dl_min) {
+            dl_min = d;
+        }
+    }
+    out[0] = tf_max;
+    out[1] = ratio_min;
+    out[2] = dl_min;
+    return 0;
+}
+
+/*
  * term_bound(ids, tfs, doc_len): (largest tf, smallest dl / tf, smallest dl) over one term's
  * postings, which bound its BM25 weight whatever avgdl is (see BM25Index._term_bound). A
  * question's first use of a frequent term pays this once; numpy's three passes over 700k
@@ -593,31 +621,16 @@ static PyObject *term_bound(PyObject *self, PyObject *args) {
         goto done;
     }
     const int32_t *id = ids.view.buf, *tf = tfs.view.buf, *dl = doc_len.view.buf;
-    double tf_max = 0, ratio_min = INFINITY, dl_min = INFINITY;
-    int bad = 0;
+    double parts[3];
+    int bad;
     Py_BEGIN_ALLOW_THREADS;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if ((uint32_t)id[i] >= (uint64_t)cap || tf[i] <= 0) {
-            bad = 1;
-            break;
-        }
-        double t = (double)tf[i], d = (double)dl[id[i]];
-        if (t > tf_max) {
-            tf_max = t;
-        }
-        if (d / t < ratio_min) {
-            ratio_min = d / t;
-        }
-        if (d < dl_min) {
-            dl_min = d;
-        }
-    }
+    bad = bound_parts(id, tf, n, dl, cap, parts);
     Py_END_ALLOW_THREADS;
     if (bad) {
         PyErr_SetString(PyExc_ValueError, "posting out of range or with a count below 1");
         goto done;
     }
-    result = Py_BuildValue("(ddd)", tf_max, ratio_min, dl_min);
+    result = Py_BuildValue("(ddd)", parts[0], parts[1], parts[2]);
 done:
     release(&ids);
     release(&tfs);
@@ -660,26 +673,7 @@ static PyObject *term_bounds(PyObject *self, PyObject *args) {
     int bad = 0;
     Py_BEGIN_ALLOW_THREADS;
     for (Py_ssize_t t = 0; t < terms && !bad; t++) {
-        double tf_max = 0, ratio_min = INFINITY, dl_min = INFINITY;
-        for (int64_t i = p[t]; i < p[t + 1]; i++) {
-            if ((uint32_t)id[i] >= (uint64_t)cap || tf[i] <= 0) {
-                bad = 1;
-                break;
-            }
-            double x = (double)tf[i], d = (double)dl[id[i]];
-            if (x > tf_max) {
-                tf_max = x;
-            }
-            if (d / x < ratio_min) {
-                ratio_min = d / x;
-            }
-            if (d < dl_min) {
-                dl_min = d;
-            }
-        }
-        o[3 * t] = tf_max;
-        o[3 * t + 1] = ratio_min;
-        o[3 * t + 2] = dl_min;
+        bad = bound_parts(id + p[t], tf + p[t], p[t + 1] - p[t], dl, cap, o + 3 * t);
     }
     Py_END_ALLOW_THREADS;
     if (bad) {

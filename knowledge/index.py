@@ -608,6 +608,9 @@ class BM25Index:
             "generation": self.generation,
             "params": [self.params.k1, self.params.b, self.params.epsilon],
             "stamp": stamp,
+            # As the saved state has it, so that a loaded index does not recompute it (13 ms at
+            # a million passages) during its first question with a very common term.
+            "mean_idf": self.mean_idf() if self.doc_count else None,
         }
         meta_tmp = directory / f"index.json{suffix}"
         meta_tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -668,6 +671,8 @@ class BM25Index:
             index.doc_count = int(meta["doc_count"])
             index.total_len = int(meta["total_len"])
             index.generation = int(meta["generation"])
+            saved_mean = meta.get("mean_idf")
+            index._mean_idf = float(saved_mean) if saved_mean is not None else None
         except (OSError, ValueError, KeyError, zipfile.BadZipFile):
             return None  # unreadable or torn: rebuilt from the stored terms
         if len(index._base_ptr) != len(index._terms) + 1 or len(index._base_bounds) not in (

@@ -127,3 +127,17 @@ def test_load_of_a_torn_or_corrupt_index_file_gives_none(tmp_path: Path) -> None
     assert BM25Index.load(tmp_path) is None
     (tmp_path / "index.npz").write_bytes(b"not a zip file at all")
     assert BM25Index.load(tmp_path) is None
+
+
+def test_loaded_index_has_the_saved_mean_idf_to_the_bit(tmp_path: Path) -> None:
+    """The mean idf (BM25Okapi's floor for very common terms) travels with the save, so a
+    loaded index's first question does not recompute it, and equals a fresh computation."""
+    docs = [["common", f"rare{i % 7}", "common"] if i % 3 else ["common"] for i in range(60)]
+    index = BM25Index()
+    index.add(enumerate(docs))
+    index.save(tmp_path)
+    loaded = BM25Index.load(tmp_path)
+    assert loaded is not None and loaded._mean_idf is not None
+    assert loaded._mean_idf == index.mean_idf()
+    loaded._mean_idf = None
+    assert loaded.mean_idf() == index.mean_idf()
