@@ -1,0 +1,119 @@
+"""`citebot serve` as an operator runs it: a real process, its knowledge-base child, a stop.
+
+The bot runs as ``python -m bot.cli serve`` against the fake Bot API on 127.0.0.1, configured
+only by CITEBOT_* variables, with the health endpoint on; it answers, takes an upload, and on
+SIGTERM (what ``docker stop`` and ``systemctl stop`` send) stops, has its knowledge-base
+process save the index and end, and exits 0.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from knowledge.index import BM25Index
+from knowledge.store import Store
+from tests.bot.documents import FACT, QUESTION, as_txt
+from tests.fakes.telegram_server import running_fake
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = 4242
+USER = 1001
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            kids += [int(k) for k in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return kids
+
+
+def _health(port: int) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
+            return int(reply.status)
+    except OSError as exc:
+        return int(getattr(exc, "code", 0) or 0)
+
+
+def test_serve_answers_through_its_knowledge_process_and_stops_cleanly_on_sigterm(
+    prepared_data_dir: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(prepared_data_dir, data)
+    port = _free_port()
+    with running_fake() as fake:
+        fake.add_chat(ADMIN)
+        env = {
+            **os.environ,
+            "CITEBOT_TELEGRAM_TOKEN": fake.token,
+            "CITEBOT_TELEGRAM_BASE_URL": fake.base_url,
+            "CITEBOT_TELEGRAM_BASE_FILE_URL": fake.base_file_url,
+            "CITEBOT_DATA_DIR": str(data),
+            "CITEBOT_ADMIN_IDS": str(ADMIN),
+            "CITEBOT_HEALTH_PORT": str(port),
+            "CITEBOT_LOG_FORMAT": "json",
+        }
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while _health(port) != 200 or not fake.calls_of("getUpdates"):
+                assert bot.poll() is None, bot.stderr.read() if bot.stderr else ""
+                assert time.monotonic() < deadline, "serve did not become ready in 60 s"
+                time.sleep(0.1)
+            [child] = _children(bot.pid)
+
+            sent = fake.user_says("which HK university trained a DeepSeek founder?", user_id=USER)
+            [reply] = fake.wait_for_bot_messages(sent["chat"]["id"], timeout=30)
+            assert "Hong Kong University of Science and Technology" in reply["plain_text"]
+
+            fake.user_sends_document(as_txt(), "zorblax.txt", user_id=ADMIN)
+            [confirm] = fake.wait_for_bot_messages(ADMIN, timeout=30)
+            assert confirm["plain_text"].startswith("Added The Zorblax Observatory")
+            sent = fake.user_says(QUESTION, user_id=USER)
+            [reply] = fake.wait_for_bot_messages(sent["chat"]["id"], timeout=30)
+            assert FACT in reply["plain_text"]
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            try:
+                _, stderr = bot.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                bot.kill()
+                _, stderr = bot.communicate()
+    assert bot.returncode == 0, stderr[-2000:]
+    assert not Path(f"/proc/{child}").exists(), "the knowledge process outlived the bot"
+    assert fake.token.split(":", 1)[1] not in stderr
+    for line in stderr.splitlines():
+        json.loads(line)  # CITEBOT_LOG_FORMAT=json reached the child's log lines too
+    # The child saved the index of the last write when told to stop: no rebuild at next start.
+    store = Store(data / "citebot.sqlite3")
+    try:
+        generation = store.generation()
+    finally:
+        store.close()
+    saved = BM25Index.load(data / "index")
+    assert saved is not None and saved.generation == generation
