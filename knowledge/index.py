@@ -5,11 +5,9 @@ a reusable buffer for just the passages that contain a term. Postings live in on
 sparse row block (loaded from disk without re-tokenizing anything) plus a small overlay of terms
 changed since, so adding or removing an article touches only that article's terms.
 
-A search is exact without reading every posting (MaxScore): concepts are read from the highest
-possible contribution down, and once the k-th best partial score is above what the unread
-concepts could add together, those are only looked up (binary search) for the passages still
-in the running. Frequent terms, in half the passages with an idf near zero, are then seldom
-scanned.
+A search is exact without reading every posting (MaxScore, knowledge/maxscore.py); the index
+keeps what it needs: each term's weight bound and each synonym group's document frequency.
+Saving and loading are knowledge/index_files.py.
 
 Scoring is rank_bm25's BM25Okapi to the bit: idf = ln(N - df + 0.5) - ln(df + 0.5), negative idf
 replaced by epsilon times the mean idf over the vocabulary, avgdl over live passages. A concept
@@ -19,18 +17,16 @@ the sum of theirs and whose document frequency is that of their union.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import threading
-import time
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from knowledge import index_files, maxscore
 
 try:  # the compiled inner loops (knowledge/_bm25.c), built at install where a compiler is
     from knowledge import _bm25
@@ -40,8 +36,6 @@ except ImportError:  # pragma: no cover - depends on the machine that installed 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
 _EMPTY_I = np.zeros(0, dtype=np.int32)
-# Partial scores are summed in another order than final ones: room for the rounding.
-_SLACK = 1e-9
 
 
 @dataclass(frozen=True)
@@ -409,154 +403,7 @@ class BM25Index:
         lists = [c for c in found if c is not None]
         if not lists:
             return []
-        if any(c.idf < 0 for c in lists):
-            order = list(range(len(lists)))  # bounds need weights >= 0: read everything
-            rest = [math.inf] * len(lists) + [0.0]
-        else:
-            order = sorted(range(len(lists)), key=lambda i: -lists[i].bound)
-            rest = [*np.cumsum([lists[i].bound for i in order][::-1])[::-1].tolist(), 0.0]
-        lookup_limit = max(2_000, len(self._doc_len) // 50)
-        if self.compiled:
-            candidates, values = self._search_compiled(lists, order, rest, k, lookup_limit)
-            return self._top(candidates, values, k)
-        scores = self._scratch().scores
-        theta = -math.inf
-        taken = 0
-        union = _EMPTY_I
-        try:
-            # Read the concepts with the highest bounds, all their postings, until the k-th
-            # best partial score (a lower bound of the final k-th score) is above the sum of
-            # the unread bounds: no passage outside the union can reach the top k.
-            while taken < len(order):
-                union = self._read(lists[order[taken]], union)
-                taken += 1
-                if taken < len(order) and len(union) >= k:
-                    partial = scores[union]
-                    theta = float(np.partition(partial, len(partial) - k)[len(partial) - k])
-                    if theta * (1 - _SLACK) > rest[taken]:
-                        break
-            candidates = union
-            if taken < len(order) and len(candidates) > k:
-                # A passage whose partial score plus every unread bound stays below the k-th
-                # partial score cannot make the top k.
-                keep = scores[candidates] + rest[taken] >= theta * (1 - _SLACK)
-                candidates = candidates[keep]
-            if taken < len(order) and len(candidates) > lookup_limit:
-                # Too many to look up one by one: read the rest too, keep those near the top.
-                for i in order[taken:]:
-                    union = self._read(lists[i], union)
-                approx = scores[union]
-                kth = np.partition(approx, len(approx) - k)[len(approx) - k]
-                candidates = union[approx >= kth * (1 - _SLACK)]
-        finally:
-            scores[union] = 0.0
-        # Exact scores of the candidates, added in concept order as BM25Okapi adds them; a
-        # concept's count is summed over its terms' sorted postings (binary search).
-        values = np.zeros(len(candidates), dtype=np.float64)
-        for concept in lists:
-            counts = np.zeros(len(candidates), dtype=np.int64)
-            for ids, tfs in concept.parts:
-                at = np.searchsorted(ids, candidates)
-                at[at == len(ids)] = 0
-                hit = ids[at] == candidates
-                counts[hit] += tfs[at[hit]]
-            hit = counts > 0
-            if hit.any():
-                values[hit] += self._weights(candidates[hit], counts[hit], concept.idf)
-        return self._top(candidates, values, k)
-
-    def _search_compiled(
-        self, lists: list[_Concept], order: list[int], rest: list[float], k: int, limit: int
-    ) -> tuple[IntArray, FloatArray]:
-        """MaxScore as in search, with the loops in C; returns candidates and exact scores.
-
-        The differences are in what each pass over the union costs (a millisecond at a
-        million passages, as much as reading a few hundred thousand postings):
-        - each read also returns the k-th best score among the passages it touched, a lower
-          bound of the k-th best overall when scores only grow (every idf >= 0);
-        - once the unread concepts have few postings left, they are read rather than looked
-          up: the buffer then holds every passage's whole score (summed in another order), and
-          only those within rounding of the k-th best go on to the exact rescoring.
-        """
-        k1, b, avgdl = self.params.k1, self.params.b, self.avgdl
-        scratch = self._scratch()
-        scores, marks, union, picked = scratch.scores, scratch.marks, scratch.union, scratch.picked
-        growing = all(c.idf >= 0 for c in lists)
-        # Rounding of a sum stays far below this share of the largest possible |score|.
-        margin = _SLACK * sum(abs(c.bound) for c in lists)
-        unread = [0] * (len(order) + 1)  # postings of the concepts after the i-th
-        for i in range(len(order) - 1, -1, -1):
-            unread[i] = unread[i + 1] + lists[order[i]].df
-
-        def read(concept: _Concept) -> None:
-            nonlocal n, theta
-            n, touched_kth = _bm25.accumulate(
-                concept.parts, concept.idf, k1, b, avgdl, self._doc_len, scores,
-                scratch.tf, marks, union, n, picked, k,
-            )  # fmt: skip
-            if growing:
-                theta = max(theta, touched_kth)
-
-        n = taken = 0
-        theta = -math.inf
-        candidates = None
-        try:
-            while taken < len(order):
-                read(lists[order[taken]])
-                taken += 1
-                if taken == len(order) or n < k or not growing or 4 * unread[taken] < n:
-                    continue
-                if theta - margin <= rest[taken] and lists[order[taken - 1]].df < n // 2:
-                    theta = _bm25.kth_largest(scores, marks, union, n, k)
-                if theta - margin > rest[taken]:
-                    # No passage outside the union can make the top k; inside it, one whose
-                    # partial score plus every unread bound stays below the k-th best cannot.
-                    m = _bm25.select_at_least(
-                        scores, marks, union, n, theta - margin - rest[taken], picked
-                    )
-                    if m <= limit:
-                        candidates = picked[:m].copy()
-                        break
-                    # Too many to look up one by one: read on.
-            if candidates is None and n <= k:
-                candidates = union[:n].copy()
-            elif candidates is None:
-                m = limit + 1
-                if growing:
-                    m = _bm25.select_at_least(scores, marks, union, n, theta - margin, picked)
-                if m > limit:
-                    theta = _bm25.kth_largest(scores, marks, union, n, k)
-                    m = _bm25.select_at_least(scores, marks, union, n, theta - margin, picked)
-                candidates = picked[:m].copy()
-        finally:
-            _bm25.clear(scores, marks, union, n)
-        candidates.sort()
-        values = np.empty(len(candidates), dtype=np.float64)
-        _bm25.exact(
-            [c.parts for c in lists], [c.idf for c in lists], k1, b, avgdl, self._doc_len,
-            candidates, values,
-        )  # fmt: skip
-        return candidates, values
-
-    @staticmethod
-    def _top(candidates: IntArray, values: FloatArray, k: int) -> list[tuple[int, float]]:
-        if len(candidates) > k:
-            # Everything tied with the k-th score comes along, so ties break by id exactly.
-            kth = -np.partition(-values, k - 1)[k - 1]
-            top = np.flatnonzero(values >= kth)
-        else:
-            top = np.arange(len(candidates))
-        ranked = sorted(top.tolist(), key=lambda i: (-values[i], candidates[i]))[:k]
-        return [(int(candidates[i]), float(values[i])) for i in ranked]
-
-    def _read(self, concept: _Concept, union: IntArray) -> IntArray:
-        """Add every posting of ``concept`` to the score buffer; returns the grown union."""
-        if len(concept.parts) == 1:
-            ids, tfs = concept.parts[0]
-        else:
-            ids, tfs = self.concept_postings(concept.alternatives)
-        self._scratch().scores[ids] += self._weights(ids, tfs, concept.idf)
-        return self._distinct(np.concatenate([union, ids])) if len(union) else ids
+        return maxscore.top_k(self, lists, k)
 
     def scores(self, doc_ids: Sequence[int], query_terms: Sequence[str]) -> list[float]:
         """BM25Okapi.get_scores for the given passages, each query term counted as given."""
@@ -568,120 +415,26 @@ class BM25Index:
             total[ids] += contrib
         return [float(total[d]) for d in doc_ids]
 
-    # -- persistence ----------------------------------------------------------------------
+    # -- persistence (knowledge/index_files.py) -------------------------------------------
     def save(self, directory: Path) -> None:
         """Write the index atomically: a crash leaves the previous copy or this one."""
-        directory.mkdir(parents=True, exist_ok=True)
-        ptr = [0]
-        id_parts: list[IntArray] = []
-        tf_parts: list[IntArray] = []
-        for term in self._terms:
-            ids, tfs = self.postings(term)
-            id_parts.append(ids)
-            tf_parts.append(tfs)
-            ptr.append(ptr[-1] + len(ids))
-        # Names of this process's own: two processes saving one folder (a bot and `citebot
-        # ingest`) must not write into each other's half-finished file. Their renames may still
-        # interleave, so both files carry a stamp of this save, and load wants the two to agree.
-        suffix = f".{os.getpid()}.tmp"
-        stamp = f"{self.generation}-{os.getpid()}-{time.time_ns()}"
-        tmp = directory / f"index.npz{suffix}"
-        ptr_array = np.asarray(ptr, dtype=np.int64)
-        all_ids = np.concatenate(id_parts) if id_parts else _EMPTY_I
-        all_tfs = np.concatenate(tf_parts) if tf_parts else _EMPTY_I
-        with open(tmp, "wb") as fh:
-            np.savez(
-                fh,
-                ptr=ptr_array,
-                ids=all_ids,
-                tfs=all_tfs,
-                doc_len=self._doc_len,
-                bounds=self._all_bounds(ptr_array, all_ids, all_tfs),
-                stamp=np.array(stamp),
-            )
-            fh.flush()
-            os.fsync(fh.fileno())
-        meta = {
-            "terms": self._terms,
-            "doc_count": self.doc_count,
-            "total_len": self.total_len,
-            "generation": self.generation,
-            "params": [self.params.k1, self.params.b, self.params.epsilon],
-            "stamp": stamp,
-            # As the saved state has it, so that a loaded index does not recompute it (13 ms at
-            # a million passages) during its first question with a very common term.
-            "mean_idf": self.mean_idf() if self.doc_count else None,
-        }
-        meta_tmp = directory / f"index.json{suffix}"
-        meta_tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        # The arrays go first; the metadata names the generation, so it is renamed last.
-        os.replace(tmp, directory / "index.npz")
-        os.replace(meta_tmp, directory / "index.json")
-
-    @property
-    def bounds_saved(self) -> bool:
-        """False for an index loaded from a save made before bounds were saved: saving it
-        again spares its questions the first-use cost of every term."""
-        return len(self._base_bounds) == len(self._base_ptr) - 1
-
-    def _all_bounds(self, ptr: IntArray, ids: IntArray, tfs: IntArray) -> FloatArray:
-        """Every term's weight bound (see _term_bound) over a postings table, one row a term.
-
-        Saved with the table, so that a loaded index never scans a term's postings for it: a
-        question's first use of a frequent term cost up to a millisecond at 1M passages.
-        """
-        out = np.empty((len(ptr) - 1, 3), dtype=np.float64)
-        if self.compiled:
-            _bm25.term_bounds(ptr, ids, tfs, self._doc_len, out.reshape(-1))
-            return out
-        for t in range(len(ptr) - 1):
-            lo, hi = int(ptr[t]), int(ptr[t + 1])
-            if lo == hi:
-                out[t] = (0.0, math.inf, math.inf)
-                continue
-            dl = self._doc_len[ids[lo:hi]].astype(np.float64)
-            tf = tfs[lo:hi]
-            out[t] = (float(tf.max()), float((dl / tf).min()), float(dl.min()))
-        return out
+        index_files.write(self, directory)
 
     @classmethod
     def load(
         cls, directory: Path, params: BM25Params | None = None, *, compiled: bool | None = None
     ) -> BM25Index | None:
         """The saved index, or None when there is none or it was saved with other parameters."""
-        try:
-            meta = json.loads((directory / "index.json").read_text(encoding="utf-8"))
-            arrays = np.load(directory / "index.npz")
-            index = cls(params, compiled=compiled)
-            if list(meta["params"]) != [index.params.k1, index.params.b, index.params.epsilon]:
-                return None
-            saved_stamp = str(arrays["stamp"]) if "stamp" in arrays.files else None
-            if saved_stamp != meta.get("stamp"):
-                return None  # the arrays of one save, the metadata of another
-            index._terms = list(meta["terms"])
-            index.term_ids = {t: i for i, t in enumerate(index._terms)}
-            index._base_ptr = arrays["ptr"]
-            index._base_ids = arrays["ids"]
-            index._base_tfs = arrays["tfs"]
-            index._doc_len = arrays["doc_len"].copy()
-            if "bounds" in arrays.files:  # saves before bounds were kept: computed when used
-                index._base_bounds = arrays["bounds"]
-            live = np.flatnonzero(index._doc_len)
-            index._max_id = int(live[-1]) if len(live) else -1
-            index.doc_count = int(meta["doc_count"])
-            index.total_len = int(meta["total_len"])
-            index.generation = int(meta["generation"])
-            saved_mean = meta.get("mean_idf")
-            index._mean_idf = float(saved_mean) if saved_mean is not None else None
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-            return None  # unreadable or torn: rebuilt from the stored terms
-        if len(index._base_ptr) != len(index._terms) + 1 or len(index._base_bounds) not in (
-            0,
-            len(index._terms),
-        ):
-            return None
-        index._scratch()  # at start-up rather than during the first question
+        index = index_files.read(cls(params, compiled=compiled), directory)
+        if index is not None:
+            index._scratch()  # at start-up rather than during the first question
         return index
+
+    @property
+    def bounds_saved(self) -> bool:
+        """False for an index loaded from a save made before bounds were saved: saving it
+        again spares its questions the first-use cost of every term."""
+        return len(self._base_bounds) == len(self._base_ptr) - 1
 
     def snapshot(self) -> BM25Index:
         """A copy that later updates of this index leave alone, to save on another thread.
