@@ -94,9 +94,11 @@ class BM25Index:
         self._base_ptr = np.zeros(1, dtype=np.int64)
         self._base_ids: IntArray = _EMPTY_I
         self._base_tfs: IntArray = _EMPTY_I
-        self._overlay: dict[int, tuple[IntArray, IntArray]] = {}
-        # Per overlay term: (ids buffer, tfs buffer, the ids view now in the overlay).
-        self._spare: dict[int, tuple[IntArray, IntArray, IntArray]] = {}
+        # Terms changed since the base was built or loaded: (ids, tfs, length). The arrays may be
+        # longer than the length, with room for appends behind it; only that room is ever
+        # written, so the postings handed out before ([:length] views, a snapshot's entries)
+        # never change.
+        self._overlay: dict[int, tuple[IntArray, IntArray, int]] = {}
         self._max_id = -1  # at least the largest passage id ever indexed
         self._doc_len = np.zeros(0, dtype=np.int32)  # by passage id; 0 = absent
         self._local = threading.local()  # each searching thread's _Scratch
@@ -174,58 +176,67 @@ class BM25Index:
             terms_of = keys >> 32
             starts = np.flatnonzero(np.diff(terms_of)) + 1
             bounds = [0, *starts.tolist(), len(keys)]
-            extend = self._appended if ascending else self._merged
             overlay, term_bounds = self._overlay, self._bounds
             heads = terms_of[bounds[:-1]].tolist()
-            for tid, lo, hi in zip(heads, bounds, bounds[1:], strict=False):
-                overlay[tid] = extend(tid, ids_of[lo:hi], tfs_of[lo:hi])
-                term_bounds.pop(tid, None)
+            if not ascending:
+                for tid, lo, hi in zip(heads, bounds, bounds[1:], strict=False):
+                    overlay[tid] = self._merged(tid, ids_of[lo:hi], tfs_of[lo:hi])
+                    term_bounds.pop(tid, None)
+            else:
+                # The common case, one step per distinct term: the postings go into the room
+                # behind the term's arrays (most terms of an article get one posting).
+                id_list, tf_list = ids_of.tolist(), tfs_of.tolist()
+                for tid, lo, hi in zip(heads, bounds, bounds[1:], strict=False):
+                    over = overlay.get(tid)
+                    if over is None or over[2] + hi - lo > len(over[0]):
+                        overlay[tid] = self._grown(tid, ids_of[lo:hi], tfs_of[lo:hi])
+                    elif hi - lo == 1:
+                        buf_ids, buf_tfs, n = over
+                        buf_ids[n] = id_list[lo]
+                        buf_tfs[n] = tf_list[lo]
+                        overlay[tid] = (buf_ids, buf_tfs, n + 1)
+                    else:
+                        buf_ids, buf_tfs, n = over
+                        buf_ids[n : n + hi - lo] = ids_of[lo:hi]
+                        buf_tfs[n : n + hi - lo] = tfs_of[lo:hi]
+                        overlay[tid] = (buf_ids, buf_tfs, n + hi - lo)
+                    term_bounds.pop(tid, None)
         self._changed()
 
     def _postings_of(self, tid: int) -> tuple[IntArray, IntArray]:
         over = self._overlay.get(tid)
         if over is not None:
-            return over
+            ids, tfs, n = over
+            return ids[:n], tfs[:n]
         if tid + 1 >= len(self._base_ptr):
             return _EMPTY_I, _EMPTY_I
         lo, hi = self._base_ptr[tid], self._base_ptr[tid + 1]
         return self._base_ids[lo:hi], self._base_tfs[lo:hi]
 
-    def _merged(self, tid: int, ids: IntArray, tfs: IntArray) -> tuple[IntArray, IntArray]:
+    def _merged(self, tid: int, ids: IntArray, tfs: IntArray) -> tuple[IntArray, IntArray, int]:
         """The term's postings with (ids, tfs) added anywhere: merged and sorted by id."""
         old_ids, old_tfs = self._postings_of(tid)
         merged_ids = np.concatenate([old_ids, ids])
         merged_tfs = np.concatenate([old_tfs, tfs])
         order = np.argsort(merged_ids, kind="stable")
-        self._spare.pop(tid, None)
-        return merged_ids[order], merged_tfs[order]
+        return merged_ids[order], merged_tfs[order], len(order)
 
-    def _appended(self, tid: int, ids: IntArray, tfs: IntArray) -> tuple[IntArray, IntArray]:
-        """The term's postings with (ids, tfs), all above its last id, appended.
+    def _grown(self, tid: int, ids: IntArray, tfs: IntArray) -> tuple[IntArray, IntArray, int]:
+        """The term's postings copied into new arrays with room to spare, (ids, tfs) appended.
 
         New passages usually come after every indexed one (ids grow), so they are written into
-        spare room kept behind the term's overlay arrays, which grows by half each time it is
-        full: adding an article costs its own postings, not a copy of every frequent term's
-        (600k entries at a million passages). Only room past the end is ever written, so
-        arrays handed out before (to a search, to a snapshot being saved) never change.
+        room kept behind the term's overlay arrays, which grows by half each time it is full:
+        adding an article costs its own postings, not a copy of every frequent term's (600k
+        entries at a million passages).
         """
         old_ids, old_tfs = self._postings_of(tid)
         n, m = len(old_ids), len(ids)
-        spare = self._spare.get(tid)
-        if spare is None or spare[2] is not old_ids or len(spare[0]) < n + m:
-            room = max(n + m, n + n // 2, 8)
-            buf_ids = np.empty(room, dtype=np.int32)
-            buf_tfs = np.empty(room, dtype=np.int32)
-            buf_ids[:n], buf_tfs[:n] = old_ids, old_tfs
-        else:
-            buf_ids, buf_tfs, _ = spare
-        if m == 1:  # most terms of an article: no arrays to build
-            buf_ids[n], buf_tfs[n] = ids[0], tfs[0]
-        else:
-            buf_ids[n : n + m], buf_tfs[n : n + m] = ids, tfs
-        grown = (buf_ids[: n + m], buf_tfs[: n + m])
-        self._spare[tid] = (buf_ids, buf_tfs, grown[0])
-        return grown
+        room = max(n + m, n + n // 2, 8)
+        buf_ids = np.empty(room, dtype=np.int32)
+        buf_tfs = np.empty(room, dtype=np.int32)
+        buf_ids[:n], buf_tfs[:n] = old_ids, old_tfs
+        buf_ids[n : n + m], buf_tfs[n : n + m] = ids, tfs
+        return buf_ids, buf_tfs, n + m
 
     def remove(self, docs: Iterable[tuple[int, Sequence[str]]]) -> None:
         """Remove passages given with the terms they were indexed with."""
@@ -243,8 +254,8 @@ class BM25Index:
         for tid, gone in by_term.items():
             ids, tfs = self._postings_of(tid)
             keep = ~np.isin(ids, np.asarray(gone, dtype=np.int32))
-            self._overlay[tid] = (ids[keep], tfs[keep])
-            self._spare.pop(tid, None)  # its room sat behind the arrays just replaced
+            kept = ids[keep]
+            self._overlay[tid] = (kept, tfs[keep], len(kept))
             self._bounds.pop(tid, None)
         self._changed()
 
@@ -282,8 +293,8 @@ class BM25Index:
             dfs = np.zeros(len(self._terms), dtype=np.int64)
             base = np.diff(self._base_ptr)[: len(self._terms)]
             dfs[: len(base)] = base
-            for tid, (ids, _) in self._overlay.items():
-                dfs[tid] = len(ids)
+            for tid, (_, _, n) in self._overlay.items():
+                dfs[tid] = n
             dfs = dfs[dfs > 0]
             n = self.doc_count
             if len(dfs):
