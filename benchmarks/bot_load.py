@@ -46,6 +46,7 @@ import numpy as np
 
 from benchmarks.corpus import DEFAULT_SEED, parse_size
 from benchmarks.measure import ROOT, SINGLE_THREAD_ENV, emit, percentile
+from tests.fakes.processes import children
 from tests.fakes.telegram_server import FakeTelegram
 
 JSON = dict[str, Any]
@@ -112,17 +113,6 @@ def _process_cpu(pid: int) -> float:
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def _children(pid: int) -> list[int]:
-    """The processes ``pid`` started (the knowledge-base process of ``citebot serve``)."""
-    kids: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            kids += [int(k) for k in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return kids
 
 
 def _rss_mb(pids: list[int]) -> float:
@@ -206,7 +196,7 @@ def measure(
                 time.sleep(0.02)
             startup = time.time() - t_start
             calls_before = len(fake.call_log)
-            kids = _children(bot.pid)
+            kids = children(bot.pid)
             cpu_threads0, cpu_bot0, cpu_kids0, cpu_fake0 = (
                 _thread_cpu(bot.pid),
                 _process_cpu(bot.pid),

@@ -22,6 +22,7 @@ from pathlib import Path
 from knowledge.index import BM25Index
 from knowledge.store import Store
 from tests.bot.documents import FACT, QUESTION, as_txt
+from tests.fakes.processes import children
 from tests.fakes.telegram_server import running_fake
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,16 +34,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _children(pid: int) -> list[int]:
-    kids: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            kids += [int(k) for k in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return kids
 
 
 def _health(port: int) -> int:
@@ -85,7 +76,7 @@ def test_serve_answers_through_its_knowledge_process_and_stops_cleanly_on_sigter
                 assert bot.poll() is None, bot.stderr.read() if bot.stderr else ""
                 assert time.monotonic() < deadline, "serve did not become ready in 60 s"
                 time.sleep(0.1)
-            [child] = _children(bot.pid)
+            [child] = children(bot.pid)
 
             sent = fake.user_says("which HK university trained a DeepSeek founder?", user_id=USER)
             [reply] = fake.wait_for_bot_messages(sent["chat"]["id"], timeout=30)
