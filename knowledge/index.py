@@ -102,8 +102,8 @@ class BM25Index:
         self._max_id = -1  # at least the largest passage id ever indexed
         self._doc_len = np.zeros(0, dtype=np.int32)  # by passage id; 0 = absent
         self._local = threading.local()  # each searching thread's _Scratch
-        # Per term: (largest tf, smallest dl / tf) over its postings, which bound its BM25
-        # weight for any avgdl; dropped for the terms an update touches.
+        # Per term: (largest tf, smallest dl / tf, smallest dl) over its postings, which bound
+        # its BM25 weight for any avgdl; dropped for the terms an update touches.
         self._bounds: dict[int, tuple[float, float, float]] = {}
         # The same for every term of the base table, as saved with it (rows by term id); a term
         # in the overlay has other postings now, and its bound comes from them.
@@ -366,13 +366,15 @@ class BM25Index:
             if tid < len(self._base_bounds) and tid not in self._overlay:
                 row = self._base_bounds[tid]
                 return float(row[0]), float(row[1]), float(row[2])
-            if self.compiled:
-                parts = _bm25.term_bound(ids, tfs, self._doc_len)
-            else:
-                dl = self._doc_len[ids].astype(np.float64)
-                parts = (float(tfs.max()), float((dl / tfs).min()), float(dl.min()))
-            self._bounds[tid] = parts
+            parts = self._bounds[tid] = self._bound_of(ids, tfs)
         return parts
+
+    def _bound_of(self, ids: IntArray, tfs: IntArray) -> tuple[float, float, float]:
+        """_term_bound's three parts computed from non-empty postings, in C where built."""
+        if self.compiled:
+            return _bm25.term_bound(ids, tfs, self._doc_len)  # type: ignore[no-any-return]
+        dl = self._doc_len[ids].astype(np.float64)
+        return float(tfs.max()), float((dl / tfs).min()), float(dl.min())
 
     def _concept(self, alternatives: Sequence[str]) -> _Concept | None:
         """A concept's terms' own postings (each sorted by id), its df and weight bound."""

@@ -126,10 +126,5 @@ def term_bounds(index: BM25Index, ptr: IntArray, ids: IntArray, tfs: IntArray) -
         return out
     for t in range(len(ptr) - 1):
         lo, hi = int(ptr[t]), int(ptr[t + 1])
-        if lo == hi:
-            out[t] = (0.0, math.inf, math.inf)
-            continue
-        dl = index._doc_len[ids[lo:hi]].astype(np.float64)
-        tf = tfs[lo:hi]
-        out[t] = (float(tf.max()), float((dl / tf).min()), float(dl.min()))
+        out[t] = index._bound_of(ids[lo:hi], tfs[lo:hi]) if lo < hi else (0, math.inf, math.inf)
     return out

@@ -96,7 +96,7 @@ def _search_compiled(
     k: int,
     limit: int,
 ) -> tuple[IntArray, FloatArray]:
-    """MaxScore as in search, with the loops in C; returns candidates and exact scores.
+    """MaxScore as in top_k, with the loops in C; returns candidates and exact scores.
 
     The differences are in what each pass over the union costs (a millisecond at a
     million passages, as much as reading a few hundred thousand postings):
