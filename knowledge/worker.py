@@ -102,8 +102,7 @@ class KnowledgeWorker:
         self._lock = threading.Lock()  # the current link, and one sender at a time
         self._closed = False
         self._link: _Link | None = self._start()
-        # Before multiprocessing's own exit hook, which would wait for a child that is waiting
-        # for us: a front end that forgot close() still gets its index saved.
+        # A front end that forgot close() still gets its index saved, and its child ended.
         atexit.register(self.close)
 
     # -- the calls ------------------------------------------------------------------------
@@ -262,7 +261,7 @@ class KnowledgeWorker:
                 future.set_result(value)
             else:
                 future.set_exception(value)
-        link.fail(StoreError("the knowledge base process stopped"))
+        link.fail(_stopped())
 
 
 @dataclass
@@ -281,12 +280,12 @@ class _Link:
         future: Future[Any] = Future()
         with self._lock:
             if not self.alive:
-                raise StoreError("the knowledge base process stopped")
+                raise _stopped()
             self.pending[call_id] = future
         try:
             self.conn.send_bytes(pickle.dumps((call_id, method, args, kwargs), _PROTOCOL))
         except OSError:
-            self.fail(StoreError("the knowledge base process stopped"))
+            self.fail(_stopped())
         return future
 
     def take(self, call_id: int) -> Future[Any] | None:
@@ -302,6 +301,11 @@ class _Link:
 
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+
+def _stopped() -> StoreError:
+    """What a call gets when the child died before answering it (a new error each time)."""
+    return StoreError("the knowledge base process stopped")
 
 
 class _Pickler(pickle.Pickler):
