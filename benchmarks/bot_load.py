@@ -36,7 +36,6 @@ import resource
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -45,8 +44,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks.corpus import DEFAULT_SEED, parse_size
-from benchmarks.measure import ROOT, SINGLE_THREAD_ENV, emit, percentile
-from tests.fakes.processes import children
+from benchmarks.measure import SINGLE_THREAD_ENV, emit, percentile
+from tests.fakes.processes import children, start_serve
 from tests.fakes.telegram_server import FakeTelegram
 
 JSON = dict[str, Any]
@@ -172,14 +171,7 @@ def measure(
             **settings_env,
         }
         t_start = time.time()
-        bot = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        bot = start_serve(env)
         # Drained all along: a bot logging a warning per question must not block on a full pipe.
         stderr_tail: list[str] = []
         drain = threading.Thread(

@@ -14,7 +14,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -22,10 +21,9 @@ from pathlib import Path
 from knowledge.index import BM25Index
 from knowledge.store import Store
 from tests.bot.documents import FACT, QUESTION, as_txt
-from tests.fakes.processes import children
+from tests.fakes.processes import children, start_serve
 from tests.fakes.telegram_server import running_fake
 
-ROOT = Path(__file__).resolve().parents[2]
 ADMIN = 4242
 USER = 1001
 
@@ -62,14 +60,7 @@ def test_serve_answers_through_its_knowledge_process_and_stops_cleanly_on_sigter
             "CITEBOT_HEALTH_PORT": str(port),
             "CITEBOT_LOG_FORMAT": "json",
         }
-        bot = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        bot = start_serve(env)
         try:
             deadline = time.monotonic() + 60
             while _health(port) != 200 or not fake.calls_of("getUpdates"):

@@ -1,8 +1,25 @@
-"""Looking at processes from /proc: a test or benchmark finding what `citebot serve` started."""
+"""`citebot serve` as a process: starting it as an operator would, and finding its children."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_serve(env: dict[str, str]) -> subprocess.Popen[str]:
+    """``python -m bot.cli serve`` from the repository, configured by ``env`` alone; its
+    stderr is a text pipe the caller must drain (or read at the end)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def children(pid: int) -> list[int]:
