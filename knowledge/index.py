@@ -444,10 +444,13 @@ class BM25Index:
         return index
 
     @property
-    def bounds_saved(self) -> bool:
-        """False for an index loaded from a save made before bounds were saved: saving it
-        again spares its questions the first-use cost of every term."""
-        return len(self._base_bounds) == len(self._base_ptr) - 1
+    def save_is_current(self) -> bool:
+        """False for an index loaded from a save an older version made: without the terms'
+        weight bounds (its questions pay each term's on first use), or with postings that
+        could not be mapped (np.savez's unaligned members: read into memory at each start).
+        Saving it again mends both."""
+        bounds_saved = len(self._base_bounds) == len(self._base_ptr) - 1
+        return bounds_saved and (not len(self._base_ids) or index_files.is_mapped(self._base_ids))
 
     def snapshot(self) -> BM25Index:
         """A copy that later updates of this index leave alone, to save on another thread.

@@ -130,7 +130,7 @@ class KnowledgeBase:
         generation = self.store.generation()
         index = BM25Index.load(directory, self.config.bm25)
         if index is not None and index.generation == generation:
-            if not index.bounds_saved:
+            if not index.save_is_current:
                 self._save_index(index)  # an older save: once more, in the background
             return index
         index = BM25Index(self.config.bm25)

@@ -267,11 +267,11 @@ def test_an_index_saved_without_term_bounds_is_saved_again_with_them(data_dir: P
     with open(npz, "wb") as fh:
         np.savez(fh, **old)
     assert BM25Index.load(data_dir / "index") is not None
-    assert not BM25Index.load(data_dir / "index").bounds_saved  # type: ignore[union-attr]
+    assert not BM25Index.load(data_dir / "index").save_is_current  # type: ignore[union-attr]
     kb = KnowledgeBase(config)
     try:
         assert kb.ask("Who founded DeepSeek?").found
     finally:
         kb.close()
     again = BM25Index.load(data_dir / "index")
-    assert again is not None and again.bounds_saved
+    assert again is not None and again.save_is_current
