@@ -5,6 +5,8 @@
     python -m benchmarks.e2e ingest MB   # real ingest of MB of Chinese (--lang en: English)
                                          # text into an empty KB
     python -m benchmarks.e2e profile N   # pyinstrument over ask() x200
+    python -m benchmarks.e2e write N     # another process adds an article (--crash: and dies
+                                         # before saving the index), for serve's catch-up
 
 A large knowledge base is not made through ``ingest_text``: that would re-segment hundreds of
 MB with jieba (about 1 MB/s) and rewrite the whole index after every article. ``build`` writes
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import sys
 import time
@@ -40,7 +43,15 @@ from benchmarks.corpus import (
     chinese_text,
     vocabulary,
 )
-from benchmarks.measure import ROOT, emit, peak_rss_mb, release_memory, rss_mb, summarize_ms
+from benchmarks.measure import (
+    ROOT,
+    emit,
+    peak_rss_mb,
+    release_memory,
+    rss_mb,
+    run_worker,
+    summarize_ms,
+)
 
 MARKER = "zyxwvutq"  # a word no generated article contains: the added article's own term
 
@@ -260,6 +271,23 @@ def serve(n: int, seed: int, count: int, directory: Path) -> dict[str, Any]:
         t0 = time.perf_counter()
         kb.remove(added.article.id)
         remove_due_s = time.perf_counter() - t0
+    # Another process adds an article (`citebot ingest` beside the bot): the next question
+    # replays the store's change log into the running index. Then a process adds one and dies
+    # before its index save: the next start loads the last save and replays the log.
+    from knowledge.index_files import is_mapped
+
+    written = [_write_in_child(n, seed, directory, crash=False)]
+    t0 = time.perf_counter()
+    kb.ask(question, log_it=False)
+    catch_up_s = time.perf_counter() - t0
+    kb.close()
+    written.append(_write_in_child(n, seed, directory, crash=True))
+    t0 = time.perf_counter()
+    kb = KnowledgeBase(_config(directory))
+    startup_after_crash = time.perf_counter() - t0
+    replayed = kb.index.generation == kb.store.generation() and is_mapped(kb.index._base_ids)
+    for article_id in written:
+        kb.remove(article_id)
     kb.close()
     return {
         "n": n,
@@ -286,7 +314,34 @@ def serve(n: int, seed: int, count: int, directory: Path) -> dict[str, Any]:
         "add_with_save_due_s": add_due_s,
         "remove_with_save_due_s": remove_due_s,
         "removed_gone": not still,
+        "catch_up_after_other_process_s": catch_up_s,
+        "startup_after_crash_s": startup_after_crash,
+        "crash_replayed_not_rebuilt": replayed,
     }
+
+
+def _write_in_child(n: int, seed: int, directory: Path, *, crash: bool) -> str:
+    """The id of the article another process added."""
+    args = ["write", str(n), "--seed", str(seed), "--dir", directory.name]
+    result = run_worker("benchmarks.e2e", [*args, "--crash"] if crash else args, 600)
+    if "error" in result:
+        raise RuntimeError(f"the writing process failed: {result['error']}")
+    return str(result["added"])
+
+
+def write(n: int, seed: int, directory: Path, crash: bool) -> dict[str, Any]:
+    """Add one article as another process would; with ``crash``, exit without closing."""
+    from knowledge.service import KnowledgeBase
+
+    kb = KnowledgeBase(_config(directory))
+    art = article(10**9 + 4 + crash, seed + 3, lang="zh", paragraphs=3)
+    added = kb.ingest_text(art.text, title=art.title, source="benchmark writer")
+    if crash:
+        emit({"added": added.article.id})
+        sys.stdout.flush()
+        os._exit(0)  # no close(): the index save it had due never happens
+    kb.close()
+    return {"added": added.article.id}
 
 
 # -- ingest -------------------------------------------------------------------------------------
@@ -402,12 +457,13 @@ def profile(n: int, seed: int, count: int, directory: Path) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["build", "serve", "ingest", "profile"])
+    parser.add_argument("mode", choices=["build", "serve", "ingest", "profile", "write"])
     parser.add_argument("size", type=float)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--dir", help="the knowledge base's folder name in .cache (from build)")
     parser.add_argument("--lang", choices=["zh", "en"], default="zh", help="ingest: the text")
+    parser.add_argument("--crash", action="store_true", help="write: exit without saving")
     args = parser.parse_args()
     directory = CACHE / args.dir if args.dir else None
     if args.mode == "build":
@@ -430,6 +486,9 @@ def main() -> None:
                 directory or kb_dir(int(args.size), args.seed),
             )
         )
+    elif args.mode == "write":
+        where = directory or kb_dir(int(args.size), args.seed)
+        emit(write(int(args.size), args.seed, where, args.crash))
     else:
         emit(ingest(args.size, args.seed, args.lang))
     sys.exit(0)

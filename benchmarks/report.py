@@ -127,15 +127,16 @@ def _e2e_rows(results: dict[str, Any]) -> list[str]:
         "| passages (articles) | start-up s | RSS after start-up MB | RSS serving MB "
         "| ask median ms | ask p99 ms | of which query / search (median ms) | answered "
         "| add 1 article s | then ask s | remove s | add when the index save is due s "
+        "| first ask after another process added an article s | start-up after a crash s "
         "| KB build s (store + index) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for entry in results["e2e"]:
         b = entry.get("build", {})
         s = entry.get("serve", {})
         if "error" in b or "error" in s or not s:
             err = (b.get("error") or s.get("error") or "not run")[:150]
-            lines.append(f"| {size_label(entry['n'])} | {err} |" + " – |" * 12)
+            lines.append(f"| {size_label(entry['n'])} | {err} |" + " – |" * 14)
             continue
         ask = s["ask"]
         build = _f(b.get("store_s", 0) + b.get("word_terms_s", 0)) + " + " + _f(b.get("rebuild_s"))
@@ -147,7 +148,9 @@ def _e2e_rows(results: dict[str, Any]) -> list[str]:
             f"| {_f(ask['median_ms'])} | {_f(ask['p99_ms'])} "
             f"| {_f(s['build_query']['median_ms'])} / {_f(s['search']['median_ms'])} "
             f"| {s['found_share']:.0%} | {_f(s['add_s'])}{ok_add} | {_f(s['ask_after_add_s'])} "
-            f"| {_f(s['remove_s'])}{ok_rm} | {_f(s.get('add_with_save_due_s'))} | {build} |"
+            f"| {_f(s['remove_s'])}{ok_rm} | {_f(s.get('add_with_save_due_s'))} "
+            f"| {_f(s.get('catch_up_after_other_process_s'))} "
+            f"| {_f(s.get('startup_after_crash_s'))} | {build} |"
         )
     return lines
 
@@ -271,9 +274,13 @@ def _targets(results: dict[str, Any]) -> list[str]:
     ask = s1m.get("ask", {}).get("median_ms")
     rows.append(f"| ask at 1M: median ≤ 10 ms | {_f(ask)} ms | {_ok(ask <= 10 if ask else None)} |")
     st = s1m.get("startup_s")
+    crash = s1m.get("startup_after_crash_s")
+    replayed = s1m.get("crash_replayed_not_rebuilt")
+    met_st = None if not st else st <= 3 and (crash is None or (crash <= 3 and bool(replayed)))
     rows.append(
-        f"| start-up of a 1M KB ≤ 3 s, jieba included | {_f(st)} s "
-        f"| {_ok(st <= 3 if st else None)} |"
+        f"| start-up of a 1M KB ≤ 3 s, jieba included | {_f(st)} s; {_f(crash)} s after a "
+        f"process died before its index save (change log replayed"
+        f"{'' if replayed or crash is None else ': NOT replayed'}) | {_ok(met_st)} |"
     )
     rss = s1m.get("serving_rss_mb")
     rows.append(

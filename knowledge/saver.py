@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from knowledge.index import BM25Index
@@ -30,8 +31,10 @@ class IndexSaver:
     with the generation it names, or one that start-up sees is stale.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, on_saved: Callable[[int], None] | None = None) -> None:
+        """``on_saved`` is called (on the saving thread) with each written save's generation."""
         self._directory = directory
+        self._on_saved = on_saved
         self._changed = threading.Condition()
         self._waiting: BM25Index | None = None
         self._writing = False
@@ -66,6 +69,9 @@ class IndexSaver:
                     log.warning(
                         "could not save the index (it will be rebuilt at start-up): %s", exc
                     )
+                    continue
+                if self._on_saved is not None:
+                    self._on_saved(snapshot.generation)
         except BaseException:
             # Whatever went wrong, close() must not wait for this thread for ever.
             with self._changed:

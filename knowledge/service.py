@@ -24,7 +24,14 @@ from pathlib import Path
 from knowledge.aliases import AliasTable
 from knowledge.analyze import Analyzer
 from knowledge.answer import AnswerSettings, choose
-from knowledge.errors import BadQuestion, FileTooLarge, InputError, KnowledgeError, NotFound
+from knowledge.errors import (
+    BadQuestion,
+    FileTooLarge,
+    InputError,
+    KnowledgeError,
+    NotFound,
+    StoreError,
+)
 from knowledge.extract import DEFAULT_MAX_BYTES, SUPPORTED_EXTENSIONS, extract, extract_text
 from knowledge.index import BM25Index, BM25Params
 from knowledge.locks import ReadWriteLock
@@ -37,6 +44,8 @@ from knowledge.store import NewSentence, Store, now
 from knowledge.translate import Dictionary
 
 log = logging.getLogger(__name__)
+# Generations of change log kept behind the latest save (each ingest or removal is one).
+_CHANGES_KEPT = 1000
 
 MAX_QUESTION_CHARS = 500
 _LANGS = {
@@ -64,8 +73,8 @@ class KnowledgeConfig:
     answer: AnswerSettings = field(default_factory=AnswerSettings)
     passage_sentences: int = 3
     # Writing the whole index costs seconds at a million passages; it is saved (in the
-    # background) at most this often and on close. A crash in between costs only a rebuild from
-    # the stored terms at the next start (the generation tells).
+    # background) at most this often and on close. After a crash in between, the next start
+    # loads the last save and replays the store's change log from its generation.
     index_save_seconds: float = 30.0
     corpus_dir: Path = field(default_factory=bundled_corpus)
 
@@ -103,7 +112,7 @@ class KnowledgeBase:
         )
         self.dictionary = self._load_dictionary(data / "cache" / "cedict.json")
         self._lock = ReadWriteLock()
-        self._saver = IndexSaver(data / "index")
+        self._saver = IndexSaver(data / "index", on_saved=self._forget_changes)
         self._saved_at = time.monotonic()
         self._unsaved = False
         self.index = self._open_index()
@@ -126,30 +135,64 @@ class KnowledgeBase:
         return dictionary
 
     def _open_index(self) -> BM25Index:
+        """The saved index brought up to the store's generation from the change log (after a
+        crash, or writes by another process, since it was saved); rebuilt from every stored
+        passage only when there is no usable save or the log no longer reaches back to it."""
         directory = self.config.data_dir / "index"
-        generation = self.store.generation()
         index = BM25Index.load(directory, self.config.bm25)
-        if index is not None and index.generation == generation:
-            if not index.save_is_current:
-                self._save_index(index)  # an older save: once more, in the background
-            return index
+        if index is not None:
+            saved = index.generation
+            if self._caught_up(index):
+                if index.generation != saved:
+                    self._unsaved = True  # saved with the next write's save, or at close
+                elif not index.save_is_current:
+                    self._save_index(index)  # an older save: once more, in the background
+                return index
+            log.info("index save at generation %d is too old: rebuilding it", saved)
         index = BM25Index(self.config.bm25)
+        generation = self.store.generation()
         index.add(self.store.all_passage_terms())
         index.generation = generation
         self._save_index(index)
         return index
 
+    def _caught_up(self, index: BM25Index) -> bool:
+        """Apply the logged changes made after ``index.generation``; False when the log does not
+        reach back that far or does not fit the index (which is then not to be used)."""
+        changes = self.store.changes_since(index.generation)
+        if changes is None:
+            return False
+        try:
+            index.remove(changes.left)  # passages it does not hold are skipped
+            index.add(changes.came)
+        except ValueError:  # a passage logged as new that the index holds already
+            log.warning("the change log does not fit the index at generation %d", index.generation)
+            return False
+        index.generation = changes.generation
+        return True
+
+    def _forget_changes(self, generation: int) -> None:
+        """After a save at ``generation``: the log before it is needed only by indexes held
+        further behind (another process's), which would load this save instead; some margin
+        is kept for a save of another process that lands after this one."""
+        try:
+            self.store.forget_changes(generation - _CHANGES_KEPT)
+        except StoreError as exc:
+            log.warning("%s", exc)
+
     def _refresh_if_stale(self) -> None:
         """Catch up with writes made by another process (the CLI beside the bot, a replica).
 
-        One cheap query per call; on a change the index is rebuilt from the stored terms and
-        aliases learned elsewhere are taken in.
+        One cheap query per call; on a change the index replays the logged changes (or is
+        reopened) and aliases learned elsewhere are taken in.
         """
         if self.store.generation() == self.index.generation:
             return
         for form, other in self.store.learned_aliases():
             self.analyzer.add_alias(form, other)
-        self.index = self._open_index()
+        if not self._caught_up(self.index):
+            self.index = self._open_index()
+        self._unsaved = True
 
     def _stamp_after_write(self) -> None:
         """Our write bumped the generation by one; more means another process wrote too."""
@@ -268,6 +311,8 @@ class KnowledgeBase:
                 aliases=learned,
                 replace_id=replaced.id if replaced else None,
                 retermed=retermed,
+                left=old_terms + reindex_old,
+                reindexed=[pid for pid, _ in reindex_old],
             )
             new_terms = [
                 (pid, [t for s in sentences[lo : hi + 1] for t in s.terms])
@@ -401,7 +446,7 @@ class KnowledgeBase:
             full_id = self.store.resolve_id(article_id)
             article = self.store.article(full_id)
             terms = self.store.passage_terms(full_id)
-            self.store.remove_article(full_id)
+            self.store.remove_article(full_id, left=terms)
             self.index.remove(terms)
             self._stamp_after_write()
         return article

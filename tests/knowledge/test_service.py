@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from knowledge import index_files
 from knowledge.errors import BadQuestion, NotFound, StoreError
 from knowledge.index import BM25Index
 from knowledge.service import KnowledgeBase, KnowledgeConfig
@@ -183,12 +184,100 @@ def test_index_is_saved_on_close_not_after_every_ingest(kb: KnowledgeBase, data_
     reopened.close()
 
 
-def test_a_crash_before_the_save_costs_only_a_rebuild(kb: KnowledgeBase, data_dir: Path) -> None:
+def rebuilt(kb: KnowledgeBase) -> BM25Index:
+    """What a rebuild from every stored passage makes of the store as it is."""
+    index = BM25Index(kb.config.bm25)
+    index.add(kb.store.all_passage_terms())
+    return index
+
+
+def assert_same_index(index: BM25Index, expected: BM25Index) -> None:
+    """The same passages with the same lengths, and every term with the same postings."""
+    assert (index.doc_count, index.total_len) == (expected.doc_count, expected.total_len)
+    lengths = max(len(index._doc_len), len(expected._doc_len))
+    assert np.array_equal(
+        np.pad(index._doc_len, (0, lengths - len(index._doc_len))),
+        np.pad(expected._doc_len, (0, lengths - len(expected._doc_len))),
+    )
+    for term in set(index.term_ids) | set(expected.term_ids):
+        ids, tfs = index.postings(term)
+        want_ids, want_tfs = expected.postings(term)
+        assert np.array_equal(ids, want_ids) and np.array_equal(tfs, want_tfs), term
+
+
+CHINESE_GLASSWORKS = (
+    "九龙玻璃厂于1931年创办，为海港贸易制造玻璃瓶。1978年九龙玻璃厂迁往荃湾，雇用四百名工人。"
+)
+TEACHES_THE_ALIAS = (
+    "The Kowloon Glassworks (九龙玻璃厂) is remembered in a new museum in Tsuen Wan. "
+    "The museum opened in 2023."
+)
+
+
+def test_a_crash_between_saves_is_replayed_from_the_change_log_not_rebuilt(
+    data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = KnowledgeConfig(data_dir=data_dir, index_save_seconds=3600)
+    kb = KnowledgeBase(config)
+    first = kb.ingest_bytes(ARTICLE.encode(), "glass.md").article
+    kb.ingest_bytes(ARTICLE.replace("400 workers", "650 workers").encode(), "glass.md")
+    kb.remove(kb.list()[0].id)
+    kb.ingest_text(CHINESE_GLASSWORKS, title="九龙玻璃厂")
+    # Teaches 九龙玻璃厂 = Kowloon Glassworks: the article above is re-termed and re-indexed.
+    assert kb.ingest_text(TEACHES_THE_ALIAS, title="Glassworks museum").learned_aliases
+    assert saved_generation(data_dir) < kb.store.generation()
+    # No close(): as if the process died. The saved index is five writes behind.
+    caplog.set_level("INFO", logger="knowledge.service")
+    after_crash = KnowledgeBase(config)
+    try:
+        assert after_crash.index.generation == after_crash.store.generation()
+        assert index_files.is_mapped(after_crash.index._base_ids)  # the save, loaded
+        assert "rebuilding" not in caplog.text
+        assert_same_index(after_crash.index, rebuilt(after_crash))
+        assert after_crash.ask(GLASSWORKS).found
+        assert first.id not in {a.id for a in after_crash.list()}  # replaced
+    finally:
+        after_crash.close()
+        kb.close()
+
+
+def test_another_process_writes_are_replayed_into_the_running_index(
+    data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`citebot ingest` beside the bot: its next question catches up in memory."""
+    bot = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
+    cli = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
+    try:
+        bot.ingest_text(CHINESE_GLASSWORKS, title="九龙玻璃厂")
+        index = bot.index
+        caplog.set_level("INFO", logger="knowledge.service")
+        assert cli.ingest_text(TEACHES_THE_ALIAS, title="Glassworks museum").learned_aliases
+        cli.ingest_bytes(ARTICLE.encode(), "glass.md")
+        cli.remove(cli.list()[0].id)
+        assert bot.ask("Who founded the Kowloon Glassworks?").found
+        assert bot.index is index and index.generation == bot.store.generation()
+        assert "rebuilding" not in caplog.text
+        assert_same_index(bot.index, rebuilt(bot))
+    finally:
+        cli.close()
+        bot.close()
+
+
+def test_an_index_saved_before_the_log_begins_is_rebuilt(
+    data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    kb = KnowledgeBase(KnowledgeConfig(data_dir=data_dir, index_save_seconds=3600))
     kb.ingest_bytes(ARTICLE.encode(), "glass.md")
-    # No close(): as if the process died. The saved index is one generation behind.
+    kb.store.forget_changes(kb.store.generation())
+    caplog.set_level("INFO", logger="knowledge.service")
     after_crash = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
-    assert after_crash.ask("Who founded the Kowloon Glassworks?").found
-    after_crash.close()
+    try:
+        assert "rebuilding" in caplog.text
+        assert after_crash.ask(GLASSWORKS).found
+        assert_same_index(after_crash.index, rebuilt(after_crash))
+    finally:
+        after_crash.close()
+        kb.close()
 
 
 GLASSWORKS = "Who founded the Kowloon Glassworks?"

@@ -1,0 +1,52 @@
+"""The store's change log, from which an older index is brought up to date."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from knowledge.service import KnowledgeBase
+from knowledge.store import Changes, Store
+
+
+def test_a_store_made_before_the_log_existed_logs_from_its_current_generation(
+    empty_kb: KnowledgeBase,
+) -> None:
+    empty_kb.ingest_text("The Lantau Ropeworks made ropes for ships.", title="Ropeworks")
+    path = empty_kb.store.path
+    empty_kb.close()
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE changes")
+    db.execute("DELETE FROM meta WHERE key = 'changes_since'")
+    db.commit()
+    db.close()
+    store = Store(path)  # as an upgrade opens it
+    try:
+        generation = store.generation()
+        assert store.changes_since(generation - 1) is None  # what happened then is unknown
+        assert store.changes_since(generation) == Changes(generation, [], [])
+    finally:
+        store.close()
+
+
+def test_changes_name_a_passage_by_the_terms_it_left_with_first_and_its_terms_now(
+    empty_kb: KnowledgeBase,
+) -> None:
+    store = empty_kb.store
+    start = store.generation()
+    first = empty_kb.ingest_text("九龙玻璃厂于1931年创办。", title="九龙玻璃厂").article
+    [(pid, terms_then)] = store.passage_terms(first.id)
+    empty_kb.ingest_text("The Kowloon Glassworks (九龙玻璃厂) has a museum.", title="Museum")
+    [(_, terms_now)] = store.passage_terms(first.id)
+    assert terms_now != terms_then  # re-termed by the alias the second article taught
+    after_first = start + 1
+    changes = store.changes_since(after_first)
+    assert changes is not None and changes.generation == store.generation()
+    assert dict(changes.left) == {pid: terms_then}
+    assert dict(changes.came)[pid] == terms_now
+    empty_kb.remove(first.id)
+    changes = store.changes_since(after_first)
+    assert changes is not None
+    assert dict(changes.left) == {pid: terms_then}  # its first departure, not its last
+    assert pid not in dict(changes.came)  # gone from the store
+    store.forget_changes(store.generation())
+    assert store.changes_since(after_first) is None
