@@ -7,6 +7,7 @@
     python -m benchmarks.e2e profile N   # pyinstrument over ask() x200
     python -m benchmarks.e2e write N     # another process adds an article (--crash: and dies
                                          # before saving the index), for serve's catch-up
+    python -m benchmarks.e2e restart N   # start-up in a fresh process after such a crash
 
 A large knowledge base is not made through ``ingest_text``: that would re-segment hundreds of
 MB with jieba (about 1 MB/s) and rewrite the whole index after every article. ``build`` writes
@@ -273,22 +274,15 @@ def serve(n: int, seed: int, count: int, directory: Path) -> dict[str, Any]:
         remove_due_s = time.perf_counter() - t0
     # Another process adds an article (`citebot ingest` beside the bot): the next question
     # replays the store's change log into the running index. Then a process adds one and dies
-    # before its index save: the next start loads the last save and replays the log.
-    from knowledge.index_files import is_mapped
-
-    written = [_write_in_child(n, seed, directory, crash=False)]
+    # before its index save: a fresh process starts (jieba's dictionary load included) from
+    # the last save and the log.
+    written = [_child(n, seed, directory, "write")["added"]]
     t0 = time.perf_counter()
     kb.ask(question, log_it=False)
     catch_up_s = time.perf_counter() - t0
     kb.close()
-    written.append(_write_in_child(n, seed, directory, crash=True))
-    t0 = time.perf_counter()
-    kb = KnowledgeBase(_config(directory))
-    startup_after_crash = time.perf_counter() - t0
-    replayed = kb.index.generation == kb.store.generation() and is_mapped(kb.index._base_ids)
-    for article_id in written:
-        kb.remove(article_id)
-    kb.close()
+    written.append(_child(n, seed, directory, "write", "--crash")["added"])
+    restarted = _child(n, seed, directory, "restart", "--remove", ",".join(written))
     return {
         "n": n,
         "passages": stats["passages"],
@@ -315,18 +309,18 @@ def serve(n: int, seed: int, count: int, directory: Path) -> dict[str, Any]:
         "remove_with_save_due_s": remove_due_s,
         "removed_gone": not still,
         "catch_up_after_other_process_s": catch_up_s,
-        "startup_after_crash_s": startup_after_crash,
-        "crash_replayed_not_rebuilt": replayed,
+        "startup_after_crash_s": restarted["startup_s"],
+        "crash_replayed_not_rebuilt": restarted["replayed"],
     }
 
 
-def _write_in_child(n: int, seed: int, directory: Path, *, crash: bool) -> str:
-    """The id of the article another process added."""
-    args = ["write", str(n), "--seed", str(seed), "--dir", directory.name]
-    result = run_worker("benchmarks.e2e", [*args, "--crash"] if crash else args, 600)
+def _child(n: int, seed: int, directory: Path, mode: str, *more: str) -> dict[str, Any]:
+    """Run another process of this module on the same knowledge base."""
+    args = [mode, str(n), "--seed", str(seed), "--dir", directory.name, *more]
+    result = run_worker("benchmarks.e2e", args, 600)
     if "error" in result:
-        raise RuntimeError(f"the writing process failed: {result['error']}")
-    return str(result["added"])
+        raise RuntimeError(f"the {mode} process failed: {result['error']}")
+    return result
 
 
 def write(n: int, seed: int, directory: Path, crash: bool) -> dict[str, Any]:
@@ -342,6 +336,22 @@ def write(n: int, seed: int, directory: Path, crash: bool) -> dict[str, Any]:
         os._exit(0)  # no close(): the index save it had due never happens
     kb.close()
     return {"added": added.article.id}
+
+
+def restart(directory: Path, remove: list[str]) -> dict[str, Any]:
+    """Start-up in a fresh process (imports excluded, as in serve), whether it replayed the
+    change log onto the saved index (rather than rebuilding), then the articles removed."""
+    from knowledge.index_files import is_mapped
+    from knowledge.service import KnowledgeBase
+
+    t0 = time.perf_counter()
+    kb = KnowledgeBase(_config(directory))
+    startup = time.perf_counter() - t0
+    replayed = kb.index.generation == kb.store.generation() and is_mapped(kb.index._base_ids)
+    for article_id in remove:
+        kb.remove(article_id)
+    kb.close()
+    return {"startup_s": startup, "replayed": replayed}
 
 
 # -- ingest -------------------------------------------------------------------------------------
@@ -457,13 +467,14 @@ def profile(n: int, seed: int, count: int, directory: Path) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["build", "serve", "ingest", "profile", "write"])
+    parser.add_argument("mode", choices=["build", "serve", "ingest", "profile", "write", "restart"])
     parser.add_argument("size", type=float)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--dir", help="the knowledge base's folder name in .cache (from build)")
     parser.add_argument("--lang", choices=["zh", "en"], default="zh", help="ingest: the text")
     parser.add_argument("--crash", action="store_true", help="write: exit without saving")
+    parser.add_argument("--remove", default="", help="restart: article ids to remove, a,b")
     args = parser.parse_args()
     directory = CACHE / args.dir if args.dir else None
     if args.mode == "build":
@@ -489,6 +500,9 @@ def main() -> None:
     elif args.mode == "write":
         where = directory or kb_dir(int(args.size), args.seed)
         emit(write(int(args.size), args.seed, where, args.crash))
+    elif args.mode == "restart":
+        where = directory or kb_dir(int(args.size), args.seed)
+        emit(restart(where, [i for i in args.remove.split(",") if i]))
     else:
         emit(ingest(args.size, args.seed, args.lang))
     sys.exit(0)
