@@ -90,6 +90,7 @@ def write(index: BM25Index, directory: Path) -> None:
     # The arrays go first; the metadata names the generation, so it is renamed last.
     os.replace(tmp, directory / "index.npz")
     os.replace(meta_tmp, directory / "index.json")
+    index.saved_stamp = stamp
 
 
 def _put(
@@ -179,6 +180,7 @@ def read(index: BM25Index, directory: Path) -> BM25Index | None:
         index.doc_count = int(meta["doc_count"])
         index.total_len = int(meta["total_len"])
         index.generation = int(meta["generation"])
+        index.saved_stamp = saved_stamp
         saved_mean = meta.get("mean_idf")
         index._mean_idf = float(saved_mean) if saved_mean is not None else None
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):

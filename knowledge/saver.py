@@ -48,6 +48,12 @@ class IndexSaver:
                 # passages) rather than left for a rebuild from the stored terms (minutes).
                 threading.Thread(target=self._run, name="citebot-index-save").start()
 
+    @property
+    def busy(self) -> bool:
+        """Whether a snapshot is being written or waits to be."""
+        with self._changed:
+            return self._writing
+
     def wait(self) -> None:
         """Return once every snapshot handed in so far has been written (or failed to)."""
         with self._changed:
@@ -71,7 +77,10 @@ class IndexSaver:
                     )
                     continue
                 if self._on_saved is not None:
-                    self._on_saved(snapshot.generation)
+                    try:
+                        self._on_saved(snapshot)
+                    except Exception:  # the save itself is done; the next one tries again
+                        log.exception("after the index save")
         except BaseException:
             # Whatever went wrong, close() must not wait for this thread for ever.
             with self._changed:

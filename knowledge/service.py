@@ -46,6 +46,9 @@ from knowledge.translate import Dictionary
 log = logging.getLogger(__name__)
 # Generations of change log kept behind the latest save (each ingest or removal is one).
 _CHANGES_KEPT = 1000
+# Postings the index's updates may hold copied (200 MB) before a save is started early, after
+# which they are freed (BM25Index.rebase): at a million passages about a dozen articles.
+_OVERLAY_SAVE_POSTINGS = 25_000_000
 
 MAX_QUESTION_CHARS = 500
 _LANGS = {
@@ -112,7 +115,7 @@ class KnowledgeBase:
         )
         self.dictionary = self._load_dictionary(data / "cache" / "cedict.json")
         self._lock = ReadWriteLock()
-        self._saver = IndexSaver(data / "index", on_saved=self._forget_changes)
+        self._saver = IndexSaver(data / "index", on_saved=self._saved)
         self._saved_at = time.monotonic()
         self._unsaved = False
         self.index = self._open_index()
@@ -171,14 +174,23 @@ class KnowledgeBase:
         index.generation = changes.generation
         return True
 
-    def _forget_changes(self, generation: int) -> None:
-        """After a save at ``generation``: the log before it is needed only by indexes held
-        further behind (another process's), which would load this save instead; some margin
-        is kept for a save of another process that lands after this one."""
+    def _saved(self, snapshot: BM25Index) -> None:
+        """After a snapshot reached the disk (on the saver's thread): the index takes the file
+        as its base, which frees the postings its updates had copied, and the change log is
+        trimmed. The log before the save is needed only by indexes held further behind
+        (another process's), which would load this save instead; a margin is kept for a save
+        of another process that lands after this one."""
         try:
-            self.store.forget_changes(generation - _CHANGES_KEPT)
+            self.store.forget_changes(snapshot.generation - _CHANGES_KEPT)
         except StoreError as exc:
             log.warning("%s", exc)
+        saved = BM25Index.load(self.config.data_dir / "index", self.config.bm25)
+        if saved is None or saved.saved_stamp != snapshot.saved_stamp:
+            return  # replaced by another process's save meanwhile: the next save rebases
+        with self._lock.writing():
+            index = getattr(self, "index", None)  # None: a save of the start-up's rebuild
+            if index is not None:  # that ended before the constructor kept the index
+                index.rebase(saved, snapshot)
 
     def _refresh_if_stale(self) -> None:
         """Catch up with writes made by another process (the CLI beside the bot, a replica).
@@ -200,7 +212,12 @@ class KnowledgeBase:
         if self.store.generation() == expected:
             self.index.generation = expected
             self._unsaved = True
-            if time.monotonic() - self._saved_at >= self.config.index_save_seconds:
+            due = time.monotonic() - self._saved_at >= self.config.index_save_seconds
+            if due or (
+                # Early while none is under way (its rebase will free them, and a snapshot
+                # per write would cost more than the write at a million passages).
+                not self._saver.busy and self.index.overlay_postings() > _OVERLAY_SAVE_POSTINGS
+            ):
                 self._save_index(self.index)
         else:
             self.index = self._open_index()

@@ -364,3 +364,27 @@ def test_an_index_saved_without_term_bounds_is_saved_again_with_them(data_dir: P
         kb.close()
     again = BM25Index.load(data_dir / "index")
     assert again is not None and again.save_is_current
+
+
+def test_after_a_save_the_index_reads_the_new_file_and_holds_no_copies(data_dir: Path) -> None:
+    """Each save is taken back as the index's base: what updates had copied or appended is
+    freed, and the file the index was loaded from is let go."""
+    kb = KnowledgeBase(KnowledgeConfig(data_dir=data_dir, index_save_seconds=0))
+    try:
+        first_base = kb.index._base_ids
+        added = kb.ingest_bytes(ARTICLE.encode(), "glass.md").article
+        kb.remove(kb.list()[0].id)
+        kb._saver.wait()
+        assert kb.index.overlay_postings() == 0
+        assert kb.index._base_ids is not first_base
+        assert index_files.is_mapped(kb.index._base_ids)
+        assert (
+            kb.index.saved_stamp
+            == json.loads((data_dir / "index" / "index.json").read_text())["stamp"]
+        )
+        assert kb.ask(GLASSWORKS).found
+        assert_same_index(kb.index, rebuilt(kb))
+        kb.remove(added.id)
+        assert not kb.ask(GLASSWORKS).found
+    finally:
+        kb.close()
