@@ -123,6 +123,7 @@ class BM25Index:
         # postings without its 600k old ones (at a million passages) being copied; a search
         # reads the two as parts of the term.
         self._tails: dict[int, tuple[IntArray, IntArray, int]] = {}
+        self._held = 0  # entries of the overlay's and the tails' arrays, room included
         self._max_id = -1  # at least the largest passage id ever indexed
         self._doc_len = np.zeros(0, dtype=np.int32)  # by passage id; 0 = absent
         self._local = threading.local()  # each searching thread's _Scratch
@@ -223,7 +224,8 @@ class BM25Index:
                 for tid, lo, hi in zip(heads, bounds, bounds[1:], strict=False):
                     tail = tails.get(tid)
                     if tail is None or tail[2] + hi - lo > len(tail[0]):
-                        tails[tid] = _grown(tail, ids_of[lo:hi], tfs_of[lo:hi])
+                        grown = tails[tid] = _grown(tail, ids_of[lo:hi], tfs_of[lo:hi])
+                        self._held += len(grown[0]) - (len(tail[0]) if tail else 0)
                     elif hi - lo == 1:
                         buf_ids, buf_tfs, n = tail
                         buf_ids[n] = id_list[lo]
@@ -277,8 +279,10 @@ class BM25Index:
 
     def _set_overlay(self, tid: int, ids: IntArray, tfs: IntArray) -> None:
         """The term's whole postings (its tail folded in) become its overlay entry."""
+        over = self._overlay.get(tid)
+        tail = self._tails.pop(tid, None)
+        self._held += len(ids) - (len(over[0]) if over else 0) - (len(tail[0]) if tail else 0)
         self._overlay[tid] = (ids, tfs, len(ids))
-        self._tails.pop(tid, None)
         self._overlay_bounds.pop(tid, None)
         self._bounds.pop(tid, None)
 
@@ -535,6 +539,7 @@ class BM25Index:
         copy._base_bounds = self._base_bounds
         copy._overlay = dict(self._overlay)
         copy._tails = dict(self._tails)
+        copy._held = self._held
         copy._doc_len = self._doc_len.copy()
         copy.doc_count, copy.total_len = self.doc_count, self.total_len
         copy._max_id = self._max_id
@@ -587,10 +592,11 @@ class BM25Index:
                 del self._tails[tid]
             elif cut:
                 self._tails[tid] = (ids[cut:], tfs[cut:], n - cut)
+        self._held = sum(len(ids) for ids, _, _ in self._overlay.values())
+        self._held += sum(len(ids) for ids, _, _ in self._tails.values())
         self.saved_stamp = saved.saved_stamp
         return True
 
     def overlay_postings(self) -> int:
         """Postings held in the overlay and the tails (room included)."""
-        over = sum(len(ids) for ids, _, _ in self._overlay.values())
-        return over + sum(len(ids) for ids, _, _ in self._tails.values())
+        return self._held

@@ -189,8 +189,13 @@ class KnowledgeBase:
             return  # replaced by another process's save meanwhile: the next save rebases
         with self._lock.writing():
             index = getattr(self, "index", None)  # None: a save of the start-up's rebuild
-            if index is not None:  # that ended before the constructor kept the index
-                index.rebase(saved, snapshot)
+            if index is None:  # that ended before the constructor kept the index
+                return
+            index.rebase(saved, snapshot)
+            # Writes made during this save (a burst of uploads or removals) still hold theirs:
+            # one more save frees them, rather than the next write, which may be hours away.
+            if self._unsaved and index.overlay_postings() > _OVERLAY_SAVE_POSTINGS:
+                self._save_index(index)
 
     def _refresh_if_stale(self) -> None:
         """Catch up with writes made by another process (the CLI beside the bot, a replica).

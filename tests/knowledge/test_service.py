@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge import index_files
+from knowledge import index_files, service
 from knowledge.errors import BadQuestion, NotFound, StoreError
 from knowledge.index import BM25Index
 from knowledge.service import KnowledgeBase, KnowledgeConfig
@@ -386,5 +386,27 @@ def test_after_a_save_the_index_reads_the_new_file_and_holds_no_copies(data_dir:
         assert_same_index(kb.index, rebuilt(kb))
         kb.remove(added.id)
         assert not kb.ask(GLASSWORKS).found
+    finally:
+        kb.close()
+
+
+def test_writes_made_during_a_save_are_freed_by_one_more_save(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst of uploads: the writes that land while a save runs take no snapshot of their
+    own; the save, once done, starts the one that frees what they hold."""
+    monkeypatch.setattr(service, "_OVERLAY_SAVE_POSTINGS", 0)  # every write may save early
+    kb = KnowledgeBase(KnowledgeConfig(data_dir=data_dir, index_save_seconds=3600))
+    try:
+        with kb._lock.writing():  # the save's rebase waits for this block to end
+            kb.ingest_bytes(ARTICLE.encode(), "glass.md")  # starts a save
+            kb.ingest_text(
+                "The Lantau Ropeworks was founded in 1905 by Tam Sing.", title="Ropeworks"
+            )
+            assert kb._saver.busy and kb.index.overlay_postings() > 0
+        kb._saver.wait()
+        assert kb.index.overlay_postings() == 0
+        assert saved_generation(data_dir) == kb.store.generation()
+        assert kb.ask("Who founded the Lantau Ropeworks?").found
     finally:
         kb.close()
