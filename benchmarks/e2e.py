@@ -272,6 +272,24 @@ def serve(n: int, seed: int, count: int, directory: Path) -> dict[str, Any]:
         t0 = time.perf_counter()
         kb.remove(added.article.id)
         remove_due_s = time.perf_counter() - t0
+    # A hundred articles more, then removed again: what updates leave resident once the index
+    # saves they cause have ended (each save is taken back as the index's base).
+    peak_before_adds = peak_rss_mb()
+    more = [article(10**9 + 10 + i, seed + 5, lang="zh" if i % 2 else "en") for i in range(100)]
+    t0 = time.perf_counter()
+    more_ids = [kb.ingest_text(a.text, title=a.title, source="benchmark").article.id for a in more]
+    adds_s = time.perf_counter() - t0
+    kb._saver.wait()
+    release_memory()
+    rss_after_adds = rss_mb()
+    peak_before_removes = peak_rss_mb()
+    t0 = time.perf_counter()
+    for article_id in more_ids:
+        kb.remove(article_id)
+    removes_s = time.perf_counter() - t0
+    kb._saver.wait()
+    release_memory()
+    rss_after_removes = rss_mb()
     # Another process adds an article (`citebot ingest` beside the bot): the next question
     # replays the store's change log into the running index. Then a process adds one and dies
     # before its index save: a fresh process starts (jieba's dictionary load included) from
@@ -308,6 +326,12 @@ def serve(n: int, seed: int, count: int, directory: Path) -> dict[str, Any]:
         "add_with_save_due_s": add_due_s,
         "remove_with_save_due_s": remove_due_s,
         "removed_gone": not still,
+        "add_100_s": adds_s,
+        "rss_after_100_adds_mb": rss_after_adds,
+        "remove_100_s": removes_s,
+        "rss_after_100_removes_mb": rss_after_removes,
+        "peak_rss_before_100_removes_mb": peak_before_removes,
+        "peak_rss_before_100_adds_mb": peak_before_adds,
         "catch_up_after_other_process_s": catch_up_s,
         "startup_after_crash_s": restarted["startup_s"],
         "crash_replayed_not_rebuilt": restarted["replayed"],
