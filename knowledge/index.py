@@ -135,6 +135,9 @@ class BM25Index:
         # The same for every term of the base table, as saved with it (rows by term id); a term
         # in the overlay has other postings now, and its bound comes from them.
         self._base_bounds: FloatArray = np.zeros((0, 3), dtype=np.float64)
+        # Where the base's ids and tfs lie in the file they are mapped from (a save reads the
+        # unchanged terms from there without faulting the mapping in); None when in memory.
+        self._base_sources: tuple[index_files.Source, index_files.Source] | None = None
         self._union_df: dict[tuple[int, ...], int] = {}  # df of multi-term concepts
         # Per snapshot taken (see rebase), the terms whose postings changed after it and before
         # the next one; updates add to the last set. ``saved_stamp`` names the save this index
@@ -537,6 +540,7 @@ class BM25Index:
         copy._base_ptr, copy._base_ids = self._base_ptr, self._base_ids
         copy._base_tfs = self._base_tfs
         copy._base_bounds = self._base_bounds
+        copy._base_sources = self._base_sources
         copy._overlay = dict(self._overlay)
         copy._tails = dict(self._tails)
         copy._held = self._held
@@ -576,6 +580,7 @@ class BM25Index:
         self._changes_after = later[1:]
         self._base_ptr, self._base_ids = saved._base_ptr, saved._base_ids
         self._base_tfs, self._base_bounds = saved._base_tfs, saved._base_bounds
+        self._base_sources = saved._base_sources
         for tid in [t for t in self._overlay if t not in changed]:
             del self._overlay[tid]  # the saved postings are the same
             self._overlay_bounds.pop(tid, None)

@@ -22,8 +22,9 @@ import mmap
 import os
 import struct
 import time
+import weakref
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -48,26 +49,37 @@ _ALIGN_FIELD = 0xD935  # the extra field id Android's zipalign pads with; reader
 def write(index: BM25Index, directory: Path) -> None:
     """Write ``index`` into ``directory``; a crash leaves the previous save or this one."""
     directory.mkdir(parents=True, exist_ok=True)
-    postings = [index._postings_of(tid) for tid in range(len(index._terms))]
-    ptr_array = np.zeros(len(postings) + 1, dtype=np.int64)
-    np.cumsum([len(ids) for ids, _ in postings], out=ptr_array[1:])
+    terms = len(index._terms)
+    changed = sorted(set(index._overlay) | set(index._tails))
+    whole = {tid: index._postings_of(tid) for tid in changed}
+    base_terms = len(index._base_ptr) - 1
+    lengths = np.zeros(terms, dtype=np.int64)
+    lengths[:base_terms] = np.diff(index._base_ptr)[:terms]
+    for tid, (ids, _) in whole.items():
+        lengths[tid] = len(ids)
+    ptr_array = np.zeros(terms + 1, dtype=np.int64)
+    np.cumsum(lengths, out=ptr_array[1:])
+    # Every term's bound: as saved with the base for the terms unchanged since, computed for
+    # the others (and for all of an older save that had none).
+    bounds = np.empty((terms, 3), dtype=np.float64)
+    saved = min(len(index._base_bounds), base_terms, terms)
+    bounds[:saved] = index._base_bounds[:saved]
+    for tid in sorted({*changed, *range(saved, terms)}):
+        bounds[tid] = index._term_bound(tid)
     # Names of this process's own: two processes saving one folder (a bot and `citebot
     # ingest`) must not write into each other's half-finished file. Their renames may still
     # interleave, so both files carry a stamp of this save, and read wants the two to agree.
     suffix = f".{os.getpid()}.tmp"
     stamp = f"{index.generation}-{os.getpid()}-{time.time_ns()}"
     tmp = directory / f"index.npz{suffix}"
-    bounds = np.empty((len(postings), 3), dtype=np.float64)
     # np.savez's layout (members "name.npy", stored), written member by member.
     with open(tmp, "wb") as fh:
         with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
             _put(zf, "ptr", [ptr_array], ptr_array.dtype, len(ptr_array))
             total = int(ptr_array[-1])
             for name, which in (("ids", 0), ("tfs", 1)):
-                parts = (part[which] for part in postings)
-                _put(zf, name, _pieces(parts), np.dtype(np.int32), total)
-            for lo, hi, ids, tfs in _table_pieces(postings, ptr_array):
-                bounds[lo:hi] = term_bounds(index, ptr_array[lo : hi + 1] - ptr_array[lo], ids, tfs)
+                pieces = _table(index, which, changed, whole, terms)
+                _put(zf, name, pieces, np.dtype(np.int32), total)
             _put(zf, "doc_len", [index._doc_len], index._doc_len.dtype, len(index._doc_len))
             _put(zf, "bounds", [bounds.reshape(-1)], bounds.dtype, bounds.shape)
             stamp_array = np.array(stamp)
@@ -93,14 +105,42 @@ def write(index: BM25Index, directory: Path) -> None:
     index.saved_stamp = stamp
 
 
+def _table(
+    index: BM25Index,
+    which: int,
+    changed: list[int],
+    whole: dict[int, tuple[IntArray, IntArray]],
+    terms: int,
+) -> Iterator[np.ndarray | bytes]:
+    """The postings table's ids (``which`` 0) or tfs (1), terms in order: the changed terms'
+    from memory, the runs of unchanged ones between them as the base has them.
+
+    Where the base was loaded from a file, those runs are read from the file with pread
+    rather than through the mapping: a save would otherwise fault every page of the old
+    table into the process (0.9 GB at a million passages) while it writes the new one.
+    """
+    base_terms = len(index._base_ptr) - 1
+    source = index._base_sources[which] if index._base_sources else None
+    table = index._base_ids if which == 0 else index._base_tfs
+    start = 0
+    for tid in [*changed, terms]:
+        lo, hi = index._base_ptr[min(start, base_terms)], index._base_ptr[min(tid, base_terms)]
+        if hi > lo:
+            yield from source.pieces(int(lo), int(hi)) if source else [table[lo:hi]]
+        if tid < terms:
+            yield whole[tid][which]
+        start = tid + 1
+
+
 def _put(
     zf: zipfile.ZipFile,
     name: str,
-    pieces: Iterator[np.ndarray] | list[np.ndarray],
+    pieces: Iterable[np.ndarray | bytes],
     dtype: np.dtype,
     shape: int | tuple[int, ...],
 ) -> None:
-    """One member as np.save writes it: an .npy header for ``shape``, then the pieces."""
+    """One member as np.save writes it: an .npy header for ``shape``, then the pieces (arrays
+    of ``dtype``, or their bytes)."""
     header = {
         "descr": np.lib.format.dtype_to_descr(dtype),
         "fortran_order": False,
@@ -111,7 +151,11 @@ def _put(
     with zf.open(info, "w", force_zip64=True) as out:
         np.lib.format.write_array_header_2_0(out, header)
         for piece in pieces:
-            out.write(np.ascontiguousarray(piece, dtype=dtype).reshape(-1).view(np.uint8).data)
+            if isinstance(piece, bytes):
+                out.write(piece)
+            else:
+                array = np.ascontiguousarray(piece, dtype=dtype).reshape(-1)
+                out.write(array.view(np.uint8).data)
 
 
 def _padding(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -128,32 +172,23 @@ def _padding(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return struct.pack("<HH", _ALIGN_FIELD, pad) + bytes(pad)
 
 
-def _pieces(parts: Iterator[IntArray]) -> Iterator[IntArray]:
-    """Consecutive arrays joined into pieces of about _PIECE entries."""
-    group: list[IntArray] = []
-    size = 0
-    for part in parts:
-        group.append(part)
-        size += len(part)
-        if size >= _PIECE:
-            yield np.concatenate(group)
-            group, size = [], 0
-    if group:
-        yield np.concatenate(group)
+class Source:
+    """Where a mapped member's int32 entries lie in its file (an open descriptor, so a save
+    renamed over it meanwhile does not matter), for reading them without the mapping."""
 
+    def __init__(self, fd: int, offset: int) -> None:
+        self.fd, self.offset = fd, offset
+        weakref.finalize(self, os.close, fd)
 
-def _table_pieces(
-    postings: list[tuple[IntArray, IntArray]], ptr: IntArray
-) -> Iterator[tuple[int, int, IntArray, IntArray]]:
-    """The table in runs of whole terms: (first term, end term, their ids, their tfs)."""
-    lo = 0
-    while lo < len(postings):
-        hi = int(np.searchsorted(ptr, ptr[lo] + _PIECE, side="right"))
-        hi = max(hi - 1, lo + 1)
-        ids = np.concatenate([postings[t][0] for t in range(lo, hi)])
-        tfs = np.concatenate([postings[t][1] for t in range(lo, hi)])
-        yield lo, hi, ids, tfs
-        lo = hi
+    def pieces(self, lo: int, hi: int) -> Iterator[bytes]:
+        """Entries lo..hi, in reads of at most _PIECE entries."""
+        position, end = self.offset + 4 * lo, self.offset + 4 * hi
+        while position < end:
+            data = os.pread(self.fd, min(end - position, 4 * _PIECE), position)
+            if not data:
+                raise OSError(f"the saved index ends before byte {end}")
+            yield data
+            position += len(data)
 
 
 def read(index: BM25Index, directory: Path) -> BM25Index | None:
@@ -168,8 +203,10 @@ def read(index: BM25Index, directory: Path) -> BM25Index | None:
             if saved_stamp != meta.get("stamp"):
                 return None  # the arrays of one save, the metadata of another
             index._base_ptr = arrays["ptr"]
-            index._base_ids = _mapped(arrays, "ids")
-            index._base_tfs = _mapped(arrays, "tfs")
+            index._base_ids, ids_source = _mapped(arrays, "ids")
+            index._base_tfs, tfs_source = _mapped(arrays, "tfs")
+            if ids_source and tfs_source:
+                index._base_sources = (ids_source, tfs_source)
             index._doc_len = arrays["doc_len"].copy()
             if "bounds" in arrays.files:  # saves before bounds were kept: computed when used
                 index._base_bounds = arrays["bounds"]
@@ -194,9 +231,10 @@ def read(index: BM25Index, directory: Path) -> BM25Index | None:
     return index
 
 
-def _mapped(arrays: np.lib.npyio.NpzFile, name: str) -> IntArray:
+def _mapped(arrays: np.lib.npyio.NpzFile, name: str) -> tuple[IntArray, Source | None]:
     """Member ``name`` of an open .npz, mapped read-only from its file where it is stored
-    uncompressed (as every save is); read into memory otherwise.
+    uncompressed and aligned (as every save is), with where it lies in the file; read into
+    memory otherwise (with no Source).
 
     Mapping skips the zip CRC of the member: a torn save is caught by the stamps, and a
     member that does not fit in the file by the bounds checked here.
@@ -204,7 +242,7 @@ def _mapped(arrays: np.lib.npyio.NpzFile, name: str) -> IntArray:
     info = arrays.zip.getinfo(f"{name}.npy")
     path = arrays.zip.filename
     if info.compress_type != zipfile.ZIP_STORED or path is None:
-        return arrays[name]  # type: ignore[no-any-return]
+        return arrays[name], None
     with open(path, "rb") as fh:
         fh.seek(info.header_offset)
         magic, name_len, extra_len = _LOCAL_HEADER.unpack(fh.read(_LOCAL_HEADER.size))
@@ -220,16 +258,17 @@ def _mapped(arrays: np.lib.npyio.NpzFile, name: str) -> IntArray:
         if offset - start + count * dtype.itemsize != info.file_size:
             raise ValueError(f"{name}: its size does not match the zip's")
         if count == 0:
-            return _EMPTY_I
+            return _EMPTY_I, None
         if offset % 64:
-            return arrays[name]  # type: ignore[no-any-return]  # np.savez's: not aligned
+            return arrays[name], None  # np.savez's: not aligned
         size = os.fstat(fh.fileno()).st_size
         if offset + count * dtype.itemsize > size:
             raise ValueError(f"{name}: runs past the end of the file")
         view = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        source = Source(os.dup(fh.fileno()), offset)
     # Read ahead in the background: the first questions then find the pages in memory.
     view.madvise(mmap.MADV_WILLNEED)
-    return np.frombuffer(view, dtype=dtype, count=count, offset=offset)
+    return np.frombuffer(view, dtype=dtype, count=count, offset=offset), source
 
 
 def is_mapped(array: IntArray) -> bool:

@@ -44,13 +44,20 @@ def test_loaded_postings_are_read_only_aligned_views_of_the_saved_file(tmp_path:
     ]
 
 
+@pytest.mark.parametrize("loaded", [False, True], ids=["built", "loaded"])
 def test_a_save_written_in_pieces_holds_the_whole_table_and_its_bounds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loaded: bool
 ) -> None:
-    """Pieces of a few postings: every term boundary falls somewhere between two pieces."""
+    """Pieces of a few postings: every term boundary falls somewhere between two pieces. A
+    loaded index writes its unchanged terms from the file it was loaded from."""
     monkeypatch.setattr(index_files, "_PIECE", 7)
     index = built()
-    index.add([(1000, ["w1", "new"])])  # a term in the overlay as well as the base
+    if loaded:
+        index.save(tmp_path / "before")
+        index = BM25Index.load(tmp_path / "before")  # type: ignore[assignment]
+        assert index is not None and index._base_sources is not None
+        index.remove([(3, index_terms(index, 3))])  # a term rewritten whole
+    index.add([(1000, ["w1", "new"])])  # a tail behind the base, and a new term
     index.save(tmp_path)
     ptr, ids, tfs = table(index)
     expected_bounds = index_files.term_bounds(index, ptr, ids, tfs)
