@@ -590,9 +590,11 @@ class BM25Index:
             ids, tfs, n = self._tails[tid]
             if tid in self._overlay:
                 continue  # overlay and tail: whole postings of their own, whatever the base
-            # The new base holds the tail up to the snapshot: keep what came after it.
-            base, _ = self._prefix_of(tid)
-            cut = np.searchsorted(ids[:n], base[-1], side="right") if len(base) else 0
+            # The new base holds the tail as the snapshot had it: keep what came after. (Told
+            # by the snapshot, not by reading the base: that would fault a page of the new
+            # file in for every such term.)
+            snapshot_tail = snapshot._tails.get(tid)
+            cut = snapshot_tail[2] if snapshot_tail is not None else 0
             if cut == n:
                 del self._tails[tid]
             elif cut:

@@ -51,12 +51,14 @@ def write(index: BM25Index, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     terms = len(index._terms)
     changed = sorted(set(index._overlay) | set(index._tails))
-    whole = {tid: index._postings_of(tid) for tid in changed}
+    # A changed term is written part by part (its prefix, then its tail), never joined: a
+    # frequent term's would be a copy of 600k postings at a million passages.
+    parts = {tid: index._parts_of(tid) for tid in changed}
     base_terms = len(index._base_ptr) - 1
     lengths = np.zeros(terms, dtype=np.int64)
     lengths[:base_terms] = np.diff(index._base_ptr)[:terms]
-    for tid, (ids, _) in whole.items():
-        lengths[tid] = len(ids)
+    for tid, term_parts in parts.items():
+        lengths[tid] = sum(len(ids) for ids, _ in term_parts)
     ptr_array = np.zeros(terms + 1, dtype=np.int64)
     np.cumsum(lengths, out=ptr_array[1:])
     # Every term's bound: as saved with the base for the terms unchanged since, computed for
@@ -78,7 +80,7 @@ def write(index: BM25Index, directory: Path) -> None:
             _put(zf, "ptr", [ptr_array], ptr_array.dtype, len(ptr_array))
             total = int(ptr_array[-1])
             for name, which in (("ids", 0), ("tfs", 1)):
-                pieces = _table(index, which, changed, whole, terms)
+                pieces = _table(index, which, changed, parts, terms)
                 _put(zf, name, pieces, np.dtype(np.int32), total)
             _put(zf, "doc_len", [index._doc_len], index._doc_len.dtype, len(index._doc_len))
             _put(zf, "bounds", [bounds.reshape(-1)], bounds.dtype, bounds.shape)
@@ -109,7 +111,7 @@ def _table(
     index: BM25Index,
     which: int,
     changed: list[int],
-    whole: dict[int, tuple[IntArray, IntArray]],
+    parts: dict[int, list[tuple[IntArray, IntArray]]],
     terms: int,
 ) -> Iterator[np.ndarray | bytes]:
     """The postings table's ids (``which`` 0) or tfs (1), terms in order: the changed terms'
@@ -128,7 +130,7 @@ def _table(
         if hi > lo:
             yield from source.pieces(int(lo), int(hi)) if source else [table[lo:hi]]
         if tid < terms:
-            yield whole[tid][which]
+            yield from (part[which] for part in parts[tid])
         start = tid + 1
 
 
