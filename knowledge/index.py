@@ -563,10 +563,10 @@ class BM25Index:
         taken from this index (or an older one than the last rebase's) or ``saved`` holds other
         terms.
 
-        Without this, every term an update touches keeps a copy of its postings in the overlay
-        for the life of the process (a frequent one's 600k postings, with room to grow, at a
-        million passages): 50 articles added to 1M passages took the resident memory from 0.9
-        to 1.8 GB. It also lets go of the previous save's file, which the base mapped.
+        Without this, what updates put in memory stays there for the life of the process: the
+        tails of added postings, and the whole postings of every term a removal rewrote (a
+        frequent one's 600k at a million passages; 100 removals at 1M hold over a gigabyte).
+        It also lets go of the previous save's file, which the base mapped.
         """
         ids = [sid for sid, _ in self._changes_after]
         taken = [i for i, sid in enumerate(ids) if sid == snapshot._snapshot_id]
