@@ -46,8 +46,9 @@ from knowledge.translate import Dictionary
 log = logging.getLogger(__name__)
 # Generations of change log kept behind the latest save (each ingest or removal is one).
 _CHANGES_KEPT = 1000
-# Postings the index's updates may hold copied (200 MB) before a save is started early, after
-# which they are freed (BM25Index.rebase): at a million passages about a dozen articles.
+# Postings the index's updates may hold in memory (200 MB: the tails of added postings, and
+# whole terms that removals rewrote) before a save is started early; its rebase frees them.
+# At a million passages a dozen removals get there; additions hardly ever do.
 _OVERLAY_SAVE_POSTINGS = 25_000_000
 
 MAX_QUESTION_CHARS = 500
