@@ -2,8 +2,9 @@
 
 A question touches only the postings of its own terms, never every passage: scores accumulate in
 a reusable buffer for just the passages that contain a term. Postings live in one compressed
-sparse row block (loaded from disk without re-tokenizing anything) plus a small overlay of terms
-changed since, so adding or removing an article touches only that article's terms.
+sparse row block (mapped from the last save, nothing re-tokenized), an overlay of the terms
+removals rewrote since, and a tail per term of the postings added since, so adding or removing
+an article touches only that article's terms (updates: knowledge/index_updates.py).
 
 A search is exact without reading every posting (MaxScore, knowledge/maxscore.py); the index
 keeps what it needs: each term's weight bound and each synonym group's document frequency.
@@ -17,7 +18,6 @@ the sum of theirs and whose document frequency is that of their union.
 
 from __future__ import annotations
 
-import itertools
 import math
 import threading
 from collections.abc import Iterable, Sequence
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from knowledge import index_files, maxscore
+from knowledge import index_files, index_updates, maxscore
 
 try:  # the compiled inner loops (knowledge/_bm25.c), built at install where a compiler is
     from knowledge import _bm25
@@ -37,24 +37,7 @@ except ImportError:  # pragma: no cover - depends on the machine that installed 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
 _EMPTY_I = np.zeros(0, dtype=np.int32)
-_SNAPSHOT_IDS = itertools.count(1)
 _NO_BOUND = (0.0, math.inf, math.inf)  # the bound parts of no postings
-
-
-def _grown(
-    tail: tuple[IntArray, IntArray, int] | None, ids: IntArray, tfs: IntArray
-) -> tuple[IntArray, IntArray, int]:
-    """A tail copied into new arrays with room to spare, (ids, tfs) appended; the room grows by
-    half each time it is full, so a term's appends cost its own postings, amortised."""
-    n = tail[2] if tail is not None else 0
-    m = len(ids)
-    room = max(n + m, n + n // 2, 8)
-    buf_ids = np.empty(room, dtype=np.int32)
-    buf_tfs = np.empty(room, dtype=np.int32)
-    if tail is not None:
-        buf_ids[:n], buf_tfs[:n] = tail[0][:n], tail[1][:n]
-    buf_ids[n : n + m], buf_tfs[n : n + m] = ids, tfs
-    return buf_ids, buf_tfs, n + m
 
 
 @dataclass(frozen=True)
@@ -170,77 +153,12 @@ class BM25Index:
 
     # -- updates --------------------------------------------------------------------------
     def add(self, docs: Iterable[tuple[int, Sequence[str]]]) -> None:
-        """Add passages (id, terms); ids must be new.
+        """Add passages (id, terms); ids must be new (knowledge/index_updates.py)."""
+        index_updates.add(self, docs)
 
-        The (term, passage) pairs of the whole batch are counted and grouped by term in numpy
-        (one sort), so the Python left per term is one append to its postings: an article of
-        600 distinct terms costs 600 appends, not the 1,400 dictionary updates of its tokens.
-        """
-        doc_ids: list[int] = []
-        lengths: list[int] = []
-        tids: list[int] = []
-        known = self.term_ids.get
-        term_id = self._term_id
-        previous = self._max_id
-        ascending = True  # every new id above every indexed one, in order
-        for doc_id, terms in docs:
-            if not terms:
-                continue  # nothing to match; a length of 0 marks "not indexed"
-            self._ensure_capacity(doc_id)
-            if self._doc_len[doc_id]:
-                raise ValueError(f"passage {doc_id} is already indexed")
-            ascending = ascending and doc_id > previous
-            previous = max(previous, doc_id)
-            self._doc_len[doc_id] = len(terms)
-            self.doc_count += 1
-            self.total_len += len(terms)
-            ids = [known(t) for t in terms]
-            if None in ids:
-                ids = [term_id(t) for t in terms]
-            tids += ids
-            doc_ids.append(doc_id)
-            lengths.append(len(terms))
-        self._max_id = previous
-        if tids:
-            # One key per token, term id above passage id: sorted keys group the postings by
-            # term with ids ascending, and a key's repeats are the passage's term frequency.
-            keys = np.asarray(tids, dtype=np.int64) << 32
-            keys |= np.repeat(np.asarray(doc_ids, dtype=np.int64), lengths)
-            keys, counts = np.unique(keys, return_counts=True)
-            ids_of = (keys & 0xFFFFFFFF).astype(np.int32)
-            tfs_of = counts.astype(np.int32)
-            terms_of = keys >> 32
-            starts = np.flatnonzero(np.diff(terms_of)) + 1
-            bounds = [0, *starts.tolist(), len(keys)]
-            term_bounds = self._bounds
-            heads = terms_of[bounds[:-1]].tolist()
-            self._changed_terms.update(heads)
-            if not ascending:
-                for tid, lo, hi in zip(heads, bounds, bounds[1:], strict=False):
-                    self._merged(tid, ids_of[lo:hi], tfs_of[lo:hi])
-                    term_bounds.pop(tid, None)
-            else:
-                # The common case, one step per distinct term: the postings go into the room
-                # behind the term's tail (most terms of an article get one posting).
-                tails = self._tails
-                id_list, tf_list = ids_of.tolist(), tfs_of.tolist()
-                for tid, lo, hi in zip(heads, bounds, bounds[1:], strict=False):
-                    tail = tails.get(tid)
-                    if tail is None or tail[2] + hi - lo > len(tail[0]):
-                        grown = tails[tid] = _grown(tail, ids_of[lo:hi], tfs_of[lo:hi])
-                        self._held += len(grown[0]) - (len(tail[0]) if tail else 0)
-                    elif hi - lo == 1:
-                        buf_ids, buf_tfs, n = tail
-                        buf_ids[n] = id_list[lo]
-                        buf_tfs[n] = tf_list[lo]
-                        tails[tid] = (buf_ids, buf_tfs, n + 1)
-                    else:
-                        buf_ids, buf_tfs, n = tail
-                        buf_ids[n : n + hi - lo] = ids_of[lo:hi]
-                        buf_tfs[n : n + hi - lo] = tfs_of[lo:hi]
-                        tails[tid] = (buf_ids, buf_tfs, n + hi - lo)
-                    term_bounds.pop(tid, None)
-        self._changed()
+    def remove(self, docs: Iterable[tuple[int, Sequence[str]]]) -> None:
+        """Remove passages given with the terms they were indexed with."""
+        index_updates.remove(self, docs)
 
     def _prefix_of(self, tid: int) -> tuple[IntArray, IntArray]:
         """A term's postings without its tail: the overlay's, or the base table's."""
@@ -270,44 +188,6 @@ class BM25Index:
         if not parts:
             return _EMPTY_I, _EMPTY_I
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-
-    def _merged(self, tid: int, ids: IntArray, tfs: IntArray) -> tuple[IntArray, IntArray, int]:
-        """The term's postings with (ids, tfs) added anywhere: merged and sorted by id."""
-        old_ids, old_tfs = self._postings_of(tid)
-        merged_ids = np.concatenate([old_ids, ids])
-        merged_tfs = np.concatenate([old_tfs, tfs])
-        order = np.argsort(merged_ids, kind="stable")
-        self._set_overlay(tid, merged_ids[order], merged_tfs[order])
-        return self._overlay[tid]
-
-    def _set_overlay(self, tid: int, ids: IntArray, tfs: IntArray) -> None:
-        """The term's whole postings (its tail folded in) become its overlay entry."""
-        over = self._overlay.get(tid)
-        tail = self._tails.pop(tid, None)
-        self._held += len(ids) - (len(over[0]) if over else 0) - (len(tail[0]) if tail else 0)
-        self._overlay[tid] = (ids, tfs, len(ids))
-        self._overlay_bounds.pop(tid, None)
-        self._bounds.pop(tid, None)
-
-    def remove(self, docs: Iterable[tuple[int, Sequence[str]]]) -> None:
-        """Remove passages given with the terms they were indexed with."""
-        by_term: dict[int, list[int]] = {}
-        for doc_id, terms in docs:
-            if doc_id >= len(self._doc_len) or not self._doc_len[doc_id]:
-                continue
-            self.doc_count -= 1
-            self.total_len -= len(terms)
-            self._doc_len[doc_id] = 0
-            for term in set(terms):
-                tid = self.term_ids.get(term)
-                if tid is not None:
-                    by_term.setdefault(tid, []).append(doc_id)
-        self._changed_terms.update(by_term)
-        for tid, gone in by_term.items():
-            ids, tfs = self._postings_of(tid)
-            keep = ~np.isin(ids, np.asarray(gone, dtype=np.int32))
-            self._set_overlay(tid, ids[keep], tfs[keep])
-        self._changed()
 
     def _ensure_capacity(self, doc_id: int) -> None:
         if doc_id >= len(self._doc_len):
@@ -526,83 +406,13 @@ class BM25Index:
         return bounds_saved and (not len(self._base_ids) or index_files.is_mapped(self._base_ids))
 
     def snapshot(self) -> BM25Index:
-        """A copy that later updates of this index leave alone, to save on another thread.
-
-        Cheap enough to take under a lock a million passages large: updates never write into a
-        postings array handed out (they give a term new arrays in the overlay, or write past the
-        end of the one it had, into spare room the copy does not see), so the arrays are shared
-        and only the vocabulary, the overlay's table and the passage lengths are copied. The
-        copy has scratch buffers and caches of its own, so it may be searched as well.
-        """
-        copy = type(self)(self.params)
-        copy._terms = list(self._terms)
-        copy.term_ids = dict(self.term_ids)
-        copy._base_ptr, copy._base_ids = self._base_ptr, self._base_ids
-        copy._base_tfs = self._base_tfs
-        copy._base_bounds = self._base_bounds
-        copy._base_sources = self._base_sources
-        copy._overlay = dict(self._overlay)
-        copy._tails = dict(self._tails)
-        copy._held = self._held
-        copy._doc_len = self._doc_len.copy()
-        copy.doc_count, copy.total_len = self.doc_count, self.total_len
-        copy._max_id = self._max_id
-        copy.generation = self.generation
-        # Numbered across every index of the process: a save's callback may reach an index
-        # other than the one it was taken from (replaced by a rebuild meanwhile).
-        copy._snapshot_id = next(_SNAPSHOT_IDS)
-        self._changed_terms = set()
-        # Bounded, should saves keep failing: a snapshot this old is no longer rebased on.
-        self._changes_after = [*self._changes_after[-63:], (copy._snapshot_id, self._changed_terms)]
-        return copy
+        """A copy that later updates leave alone, to be saved on another thread."""
+        return index_updates.snapshot(self)
 
     def rebase(self, saved: BM25Index, snapshot: BM25Index) -> bool:
-        """Take the postings of ``saved`` (``snapshot``, a snapshot of this index, as loaded
-        back from the file it was written to) as the base, keeping in the overlay only the terms
-        changed since that snapshot. False, and nothing changed, when ``snapshot`` was not
-        taken from this index (or an older one than the last rebase's) or ``saved`` holds other
-        terms.
-
-        Without this, what updates put in memory stays there for the life of the process: the
-        tails of added postings, and the whole postings of every term a removal rewrote (a
-        frequent one's 600k at a million passages; 100 removals at 1M hold over a gigabyte).
-        It also lets go of the previous save's file, which the base mapped.
-        """
-        ids = [sid for sid, _ in self._changes_after]
-        taken = [i for i, sid in enumerate(ids) if sid == snapshot._snapshot_id]
-        if not taken or saved.params != self.params:
-            return False
-        if self._terms[: len(saved._terms)] != saved._terms:
-            return False
-        later = self._changes_after[taken[0] :]
-        changed = set().union(*(terms for _, terms in later))
-        # Saves go in the order the snapshots were taken: older ones are not rebased on later.
-        self._changes_after = later[1:]
-        self._base_ptr, self._base_ids = saved._base_ptr, saved._base_ids
-        self._base_tfs, self._base_bounds = saved._base_tfs, saved._base_bounds
-        self._base_sources = saved._base_sources
-        for tid in [t for t in self._overlay if t not in changed]:
-            del self._overlay[tid]  # the saved postings are the same
-            self._overlay_bounds.pop(tid, None)
-            self._bounds.pop(tid, None)
-        for tid in list(self._tails):
-            self._bounds.pop(tid, None)
-            ids, tfs, n = self._tails[tid]
-            if tid in self._overlay:
-                continue  # overlay and tail: whole postings of their own, whatever the base
-            # The new base holds the tail as the snapshot had it: keep what came after. (Told
-            # by the snapshot, not by reading the base: that would fault a page of the new
-            # file in for every such term.)
-            snapshot_tail = snapshot._tails.get(tid)
-            cut = snapshot_tail[2] if snapshot_tail is not None else 0
-            if cut == n:
-                del self._tails[tid]
-            elif cut:
-                self._tails[tid] = (ids[cut:], tfs[cut:], n - cut)
-        self._held = sum(len(ids) for ids, _, _ in self._overlay.values())
-        self._held += sum(len(ids) for ids, _, _ in self._tails.values())
-        self.saved_stamp = saved.saved_stamp
-        return True
+        """Take ``saved``, the file ``snapshot`` was written to, as the base; False when it
+        cannot be (see index_updates.rebase)."""
+        return index_updates.rebase(self, saved, snapshot)
 
     def overlay_postings(self) -> int:
         """Postings held in the overlay and the tails (room included)."""
