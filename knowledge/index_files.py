@@ -267,9 +267,11 @@ def _mapped(arrays: np.lib.npyio.NpzFile, name: str) -> tuple[IntArray, Source |
         if offset + count * dtype.itemsize > size:
             raise ValueError(f"{name}: runs past the end of the file")
         view = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        source = Source(os.dup(fh.fileno()), offset)
-    # Read ahead in the background: the first questions then find the pages in memory.
-    view.madvise(mmap.MADV_WILLNEED)
+        # Without pread (Windows) a save reads the base through the mapping instead.
+        source = Source(os.dup(fh.fileno()), offset) if hasattr(os, "pread") else None
+    if hasattr(mmap, "MADV_WILLNEED"):  # Linux and macOS
+        # Read ahead in the background: the first questions then find the pages in memory.
+        view.madvise(mmap.MADV_WILLNEED)
     return np.frombuffer(view, dtype=dtype, count=count, offset=offset), source
 
 
