@@ -639,58 +639,6 @@ done:
 }
 
 /*
- * term_bounds(ptr, ids, tfs, doc_len, out): term_bound of every term of a postings table at
- * once (term t's postings are ids[ptr[t]:ptr[t + 1]]), into out[3t:3t + 3]; a term without
- * postings gets (0, inf, inf). Run when an index is saved, so that a loaded index has them all
- * and no question pays for a frequent term's first use.
- */
-static PyObject *term_bounds(PyObject *self, PyObject *args) {
-    PyObject *ptr_obj, *ids_obj, *tfs_obj, *len_obj, *out_obj;
-    if (!PyArg_ParseTuple(args, "OOOOO", &ptr_obj, &ids_obj, &tfs_obj, &len_obj, &out_obj)) {
-        return NULL;
-    }
-    Buf ptr = {0}, ids = {0}, tfs = {0}, doc_len = {0}, out = {0};
-    PyObject *result = NULL;
-    if (get_buf(ptr_obj, &ptr, 'q', 8, 0) < 0 || get_buf(ids_obj, &ids, 'i', 4, 0) < 0 ||
-        get_buf(tfs_obj, &tfs, 'i', 4, 0) < 0 || get_buf(len_obj, &doc_len, 'i', 4, 0) < 0 ||
-        get_buf(out_obj, &out, 'd', 8, 1) < 0) {
-        goto done;
-    }
-    Py_ssize_t terms = count(&ptr) - 1, n = count(&ids), cap = count(&doc_len);
-    const int64_t *p = ptr.view.buf;
-    if (terms < 0 || count(&tfs) != n || count(&out) != 3 * terms) {
-        PyErr_SetString(PyExc_ValueError, "ptr, ids, tfs and out do not fit together");
-        goto done;
-    }
-    for (Py_ssize_t t = 0; t < terms; t++) {
-        if (p[t] < 0 || p[t] > p[t + 1] || p[t + 1] > n) {
-            PyErr_SetString(PyExc_ValueError, "ptr is not an ascending table of offsets");
-            goto done;
-        }
-    }
-    const int32_t *id = ids.view.buf, *tf = tfs.view.buf, *dl = doc_len.view.buf;
-    double *o = out.view.buf;
-    int bad = 0;
-    Py_BEGIN_ALLOW_THREADS;
-    for (Py_ssize_t t = 0; t < terms && !bad; t++) {
-        bad = bound_parts(id + p[t], tf + p[t], p[t + 1] - p[t], dl, cap, o + 3 * t);
-    }
-    Py_END_ALLOW_THREADS;
-    if (bad) {
-        PyErr_SetString(PyExc_ValueError, "posting out of range or with a count below 1");
-        goto done;
-    }
-    result = Py_NewRef(Py_None);
-done:
-    release(&ptr);
-    release(&ids);
-    release(&tfs);
-    release(&doc_len);
-    release(&out);
-    return result;
-}
-
-/*
  * union_count(parts, mark): how many distinct passages the parts' ids name (a concept's df),
  * marking them in one pass and unmarking in a second; mark must be all zero and is left so.
  */
@@ -747,7 +695,6 @@ done:
 static PyMethodDef methods[] = {
     {"union_count", union_count, METH_VARARGS, "Distinct passages of a concept's parts."},
     {"term_bound", term_bound, METH_VARARGS, "Largest tf, smallest dl/tf and dl of a term."},
-    {"term_bounds", term_bounds, METH_VARARGS, "term_bound of every term of a table."},
     {"accumulate", accumulate, METH_VARARGS, "Add one concept's weights to the score buffer."},
     {"kth_largest", kth_largest, METH_VARARGS, "The k-th largest score of the union."},
     {"select_at_least", select_at_least, METH_VARARGS, "Ids of the union at or above a score."},

@@ -30,13 +30,8 @@ from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
-try:  # the compiled inner loops (knowledge/_bm25.c), built at install where a compiler is
-    from knowledge import _bm25
-except ImportError:  # pragma: no cover - depends on the machine that installed the package
-    _bm25 = None
-
 if TYPE_CHECKING:
-    from knowledge.index import BM25Index, FloatArray, IntArray
+    from knowledge.index import BM25Index, IntArray
 
 _EMPTY_I = np.zeros(0, dtype=np.int32)
 # Postings are written in pieces of about this many entries (4 MB of ids): few enough writes,
@@ -288,19 +283,3 @@ def _npy_header(fh: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype]:
     if version == (1, 0):
         return np.lib.format.read_array_header_1_0(fh)  # type: ignore[no-any-return]
     return np.lib.format.read_array_header_2_0(fh)  # type: ignore[no-any-return]
-
-
-def term_bounds(index: BM25Index, ptr: IntArray, ids: IntArray, tfs: IntArray) -> FloatArray:
-    """Every term's weight bound (see BM25Index._term_bound) over a postings table, a row each.
-
-    Saved with the table, so that a loaded index never scans a term's postings for it: a
-    question's first use of a frequent term cost up to a millisecond at 1M passages.
-    """
-    out = np.empty((len(ptr) - 1, 3), dtype=np.float64)
-    if index.compiled and _bm25 is not None:
-        _bm25.term_bounds(ptr, ids, tfs, index._doc_len, out.reshape(-1))
-        return out
-    for t in range(len(ptr) - 1):
-        lo, hi = int(ptr[t]), int(ptr[t + 1])
-        out[t] = index._bound_of(ids[lo:hi], tfs[lo:hi]) if lo < hi else (0, math.inf, math.inf)
-    return out
