@@ -89,7 +89,6 @@ def add(index: BM25Index, docs: Iterable[tuple[int, Sequence[str]]]) -> None:
         if not ascending:
             for tid, lo, hi in zip(heads, bounds, bounds[1:], strict=False):
                 _merged(index, tid, ids_of[lo:hi], tfs_of[lo:hi])
-                term_bounds.pop(tid, None)
         else:
             # The common case, one step per distinct term: the postings go into the room
             # behind the term's tail (most terms of an article get one posting).
@@ -114,16 +113,14 @@ def add(index: BM25Index, docs: Iterable[tuple[int, Sequence[str]]]) -> None:
     index._changed()
 
 
-def _merged(
-    index: BM25Index, tid: int, ids: IntArray, tfs: IntArray
-) -> tuple[IntArray, IntArray, int]:
-    """The term's postings with (ids, tfs) added anywhere: merged and sorted by id."""
+def _merged(index: BM25Index, tid: int, ids: IntArray, tfs: IntArray) -> None:
+    """The term's postings with (ids, tfs) added anywhere, merged and sorted by id, become its
+    overlay entry."""
     old_ids, old_tfs = index._postings_of(tid)
     merged_ids = np.concatenate([old_ids, ids])
     merged_tfs = np.concatenate([old_tfs, tfs])
     order = np.argsort(merged_ids, kind="stable")
     _set_overlay(index, tid, merged_ids[order], merged_tfs[order])
-    return index._overlay[tid]
 
 
 def _set_overlay(index: BM25Index, tid: int, ids: IntArray, tfs: IntArray) -> None:
@@ -201,8 +198,7 @@ def rebase(index: BM25Index, saved: BM25Index, snapshot: BM25Index) -> bool:
     frequent one's 600k at a million passages; 100 removals at 1M hold over a gigabyte).
     It also lets go of the previous save's file, which the base mapped.
     """
-    ids = [sid for sid, _ in index._changes_after]
-    taken = [i for i, sid in enumerate(ids) if sid == snapshot._snapshot_id]
+    taken = [i for i, (sid, _) in enumerate(index._changes_after) if sid == snapshot._snapshot_id]
     if not taken or saved.params != index.params:
         return False
     if index._terms[: len(saved._terms)] != saved._terms:
