@@ -3,24 +3,8 @@
 from __future__ import annotations
 
 import random
-import unicodedata
 
-from knowledge.normalize import fold, fold_with_offsets, to_simplified
-
-
-def _per_character(text: str) -> tuple[str, list[int]]:
-    """The definition: each character folded on its own, offsets repeated for expansions."""
-    parts: list[str] = []
-    offsets: list[int] = []
-    for i, ch in enumerate(text):
-        folded = unicodedata.normalize("NFKC", ch).casefold()
-        parts.append(folded)
-        offsets.extend([i] * len(folded))
-    joined = "".join(parts)
-    simplified = to_simplified(joined)
-    if len(simplified) != len(joined):
-        simplified = "".join(to_simplified(c) if len(to_simplified(c)) == 1 else c for c in joined)
-    return simplified, offsets
+from knowledge.normalize import _fold_per_character, fold, fold_with_offsets
 
 
 def test_fold_with_offsets_matches_the_per_character_definition() -> None:
@@ -38,7 +22,7 @@ def test_fold_with_offsets_matches_the_per_character_definition() -> None:
             "".join(chr(rng.randrange(*rng.choice(blocks))) for _ in range(rng.randrange(1, 12)))
         )
     for text in samples:
-        assert fold_with_offsets(text) == _per_character(text), text
+        assert fold_with_offsets(text) == _fold_per_character(text), text
 
 
 def test_highlight_offsets_point_into_the_original_text() -> None:
