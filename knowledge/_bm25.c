@@ -164,7 +164,8 @@ static void release_parts(Parts *parts) {
  *
  * Adds one concept's weight to scores[id] for every passage holding any of its terms (the
  * counts of a passage's terms are summed first: a concept scores as one term) and appends the
- * passages not yet marked to union[n_union:]. Returns (new length of union, the k-th largest
+ * passages not yet marked to union[n_union:]; postings of removed passages (length 0) are
+ * skipped. Returns (new length of union, the k-th largest
  * score among the passages this concept touched, or -inf when it touched fewer than k): with
  * scores that only grow, that is a lower bound of the union's k-th best, had in the same pass.
  * tf_buf must be all zero and is left so; local is scratch of the same size.
@@ -223,6 +224,9 @@ static PyObject *accumulate(PyObject *self, PyObject *args) {
                 bad = 1;
                 break;
             }
+            if (!dl[id]) {
+                continue; /* a removed passage's posting, left until the next save */
+            }
             sc[id] += weight(&w, (double)tfs[i], (double)dl[id]);
             topk_push(&top, sc[id]);
             if (!mk[id]) {
@@ -241,6 +245,9 @@ static PyObject *accumulate(PyObject *self, PyObject *args) {
                 if (id >= (uint64_t)cap) {
                     bad = 1;
                     break;
+                }
+                if (!dl[id]) {
+                    continue;
                 }
                 if (tb[id] == 0) {
                     lo[n_local++] = (int32_t)id;
@@ -582,6 +589,9 @@ static int bound_parts(const int32_t *id, const int32_t *tf, Py_ssize_t n, const
             return 1;
         }
         double t = (double)tf[i], d = (double)dl[id[i]];
+        if (d == 0) {
+            continue; /* removed: bounds nothing */
+        }
         if (t > tf_max) {
             tf_max = t;
         }
@@ -600,7 +610,7 @@ static int bound_parts(const int32_t *id, const int32_t *tf, Py_ssize_t n, const
 
 /*
  * term_bound(ids, tfs, doc_len): (largest tf, smallest dl / tf, smallest dl) over one term's
- * postings, which bound its BM25 weight whatever avgdl is (see BM25Index._term_bound). A
+ * postings of live passages ((0, inf, inf) when there are none), which bound its BM25 weight whatever avgdl is (see BM25Index._term_bound). A
  * question's first use of a frequent term pays this once; numpy's three passes over 700k
  * postings took 10 ms.
  */
@@ -639,22 +649,29 @@ done:
 }
 
 /*
- * union_count(parts, mark): how many distinct passages the parts' ids name (a concept's df),
- * marking them in one pass and unmarking in a second; mark must be all zero and is left so.
+ * union_count(parts, mark, doc_len): how many distinct live passages (length above 0) the
+ * parts' ids name (a concept's df), marking them in one pass and unmarking in a second; mark
+ * must be all zero and is left so.
  */
 static PyObject *union_count(PyObject *self, PyObject *args) {
-    PyObject *parts_obj, *mark_obj;
-    if (!PyArg_ParseTuple(args, "OO", &parts_obj, &mark_obj)) {
+    PyObject *parts_obj, *mark_obj, *len_obj;
+    if (!PyArg_ParseTuple(args, "OOO", &parts_obj, &mark_obj, &len_obj)) {
         return NULL;
     }
     Parts parts = {0};
-    Buf mark = {0};
+    Buf mark = {0}, doc_len = {0};
     PyObject *result = NULL;
-    if (get_parts(parts_obj, &parts) < 0 || get_buf(mark_obj, &mark, 'B', 1, 1) < 0) {
+    if (get_parts(parts_obj, &parts) < 0 || get_buf(mark_obj, &mark, 'B', 1, 1) < 0 ||
+        get_buf(len_obj, &doc_len, 'i', 4, 0) < 0) {
         goto done;
     }
-    Py_ssize_t cap = count(&mark), distinct = 0;
+    Py_ssize_t cap = count(&doc_len), distinct = 0;
+    if (count(&mark) < cap) {
+        PyErr_SetString(PyExc_ValueError, "mark smaller than the passage table");
+        goto done;
+    }
     uint8_t *mk = mark.view.buf;
+    const int32_t *dl = doc_len.view.buf;
     int bad = 0;
     Py_BEGIN_ALLOW_THREADS;
     for (Py_ssize_t p = 0; p < parts.n && !bad; p++) {
@@ -666,7 +683,7 @@ static PyObject *union_count(PyObject *self, PyObject *args) {
                 bad = 1;
                 break;
             }
-            distinct += !mk[id];
+            distinct += !mk[id] && dl[id];
             mk[id] = 1;
         }
     }
@@ -689,6 +706,7 @@ static PyObject *union_count(PyObject *self, PyObject *args) {
 done:
     release_parts(&parts);
     release(&mark);
+    release(&doc_len);
     return result;
 }
 

@@ -3,8 +3,10 @@
 A question touches only the postings of its own terms, never every passage: scores accumulate in
 a reusable buffer for just the passages that contain a term. Postings live in one compressed
 sparse row block (mapped from the last save, nothing re-tokenized), an overlay of the terms
-removals rewrote since, and a tail per term of the postings added since, so adding or removing
-an article touches only that article's terms (updates: knowledge/index_updates.py).
+rewritten since, and a tail per term of the postings added since, so adding or removing an
+article touches only that article's terms (updates: knowledge/index_updates.py). A removed
+passage's postings stay where they are until the next save leaves them out: its length is 0,
+every loop skips such postings, and each term counts how many of its postings are dead.
 
 A search is exact without reading every posting (MaxScore, knowledge/maxscore.py); the index
 keeps what it needs: each term's weight bound and each synonym group's document frequency.
@@ -107,6 +109,11 @@ class BM25Index:
         # reads the two as parts of the term.
         self._tails: dict[int, tuple[IntArray, IntArray, int]] = {}
         self._held = 0  # entries of the overlay's and the tails' arrays, room included
+        # Per term, how many of its postings are of removed passages (length 0), not yet
+        # dropped: its df is its postings less these. And per removed passage whose postings
+        # may still be somewhere, the terms it had: an id indexed again must first leave them.
+        self._dead: dict[int, int] = {}
+        self._tombs: dict[int, list[int]] = {}
         self._max_id = -1  # at least the largest passage id ever indexed
         self._doc_len = np.zeros(0, dtype=np.int32)  # by passage id; 0 = absent
         self._local = threading.local()  # each searching thread's _Scratch
@@ -123,10 +130,11 @@ class BM25Index:
         self._base_sources: tuple[index_files.Source, index_files.Source] | None = None
         self._union_df: dict[tuple[int, ...], int] = {}  # df of multi-term concepts
         # Per snapshot taken (see rebase), the terms whose postings changed after it and before
-        # the next one; updates add to the last set. ``saved_stamp`` names the save this index
-        # was written to or read from.
+        # the next one, and how many postings each removal left dead in them; updates add to
+        # the last ones. ``saved_stamp`` names the save this index was written to or read from.
         self._changed_terms: set[int] = set()
-        self._changes_after: list[tuple[int, set[int]]] = []
+        self._removed_terms: dict[int, int] = {}
+        self._changes_after: list[tuple[int, set[int], dict[int, int]]] = []
         self.saved_stamp: str | None = None
         self.doc_count = 0
         self.total_len = 0
@@ -135,13 +143,21 @@ class BM25Index:
 
     # -- postings -------------------------------------------------------------------------
     def postings(self, term: str) -> tuple[IntArray, IntArray]:
+        """The term's postings of live passages, sorted by id."""
         tid = self.term_ids.get(term)
         if tid is None:
             return _EMPTY_I, _EMPTY_I
-        return self._postings_of(tid)
+        ids, tfs = self._postings_of(tid)
+        if self._dead.get(tid):
+            live = self._doc_len[ids] > 0
+            ids, tfs = ids[live], tfs[live]
+        return ids, tfs
 
     def df(self, term: str) -> int:
-        return len(self.postings(term)[0])
+        tid = self.term_ids.get(term)
+        if tid is None:
+            return 0
+        return sum(len(ids) for ids, _ in self._parts_of(tid)) - self._dead.get(tid, 0)
 
     def _term_id(self, term: str) -> int:
         tid = self.term_ids.get(term)
@@ -227,6 +243,8 @@ class BM25Index:
                 dfs[tid] = n
             for tid, (_, _, n) in self._tails.items():
                 dfs[tid] += n
+            for tid, n in self._dead.items():
+                dfs[tid] -= n
             dfs = dfs[dfs > 0]
             n = self.doc_count
             if len(dfs):
@@ -320,10 +338,16 @@ class BM25Index:
         return bound
 
     def _bound_of(self, ids: IntArray, tfs: IntArray) -> tuple[float, float, float]:
-        """_term_bound's three parts computed from non-empty postings, in C where built."""
+        """_term_bound's three parts computed from non-empty postings (those of removed
+        passages left out), in C where built."""
         if self.compiled:
             return _bm25.term_bound(ids, tfs, self._doc_len)  # type: ignore[no-any-return]
         dl = self._doc_len[ids].astype(np.float64)
+        live = dl > 0
+        if not live.all():
+            if not live.any():
+                return _NO_BOUND
+            dl, tfs = dl[live], tfs[live]
         return float(tfs.max()), float((dl / tfs).min()), float(dl.min())
 
     def _concept(self, alternatives: Sequence[str]) -> _Concept | None:
@@ -333,14 +357,15 @@ class BM25Index:
             tid = self.term_ids.get(term)
             if tid is not None:
                 parts = self._parts_of(tid)
-                if parts:
+                if sum(len(ids) for ids, _ in parts) > self._dead.get(tid, 0):
                     terms.append((tid, parts))
         if not terms:
             return None
         bounds = [self._term_bound(tid) for tid, _ in terms]
         parts = [part for _, term_parts in terms for part in term_parts]
         if len(terms) == 1:
-            df = sum(len(ids) for ids, _ in parts)  # a term's parts hold distinct passages
+            # A term's parts hold distinct passages, some of them removed.
+            df = sum(len(ids) for ids, _ in parts) - self._dead.get(terms[0][0], 0)
             tf_max, ratio_min = bounds[0][0], bounds[0][1]
         else:
             key = tuple(tid for tid, _ in terms)
@@ -348,9 +373,10 @@ class BM25Index:
             if cached is None:
                 if self.compiled:
                     marks = self._scratch().marks
-                    cached = _bm25.union_count(parts, marks)
+                    cached = _bm25.union_count(parts, marks, self._doc_len)
                 else:
-                    cached = len(self._distinct(np.concatenate([ids for ids, _ in parts])))
+                    union = self._distinct(np.concatenate([ids for ids, _ in parts]))
+                    cached = int(np.count_nonzero(self._doc_len[union]))
                 self._union_df[key] = cached
             df = cached
             # A passage's count is the sum of its terms' counts: at most the sum of maxima.

@@ -45,19 +45,22 @@ def write(index: BM25Index, directory: Path) -> None:
     """Write ``index`` into ``directory``; a crash leaves the previous save or this one."""
     directory.mkdir(parents=True, exist_ok=True)
     terms = len(index._terms)
-    changed = sorted(set(index._overlay) | set(index._tails))
+    dead = {tid: n for tid, n in index._dead.items() if n}
+    changed = sorted(set(index._overlay) | set(index._tails) | set(dead))
     # A changed term is written part by part (its prefix, then its tail), never joined: a
-    # frequent term's would be a copy of 600k postings at a million passages.
+    # frequent term's would be a copy of 600k postings at a million passages. The postings of
+    # removed passages are left out here.
     parts = {tid: index._parts_of(tid) for tid in changed}
     base_terms = len(index._base_ptr) - 1
     lengths = np.zeros(terms, dtype=np.int64)
     lengths[:base_terms] = np.diff(index._base_ptr)[:terms]
     for tid, term_parts in parts.items():
-        lengths[tid] = sum(len(ids) for ids, _ in term_parts)
+        lengths[tid] = sum(len(ids) for ids, _ in term_parts) - dead.get(tid, 0)
     ptr_array = np.zeros(terms + 1, dtype=np.int64)
     np.cumsum(lengths, out=ptr_array[1:])
     # Every term's bound: as saved with the base for the terms unchanged since, computed for
-    # the others (and for all of an older save that had none).
+    # the others (and for all of an older save that had none); a term that lost postings gets
+    # the bound of those it keeps as its tfs are written (_live), before this member is.
     bounds = np.empty((terms, 3), dtype=np.float64)
     saved = min(len(index._base_bounds), base_terms, terms)
     bounds[:saved] = index._base_bounds[:saved]
@@ -75,7 +78,7 @@ def write(index: BM25Index, directory: Path) -> None:
             _put(zf, "ptr", [ptr_array], ptr_array.dtype, len(ptr_array))
             total = int(ptr_array[-1])
             for name, which in (("ids", 0), ("tfs", 1)):
-                pieces = _table(index, which, changed, parts, terms)
+                pieces = _table(index, which, changed, parts, dead, terms, bounds)
                 _put(zf, name, pieces, np.dtype(np.int32), total)
             _put(zf, "doc_len", [index._doc_len], index._doc_len.dtype, len(index._doc_len))
             _put(zf, "bounds", [bounds.reshape(-1)], bounds.dtype, bounds.shape)
@@ -107,10 +110,13 @@ def _table(
     which: int,
     changed: list[int],
     parts: dict[int, list[tuple[IntArray, IntArray]]],
+    dead: dict[int, int],
     terms: int,
+    bounds: np.ndarray,
 ) -> Iterator[np.ndarray | bytes]:
     """The postings table's ids (``which`` 0) or tfs (1), terms in order: the changed terms'
-    from memory, the runs of unchanged ones between them as the base has them.
+    from memory (those of live passages), the runs of unchanged ones between them as the base
+    has them.
 
     Where the base was loaded from a file, those runs are read from the file with pread
     rather than through the mapping: a save would otherwise fault every page of the old
@@ -124,9 +130,34 @@ def _table(
         lo, hi = index._base_ptr[min(start, base_terms)], index._base_ptr[min(tid, base_terms)]
         if hi > lo:
             yield from source.pieces(int(lo), int(hi)) if source else [table[lo:hi]]
-        if tid < terms:
+        if tid < terms and tid in dead:
+            yield from _live(index, tid, which, bounds)
+        elif tid < terms:
             yield from (part[which] for part in parts[tid])
         start = tid + 1
+
+
+def _live(index: BM25Index, tid: int, which: int, bounds: np.ndarray) -> Iterator[np.ndarray]:
+    """A term's ids or tfs of live passages only, part by part; a prefix in the mapped base
+    is read with pread, as _table reads the unchanged terms. With the tfs, the bound of those
+    postings goes to ``bounds[tid]``."""
+    term_parts = index._parts_of(tid)
+    base_terms = len(index._base_ptr) - 1
+    if index._base_sources and tid not in index._overlay and tid < base_terms and term_parts:
+        lo, hi = int(index._base_ptr[tid]), int(index._base_ptr[tid + 1])
+        if hi > lo:  # the first part is the base's: read it from the file instead
+            ids = index._base_sources[0].read(lo, hi)
+            tfs = index._base_sources[1].read(lo, hi) if which else ids
+            term_parts = [(ids, tfs), *term_parts[1:]]
+    if which:
+        parts_bounds = [index._bound_of(ids, tfs) for ids, tfs in term_parts]  # live only
+        bounds[tid] = (
+            max(b[0] for b in parts_bounds),
+            min(b[1] for b in parts_bounds),
+            min(b[2] for b in parts_bounds),
+        )
+    for ids, tfs in term_parts:
+        yield (ids if which == 0 else tfs)[index._doc_len[ids] > 0]
 
 
 def _put(
@@ -176,6 +207,10 @@ class Source:
     def __init__(self, fd: int, offset: int) -> None:
         self.fd, self.offset = fd, offset
         weakref.finalize(self, os.close, fd)
+
+    def read(self, lo: int, hi: int) -> IntArray:
+        """Entries lo..hi as an array in memory."""
+        return np.frombuffer(b"".join(self.pieces(lo, hi)), dtype=np.int32)
 
     def pieces(self, lo: int, hi: int) -> Iterator[bytes]:
         """Entries lo..hi, in reads of at most _PIECE entries."""

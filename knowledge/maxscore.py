@@ -182,6 +182,9 @@ def _read(index: BM25Index, concept: _Concept, union: IntArray) -> IntArray:
     """Add every posting of ``concept`` to the score buffer; returns the grown union."""
     if len(concept.parts) == 1:
         ids, tfs = concept.parts[0]
+        live = index._doc_len[ids] > 0  # postings of removed passages wait for the next save
+        if not live.all():
+            ids, tfs = ids[live], tfs[live]
     else:
         ids, tfs = index.concept_postings(concept.alternatives)
     index._scratch().scores[ids] += index._weights(ids, tfs, concept.idf)

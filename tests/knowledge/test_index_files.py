@@ -25,8 +25,8 @@ def built(seed: int = 3, size: int = 400) -> BM25Index:
 
 
 def table(index: BM25Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The index's postings as one table (ptr, ids, tfs), terms in id order."""
-    parts = [index._postings_of(t) for t in range(len(index._terms))]
+    """The index's postings of live passages as one table (ptr, ids, tfs), terms in id order."""
+    parts = [index.postings(term) for term in index._terms]
     ptr = np.concatenate([[0], np.cumsum([len(ids) for ids, _ in parts])]).astype(np.int64)
     return ptr, np.concatenate([i for i, _ in parts]), np.concatenate([t for _, t in parts])
 

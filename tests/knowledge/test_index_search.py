@@ -153,7 +153,7 @@ def test_kernel_refuses_ids_beyond_its_tables() -> None:
     with pytest.raises(IndexError):
         kernel.accumulate(parts, 1.0, 1.5, 0.75, 1.0, doc_len, *scratch, union, 0, local, 1)
     with pytest.raises(IndexError):
-        kernel.union_count(parts, scratch[2])
+        kernel.union_count(parts, scratch[2], doc_len)
     assert not scratch[2].any()  # the marks it set on the way are cleared
     with pytest.raises(TypeError):
         kernel.accumulate(
