@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,7 +26,19 @@ from knowledge.segmenter import Segmenter
 
 jieba.setLogLevel(logging.WARNING)
 
-_RUN = re.compile(rf"[{HAN}]+|[a-z0-9]+(?:[.,][0-9]+)*(?:['’][a-z]+)*")
+# Raised whenever a change gives some text other terms than before: a knowledge base stored with
+# an older version re-terms the sentences concerned when it opens (KnowledgeBase._upgrade_terms).
+ANALYZER_VERSION = 2
+# For each older version, the texts whose terms differ from what it gave (None: any text).
+# 1 -> 2: Latin letters with diacritics were separators ("café" gave "caf").
+TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
+    1: re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0300-\u036f]"),
+}
+
+# Lower-case Latin letters beyond ASCII (after case folding) and combining marks: "café",
+# "Zürich", "Nguyễn" are one word each, matched with or without their accents.
+_LATIN = "a-z\u00e0-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0300-\u036f"
+_RUN = re.compile(rf"[{HAN}]+|[0-9{_LATIN}]+(?:[.,][0-9]+)*(?:['’][{_LATIN}]+)*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 ENGLISH_STOP = frozenset(
@@ -281,6 +294,10 @@ def _latin_term(word: str) -> str | None:
     term = _POSSESSIVE.sub("", word).replace(",", "") if not word[0].isdigit() else word
     if term[0].isdigit():
         term = word.replace(",", "")
+    if not term.isascii():
+        # "café" and "cafe" are one term; letters that do not decompose ("ø") stay.
+        decomposed = unicodedata.normalize("NFD", term)
+        term = "".join(c for c in decomposed if not unicodedata.combining(c))
     if not term or term in ENGLISH_STOP:
         return None
     if term.isalpha():

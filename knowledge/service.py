@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from knowledge.aliases import AliasTable
-from knowledge.analyze import Analyzer
+from knowledge.analyze import ANALYZER_VERSION, TERMS_CHANGED_SINCE, Analyzer
 from knowledge.answer import AnswerSettings, choose
 from knowledge.errors import (
     BadQuestion,
@@ -46,6 +46,8 @@ from knowledge.translate import Dictionary
 log = logging.getLogger(__name__)
 # Generations of change log kept behind the latest save (each ingest or removal is one).
 _CHANGES_KEPT = 1000
+# Sentences re-termed per transaction when an analyzer upgrade concerns many of them.
+_RETERM_BATCH = 50_000
 # Postings the index's updates may hold in memory (200 MB: the tails of added postings, and
 # whole terms that removals rewrote) before a save is started early; its rebase frees them.
 # At a million passages a dozen removals get there; additions hardly ever do.
@@ -119,24 +121,79 @@ class KnowledgeBase:
         self._saver = IndexSaver(data / "index", on_saved=self._saved)
         self._saved_at = time.monotonic()
         self._unsaved = False
+        self._upgrade_terms()
         self.index = self._open_index()
 
     # -- start-up -------------------------------------------------------------------------
     def _load_dictionary(self, path: Path) -> Dictionary:
+        """CC-CEDICT's term maps, from the cache when the analyzer that made it is this one."""
         try:
-            return Dictionary.from_state(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError):
+            state = json.loads(path.read_text(encoding="utf-8"))
+            if state.get("analyzer") == ANALYZER_VERSION:
+                return Dictionary.from_state(state)
+        except (OSError, ValueError, KeyError, AttributeError):
             pass
         seg = self.analyzer._segmenter
         dictionary = Dictionary(self.analyzer.terms, lambda w: int(seg.FREQ.get(w, 0) or 0))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(dictionary.to_state(), ensure_ascii=False), encoding="utf-8")
+            state = {"analyzer": ANALYZER_VERSION, **dictionary.to_state()}
+            tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
             tmp.replace(path)
         except OSError as exc:  # a read-only data dir still answers, just starts slower
             log.warning("could not cache the dictionary: %s", exc)
         return dictionary
+
+    def _upgrade_terms(self) -> None:
+        """Re-term the stored sentences whose terms an older analyzer made differently.
+
+        Only the sentences a version change concerns are analysed again (the change to 2 gave
+        accented Latin words their letters back: a scan of the texts and a few re-termed
+        sentences, not a re-analysis of everything); their passages go through the change log,
+        so the index replays them like any write. Batches keep memory bounded when a change
+        concerns every sentence; a crash between batches re-terms again at the next start.
+        """
+        version = self.store.terms_version()
+        if version == ANALYZER_VERSION:
+            return
+        if version is None and not self.store.article_count():
+            self.store.reterm([], [], ANALYZER_VERSION, expected=None)  # a new store
+            return
+        older = version or 1
+        # A store written by a newer analyzer (a downgrade): no telling what differs.
+        changes = range(older, ANALYZER_VERSION) if older < ANALYZER_VERSION else [0]
+        patterns = [TERMS_CHANGED_SINCE.get(v) for v in changes]
+        concerned = None if None in patterns else [p for p in patterns if p is not None]
+        started = time.monotonic()
+        batch: list[tuple[int, str]] = []
+        count = 0
+        for sid, text in self.store.sentence_texts():
+            if concerned is None or any(p.search(text) for p in concerned):
+                batch.append((sid, text))
+                if len(batch) == _RETERM_BATCH:
+                    if not self._reterm(batch, version, final=False):
+                        return
+                    count += len(batch)
+                    batch = []
+        if self._reterm(batch, version, final=True):
+            count += len(batch)
+            log.info(
+                "stored terms upgraded from analyzer version %s to %d: %d sentences in %.1f s",
+                older,
+                ANALYZER_VERSION,
+                count,
+                time.monotonic() - started,
+            )
+
+    def _reterm(self, batch: list[tuple[int, str]], version: int | None, *, final: bool) -> bool:
+        """One transaction of the upgrade; False when another process did the upgrade."""
+        retermed = [(sid, self.analyzer.terms(text)) for sid, text in batch]
+        passages = self.store.passages_of_sentences([sid for sid, _ in batch])
+        left = self.store.passage_terms_by_id(passages)
+        # Until the last batch the version stays the old one, so a crash starts over.
+        target = ANALYZER_VERSION if final else None
+        return self.store.reterm(retermed, left, target, expected=version)
 
     def _open_index(self) -> BM25Index:
         """The saved index brought up to the store's generation from the change log (after a

@@ -128,6 +128,10 @@ _LOG_CHANGE = (
 )
 
 
+class _Upgraded(Exception):
+    """Another process recorded a terms version first (rolls the transaction back)."""
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -353,15 +357,76 @@ class Store:
         )
         return [(r["id"], r["text"]) for r in rows]
 
+    def sentence_texts(self, batch: int = 10_000) -> Iterator[tuple[int, str]]:
+        """Every sentence as (id, text), read in batches so the lock is not held throughout."""
+        last = -1
+        while True:
+            rows = self._query(
+                "SELECT id, text FROM sentences WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+            )
+            if not rows:
+                return
+            for row in rows:
+                yield row["id"], row["text"]
+            last = rows[-1]["id"]
+
     def passages_of_sentences(self, sentence_ids: Sequence[int]) -> list[int]:
-        marks = ",".join("?" * len(sentence_ids))
-        rows = self._query(
-            "SELECT DISTINCT p.id AS pid FROM passages p JOIN sentences s ON s.article_id = "
-            "p.article_id AND s.position BETWEEN p.first_position AND p.last_position "
-            f"WHERE s.id IN ({marks})",
-            list(sentence_ids),
-        )
-        return [r["pid"] for r in rows]
+        """The passages holding any of the sentences, ascending."""
+        found: set[int] = set()
+        for lo in range(0, len(sentence_ids), _IN_BATCH):
+            chunk = list(sentence_ids[lo : lo + _IN_BATCH])
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                "SELECT DISTINCT p.id AS pid FROM passages p JOIN sentences s ON s.article_id = "
+                "p.article_id AND s.position BETWEEN p.first_position AND p.last_position "
+                f"WHERE s.id IN ({marks})",
+                chunk,
+            )
+            found.update(r["pid"] for r in rows)
+        return sorted(found)
+
+    def terms_version(self) -> int | None:
+        """The analyzer version the stored terms were made with; None for a store from before
+        versions were recorded."""
+        rows = self._query("SELECT value FROM meta WHERE key = 'terms_version'")
+        return int(rows[0]["value"]) if rows else None
+
+    def reterm(
+        self,
+        retermed: Sequence[tuple[int, Sequence[str]]],
+        left: Sequence[tuple[int, Sequence[str]]],
+        version: int | None,
+        *,
+        expected: int | None,
+    ) -> bool:
+        """Give sentences new terms and record ``version`` (unless None), in one transaction;
+        ``left`` are the passages concerned with the terms they were indexed with (they come
+        back, for the log).
+
+        False, and nothing written, when the stored version is no longer ``expected``: another
+        process upgraded the store meanwhile.
+        """
+        try:
+            with self.transaction(bump=bool(left)) as db:
+                row = db.execute("SELECT value FROM meta WHERE key = 'terms_version'").fetchone()
+                if (int(row[0]) if row else None) != expected:
+                    raise _Upgraded
+                db.executemany(
+                    "UPDATE sentences SET terms = ? WHERE id = ?",
+                    [(" ".join(terms), sid) for sid, terms in retermed],
+                )
+                self._log(db, left, [pid for pid, _ in left])
+                if version is not None:
+                    db.execute(
+                        "INSERT INTO meta(key, value) VALUES('terms_version', ?) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        (str(version),),
+                    )
+                return True
+        except _Upgraded:  # rolled back: nothing written
+            return False
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not update the stored terms: {exc}") from exc
 
     def learned_aliases(self) -> list[tuple[str, str]]:
         return [(r["form"], r["other"]) for r in self._query("SELECT form, other FROM aliases")]

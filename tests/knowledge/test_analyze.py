@@ -15,6 +15,20 @@ def test_full_width_and_case_fold(kb: KnowledgeBase) -> None:
     assert kb.analyzer.terms("ＨＫＵＳＴ") == kb.analyzer.terms("hkust")
 
 
+def test_accented_latin_words_stay_whole_and_match_without_their_accents(
+    kb: KnowledgeBase,
+) -> None:
+    assert (
+        kb.analyzer.terms("Café Zürich") == kb.analyzer.terms("cafe zurich") == ["cafe", "zurich"]
+    )
+    assert kb.analyzer.terms("naïve résumés") == kb.analyzer.terms("naive resume")
+    assert kb.analyzer.terms("Nguyễn Văn") == ["nguyen", "van"]
+    assert kb.analyzer.terms("e\u0301te\u0301") == kb.analyzer.terms("été") == ["ete"]
+    # The span covers the accented word as written, for the highlight.
+    (token,) = kb.analyzer.spans("À Zürich")[-1:]
+    assert (token.term, token.start, token.end) == ("zurich", 2, 8)
+
+
 def test_traditional_and_simplified_give_the_same_terms(kb: KnowledgeBase) -> None:
     assert kb.analyzer.terms("香港科技大學的創始人") == kb.analyzer.terms("香港科技大学的创始人")
 

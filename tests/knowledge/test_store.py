@@ -50,3 +50,25 @@ def test_changes_name_a_passage_by_the_terms_it_left_with_first_and_its_terms_no
     assert pid not in dict(changes.came)  # gone from the store
     store.forget_changes(store.generation())
     assert store.changes_since(after_first) is None
+
+
+def test_a_terms_upgrade_another_process_made_first_writes_nothing(
+    empty_kb: KnowledgeBase,
+) -> None:
+    article = empty_kb.ingest_text("The Café Odeon opened in 1911.", title="Odeon").article
+    store = empty_kb.store
+    [(pid, terms)] = store.passage_terms(article.id)
+    [(sid, _)] = list(store.sentence_texts())
+    generation, version = store.generation(), store.terms_version()
+    assert version is not None
+    # Another process went from version - 1 to this version meanwhile: this one was late.
+    assert not store.reterm([(sid, ["late"])], [(pid, terms)], version + 1, expected=version - 1)
+    assert store.generation() == generation and store.terms_version() == version
+    assert store.passage_terms(article.id) == [(pid, terms)]
+    assert store.reterm([(sid, ["now"])], [(pid, terms)], version + 1, expected=version)
+    assert store.terms_version() == version + 1 and store.generation() == generation + 1
+    assert store.passage_terms(article.id) == [(pid, ["now"])]
+    changes = store.changes_since(generation)
+    assert (
+        changes is not None and changes.left == [(pid, terms)] and changes.came == [(pid, ["now"])]
+    )
