@@ -240,8 +240,17 @@ class Store:
         return self._article(rows[0]) if rows else None
 
     def resolve_id(self, prefix: str) -> str:
-        """A full article id from an unambiguous prefix, as people type short ids."""
-        rows = self._query("SELECT id FROM articles WHERE id LIKE ? || '%' LIMIT 2", (prefix,))
+        """A full article id from an unambiguous prefix, as people type short ids.
+
+        A range over the primary key, not LIKE (which scanned every article: 5 ms of a 7 ms
+        removal at 80k articles, and took "_" in a prefix for any character). Ids are lower-case
+        hex; U+10FFFF sorts after every character a longer id can continue with.
+        """
+        key = prefix.lower()
+        rows = self._query(
+            "SELECT id FROM articles WHERE id >= ? AND id < ? ORDER BY id LIMIT 2",
+            (key, key + "\U0010ffff"),
+        )
         if len(rows) != 1 or not prefix:
             raise NotFound(f"no article with id {prefix}", id=prefix)
         return str(rows[0]["id"])

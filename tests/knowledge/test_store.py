@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
+from knowledge.errors import NotFound
 from knowledge.service import KnowledgeBase
 from knowledge.store import Changes, Store
 
@@ -72,3 +75,24 @@ def test_a_terms_upgrade_another_process_made_first_writes_nothing(
     assert (
         changes is not None and changes.left == [(pid, terms)] and changes.came == [(pid, ["now"])]
     )
+
+
+def test_an_article_id_is_found_from_an_unambiguous_prefix_only(empty_kb: KnowledgeBase) -> None:
+    store = empty_kb.store
+    ids = [
+        empty_kb.ingest_text(f"The Lantau Ropeworks made {n} ropes.", title=f"Ropes {n}").article.id
+        for n in range(40)
+    ]
+    for article_id in ids:
+        shortest = next(
+            article_id[:n]
+            for n in range(1, len(article_id) + 1)
+            if sum(i.startswith(article_id[:n]) for i in ids) == 1
+        )
+        assert store.resolve_id(shortest) == store.resolve_id(shortest.upper()) == article_id
+        if len(shortest) > 1:  # one character less names two articles
+            with pytest.raises(NotFound):
+                store.resolve_id(shortest[:-1])
+    for bad in ("", "_", ids[0][:3] + "_", ids[0] + "0", "%"):
+        with pytest.raises(NotFound):
+            store.resolve_id(bad)
