@@ -99,3 +99,81 @@ def test_serve_answers_through_its_knowledge_process_and_stops_cleanly_on_sigter
         store.close()
     saved = BM25Index.load(data / "index")
     assert saved is not None and saved.generation == generation
+
+
+def _post(url: str, update: dict[str, object], secret: str | None) -> int:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    request = urllib.request.Request(
+        url, data=json.dumps(update).encode(), headers=headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return int(reply.status)
+    except OSError as exc:
+        return int(getattr(exc, "code", 0) or 0)
+
+
+def test_serve_in_webhook_mode_answers_updates_telegram_posts_and_refuses_a_wrong_secret(
+    prepared_data_dir: Path, tmp_path: Path
+) -> None:
+    """Webhook mode as deploy/README.md sets it up: the bot listens on 127.0.0.1 behind a
+    reverse proxy (played by the fake's delivery, which keeps the public URL's path), registers
+    the public https URL with a secret token, and answers only updates that carry it."""
+    data = tmp_path / "data"
+    shutil.copytree(prepared_data_dir, data)
+    port, health = _free_port(), _free_port()
+    secret = "w3bhook-Secret_token"
+    public = "https://bot.example.org/telegram/updates"
+    with running_fake() as fake:
+        env = {
+            **os.environ,
+            "CITEBOT_TELEGRAM_TOKEN": fake.token,
+            "CITEBOT_TELEGRAM_BASE_URL": fake.base_url,
+            "CITEBOT_TELEGRAM_BASE_FILE_URL": fake.base_file_url,
+            "CITEBOT_DATA_DIR": str(data),
+            "CITEBOT_MODE": "webhook",
+            "CITEBOT_WEBHOOK_URL": public,
+            "CITEBOT_WEBHOOK_LISTEN": "127.0.0.1",
+            "CITEBOT_WEBHOOK_PORT": str(port),
+            "CITEBOT_WEBHOOK_SECRET": secret,
+            "CITEBOT_HEALTH_PORT": str(health),
+        }
+        bot = start_serve(env)
+        try:
+            deadline = time.monotonic() + 60
+            while _health(health) != 200 or fake.webhook_url != public:
+                assert bot.poll() is None, bot.stderr.read() if bot.stderr else ""
+                assert time.monotonic() < deadline, "serve did not set its webhook in 60 s"
+                time.sleep(0.1)
+            [registered] = fake.calls_of("setWebhook")
+            assert registered["secret_token"] == secret
+            assert not fake.calls_of("getUpdates")
+
+            # Someone who found the URL but not the secret is refused, and nothing is answered.
+            stranger = fake.user_says("which HK university trained a DeepSeek founder?", user_id=77)
+            forged = {"update_id": 1, "message": stranger}
+            local = f"http://127.0.0.1:{port}/telegram/updates"
+            assert _post(local, forged, None) == 403
+            assert _post(local, forged, "not-the-secret") == 403
+
+            fake.deliver_webhooks(f"http://127.0.0.1:{port}")
+            # The stranger's own message was queued as a real update too: it is delivered and
+            # answered once, now with the secret.
+            [reply] = fake.wait_for_bot_messages(stranger["chat"]["id"], timeout=30)
+            assert "Hong Kong University of Science and Technology" in reply["plain_text"]
+            sent = fake.user_says("香港科技大学的创办人是谁？", user_id=USER)
+            [reply] = fake.wait_for_bot_messages(sent["chat"]["id"], timeout=30)
+            assert reply["plain_text"]
+            assert all(d["status"] == 200 for d in fake.webhook_deliveries)
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            try:
+                _, stderr = bot.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                bot.kill()
+                _, stderr = bot.communicate()
+        assert len(fake.bot_messages(stranger["chat"]["id"])) == 1
+    assert bot.returncode == 0, stderr[-2000:]
+    assert fake.token.split(":", 1)[1] not in stderr and secret not in stderr

@@ -44,6 +44,8 @@ import socket
 import threading
 import time
 import traceback
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import Message as _MimeHeaders
@@ -827,6 +829,8 @@ _GETUPDATES_CONFLICT = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
     "is running"
 )
+# setWebhook's secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete "
     "the webhook first"
@@ -887,6 +891,8 @@ class FakeTelegram:
         self._allowed_updates: set[str] | None = None
         self._poll_generation = 0
         self._webhook: JSON = {"url": ""}
+        self._webhook_secret: str | None = None
+        self._deliveries: list[JSON] = []
 
         self._users: dict[int, JSON] = {}
         self._chats: dict[int, JSON] = {}
@@ -2074,18 +2080,84 @@ class FakeTelegram:
             raise _ApiError(
                 400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
             )
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET_TOKEN.fullmatch(str(secret)):
+            raise _ApiError(400, "Bad Request: secret token contains unallowed characters")
         if params.get("drop_pending_updates"):
             self._updates.clear()
         self._webhook = {"url": str(url)}
+        self._webhook_secret = str(secret) if secret is not None else None
         if isinstance(params.get("allowed_updates"), list):
             self._webhook["allowed_updates"] = params["allowed_updates"]
+            self._allowed_updates = {str(kind) for kind in params["allowed_updates"]} or None
+        self._cond.notify_all()
         return True
 
     def _m_delete_webhook(self, params: JSON) -> bool:
         if params.get("drop_pending_updates"):
             self._updates.clear()
         self._webhook = {"url": ""}
+        self._webhook_secret = None
         return True
+
+    # ---------------------------------------------------------------- webhook delivery
+
+    def deliver_webhooks(self, proxy: str) -> None:
+        """From now on push updates to the webhook the bot set, as Telegram does: one POST per
+        update, oldest first, with the secret token header, retried until the answer is 2xx.
+
+        ``proxy`` ("http://127.0.0.1:PORT") plays the reverse proxy in front of the bot: the
+        webhook's public https URL keeps its path and is sent there over plain HTTP.
+        """
+        thread = threading.Thread(
+            target=self._deliver, args=(proxy,), name="fake-telegram-webhook", daemon=True
+        )
+        thread.start()
+
+    @property
+    def webhook_deliveries(self) -> list[JSON]:
+        """Every delivery attempt: update_id and the HTTP status the bot answered (0: none)."""
+        with self._cond:
+            return copy.deepcopy(self._deliveries)
+
+    def _deliver(self, proxy: str) -> None:
+        while not self._stop_event.is_set():
+            with self._cond:
+                self._drop_disallowed_updates()
+                url = str(self._webhook["url"])
+                if not url or not self._updates:
+                    self._cond.wait(0.05)
+                    continue
+                update = copy.deepcopy(self._updates[0])
+                secret = self._webhook_secret
+            headers = {"Content-Type": "application/json"}
+            if secret is not None:
+                headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+            request = urllib.request.Request(
+                proxy.rstrip("/") + (urlsplit(url).path or "/"),
+                data=json.dumps(update).encode("utf-8"),
+                headers=headers,
+                method="POST",
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as reply:
+                    status = int(reply.status)
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            except OSError:
+                status = 0
+            with self._cond:
+                self._deliveries.append({"update_id": update["update_id"], "status": status})
+                if 200 <= status < 300:
+                    self._updates = [
+                        u for u in self._updates if u["update_id"] != update["update_id"]
+                    ]
+                    continue
+                self._webhook["last_error_date"] = int(time.time())
+                self._webhook["last_error_message"] = (
+                    f"Wrong response from the webhook: {status}" if status else "Connection refused"
+                )
+            self._stop_event.wait(0.2)  # Telegram backs off before trying again
 
     def _m_get_webhook_info(self, params: JSON) -> JSON:
         info = {
