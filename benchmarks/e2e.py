@@ -378,6 +378,27 @@ def restart(directory: Path, remove: list[str]) -> dict[str, Any]:
     return {"startup_s": startup, "replayed": replayed}
 
 
+def rebuild(directory: Path) -> dict[str, Any]:
+    """A knowledge base whose index save was lost, in a fresh process: rebuilt from the stored
+    terms at start-up, and saved again (the same postings the deleted save held)."""
+    from knowledge.index_files import is_mapped
+    from knowledge.service import KnowledgeBase
+
+    shutil.rmtree(directory / "index", ignore_errors=True)
+    base = rss_mb()
+    t0 = time.perf_counter()
+    kb = KnowledgeBase(_config(directory))
+    startup = time.perf_counter() - t0
+    rebuilt = not is_mapped(kb.index._base_ids)  # built in memory, not loaded from a save
+    kb.close()  # waits for the save
+    return {
+        "rebuild_startup_s": startup,
+        "rebuilt": rebuilt,
+        "rss_before_mb": base,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
 # -- ingest -------------------------------------------------------------------------------------
 def _text_articles(megabytes: float, seed: int, lang: str) -> list[GenArticle]:
     """About ``megabytes`` of UTF-8 text articles in ``lang`` ("zh" or "en")."""
@@ -491,7 +512,9 @@ def profile(n: int, seed: int, count: int, directory: Path) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["build", "serve", "ingest", "profile", "write", "restart"])
+    parser.add_argument(
+        "mode", choices=["build", "serve", "ingest", "profile", "write", "restart", "rebuild"]
+    )
     parser.add_argument("size", type=float)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--questions", type=int, default=200)
@@ -524,6 +547,8 @@ def main() -> None:
     elif args.mode == "write":
         where = directory or kb_dir(int(args.size), args.seed)
         emit(write(int(args.size), args.seed, where, args.crash))
+    elif args.mode == "rebuild":
+        emit(rebuild(directory or kb_dir(int(args.size), args.seed)))
     elif args.mode == "restart":
         where = directory or kb_dir(int(args.size), args.seed)
         emit(restart(where, [i for i in args.remove.split(",") if i]))

@@ -158,6 +158,25 @@ def _e2e_rows(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _rebuild_lines(results: dict[str, Any]) -> list[str]:
+    """The start-up that has no index save to load (lost, or older than the change log)."""
+    lines = []
+    for entry in results["e2e"]:
+        r = entry.get("rebuild")
+        if not r:
+            continue
+        if "error" in r or not r.get("rebuilt"):
+            lines += ["", f"Rebuild at {size_label(entry['n'])}: {r.get('error', 'not rebuilt')}"]
+            continue
+        lines += [
+            "",
+            f"Start-up with the index save lost, at {size_label(entry['n'])}: the index rebuilt "
+            f"from the stored terms in {_f(r['rebuild_startup_s'])} s (jieba included), peak RSS "
+            f"{_f(r['peak_rss_mb'])} MB (the save that follows included).",
+        ]
+    return lines
+
+
 def _bot_rows(results: dict[str, Any]) -> list[str]:
     lines = [
         "| passages | knowledge base | Bot API limit | offered | answered/s | dropped / failed "
@@ -415,6 +434,7 @@ def render(results: dict[str, Any]) -> str:
         "build_query (analysis + translation), search = BM25Index.search of its concepts.",
         "",
         *_e2e_rows(results),
+        *_rebuild_lines(results),
         "",
         "The bot: `citebot serve` in its own process against the fake Bot API server, its "
         "knowledge base in a child process (CITEBOT_KNOWLEDGE_PROCESS, the default) unless the "

@@ -127,6 +127,11 @@ def main(argv: list[str] | None = None) -> None:
                 _log(f"{size_label(n)}: start-up, ask, add, remove")
                 where = ["--seed", str(args.seed), "--dir", built["dir"]]
                 entry["serve"] = run_worker("benchmarks.e2e", ["serve", str(n), *where], 1800)
+                if n == max(e2e_sizes):
+                    _log(f"{size_label(n)}: start-up with the index save lost (a rebuild)")
+                    entry["rebuild"] = run_worker(
+                        "benchmarks.e2e", ["rebuild", str(n), *where], 1800
+                    )
             results["e2e"].append(entry)
         if "profile" not in args.skip and results["e2e"]:
             built_ok = [e for e in results["e2e"] if "error" not in e["build"]]

@@ -211,8 +211,9 @@ class KnowledgeBase:
                 return index
             log.info("index save at generation %d is too old: rebuilding it", saved)
         index = BM25Index(self.config.bm25)
-        generation = self.store.generation()
-        index.add(self.store.all_passage_terms())
+        with self.store.reading():  # the passages of exactly this generation
+            generation = self.store.generation()
+            index.add(self.store.all_passage_terms())
         index.generation = generation
         self._save_index(index)
         return index

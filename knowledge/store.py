@@ -283,8 +283,34 @@ class Store:
         if current is not None:
             yield current, terms
 
-    def all_passage_terms(self) -> Iterator[tuple[int, list[str]]]:
-        return self._passage_terms()
+    def all_passage_terms(self, batch: int = 20_000) -> Iterator[tuple[int, list[str]]]:
+        """Every passage with its terms, ``batch`` passages read at a time: a rebuild at a
+        million passages held all 2.5 million rows in memory at once (GBs). Inside
+        :meth:`reading` the pages come from one state of the store."""
+        last = -1
+        while True:
+            rows = self._query(
+                "SELECT MAX(id) AS hi FROM (SELECT id FROM passages WHERE id > ? ORDER BY id "
+                "LIMIT ?)",
+                (last, batch),
+            )
+            high = rows[0]["hi"]
+            if high is None:
+                return
+            yield from self._passage_terms("WHERE p.id > ? AND p.id <= ?", (last, high))
+            last = high
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """One read transaction: every read inside sees the same state of the store, whatever
+        other processes commit meanwhile (WAL keeps that state for the reader). Other threads
+        of this process wait for the store until it ends."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._db.execute("COMMIT")
 
     def passage_terms(self, article_id: str) -> list[tuple[int, list[str]]]:
         return list(self._passage_terms("WHERE p.article_id = ?", (article_id,)))
@@ -300,31 +326,27 @@ class Store:
     def changes_since(self, generation: int) -> Changes | None:
         """The passages that left and came after ``generation``, read in one snapshot of the
         store; None when the log does not reach back that far (the index must be rebuilt)."""
-        with self._lock:
-            try:
-                self._db.execute("BEGIN")
-                now = self.generation()
-                since = self._query("SELECT value FROM meta WHERE key = 'changes_since'")
-                if generation > now or not since or generation < int(since[0]["value"]):
-                    return None
-                left: dict[int, list[str]] = {}
-                came: set[int] = set()
-                rows = self._query(
-                    "SELECT passage_id, terms FROM changes WHERE generation > ? "
-                    "ORDER BY generation, rowid",
-                    (generation,),
-                )
-                for row in rows:
-                    if row["terms"] is None:
-                        came.add(row["passage_id"])
-                    elif row["passage_id"] not in left:
-                        # Its first departure after ``generation`` carries the terms the older
-                        # index holds it with; later ones, terms it came back with since.
-                        left[row["passage_id"]] = row["terms"].split()
-                present = self.passage_terms_by_id(sorted(came))
-                return Changes(now, list(left.items()), present)
-            finally:
-                self._db.execute("COMMIT")
+        with self.reading():
+            now = self.generation()
+            since = self._query("SELECT value FROM meta WHERE key = 'changes_since'")
+            if generation > now or not since or generation < int(since[0]["value"]):
+                return None
+            left: dict[int, list[str]] = {}
+            came: set[int] = set()
+            rows = self._query(
+                "SELECT passage_id, terms FROM changes WHERE generation > ? "
+                "ORDER BY generation, rowid",
+                (generation,),
+            )
+            for row in rows:
+                if row["terms"] is None:
+                    came.add(row["passage_id"])
+                elif row["passage_id"] not in left:
+                    # Its first departure after ``generation`` carries the terms the older
+                    # index holds it with; later ones, terms it came back with since.
+                    left[row["passage_id"]] = row["terms"].split()
+            present = self.passage_terms_by_id(sorted(came))
+            return Changes(now, list(left.items()), present)
 
     def passages(self, ids: Sequence[int]) -> list[PassageRow]:
         marks = ",".join("?" * len(ids))

@@ -22,7 +22,7 @@ from knowledge.index import BM25Index
 from knowledge.store import Store
 from tests.bot.documents import FACT, QUESTION, as_txt
 from tests.fakes.processes import children, start_serve
-from tests.fakes.telegram_server import running_fake
+from tests.fakes.telegram_server import FakeTelegram, running_fake
 
 ADMIN = 4242
 USER = 1001
@@ -34,12 +34,39 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _health(port: int) -> int:
+def _status(request: urllib.request.Request | str, timeout: float = 10) -> int:
+    """The HTTP status of a request; 0 when nothing answered."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
             return int(reply.status)
     except OSError as exc:
         return int(getattr(exc, "code", 0) or 0)
+
+
+def _health(port: int) -> int:
+    return _status(f"http://127.0.0.1:{port}/healthz", timeout=2)
+
+
+def _env(fake: FakeTelegram, data: Path, **settings: str) -> dict[str, str]:
+    """`serve`'s whole configuration, as an operator gives it: CITEBOT_* variables."""
+    return {
+        **os.environ,
+        "CITEBOT_TELEGRAM_TOKEN": fake.token,
+        "CITEBOT_TELEGRAM_BASE_URL": fake.base_url,
+        "CITEBOT_TELEGRAM_BASE_FILE_URL": fake.base_file_url,
+        "CITEBOT_DATA_DIR": str(data),
+        **{f"CITEBOT_{name.upper()}": value for name, value in settings.items()},
+    }
+
+
+def _stop(bot: subprocess.Popen[str]) -> str:
+    """SIGTERM, as docker stop and systemctl stop send it; returns what it wrote on stderr."""
+    bot.send_signal(signal.SIGTERM)
+    try:
+        return bot.communicate(timeout=60)[1]
+    except subprocess.TimeoutExpired:
+        bot.kill()
+        return bot.communicate()[1]
 
 
 def test_serve_answers_through_its_knowledge_process_and_stops_cleanly_on_sigterm(
@@ -50,16 +77,7 @@ def test_serve_answers_through_its_knowledge_process_and_stops_cleanly_on_sigter
     port = _free_port()
     with running_fake() as fake:
         fake.add_chat(ADMIN)
-        env = {
-            **os.environ,
-            "CITEBOT_TELEGRAM_TOKEN": fake.token,
-            "CITEBOT_TELEGRAM_BASE_URL": fake.base_url,
-            "CITEBOT_TELEGRAM_BASE_FILE_URL": fake.base_file_url,
-            "CITEBOT_DATA_DIR": str(data),
-            "CITEBOT_ADMIN_IDS": str(ADMIN),
-            "CITEBOT_HEALTH_PORT": str(port),
-            "CITEBOT_LOG_FORMAT": "json",
-        }
+        env = _env(fake, data, admin_ids=str(ADMIN), health_port=str(port), log_format="json")
         bot = start_serve(env)
         try:
             deadline = time.monotonic() + 60
@@ -80,12 +98,7 @@ def test_serve_answers_through_its_knowledge_process_and_stops_cleanly_on_sigter
             [reply] = fake.wait_for_bot_messages(sent["chat"]["id"], timeout=30)
             assert FACT in reply["plain_text"]
         finally:
-            bot.send_signal(signal.SIGTERM)
-            try:
-                _, stderr = bot.communicate(timeout=60)
-            except subprocess.TimeoutExpired:
-                bot.kill()
-                _, stderr = bot.communicate()
+            stderr = _stop(bot)
     assert bot.returncode == 0, stderr[-2000:]
     assert not Path(f"/proc/{child}").exists(), "the knowledge process outlived the bot"
     assert fake.token.split(":", 1)[1] not in stderr
@@ -105,14 +118,8 @@ def _post(url: str, update: dict[str, object], secret: str | None) -> int:
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    request = urllib.request.Request(
-        url, data=json.dumps(update).encode(), headers=headers, method="POST"
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as reply:
-            return int(reply.status)
-    except OSError as exc:
-        return int(getattr(exc, "code", 0) or 0)
+    body = json.dumps(update).encode()
+    return _status(urllib.request.Request(url, data=body, headers=headers, method="POST"))
 
 
 def test_serve_in_webhook_mode_answers_updates_telegram_posts_and_refuses_a_wrong_secret(
@@ -127,19 +134,16 @@ def test_serve_in_webhook_mode_answers_updates_telegram_posts_and_refuses_a_wron
     secret = "w3bhook-Secret_token"
     public = "https://bot.example.org/telegram/updates"
     with running_fake() as fake:
-        env = {
-            **os.environ,
-            "CITEBOT_TELEGRAM_TOKEN": fake.token,
-            "CITEBOT_TELEGRAM_BASE_URL": fake.base_url,
-            "CITEBOT_TELEGRAM_BASE_FILE_URL": fake.base_file_url,
-            "CITEBOT_DATA_DIR": str(data),
-            "CITEBOT_MODE": "webhook",
-            "CITEBOT_WEBHOOK_URL": public,
-            "CITEBOT_WEBHOOK_LISTEN": "127.0.0.1",
-            "CITEBOT_WEBHOOK_PORT": str(port),
-            "CITEBOT_WEBHOOK_SECRET": secret,
-            "CITEBOT_HEALTH_PORT": str(health),
-        }
+        env = _env(
+            fake,
+            data,
+            mode="webhook",
+            webhook_url=public,
+            webhook_listen="127.0.0.1",
+            webhook_port=str(port),
+            webhook_secret=secret,
+            health_port=str(health),
+        )
         bot = start_serve(env)
         try:
             deadline = time.monotonic() + 60
@@ -168,12 +172,7 @@ def test_serve_in_webhook_mode_answers_updates_telegram_posts_and_refuses_a_wron
             assert reply["plain_text"]
             assert all(d["status"] == 200 for d in fake.webhook_deliveries)
         finally:
-            bot.send_signal(signal.SIGTERM)
-            try:
-                _, stderr = bot.communicate(timeout=60)
-            except subprocess.TimeoutExpired:
-                bot.kill()
-                _, stderr = bot.communicate()
+            stderr = _stop(bot)
         assert len(fake.bot_messages(stranger["chat"]["id"])) == 1
     assert bot.returncode == 0, stderr[-2000:]
     assert fake.token.split(":", 1)[1] not in stderr and secret not in stderr

@@ -10,19 +10,25 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from knowledge import index as index_module
-from knowledge import index_files
+from knowledge import index_files, index_updates
 from knowledge.index import BM25Index
-from tests.knowledge.test_index_files import VOCAB, built, held, index_terms
+from tests.knowledge.test_index_files import VOCAB, built, held, index_terms, table
 from tests.knowledge.test_index_search import _expected
+
+
+def built_and_loaded(directory: Path) -> tuple[BM25Index, BM25Index]:
+    """The test index, and its save loaded back: the same postings, mapped from the file."""
+    index = built()
+    index.save(directory)
+    loaded = BM25Index.load(directory)
+    assert loaded is not None
+    return index, loaded
 
 
 def test_additions_to_a_loaded_index_go_to_tails_without_copying_its_postings(
     tmp_path: Path,
 ) -> None:
-    index = built()
-    index.save(tmp_path)
-    loaded = BM25Index.load(tmp_path)
-    assert loaded is not None
+    index, loaded = built_and_loaded(tmp_path)
     loaded.add([(1000, ["w0", "w1", "new"]), (1001, ["w0", "香港"])])
     index.add([(1000, ["w0", "w1", "new"]), (1001, ["w0", "香港"])])
     assert loaded._overlay == {}  # nothing of the saved table was copied
@@ -67,10 +73,7 @@ def test_rebase_on_a_written_snapshot_keeps_every_posting_and_frees_the_unchange
 def test_a_removal_copies_nothing_and_its_postings_leave_with_the_next_save(
     tmp_path: Path,
 ) -> None:
-    index = built()
-    index.save(tmp_path)
-    loaded = BM25Index.load(tmp_path)
-    assert loaded is not None
+    index, loaded = built_and_loaded(tmp_path)
     gone = index_terms(loaded, 3)
     loaded.remove([(3, gone)])
     index.remove([(3, gone)])
@@ -172,3 +175,17 @@ def _assert_equals_fresh(
     assert index.concept_df(pair) == fresh.concept_df(pair)
     got, want = index.search([pair, other]), fresh.search([pair, other])
     assert [d for d, _ in got] == [d for d, _ in want]
+
+
+def test_a_large_addition_is_grouped_in_batches_and_equals_one_grouping(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    whole = built()
+    monkeypatch.setattr(index_updates, "_BATCH_TOKENS", 50)  # about 3 passages a batch
+    batched = built()
+    assert table(batched)[0].tolist() == table(whole)[0].tolist()
+    for term in whole.term_ids:
+        for got, want in zip(batched.postings(term), whole.postings(term), strict=True):
+            assert np.array_equal(got, want), term
+    assert (batched.doc_count, batched.total_len) == (whole.doc_count, whole.total_len)
+    assert batched.search([["w0"], ["w7"], ["香港"]]) == whole.search([["w0"], ["w7"], ["香港"]])

@@ -96,3 +96,22 @@ def test_an_article_id_is_found_from_an_unambiguous_prefix_only(empty_kb: Knowle
     for bad in ("", "_", ids[0][:3] + "_", ids[0] + "0", "%"):
         with pytest.raises(NotFound):
             store.resolve_id(bad)
+
+
+def test_all_passage_terms_pages_through_one_state_of_the_store(empty_kb: KnowledgeBase) -> None:
+    for n in range(7):
+        empty_kb.ingest_text(f"The Lantau Ropeworks made {n} ropes. They sold well.", title=f"R{n}")
+    store = empty_kb.store
+    whole = list(store._passage_terms())
+    assert len(whole) == 7 and list(store.all_passage_terms(batch=2)) == whole
+    other = Store(store.path)  # another process's connection
+    try:
+        with store.reading():
+            pages = store.all_passage_terms(batch=3)
+            first = next(pages)
+            with other.transaction() as db:  # commits while the read is under way
+                db.execute("DELETE FROM passages")
+            assert [first, *pages] == whole  # still the state the read began in
+        assert list(store.all_passage_terms(batch=3)) == []
+    finally:
+        other.close()
