@@ -23,6 +23,13 @@ if TYPE_CHECKING:
     from knowledge.index import BM25Index, IntArray
 
 _SNAPSHOT_IDS = itertools.count(1)
+
+
+class AlreadyIndexed(ValueError):
+    """An addition of a passage the index holds: what a change log that does not fit the
+    index gives (and nothing else may be taken for it)."""
+
+
 # Tokens grouped per pass of ``add``: about 30,000 passages, a few hundred MB at the peak.
 _BATCH_TOKENS = 1 << 22
 
@@ -78,7 +85,7 @@ def _add_batch(index: BM25Index, docs: list[tuple[int, Sequence[str]]]) -> None:
             continue  # nothing to match; a length of 0 marks "not indexed"
         index._ensure_capacity(doc_id)
         if index._doc_len[doc_id]:
-            raise ValueError(f"passage {doc_id} is already indexed")
+            raise AlreadyIndexed(f"passage {doc_id} is already indexed")
         if doc_id in index._tombs:
             _purge(index, doc_id)  # its old postings would count for it again
         ascending = ascending and doc_id > previous
@@ -261,9 +268,15 @@ def rebase(index: BM25Index, saved: BM25Index, snapshot: BM25Index) -> bool:
             continue  # overlay and tail: whole postings of their own, whatever the base
         # The new base holds the tail as the snapshot had it: keep what came after. (Told
         # by the snapshot, not by reading the base: that would fault a page of the new
-        # file in for every such term.)
+        # file in for every such term.) A tail's ids ascend (only additions above every
+        # indexed id go to tails), so what came after is what lies past the snapshot's last
+        # id: its length would not do when an earlier save's rebase has trimmed the tail
+        # since the snapshot was taken.
         snapshot_tail = snapshot._tails.get(tid)
-        cut = snapshot_tail[2] if snapshot_tail is not None else 0
+        cut = 0
+        if snapshot_tail is not None and snapshot_tail[2]:
+            last = snapshot_tail[0][snapshot_tail[2] - 1]
+            cut = int(np.searchsorted(ids[:n], last, side="right"))
         if cut == n:
             del index._tails[tid]
         elif cut:

@@ -34,6 +34,7 @@ from knowledge.errors import (
 )
 from knowledge.extract import DEFAULT_MAX_BYTES, SUPPORTED_EXTENSIONS, extract, extract_text
 from knowledge.index import BM25Index, BM25Params
+from knowledge.index_updates import AlreadyIndexed
 from knowledge.locks import ReadWriteLock
 from knowledge.models import Answer, Article, IngestResult, ParsedDocument
 from knowledge.normalize import fold, guess_lang
@@ -227,7 +228,7 @@ class KnowledgeBase:
         try:
             index.remove(changes.left)  # passages it does not hold are skipped
             index.add(changes.came)
-        except ValueError:  # a passage logged as new that the index holds already
+        except AlreadyIndexed:  # a passage logged as new that the index holds already
             log.warning("the change log does not fit the index at generation %d", index.generation)
             return False
         index.generation = changes.generation

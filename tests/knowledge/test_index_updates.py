@@ -111,7 +111,7 @@ def test_any_run_of_additions_removals_re_additions_and_saves_equals_a_fresh_bui
     index = BM25Index(compiled=compiled)
     alive: dict[int, list[str]] = {}
     next_id = 1
-    pending: BM25Index | None = None
+    pending: list[BM25Index] = []  # snapshots taken, not yet saved: up to two in flight
     for step in range(300):
         action = rng.random()
         if action < 0.4 or len(alive) < 10:
@@ -133,15 +133,15 @@ def test_any_run_of_additions_removals_re_additions_and_saves_equals_a_fresh_bui
                 back.append((rng.choice(dead), draw()))
             index.add(back)
             alive.update(back)
-        elif pending is None:
-            pending = index.snapshot()  # saved after the next few updates
-        else:
+        elif pending and (len(pending) == 2 or rng.random() < 0.5):
+            snapshot = pending.pop(0)  # saves land in the order they were taken
             folder = tmp_path / str(step)
-            pending.save(folder)
+            snapshot.save(folder)
             saved = BM25Index.load(folder, compiled=compiled)
             assert saved is not None and saved._dead == {}
-            assert index.rebase(saved, pending)
-            pending = None
+            assert index.rebase(saved, snapshot)
+        else:
+            pending.append(index.snapshot())  # saved after the next few updates
         _assert_equals_fresh(index, alive, compiled, rng)
 
 
@@ -161,16 +161,20 @@ def _assert_equals_fresh(
             exact = fresh._term_bound(fresh.term_ids[term])
             assert bound[0] >= exact[0] and bound[1] <= exact[1] and bound[2] <= exact[2]
     # The mean idf sums the terms in the order they were first indexed, which removals and a
-    # fresh build see differently: equal to the last bit or two.
+    # fresh build see differently: equal to the last bit or two. It is the floor of the idf of
+    # terms in over half the passages, so scores with such terms may differ as much, and
+    # passages whose scores tie may swap.
     assert index.mean_idf() == pytest.approx(fresh.mean_idf(), rel=1e-14)
     docs = [alive[d] for d in sorted(alive)]
     reference = BM25Okapi(docs)
     for _ in range(3):
         query = rng.sample(VOCAB[:30], rng.randint(1, 4))
         got = index.search([[t] for t in query], k=5)
-        want = _expected(reference, docs, sorted(alive), query, 5)
-        assert [d for d, _ in got] == [d for d, _ in want]
-        assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-12)
+        want = _expected(reference, docs, sorted(alive), query, 10)
+        assert [s for _, s in got] == pytest.approx([s for _, s in want[:5]], rel=1e-12)
+        for (doc, _), (wanted, score) in zip(got, want, strict=False):
+            tied = {d for d, s in want if s == pytest.approx(score, rel=1e-12)}
+            assert doc == wanted or doc in tied
     pair, other = rng.sample(VOCAB[:30], 2), [rng.choice(VOCAB)]
     assert index.concept_df(pair) == fresh.concept_df(pair)
     got, want = index.search([pair, other]), fresh.search([pair, other])
@@ -189,3 +193,29 @@ def test_a_large_addition_is_grouped_in_batches_and_equals_one_grouping(
             assert np.array_equal(got, want), term
     assert (batched.doc_count, batched.total_len) == (whole.doc_count, whole.total_len)
     assert batched.search([["w0"], ["w7"], ["香港"]]) == whole.search([["w0"], ["w7"], ["香港"]])
+
+
+def test_two_saves_in_flight_are_rebased_in_order_and_keep_every_later_addition(
+    tmp_path: Path,
+) -> None:
+    """A second snapshot taken before the first save's rebase: its tail lengths were counted
+    before that rebase trimmed the tails."""
+    index, loaded = built_and_loaded(tmp_path / "base")
+    steps = [[(1000, ["w0", "w1"])], [(1001, ["w0", "w1"])], [(1002, ["w0", "w1", "w2"])]]
+    snapshots = []
+    for n, docs in enumerate(steps[:2]):
+        loaded.add(docs)
+        index.add(docs)
+        snapshots.append(loaded.snapshot())
+        snapshots[-1].save(tmp_path / f"save{n}")
+    loaded.add(steps[2])
+    index.add(steps[2])
+    for n, snapshot in enumerate(snapshots):
+        saved = BM25Index.load(tmp_path / f"save{n}")
+        assert saved is not None and loaded.rebase(saved, snapshot)
+    for docs in ([(1003, ["w0", "w1", "w2"])], [(1004, ["w1"]), (1005, ["w0", "w1"])]):
+        loaded.add(docs)
+        index.add(docs)
+    for term in index.term_ids:
+        for got, want in zip(loaded.postings(term), index.postings(term), strict=True):
+            assert np.array_equal(got, want), term
