@@ -122,22 +122,37 @@ def _persistence_rows(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _share(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:.0%}"
+
+
+def _first_pass(s: dict[str, Any]) -> str:
+    first = s.get("ask_first_pass")
+    if not first:
+        return "–"
+    return (
+        f"{_f(first['median_ms'])} / {_f(first['p99_ms'])} "
+        f"({_share(s.get('page_cache_share_at_start'))})"
+    )
+
+
 def _e2e_rows(results: dict[str, Any]) -> list[str]:
     lines = [
         "| passages (articles) | start-up s | RSS after start-up MB | RSS serving MB "
         "| ask median ms | ask p99 ms | of which query / search (median ms) | answered "
+        "| first pass, files as found: ask median / p99 ms (share in page cache) "
         "| add 1 article s | then ask s | remove s | add when the index save is due s "
         "| first ask after another process added an article s | start-up after a crash s "
         "| 100 articles more: added s / RSS MB, removed s / RSS MB "
         "| KB build s (store + index) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for entry in results["e2e"]:
         b = entry.get("build", {})
         s = entry.get("serve", {})
         if "error" in b or "error" in s or not s:
             err = (b.get("error") or s.get("error") or "not run")[:150]
-            lines.append(f"| {size_label(entry['n'])} | {err} |" + " – |" * 15)
+            lines.append(f"| {size_label(entry['n'])} | {err} |" + " – |" * 16)
             continue
         ask = s["ask"]
         build = _f(b.get("store_s", 0) + b.get("word_terms_s", 0)) + " + " + _f(b.get("rebuild_s"))
@@ -148,7 +163,8 @@ def _e2e_rows(results: dict[str, Any]) -> list[str]:
             f"| {_f(s['rss_after_start_mb'])} | {_f(s['serving_rss_mb'])} "
             f"| {_f(ask['median_ms'])} | {_f(ask['p99_ms'])} "
             f"| {_f(s['build_query']['median_ms'])} / {_f(s['search']['median_ms'])} "
-            f"| {s['found_share']:.0%} | {_f(s['add_s'])}{ok_add} | {_f(s['ask_after_add_s'])} "
+            f"| {s['found_share']:.0%} | {_first_pass(s)} "
+            f"| {_f(s['add_s'])}{ok_add} | {_f(s['ask_after_add_s'])} "
             f"| {_f(s['remove_s'])}{ok_rm} | {_f(s.get('add_with_save_due_s'))} "
             f"| {_f(s.get('catch_up_after_other_process_s'))} "
             f"| {_f(s.get('startup_after_crash_s'))} "
@@ -294,7 +310,17 @@ def _targets(results: dict[str, Any]) -> list[str]:
         )
     s1m = e2e.get(1_000_000, {})
     ask = s1m.get("ask", {}).get("median_ms")
-    rows.append(f"| ask at 1M: median ≤ 10 ms | {_f(ask)} ms | {_ok(ask <= 10 if ask else None)} |")
+    first = s1m.get("ask_first_pass", {}).get("median_ms")
+    cold = ""
+    if first is not None:
+        cold = (
+            f"; {_f(first)} ms in a first pass with "
+            f"{_share(s1m.get('page_cache_share_at_start'))} of its files in the page cache"
+        )
+    rows.append(
+        f"| ask at 1M: median ≤ 10 ms, files in the page cache | {_f(ask)} ms{cold} "
+        f"| {_ok(ask <= 10 if ask else None)} |"
+    )
     st = s1m.get("startup_s")
     crash = s1m.get("startup_after_crash_s")
     replayed = s1m.get("crash_replayed_not_rebuilt")
@@ -431,7 +457,11 @@ def render(results: dict[str, Any]) -> str:
         "",
         "Start-up is `KnowledgeBase(config)` in a fresh process on an existing data dir "
         "(imports excluded). ask() is the full call, question logging included; query = "
-        "build_query (analysis + translation), search = BM25Index.search of its concepts.",
+        "build_query (analysis + translation), search = BM25Index.search of its concepts. "
+        "The first pass of 200 questions takes the files as it finds them (the OS may have "
+        "dropped them from its page cache since they were written: then a question waits on "
+        "the disk); the files are then read through once, as a serving machine has them "
+        "cached, and the ask columns are 200 other questions.",
         "",
         *_e2e_rows(results),
         *_rebuild_lines(results),
