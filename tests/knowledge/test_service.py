@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
 import shutil
 import sqlite3
 import time
@@ -16,6 +17,7 @@ import pytest
 from knowledge import index_files, service
 from knowledge.errors import BadQuestion, NotFound, StoreError
 from knowledge.index import BM25Index
+from knowledge.query import build_query
 from knowledge.service import KnowledgeBase, KnowledgeConfig
 
 ARTICLE = """---
@@ -304,6 +306,39 @@ def test_a_due_save_writes_the_index_of_its_generation_in_the_background(data_di
     assert other.ask(GLASSWORKS).quotes == kb.ask(GLASSWORKS).quotes
     other.close()
     kb.close()
+
+
+WORDS = "harbour kiln glass bottle trade workers furnace river ferry market tower bridge".split()
+
+
+def test_index_saves_queued_behind_each_other_lose_no_posting(data_dir: Path) -> None:
+    """With a save due on every write, later snapshots are taken while earlier ones are being
+    written, and each save's rebase must keep what came after its own snapshot (it once cut by
+    a tail length an earlier rebase had already shortened: postings lost, or an ingest failing
+    after its commit)."""
+    kb = KnowledgeBase(KnowledgeConfig(data_dir=data_dir, index_save_seconds=0))
+    rng = random.Random(7)
+    markers = [f"marker{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(40)]
+    added = []
+    for i, marker in enumerate(markers):
+        text = " ".join(f"The {' '.join(rng.choices(WORDS, k=8))} {marker}." for _ in range(3))
+        added.append(kb.ingest_text(text, title=f"Note {i}").article.id)
+    kb._saver.wait()
+    for marker, article_id in zip(markers, added, strict=True):
+        quotes = kb.ask(f"What about {marker}?").quotes
+        assert quotes and quotes[0].citation.article_id == article_id, marker
+    questions = [f"What about the {' '.join(rng.sample(WORDS, k=3))}?" for _ in range(30)]
+    concepts = [
+        [c.terms for c in build_query(kb.analyzer, kb.dictionary, q).concepts] for q in questions
+    ]
+    live = [kb.index.search(c) for c in concepts]
+    kb.close()
+    shutil.rmtree(data_dir / "index")  # the next start rebuilds it from the stored terms
+    rebuilt = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
+    for got, want in zip(live, [rebuilt.index.search(c) for c in concepts], strict=True):
+        assert [i for i, _ in got] == [i for i, _ in want]
+        assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-12)
+    rebuilt.close()
 
 
 @pytest.mark.timeout(60)
