@@ -458,10 +458,12 @@ def render(results: dict[str, Any]) -> str:
         "Start-up is `KnowledgeBase(config)` in a fresh process on an existing data dir "
         "(imports excluded). ask() is the full call, question logging included; query = "
         "build_query (analysis + translation), search = BM25Index.search of its concepts. "
-        "The first pass of 200 questions takes the files as it finds them (the OS may have "
-        "dropped them from its page cache since they were written: then a question waits on "
-        "the disk); the files are then read through once, as a serving machine has them "
-        "cached, and the ask columns are 200 other questions.",
+        "The knowledge base is opened as `citebot serve` opens it, reading its files ahead "
+        "on a thread. The first pass of 200 questions takes the files as it finds them (the "
+        "OS may have dropped them from its page cache since they were written: then a "
+        "question waits on the disk until the read-ahead has passed); the files are then "
+        "read through once more, as a serving machine has them cached, and the ask columns "
+        "are 200 other questions.",
         "",
         *_e2e_rows(results),
         *_rebuild_lines(results),

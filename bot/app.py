@@ -271,14 +271,14 @@ def open_knowledge_base(settings: Settings) -> Knowledge:
     kb: Knowledge
     if settings.knowledge_process:
         kb = KnowledgeWorker(
-            settings.knowledge_config(),
+            settings.knowledge_config(serving=True),
             initializer=functools.partial(
                 configure_logging, settings.log_level, settings.log_format
             ),
             hidden_env=SECRET_VARIABLES,
         )
     else:
-        kb = KnowledgeBase(settings.knowledge_config())
+        kb = KnowledgeBase(settings.knowledge_config(serving=True))
     report = kb.ensure_content()
     if report is not None:
         log.info("loaded %d bundled articles", len(report.results))

@@ -26,8 +26,8 @@ class CliError(Exception):
     """A one-line message for stderr, with exit code 2."""
 
 
-def _open_kb(settings: Settings) -> KnowledgeBase:
-    return KnowledgeBase(settings.knowledge_config())
+def _open_kb(settings: Settings, *, serving: bool = False) -> KnowledgeBase:
+    return KnowledgeBase(settings.knowledge_config(serving=serving))
 
 
 def _ensure_content(kb: KnowledgeBase) -> None:
@@ -268,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise CliError("-k must be between 1 and 10")
         if args.command == "serve":
             return cmd_serve(settings)
-        kb = _open_kb(settings)
+        kb = _open_kb(settings, serving=args.command == "chat")
         try:
             return COMMANDS[args.command](kb, args)
         finally:

@@ -124,12 +124,14 @@ class Settings(BaseSettings):
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
 
-    def knowledge_config(self) -> KnowledgeConfig:
-        """What the knowledge base needs of these settings; every front end opens it this way."""
+    def knowledge_config(self, *, serving: bool = False) -> KnowledgeConfig:
+        """What the knowledge base needs of these settings; every front end opens it this way
+        (``serving``: a process that will answer many questions, which reads its files ahead)."""
         return KnowledgeConfig(
             data_dir=self.data_dir,
             max_upload_bytes=self.max_upload_bytes,
             bm25=BM25Params(k1=self.bm25_k1, b=self.bm25_b, epsilon=self.bm25_epsilon),
+            read_ahead=serving,
         )
 
     def require_token(self) -> SecretStr:

@@ -300,7 +300,8 @@ def _mapped(arrays: np.lib.npyio.NpzFile, name: str) -> tuple[IntArray, Source |
         # Without pread (Windows) a save reads the base through the mapping instead.
         source = Source(os.dup(fh.fileno()), offset) if hasattr(os, "pread") else None
     if hasattr(mmap, "MADV_WILLNEED"):  # Linux and macOS
-        # Read ahead in the background: the first questions then find the pages in memory.
+        # A hint to read ahead (little is, on this project's machine: a serving knowledge
+        # base reads its files through instead, knowledge/readahead.py).
         view.madvise(mmap.MADV_WILLNEED)
     return np.frombuffer(view, dtype=dtype, count=count, offset=offset), source
 

@@ -39,6 +39,7 @@ from knowledge.locks import ReadWriteLock
 from knowledge.models import Answer, Article, IngestResult, ParsedDocument
 from knowledge.normalize import fold, guess_lang
 from knowledge.query import build_query
+from knowledge.readahead import read_ahead
 from knowledge.saver import IndexSaver
 from knowledge.segment import passage_windows, split_sentences
 from knowledge.store import NewSentence, Store, now
@@ -84,6 +85,9 @@ class KnowledgeConfig:
     # loads the last save and replays the store's change log from its generation.
     index_save_seconds: float = 30.0
     corpus_dir: Path = field(default_factory=bundled_corpus)
+    # A process that serves questions (the bot, `citebot chat`) reads its files into the OS
+    # page cache in the background once open; a one-shot command has no use for it.
+    read_ahead: bool = False
 
     def __post_init__(self) -> None:
         if self.max_upload_bytes <= 0:
@@ -124,6 +128,9 @@ class KnowledgeBase:
         self._unsaved = False
         self._upgrade_terms()
         self.index = self._open_index()
+        self.reading_ahead = None
+        if config.read_ahead:
+            self.reading_ahead = read_ahead([self.store.path, data / "index" / "index.npz"])
 
     # -- start-up -------------------------------------------------------------------------
     def _load_dictionary(self, path: Path) -> Dictionary:
