@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from knowledge.index import BM25Index, IntArray
 
 _EMPTY_I = np.zeros(0, dtype=np.int32)
+# The arrays of a save, in its directory (the metadata beside them is "index.json").
+ARRAYS = "index.npz"
 # Postings are written in pieces of about this many entries (4 MB of ids): few enough writes,
 # and never a copy of the whole table.
 _PIECE = 1 << 20
@@ -71,7 +73,7 @@ def write(index: BM25Index, directory: Path) -> None:
     # interleave, so both files carry a stamp of this save, and read wants the two to agree.
     suffix = f".{os.getpid()}.tmp"
     stamp = f"{index.generation}-{os.getpid()}-{time.time_ns()}"
-    tmp = directory / f"index.npz{suffix}"
+    tmp = directory / f"{ARRAYS}{suffix}"
     # np.savez's layout (members "name.npy", stored), written member by member.
     with open(tmp, "wb") as fh:
         with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
@@ -100,7 +102,7 @@ def write(index: BM25Index, directory: Path) -> None:
     meta_tmp = directory / f"index.json{suffix}"
     meta_tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     # The arrays go first; the metadata names the generation, so it is renamed last.
-    os.replace(tmp, directory / "index.npz")
+    os.replace(tmp, directory / ARRAYS)
     os.replace(meta_tmp, directory / "index.json")
     index.saved_stamp = stamp
 
@@ -230,7 +232,7 @@ def read(index: BM25Index, directory: Path) -> BM25Index | None:
         meta = json.loads((directory / "index.json").read_text(encoding="utf-8"))
         if list(meta["params"]) != [index.params.k1, index.params.b, index.params.epsilon]:
             return None
-        with np.load(directory / "index.npz") as arrays:
+        with np.load(directory / ARRAYS) as arrays:
             saved_stamp = str(arrays["stamp"]) if "stamp" in arrays.files else None
             if saved_stamp != meta.get("stamp"):
                 return None  # the arrays of one save, the metadata of another

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from knowledge import index_files
 from knowledge.aliases import AliasTable
 from knowledge.analyze import ANALYZER_VERSION, TERMS_CHANGED_SINCE, Analyzer
 from knowledge.answer import AnswerSettings, choose
@@ -130,7 +131,7 @@ class KnowledgeBase:
         self.index = self._open_index()
         self.reading_ahead = None
         if config.read_ahead:
-            self.reading_ahead = read_ahead([self.store.path, data / "index" / "index.npz"])
+            self.reading_ahead = read_ahead([self.store.path, data / "index" / index_files.ARRAYS])
 
     # -- start-up -------------------------------------------------------------------------
     def _load_dictionary(self, path: Path) -> Dictionary:
