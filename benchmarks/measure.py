@@ -88,17 +88,6 @@ def page_cache_share(paths: Sequence[Path]) -> float | None:
     return cached / total if total else None
 
 
-def read_through(paths: Sequence[Path]) -> float:
-    """Read the files once (into the page cache, as a serving machine has them after its
-    first minutes); seconds taken."""
-    t0 = time.perf_counter()
-    for path in paths:
-        with open(path, "rb") as fh:
-            while fh.read(1 << 24):
-                pass
-    return time.perf_counter() - t0
-
-
 def release_memory() -> None:
     """Collect garbage and hand freed heap pages back to the OS, so RSS means "in use"."""
     gc.collect()

@@ -34,6 +34,15 @@ def available_memory() -> int:
     return 0
 
 
+def read_through(paths: Sequence[Path]) -> None:
+    """Read the files once, into the page cache; a file that cannot be read is skipped."""
+    buffer = bytearray(_CHUNK)
+    for path in paths:
+        with contextlib.suppress(OSError), open(path, "rb", buffering=0) as fh:
+            while fh.readinto(buffer):
+                pass
+
+
 def read_ahead(paths: Sequence[Path]) -> threading.Thread | None:
     """Read the files through on a daemon thread (the reads release the GIL); None when they
     do not fit in half the memory available: a knowledge base larger than the machine's
@@ -48,11 +57,7 @@ def read_ahead(paths: Sequence[Path]) -> threading.Thread | None:
 
     def run() -> None:
         t0 = time.perf_counter()
-        buffer = bytearray(_CHUNK)
-        for path, _ in sizes:
-            with contextlib.suppress(OSError), open(path, "rb", buffering=0) as fh:
-                while fh.readinto(buffer):
-                    pass
+        read_through([path for path, _ in sizes])
         log.debug("read %d MB ahead in %.1f s", total >> 20, time.perf_counter() - t0)
 
     thread = threading.Thread(target=run, name="read-ahead", daemon=True)

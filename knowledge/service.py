@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -129,7 +130,8 @@ class KnowledgeBase:
         self._unsaved = False
         self._upgrade_terms()
         self.index = self._open_index()
-        self.reading_ahead = None
+        # The thread bringing the files into the page cache, None when not reading ahead.
+        self.reading_ahead: threading.Thread | None = None
         if config.read_ahead:
             self.reading_ahead = read_ahead([self.store.path, data / "index" / index_files.ARRAYS])
 
