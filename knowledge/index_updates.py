@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
+from itertools import compress, repeat
+from operator import is_
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,6 +34,8 @@ class AlreadyIndexed(ValueError):
 
 # Tokens grouped per pass of ``add``: about 30,000 passages, a few hundred MB at the peak.
 _BATCH_TOKENS = 1 << 22
+# Postings a tail has room for when it is made: most terms of an article are new to the tails.
+_ROOM = 8
 
 
 def _grown(
@@ -41,7 +45,7 @@ def _grown(
     half each time it is full, so a term's appends cost its own postings, amortised."""
     n = tail[2] if tail is not None else 0
     m = len(ids)
-    room = max(n + m, n + n // 2, 8)
+    room = max(n + m, n + n // 2, _ROOM)
     buf_ids = np.empty(room, dtype=np.int32)
     buf_tfs = np.empty(room, dtype=np.int32)
     if tail is not None:
@@ -93,9 +97,13 @@ def _add_batch(index: BM25Index, docs: list[tuple[int, Sequence[str]]]) -> None:
         index._doc_len[doc_id] = len(terms)
         index.doc_count += 1
         index.total_len += len(terms)
-        ids = [known(t) for t in terms]
+        ids = list(map(known, terms))
         if None in ids:
-            ids = [term_id(t) for t in terms]
+            # New terms get ids in order of first occurrence, as they would one by one; the
+            # lookups stay in C (a method call per token was a quarter of the batch).
+            for term in dict.fromkeys(compress(terms, map(is_, ids, repeat(None)))):
+                term_id(term)
+            ids = list(map(known, terms))
         tids += ids
         doc_ids.append(doc_id)
         lengths.append(len(terms))
@@ -111,9 +119,12 @@ def _add_batch(index: BM25Index, docs: list[tuple[int, Sequence[str]]]) -> None:
         terms_of = keys >> 32
         starts = np.flatnonzero(np.diff(terms_of)) + 1
         bounds = [0, *starts.tolist(), len(keys)]
-        term_bounds = index._bounds
         heads = terms_of[bounds[:-1]].tolist()
         index._changed_terms.update(heads)
+        # Cached bounds are few (terms questions asked about): drop those of the batch's terms
+        # by a set intersection rather than a pop per term.
+        for tid in index._bounds.keys() & heads:
+            del index._bounds[tid]
         if not ascending:
             for tid, lo, hi in zip(heads, bounds, bounds[1:], strict=False):
                 _merged(index, tid, ids_of[lo:hi], tfs_of[lo:hi])
@@ -122,9 +133,27 @@ def _add_batch(index: BM25Index, docs: list[tuple[int, Sequence[str]]]) -> None:
             # behind the term's tail (most terms of an article get one posting).
             tails = index._tails
             id_list, tf_list = ids_of.tolist(), tfs_of.tolist()
+            # A term new to the tails gets a row of one block made for all of them: two
+            # arrays per new term cost more than the rest of its step (a row outgrown is
+            # copied out by _grown like any tail; the block lives while a row of it does).
+            fresh = len(heads) - sum(map(tails.__contains__, heads))
+            block_ids = np.empty((fresh, _ROOM), dtype=np.int32)
+            block_tfs = np.empty((fresh, _ROOM), dtype=np.int32)
+            row = 0
             for tid, lo, hi in zip(heads, bounds, bounds[1:], strict=False):
                 tail = tails.get(tid)
-                if tail is None or tail[2] + hi - lo > len(tail[0]):
+                if tail is None and hi - lo <= _ROOM:
+                    buf_ids, buf_tfs = block_ids[row], block_tfs[row]
+                    row += 1
+                    if hi - lo == 1:
+                        buf_ids[0] = id_list[lo]
+                        buf_tfs[0] = tf_list[lo]
+                    else:
+                        buf_ids[: hi - lo] = ids_of[lo:hi]
+                        buf_tfs[: hi - lo] = tfs_of[lo:hi]
+                    tails[tid] = (buf_ids, buf_tfs, hi - lo)
+                    index._held += _ROOM
+                elif tail is None or tail[2] + hi - lo > len(tail[0]):
                     grown = tails[tid] = _grown(tail, ids_of[lo:hi], tfs_of[lo:hi])
                     index._held += len(grown[0]) - (len(tail[0]) if tail else 0)
                 elif hi - lo == 1:
@@ -137,7 +166,6 @@ def _add_batch(index: BM25Index, docs: list[tuple[int, Sequence[str]]]) -> None:
                     buf_ids[n : n + hi - lo] = ids_of[lo:hi]
                     buf_tfs[n : n + hi - lo] = tfs_of[lo:hi]
                     tails[tid] = (buf_ids, buf_tfs, n + hi - lo)
-                term_bounds.pop(tid, None)
     index._changed()
 
 

@@ -82,7 +82,9 @@ def guess_lang(text: str) -> Lang:
     # Chinese articles quote Latin names (DeepSeek, HKUST): weigh a Han character like a word.
     if not han_text or len(han_text) * 3 < latin:
         return "en"
-    trad_only = sum(map(str.__ne__, han_text, to_simplified(han_text)))
+    simplified = to_simplified(han_text)
+    # Compared whole first (in C): counting character by character was 3% of a Chinese ingest.
+    trad_only = 0 if simplified == han_text else sum(map(str.__ne__, han_text, simplified))
     if not trad_only:
         # Nothing Traditional to outweigh: skip the Simplified -> Traditional pass, which is
         # the slow one (phrase tables): about 5% of a Chinese ingest before.
