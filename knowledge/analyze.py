@@ -271,7 +271,7 @@ class Analyzer:
         # a sixth of analysing a Chinese text.
         terms = list(map(itemgetter(0), tokens))
         for term, start, end in compress(tokens, map(by_form.__contains__, terms)):
-            if "\u3400" <= term[0] <= "\ufaff":
+            if term >= _HAN_START:
                 group = by_form[term]
                 if (group, start) not in seen:
                     seen.add((group, start))
