@@ -808,6 +808,26 @@ _SCOPE_TYPES = frozenset(
         "chat_member",
     }
 )
+_MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted", "left", "kicked"})
+# What a "restricted" member may not do; Telegram sends every one of them.
+_RESTRICTED_PERMISSIONS = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+    "can_edit_tag",
+    "can_react_to_messages",
+)
 _BUTTON_ACTIONS = (
     "url",
     "callback_data",
@@ -898,6 +918,7 @@ class FakeTelegram:
         self._chats: dict[int, JSON] = {}
         self._blocked: set[int] = set()
         self._member_status: dict[tuple[int, int], str] = {}
+        self._restricted_is_member: dict[tuple[int, int], bool] = {}
         self._messages: dict[tuple[int, int], JSON] = {}
         self._next_message_id: dict[int, int] = {}
         self._user_event_seq: dict[tuple[int, int] | str, int] = {}
@@ -1103,10 +1124,20 @@ class FakeTelegram:
             else:
                 self._blocked.discard(user_id)
 
-    def set_chat_member(self, chat_id: int, user_id: int, status: str) -> None:
-        """Status getChatMember reports ("creator", "administrator", "member", "left", ...)."""
+    def set_chat_member(
+        self, chat_id: int, user_id: int, status: str, *, is_member: bool = True
+    ) -> None:
+        """Status getChatMember reports ("creator", "administrator", "member", "restricted",
+        "left", "kicked"); ``is_member`` says whether a "restricted" user is still in the chat.
+
+        Without it a user is a member of the groups they have written in and of their own
+        private chat, and has "left" every other chat, as Telegram reports a stranger.
+        """
+        if status not in _MEMBER_STATUSES:
+            raise ValueError(f"unknown chat member status {status!r}")
         with self._cond:
             self._member_status[(chat_id, user_id)] = status
+            self._restricted_is_member[(chat_id, user_id)] = is_member
 
     # ---------------------------------------------------------------- playing the user
 
@@ -1733,6 +1764,8 @@ class FakeTelegram:
         if chat_type == "private" and chat_id != user_id:
             raise ValueError("in a private chat, chat_id must equal user_id")
         chat = self.add_chat(chat_id, chat_type, is_forum=is_forum)
+        # Whoever writes in a group is in it, unless a test said otherwise (set_chat_member).
+        self._member_status.setdefault((chat_id, user_id), "member")
         if message_thread_id is not None:
             # Keep our ids clear of the topic's id, as Telegram's ids are unique per chat.
             self._next_message_id[chat_id] = max(
@@ -2559,7 +2592,11 @@ class FakeTelegram:
             user = self._user_public(self._users[user_id])
         else:
             raise _ApiError(400, "Bad Request: user not found")
-        status = self._member_status.get((chat["id"], user["id"]), "member")
+        key = (chat["id"], user["id"])
+        status = self._member_status.get(key)
+        if status is None:
+            own_chat = chat["type"] == "private" and chat["id"] == user["id"]
+            status = "member" if own_chat else "left"
         member: JSON = {"status": status, "user": user}
         if status == "creator":
             member["is_anonymous"] = False
@@ -2578,6 +2615,14 @@ class FakeTelegram:
                     "can_post_stories": False,
                     "can_edit_stories": False,
                     "can_delete_stories": False,
+                }
+            )
+        elif status == "restricted":
+            member.update(
+                {
+                    "is_member": self._restricted_is_member.get(key, True),
+                    "until_date": 0,
+                    **{permission: False for permission in _RESTRICTED_PERMISSIONS},
                 }
             )
         elif status == "kicked":

@@ -508,6 +508,34 @@ def test_commands_chat_actions_and_delete(fake: FakeTelegram) -> None:
     assert fake.bot_messages(USER)[0]["deleted"] is True
 
 
+def test_get_chat_member_answers_as_telegram_does(fake: FakeTelegram) -> None:
+    """Writers of a group are members, others have "left"; unknown users and chats are 400s."""
+    group, stranger, muted, gone = -1001234567890, 5151, 6161, 7171
+    fake.user_says("hello", user_id=USER, chat_id=group)
+    fake.add_user(stranger)
+    fake.set_chat_member(group, muted, "restricted")
+    fake.set_chat_member(group, gone, "restricted", is_member=False)
+    fake.add_user(muted)
+    fake.add_user(gone)
+
+    async def scenario() -> None:
+        async with make_bot(fake) as bot:
+            assert (await bot.get_chat_member(group, USER)).status == "member"
+            assert (await bot.get_chat_member(group, stranger)).status == "left"
+            restricted = await bot.get_chat_member(group, muted)
+            assert restricted.status == "restricted" and restricted.is_member is True
+            assert (await bot.get_chat_member(group, gone)).is_member is False
+            with pytest.raises(BadRequest, match="User not found"):
+                await bot.get_chat_member(group, 999_999)
+            with pytest.raises(BadRequest, match="Chat not found"):
+                await bot.get_chat_member(-100999, USER)
+
+    asyncio.run(scenario())
+    assert len(fake.calls_of("getChatMember")) == 6
+    with pytest.raises(ValueError, match="unknown chat member status"):
+        fake.set_chat_member(group, USER, "banned")
+
+
 def test_markers_and_silence(fake: FakeTelegram) -> None:
     fake.add_chat(USER)
     api(fake, "sendMessage", chat_id=USER, text="before")
