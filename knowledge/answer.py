@@ -24,12 +24,20 @@ from knowledge.store import Store
 
 @dataclass(frozen=True)
 class AnswerSettings:
-    top_passages: int = 8
+    # Passages whose sentences compete. The answer sentence of a question that shares few
+    # words with it (a paraphrase, a translation) often sits in a passage ranked 10th-20th.
+    top_passages: int = 20
     max_quotes: int = 3
     more_quotes: int = 5
-    min_coverage: float = 0.45
+    # The share of the question a sentence must cover. Low on purpose: declining rests on
+    # evidence about the answer (the question's rarest name present, an answer of the kind
+    # asked for), which a coverage threshold cannot give (a paraphrase covers little).
+    min_coverage: float = 0.1
     # A second or third quote must score at least this share of the best one.
-    follow_ratio: float = 0.8
+    follow_ratio: float = 0.5
+    # Added to the score of a sentence that holds an answer of the kind asked for (a year for
+    # "when", a number for "how much"): among sentences about the same thing, that one answers.
+    kind_bonus: float = 0.2
     avg_sentence_len: float = 20.0
 
     def __post_init__(self) -> None:
@@ -46,6 +54,7 @@ class _Candidate:
     coverage: float = 0.0
     names_ok: bool = True
     new_name: bool = False
+    holds: bool = False
 
 
 def choose(
@@ -56,7 +65,10 @@ def choose(
     settings: AnswerSettings | None = None,
     trace: list[tuple[float, float, bool, str]] | None = None,
 ) -> Answer:
-    """``trace``, when given, receives (score, coverage, holds-answer, text) per candidate."""
+    """The sentences that answer ``query``, or a decline.
+
+    ``trace``, when given, receives (score, coverage, holds-answer, text) per candidate.
+    """
     settings = settings or AnswerSettings()
     concepts = [c.terms for c in query.concepts]
     hits = index.search(concepts, k=settings.top_passages)
@@ -87,11 +99,18 @@ def choose(
             titles[row.article_id] = set(analyzer.terms(articles[row.article_id].title))
 
     # The search has just counted each concept's passages: concept_df reads that count.
-    idfs = [index.idf(index.concept_df(c)) for c in concepts]
-    counted = [not c.focus for c in query.concepts]
+    dfs = [index.concept_df(c) for c in concepts]
+    idfs = [index.idf(df) for df in dfs]
+    # A word no passage holds says nothing about which sentence answers (a dialect particle,
+    # a typo), unless it is a name: then it is the evidence that the articles do not know it.
+    counted = [not c.focus and df > 0 for c, df in zip(query.concepts, dfs, strict=True)]
     names = analyzer.aliases.names
     # The question's rarest name: a sentence must name it, or its context must.
-    named = [(idf, c.terms) for c, idf in zip(query.concepts, idfs, strict=True) if c.name]
+    named = [
+        (idf, c.terms)
+        for c, idf, df in zip(query.concepts, idfs, dfs, strict=True)
+        if c.name
+    ]
     required = max(named)[1] if named else ()
     asked_terms = {t for c in concepts for t in c}
     total_idf = sum(idfs) or 1.0
@@ -127,6 +146,9 @@ def choose(
             + (0.05 if same_lang else 0.0)
         )
 
+    for c in candidates.values():
+        c.holds = c.names_ok and holds_answer(c.sentence.text, query.kind, query.text, c.new_name)
+        c.score += settings.kind_bonus * c.holds
     ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.sentence.id))
     if trace is not None:
         for c in ranked:

