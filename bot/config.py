@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     allowed_chats: Annotated[list[int], NoDecode] = Field(default_factory=list)
     data_dir: Path = Field(default_factory=default_data_dir)
     group_mode: Literal["ask", "off"] = "ask"
+    # Inline queries come with no chat, so allowed_chats cannot gate them by chat: "members"
+    # answers the members of an allowed chat (everyone when the list is empty), "off" nobody.
+    inline_mode: Literal["members", "off"] = "members"
     user_rate_limit: int = Field(default=20, ge=1, description="questions per user per minute")
     # Telegram's free limit for one bot is about 30 messages a second; it answers 429 above it,
     # so a higher rate only pays off for a bot Telegram lets send more (README: Configuration).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import time
 
@@ -32,6 +33,8 @@ from bot.handlers.common import (
     is_admin,
     kb_of,
     lang_for,
+    member_of_any,
+    members_of,
     off_loop,
     rate_of,
     reply,
@@ -48,6 +51,11 @@ from knowledge.models import Answer, Citation
 log = logging.getLogger(__name__)
 
 MAX_SOURCE_BUTTONS = 6
+# Seconds Telegram may serve an inline answer again without asking the bot. With an allow-list
+# the answer is cached for its asker alone (is_personal), and briefly, as is a refusal: a
+# member's cached answer must not reach a stranger, nor outlive their membership by long.
+INLINE_CACHE = 30
+INLINE_PERSONAL_CACHE = 10
 
 
 # -- telling whether a message is for the bot ---------------------------------------------------
@@ -111,29 +119,70 @@ def is_addressed(update: Update, bot: Bot) -> bool:
 
 
 # -- the allowed-chats gate -------------------------------------------------------------------
+async def may_use_inline(context: Context, user_id: int) -> bool:
+    """Whether inline answers (which come with no chat to check) are for this user.
+
+    ``inline_mode`` "off": nobody's. Otherwise everyone's when ``allowed_chats`` is empty, else
+    the admins' and those of the members of an allowed chat, as Telegram says (cached).
+    """
+    settings = settings_of(context)
+    if settings.inline_mode == "off":
+        return False
+    if not settings.allowed_chats or is_admin(context, user_id):
+        return True
+    lookup = functools.partial(member_of_any, context.bot, settings.allowed_chats)
+    return await members_of(context).verdict(user_id, lookup)
+
+
 async def gate(update: Update, context: Context) -> None:
     """Stop updates from chats outside ``allowed_chats``; tell each chat once why.
 
     Admins keep their private chats, or they could not manage a bot limited to one group.
+    Inline queries, which have no chat, are let through by ``may_use_inline``; a refused one
+    is answered with no results, so the stranger's client stops waiting and learns nothing.
+    A button pressed where the bot may not answer gets a refusal in place of its reply.
     """
-    allowed = settings_of(context).allowed_chats
+    inline = update.inline_query
+    if inline is not None:
+        if await may_use_inline(context, inline.from_user.id):
+            return
+        # Debug only: a refused user typing sends one query per key.
+        log.debug("inline query from user %s refused", inline.from_user.id)
+        await inline.answer([], cache_time=INLINE_PERSONAL_CACHE, is_personal=True)
+        raise ApplicationHandlerStop
     chat = update.effective_chat
-    if not allowed or chat is None or chat.id in allowed:
-        return
-    user = update.effective_user
-    if chat.type == ChatType.PRIVATE and is_admin(context, user.id if user else None):
-        return
-    notified: set[int] = context.bot_data.setdefault("notified_chats", set())
-    if chat.id not in notified and is_addressed(update, context.bot):
-        notified.add(chat.id)
-        log.info("chat %s is not in allowed_chats; told it once", chat.id)
-        message = update.effective_message
-        await context.bot.send_message(
-            chat.id,
-            t("chat_not_allowed", lang_for(update)),
-            message_thread_id=thread_id_of(message) if message else None,
-        )
+    button = update.callback_query
+    if chat is None:
+        # A button under a message sent inline: who may press it is who may ask inline.
+        if button is None or await may_use_inline(context, button.from_user.id):
+            return
+    else:
+        allowed = settings_of(context).allowed_chats
+        if not allowed or chat.id in allowed:
+            return
+        user = update.effective_user
+        if chat.type == ChatType.PRIVATE and is_admin(context, user.id if user else None):
+            return
+    if button is not None:
+        await button.answer(t("chat_not_allowed", lang_for(update)), show_alert=True)
+    elif chat is not None:
+        await _tell_once(update, context, chat.id)
     raise ApplicationHandlerStop
+
+
+async def _tell_once(update: Update, context: Context, chat_id: int) -> None:
+    """Say "not enabled in this chat" the first time someone there addresses the bot."""
+    notified: set[int] = context.bot_data.setdefault("notified_chats", set())
+    if chat_id in notified or not is_addressed(update, context.bot):
+        return
+    notified.add(chat_id)
+    log.info("chat %s is not in allowed_chats; told it once", chat_id)
+    message = update.effective_message
+    await context.bot.send_message(
+        chat_id,
+        t("chat_not_allowed", lang_for(update)),
+        message_thread_id=thread_id_of(message) if message else None,
+    )
 
 
 # -- questions --------------------------------------------------------------------------------
@@ -300,7 +349,13 @@ async def inline_query(update: Update, context: Context) -> None:
             t("plain_inline_no_answer", lang),
             InputTextMessageContent(t("not_found", answer.lang)),
         )
-    await query.answer([result], cache_time=30, is_personal=False)
+    # With an allow-list the answer is for this user only: see INLINE_PERSONAL_CACHE.
+    personal = bool(settings_of(context).allowed_chats)
+    await query.answer(
+        [result],
+        cache_time=INLINE_PERSONAL_CACHE if personal else INLINE_CACHE,
+        is_personal=personal,
+    )
 
 
 # -- buttons ----------------------------------------------------------------------------------

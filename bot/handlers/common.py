@@ -1,4 +1,5 @@
-"""What every handler shares: its dependencies, the reply language, sending, rate limits.
+"""What every handler shares: its dependencies, the reply language, sending, rate limits,
+and who counts as a member of the allowed chats.
 
 Dependencies live in ``application.bot_data`` (set once by ``bot.app.build_application``), so
 two applications in one process (tests do this) never share state by accident.
@@ -11,13 +12,21 @@ import contextlib
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram import (
+    Bot,
+    ChatMember,
+    ChatMemberRestricted,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+)
 from telegram.constants import ChatAction, ChatType
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.config import Settings
@@ -35,6 +44,10 @@ ANSWER_CACHE_SIZE = 512
 # More questions in flight than this and the bot is behind (see InFlight): at 10-20 ms of CPU
 # an answer over 1M passages they are already 0.2-0.3 s of work, about the typing delay.
 BUSY_QUESTIONS = 16
+# Whether a user belongs to an allowed chat is asked of Telegram at most this often per user:
+# inline queries arrive with every key typed, and each check costs a call per allowed chat.
+MEMBER_TTL = 600.0
+MEMBER_CACHE_SIZE = 10_000
 
 
 @dataclass
@@ -111,6 +124,81 @@ class AnswerCache:
         return self._items.get(question_id)
 
 
+class MemberCache:
+    """Verdicts on "is this user in one of the allowed chats?", each kept for ``ttl`` seconds.
+
+    ``verdict`` asks ``lookup`` only when no fresh verdict is kept, and callers asking about
+    the same user meanwhile (updates run concurrently) share that one lookup. A lookup that
+    could not tell (None: Telegram unreachable) refuses this time and is not kept.
+    """
+
+    def __init__(
+        self,
+        ttl: float = MEMBER_TTL,
+        size: int = MEMBER_CACHE_SIZE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._clock = clock
+        self._verdicts: OrderedDict[int, tuple[float, bool]] = OrderedDict()
+        self._pending: dict[int, asyncio.Task[bool]] = {}
+
+    async def verdict(self, user_id: int, lookup: Callable[[int], Awaitable[bool | None]]) -> bool:
+        kept = self._verdicts.get(user_id)
+        if kept is not None and kept[0] > self._clock():
+            return kept[1]
+        task = self._pending.get(user_id)
+        if task is None:
+            task = asyncio.ensure_future(self._look_up(user_id, lookup))
+            self._pending[user_id] = task
+        # One caller cancelled (a shutdown) must not cancel the lookup the others wait on.
+        return await asyncio.shield(task)
+
+    async def _look_up(self, user_id: int, lookup: Callable[[int], Awaitable[bool | None]]) -> bool:
+        try:
+            found = await lookup(user_id)
+        finally:
+            del self._pending[user_id]
+        if found is None:
+            return False
+        self._verdicts[user_id] = (self._clock() + self._ttl, found)
+        self._verdicts.move_to_end(user_id)
+        while len(self._verdicts) > self._size:
+            self._verdicts.popitem(last=False)
+        return found
+
+
+def counts_as_member(member: ChatMember) -> bool:
+    """In the chat now: owner, administrator, member, or restricted but still in it."""
+    if isinstance(member, ChatMemberRestricted):
+        return member.is_member
+    return member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER)
+
+
+async def member_of_any(bot: Bot, chat_ids: Sequence[int], user_id: int) -> bool | None:
+    """Whether ``user_id`` is in one of ``chat_ids``; None when Telegram could not say.
+
+    A private chat (a positive id) has only its own user in it, so it needs no call.
+    """
+    unsure = False
+    for chat_id in chat_ids:
+        if chat_id == user_id:
+            return True
+        if chat_id > 0:
+            continue
+        try:
+            if counts_as_member(await bot.get_chat_member(chat_id, user_id)):
+                return True
+        except (BadRequest, Forbidden) as exc:
+            # "chat not found", "user not found", the bot removed from the chat: not in it.
+            log.debug("no membership of user %s in chat %s: %s", user_id, chat_id, exc)
+        except TelegramError as exc:
+            log.warning("could not check user %s in chat %s: %s", user_id, chat_id, exc)
+            unsure = True
+    return None if unsure else False
+
+
 def kb_of(context: Context) -> Knowledge:
     return context.bot_data["kb"]  # type: ignore[no-any-return]
 
@@ -129,6 +217,11 @@ def answers_of(context: Context) -> AnswerCache:
 
 def in_flight_of(context: Context) -> InFlight:
     return context.bot_data["in_flight"]  # type: ignore[no-any-return]
+
+
+def members_of(context: Context) -> MemberCache:
+    # Made on first use, like the gate's "notified_chats": build_application need not know.
+    return context.bot_data.setdefault("members", MemberCache())  # type: ignore[no-any-return]
 
 
 def is_admin(context: Context, user_id: int | None) -> bool:
