@@ -161,6 +161,33 @@ def test_articles_page_button_pressed_by_non_admin(bot: RunningBot) -> None:
     assert bot.fake.bot_message(ADMIN, listing["message_id"])["edits"] == []
 
 
+@pytest.fixture(scope="module")
+def limited_bot(module_bots: Callable[..., RunningBot]) -> RunningBot:
+    """A bot serving GROUP only, which USER has left, 777 was banned from, 31337 never joined."""
+    limited = module_bots(allowed_chats=[GROUP])
+    limited.fake.add_chat(GROUP, "supergroup")
+    limited.fake.set_chat_member(GROUP, USER, "left")
+    limited.fake.set_chat_member(GROUP, 777, "kicked")
+    return limited
+
+
+@pytest.mark.parametrize("stranger", [USER, 777, 31337])
+@pytest.mark.parametrize(
+    "question", ["who founded DeepSeek", "深度求索的创始人是谁", "香港科技大學", "DeepSeek"]
+)
+def test_inline_query_from_outside_the_allowed_chats_gets_nothing(
+    limited_bot: RunningBot, stranger: int, question: str
+) -> None:
+    """An "@bot question" typed anywhere by someone outside the allowed chats: no answer text."""
+    query_id = limited_bot.fake.user_inline_query(question, user_id=stranger)
+    [answer] = limited_bot.fake.wait_until(
+        lambda: [a for a in limited_bot.fake.inline_answers if a["inline_query_id"] == query_id],
+        description="the inline query answered",
+    )
+    assert answer["results"] == [] and answer["is_personal"] is True
+    assert all(a["results"] == [] for a in limited_bot.fake.inline_answers)
+
+
 def test_refusals_sent_no_errors(bot: RunningBot) -> None:
     """Every refusal above went through: Telegram accepted all the bot's calls."""
     assert [e for e in bot.fake.errors if e["method"] != "getUpdates"] == []
