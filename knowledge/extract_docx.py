@@ -1,9 +1,16 @@
 """Word .docx files -> body paragraphs and table cells in document order.
 
 A .docx is a zip archive, and zip archives can lie: a few kilobytes may inflate to gigabytes,
-or name members like "../../etc/passwd". So the archive's directory is checked before
-python-docx reads a byte of it. Zip readers stop at a member's declared size, which makes the
-declared sizes a safe basis for that check.
+or name members like "../../etc/passwd". So python-docx never reads the upload itself. The
+archive's directory is checked first (names, member count, declared sizes), which refuses most
+bombs before a byte is inflated; then every member is inflated here in small steps with a
+running count of the bytes that really come out, into a fresh archive that python-docx reads.
+
+The declared sizes alone are no safe basis: zipfile does stop at a member's declared size, but
+a whole-member read first inflates all of its compressed data in one call (a 680 KB file
+claiming 2,000 bytes took 1.3 GB that way), and bzip2 or LZMA members are inflated whole
+whatever the read size. So only the two methods Office Open XML allows (stored and deflate) are
+read, always in bounded chunks.
 """
 
 from __future__ import annotations
@@ -27,13 +34,17 @@ MAX_RATIO = 100
 # Small members of repetitive XML legitimately compress beyond 100:1.
 RATIO_MIN_SIZE = 1024 * 1024
 MAX_MEMBERS = 10_000
+# ECMA-376 Part 2 allows these two only; zipfile inflates the others (bzip2, LZMA) unbounded.
+_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+_CHUNK = 64 * 1024
 _DAMAGED = "the Word document is damaged and cannot be read"
+_TOO_LARGE = "the Word document would be too large once decompressed"
 
 
 def read_docx(data: bytes, name: str, max_bytes: int) -> ParsedDocument:
-    _check_archive(data, name, max_bytes)
+    package = _bounded_copy(data, name, min(10 * max_bytes, MAX_UNCOMPRESSED))
     try:
-        document = docx.Document(io.BytesIO(data))
+        document = docx.Document(package)
         paragraphs: list[str] = []
         heading: str | None = None
         for paragraph in _paragraphs(document):
@@ -60,26 +71,55 @@ def read_docx(data: bytes, name: str, max_bytes: int) -> ParsedDocument:
     )
 
 
-def _check_archive(data: bytes, name: str, max_bytes: int) -> None:
-    """Refuse decompression bombs and unsafe member names before anything is inflated."""
+def _bounded_copy(data: bytes, name: str, limit: int) -> io.BytesIO:
+    """The archive rewritten uncompressed from what its members really hold, at most ``limit``
+    bytes of them, whatever its headers say."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
+        archive = zipfile.ZipFile(io.BytesIO(data))
     except Exception as err:  # BadZipFile, but also ValueError/OSError on mangled directories
         raise unreadable(name, _DAMAGED) from err
+    copy = io.BytesIO()
+    with archive, zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as out:
+        members = archive.infolist()
+        _check_directory(members, name, limit)
+        total = 0
+        for member in (member for member in members if not member.is_dir()):
+            try:
+                with archive.open(member) as source, out.open(member.filename, "w") as target:
+                    # read(n) inflates at most n bytes per step; zipfile ends a member at its
+                    # declared size, where a lying size then fails the CRC check.
+                    while chunk := source.read(_CHUNK):
+                        total += len(chunk)
+                        if total > limit:
+                            raise unreadable(name, _TOO_LARGE)
+                        target.write(chunk)
+            except KnowledgeError:
+                raise
+            except Exception as err:  # bad CRC, truncated data, encryption, zlib errors
+                raise unreadable(name, _DAMAGED) from err
+    copy.seek(0)
+    return copy
+
+
+def _check_directory(members: list[zipfile.ZipInfo], name: str, limit: int) -> None:
+    """Refuse what the directory already shows: unsafe names, and bombs that admit their size."""
     if len(members) > MAX_MEMBERS:
         raise unreadable(name, "the Word document has too many parts to be a real document")
+    if len({member.filename for member in members}) < len(members):
+        raise unreadable(name, _DAMAGED)  # which copy of a part is the real one?
     total = 0
     for member in members:
         path = member.filename.replace("\\", "/")
         if path.startswith("/") or re.match(r"[A-Za-z]:", path) or ".." in path.split("/"):
             raise unreadable(name, "the Word document contains a part with an unsafe path")
+        if member.compress_type not in _METHODS:
+            raise unreadable(name, "the Word document is compressed in a way Word never uses")
         total += member.file_size
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > RATIO_MIN_SIZE and ratio > MAX_RATIO:
             raise unreadable(name, "the Word document looks like a decompression bomb")
-    if total > min(10 * max_bytes, MAX_UNCOMPRESSED):
-        raise unreadable(name, "the Word document would be too large once decompressed")
+    if total > limit:
+        raise unreadable(name, _TOO_LARGE)
 
 
 def _paragraphs(container: Document | _Cell) -> Iterator[Paragraph]:
