@@ -54,7 +54,8 @@ class FetchRefused(InputError):
 
 
 class FetchFailed(InputError):
-    """We tried and could not get the page: network, timeout, HTTP status, size, encoding."""
+    """We tried and could not get the page whole: network, timeout, HTTP status, size, encoding,
+    or a body that ended before its end."""
 
     code = "fetch_failed"
 
@@ -105,7 +106,8 @@ def fetch_url(
 
     Raises:
         FetchRefused: scheme, credentials or address not allowed (nothing was sent).
-        FetchFailed: DNS, network, timeout, HTTP status >= 400, too large, too many redirects.
+        FetchFailed: DNS, network, timeout, HTTP status >= 400, too large, too many redirects,
+            or a body that did not arrive whole (never part of a page).
         UnsupportedFormat: a content type the extractor cannot read.
         ValueError: a limit argument is not positive (a configuration bug, not user input).
     """
@@ -283,13 +285,32 @@ def _read(
     encoding = response.headers.get("content-encoding", "identity").strip().lower()
     parts: list[bytes] = []
     total = 0
-    for piece in _decoded(url, response.iter_raw(), encoding):
+    for piece in _decoded(url, _whole_body(url, response, deadline), encoding):
         total += len(piece)
         if total > max_bytes:
             raise too_large
         parts.append(piece)
         deadline.remaining(url)
     return FetchedPage(url=str(url), content=b"".join(parts), content_type=content_type)
+
+
+def _whole_body(url: httpx.URL, response: httpx.Response, deadline: _Deadline) -> Iterator[bytes]:
+    """The raw body, which must end where the response says it ends, or FetchFailed.
+
+    h11 raises RemoteProtocolError when the connection closes before Content-Length bytes or
+    before the terminating chunk. A body without either (HTTP/1.0 style) ends when the server
+    closes the connection, so a clean close is its end; but the deadline closes it too, and a
+    body our own deadline cut short is no page.
+    """
+    try:
+        yield from response.iter_raw()
+    except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+        if deadline.fired:
+            raise  # fetch_url reports the timeout
+        detail = " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
+        raise _incomplete(url, detail) from None
+    if deadline.fired:
+        raise deadline.error(url)
 
 
 def _decoded(url: httpx.URL, raw: Iterator[bytes], encoding: str) -> Iterator[bytes]:
@@ -304,8 +325,10 @@ def _decoded(url: httpx.URL, raw: Iterator[bytes], encoding: str) -> Iterator[by
         message = f"{url.host} sent the page in an encoding we cannot decode ({encoding})."
         raise _failed(url, "encoding", message, encoding=encoding)
     inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # accepts gzip and zlib headers
+    started = False
     try:
         for chunk in raw:
+            started = started or bool(chunk)
             while True:
                 out = inflater.decompress(chunk, _DECODE_STEP)
                 chunk = inflater.unconsumed_tail
@@ -316,6 +339,8 @@ def _decoded(url: httpx.URL, raw: Iterator[bytes], encoding: str) -> Iterator[by
     except zlib.error:
         message = f"{url.host} sent a corrupt {encoding} body."
         raise _failed(url, "encoding", message, encoding=encoding) from None
+    if started and not inflater.eof:  # the transfer ended cleanly, the compressed data did not
+        raise _incomplete(url, f"its {encoding} data stops early")
 
 
 def _media_type(content_type: str | None) -> str | None:
@@ -325,6 +350,11 @@ def _media_type(content_type: str | None) -> str | None:
 
 def _failed(url: httpx.URL, reason: str, message: str, **params: Any) -> FetchFailed:
     return FetchFailed(message, url=str(url), host=url.host, reason=reason, **params)
+
+
+def _incomplete(url: httpx.URL, detail: str) -> FetchFailed:
+    message = f"The page from {url.host} did not arrive whole: {detail}."
+    return _failed(url, "incomplete", message)
 
 
 def _refuse(url: httpx.URL, address: str) -> FetchRefused:

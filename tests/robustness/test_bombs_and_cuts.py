@@ -1,9 +1,14 @@
-"""Archives that lie about their size (issue 19, item 3).
+"""Archives that lie about their size and pages that stop short (issue 19, items 3 and 4).
 
 A .docx whose zip headers claim 2,000 bytes for a member that inflates to 650 MB must be
 refused or read without inflating it: peak memory is measured in a fresh child process (its
 VmHWM after the call minus before), through the library and through ``citebot ingest``. A
 gzip-bombed page is measured the same way (that one was already bounded; the test keeps it so).
+
+A page is accepted only when its body ended where the response said it would: a close before
+Content-Length bytes or before the last chunk, a compressed stream that stops early, or a
+close-delimited body cut by our own deadline is a failure in one line, never half a page. The
+misbehaving server is tests/fakes/page_server.py's ``serving_raw``: raw bytes, pauses, a close.
 """
 
 from __future__ import annotations
@@ -19,13 +24,16 @@ import subprocess
 import sys
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from knowledge.errors import UnreadableDocument
 from knowledge.extract import extract
+from knowledge.fetch import FetchFailed, fetch_url
 from tests.bot import documents
+from tests.bot.conftest import ADMIN, RunningBot
 from tests.fakes.page_server import serving_raw
 from tests.fakes.processes import ROOT
 from tests.robustness.conftest import FIGURES
@@ -312,3 +320,83 @@ def test_gzip_bomb_page_is_cut_at_the_size_limit_in_bounded_memory() -> None:
     assert requests == ["/bomb"]
     assert outcome["error"] == "FetchFailed" and outcome["reason"] == "too_large", outcome
     assert float(str(outcome["peak_mb"])) < MEMORY_BUDGET_MB, outcome
+
+
+# --- item 4: pages that stop short --------------------------------------------------------------
+
+PARAGRAPHS = [
+    f"<p>Entry {n} of the Quillmere ferry log: the morning boat left Tai O on time.</p>"
+    for n in range(1, 41)
+]
+HALF = "".join(PARAGRAPHS[:20]).encode()
+PAGE = ("<html><body><article>" + "".join(PARAGRAPHS) + "</article></body></html>").encode()
+OK = "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+
+
+def _fetch(port: int, path: str = "/log", timeout: float = 1.0) -> bytes:
+    url = f"http://127.0.0.1:{port}{path}"
+    return fetch_url(url, allowed_hosts=[f"127.0.0.1:{port}"], timeout=timeout).content
+
+
+def _fails(port: int, reason: str) -> FetchFailed:
+    with pytest.raises(FetchFailed) as caught:
+        _fetch(port)
+    assert caught.value.params["reason"] == reason, caught.value
+    assert "\n" not in str(caught.value)
+    FIGURES.count("cut pages refused")
+    return caught.value
+
+
+def test_page_cut_by_the_deadline_is_a_timeout_not_half_a_page() -> None:
+    """No Content-Length, not chunked: the body ends at the close, and the deadline closes too."""
+    steps: list[bytes | float] = [f"{OK}Connection: close\r\n\r\n".encode() + HALF, 5.0, PAGE]
+    with serving_raw(steps) as (port, _):
+        error = _fails(port, "timeout")
+    assert str(error) == "Fetching 127.0.0.1 took longer than 1 second."
+
+
+def test_close_before_content_length_bytes_did_not_arrive_whole() -> None:
+    head = f"{OK}Content-Length: {len(PAGE)}\r\n\r\n".encode()
+    with serving_raw([head + PAGE[: len(PAGE) // 2]]) as (port, _):
+        error = _fails(port, "incomplete")
+    assert str(error).startswith("The page from 127.0.0.1 did not arrive whole: ")
+    assert f"expected {len(PAGE)}" in str(error)
+
+
+def test_chunked_body_without_its_last_chunk_did_not_arrive_whole() -> None:
+    chunk = f"{len(HALF):x}\r\n".encode() + HALF + b"\r\n"
+    with serving_raw([f"{OK}Transfer-Encoding: chunked\r\n\r\n".encode() + chunk]) as served:
+        error = _fails(served[0], "incomplete")
+    assert str(error).startswith("The page from 127.0.0.1 did not arrive whole: ")
+
+
+def test_gzip_stream_that_stops_early_did_not_arrive_whole() -> None:
+    """The transfer ends cleanly (a close-delimited body) but the compressed data does not."""
+    gzipped = zlib.compressobj(9, zlib.DEFLATED, 31)
+    body = gzipped.compress(PAGE) + gzipped.flush()
+    head = f"{OK}Content-Encoding: gzip\r\nConnection: close\r\n\r\n".encode()
+    with serving_raw([head + body[: len(body) // 2]]) as (port, _):
+        error = _fails(port, "incomplete")
+    assert str(error) == "The page from 127.0.0.1 did not arrive whole: its gzip data stops early."
+
+
+@pytest.mark.parametrize("version", ["HTTP/1.0", "HTTP/1.1"])
+def test_close_delimited_page_ends_at_a_clean_close(version: str) -> None:
+    """The control: without Content-Length or chunks, a close in time is the end of the page."""
+    head = f"{version} 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n"
+    with serving_raw([head.encode() + PAGE]) as (port, _):
+        assert _fetch(port) == PAGE
+
+
+def test_add_url_of_a_page_cut_by_the_deadline_stores_nothing(
+    start_bot: Callable[..., RunningBot],
+) -> None:
+    """The issue's case through Telegram: "/add URL" stored 20 of 40 paragraphs."""
+    steps: list[bytes | float] = [f"{OK}Connection: close\r\n\r\n".encode() + HALF, 5.0, PAGE]
+    with serving_raw(steps) as (port, requests):
+        bot = start_bot(fetch_allowed_hosts=[f"127.0.0.1:{port}"], fetch_timeout=1.0)
+        before = _store_rows(bot.settings.data_dir)
+        [reply] = bot.ask(f"/add http://127.0.0.1:{port}/log", user_id=ADMIN)
+    assert requests == ["/log"]
+    assert reply["plain_text"].startswith("I could not fetch that page"), reply["plain_text"]
+    assert _store_rows(bot.settings.data_dir) == before
