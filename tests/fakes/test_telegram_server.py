@@ -21,6 +21,7 @@ from telegram import (
     Bot,
     BotCommand,
     BotCommandScopeAllPrivateChats,
+    ChatMemberRestricted,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -523,8 +524,9 @@ def test_get_chat_member_answers_as_telegram_does(fake: FakeTelegram) -> None:
             assert (await bot.get_chat_member(group, USER)).status == "member"
             assert (await bot.get_chat_member(group, stranger)).status == "left"
             restricted = await bot.get_chat_member(group, muted)
-            assert restricted.status == "restricted" and restricted.is_member is True
-            assert (await bot.get_chat_member(group, gone)).is_member is False
+            assert isinstance(restricted, ChatMemberRestricted) and restricted.is_member is True
+            gone_member = await bot.get_chat_member(group, gone)
+            assert isinstance(gone_member, ChatMemberRestricted) and gone_member.is_member is False
             with pytest.raises(BadRequest, match="User not found"):
                 await bot.get_chat_member(group, 999_999)
             with pytest.raises(BadRequest, match="Chat not found"):
