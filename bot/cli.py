@@ -69,27 +69,38 @@ def _describe(result: IngestResult) -> str:
     return f"{result.status:<9}  {a.id}  {a.title} [{a.lang}, {a.passages} passages]{extra}"
 
 
+def _reason(exc: KnowledgeError) -> str:
+    """Why a file was not ingested, with the option that reads a link named on its own."""
+    if exc.params.get("reason") == "symlink":
+        return f"{exc} (--follow-symlinks reads it)"
+    return str(exc)
+
+
 def cmd_ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
     for path in paths:
         if not path.exists():
             raise CliError(f"{path}: no such file or folder")
-    files = list(iter_files(paths))
+    follow = args.follow_symlinks
+    files = list(iter_files(paths, follow_symlinks=follow))
     overrides = {"title": args.title, "source": args.source, "url": args.url}
     if any(overrides.values()) and len(files) != 1:
         raise CliError("--title/--source/--url apply to a single file")
-    if len(paths) == 1 and paths[0].is_file():
-        print(_describe(kb.ingest_file(paths[0], **overrides)))
+    if len(paths) == 1 and files == [(paths[0], None)]:  # one path, not a folder: fails whole
+        try:
+            print(_describe(kb.ingest_file(paths[0], follow_symlinks=follow, **overrides)))
+        except InputError as exc:
+            raise CliError(_reason(exc)) from exc
         return 0
     from tqdm import tqdm
 
     failures = 0
-    for path in tqdm(files, desc="ingest", unit="file", disable=not sys.stderr.isatty()):
+    for path, root in tqdm(files, desc="ingest", unit="file", disable=not sys.stderr.isatty()):
         try:
-            print(_describe(kb.ingest_file(path, **overrides)))
+            print(_describe(kb.ingest_file(path, root=root, follow_symlinks=follow, **overrides)))
         except KnowledgeError as exc:
             failures += 1
-            print(f"skipped    {path}: {exc}", file=sys.stderr)
+            print(f"skipped    {path}: {_reason(exc)}", file=sys.stderr)
     print(f"{len(files) - failures} ingested, {failures} skipped", file=sys.stderr)
     return EXIT_INPUT if failures and failures == len(files) else 0
 
@@ -216,6 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title")
     p.add_argument("--source")
     p.add_argument("--url")
+    p.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="read a symbolic link named as a PATH (a link inside a folder is read only when "
+        "its target is inside that folder, with or without this)",
+    )
 
     p = sub.add_parser("ask", help="answer one question")
     p.add_argument("question")

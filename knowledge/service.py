@@ -15,6 +15,8 @@ import dataclasses
 import hashlib
 import json
 import logging
+import os
+import stat
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -328,23 +330,22 @@ class KnowledgeBase:
         )
         return self.ingest_document(doc, title=title, source=source or filename, url=url)
 
-    def ingest_file(self, path: Path, **overrides: str | None) -> IngestResult:
-        try:
-            size = path.stat().st_size
-            if size > self.config.max_upload_bytes:
-                # Refuse before reading a huge file into memory.
-                raise FileTooLarge(
-                    f"{path.name}: {size} bytes is over the limit of "
-                    f"{self.config.max_upload_bytes} bytes",
-                    size=size,
-                    limit=self.config.max_upload_bytes,
-                    name=path.name,
-                )
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(
-                f"{path}: cannot read the file ({exc.strerror})", name=str(path)
-            ) from exc
+    def ingest_file(
+        self,
+        path: Path,
+        *,
+        root: Path | None = None,
+        follow_symlinks: bool = False,
+        **overrides: str | None,
+    ) -> IngestResult:
+        """Store the regular file at ``path`` whole, or raise an InputError saying why not.
+
+        ``root`` is the folder ``path`` was found in, None for a path named on its own; it and
+        ``follow_symlinks`` decide which symbolic links are read (see ``read_file``).
+        """
+        data = read_file(
+            path, self.config.max_upload_bytes, root=root, follow_symlinks=follow_symlinks
+        )
         return self.ingest_bytes(data, path.name, **overrides)
 
     def ingest_text(self, text: str, **overrides: str | None) -> IngestResult:
@@ -463,19 +464,25 @@ class KnowledgeBase:
             old = [(pid, t) for pid, t in old if pid not in gone]
         return retermed, old
 
-    def ingest_paths(self, paths: Iterable[Path]) -> BatchReport:
-        """Ingest files and folders; a bad file is skipped and reported, the rest go in."""
+    def ingest_paths(self, paths: Iterable[Path], *, follow_symlinks: bool = False) -> BatchReport:
+        """Ingest files and folders; a bad file is skipped and reported, the rest go in.
+
+        ``follow_symlinks`` lets a symbolic link named in ``paths`` be read; links found inside
+        a folder are read only when they stay inside it, whatever it says.
+        """
         results: list[IngestResult] = []
         failures: list[tuple[Path, KnowledgeError]] = []
-        for path in paths:
+        for path, root in iter_files(paths, follow_symlinks=follow_symlinks):
             try:
-                results.append(self.ingest_file(path))
+                results.append(self.ingest_file(path, root=root, follow_symlinks=follow_symlinks))
             except KnowledgeError as exc:
                 failures.append((path, exc))
         return BatchReport(results, failures)
 
     def load_bundled(self) -> BatchReport:
-        return self.ingest_paths(bundled_articles(self.config.corpus_dir))
+        # The shipped articles are ours, and a package manager may install duplicate files as
+        # links: they are followed (to regular files only, like every other ingest).
+        return self.ingest_paths(bundled_articles(self.config.corpus_dir), follow_symlinks=True)
 
     def ensure_content(self) -> BatchReport | None:
         """Load the bundled corpus into an empty knowledge base; None when it had articles."""
@@ -645,16 +652,122 @@ def bundled_articles(corpus_dir: Path) -> list[Path]:
     )
 
 
-def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named, and the supported files inside folders named, in a stable order."""
+def iter_files(
+    paths: Iterable[Path], *, follow_symlinks: bool = False
+) -> Iterator[tuple[Path, Path | None]]:
+    """The files named, and the supported files inside the folders named, in a stable order,
+    each with the folder it was found in (None for a path named on its own).
+
+    A folder's links, FIFOs and devices are yielded too, so that ``read_file`` refuses them
+    with a reason rather than passing over them in silence; linked folders inside are not
+    entered. A link to a folder named on its own is walked only with ``follow_symlinks``.
+    """
     for path in paths:
-        if path.is_dir():
+        if path.is_dir() and (follow_symlinks or not path.is_symlink()):
             for child in sorted(path.rglob("*")):
-                supported = child.suffix.lower() in SUPPORTED_EXTENSIONS
-                if child.is_file() and supported and child.name != "SOURCES.md":
-                    yield child
+                wanted = child.suffix.lower() in SUPPORTED_EXTENSIONS
+                if wanted and child.name != "SOURCES.md" and not _is_real_dir(child):
+                    yield child, path
         else:
-            yield path
+            yield path, None
+
+
+def read_file(
+    path: Path, limit: int, *, root: Path | None = None, follow_symlinks: bool = False
+) -> bytes:
+    """The bytes of the regular file at ``path``, refused when there are more than ``limit``.
+
+    Only a regular file is opened: a device or FIFO is refused by its type first (reading
+    /dev/zero never ends; opening a FIFO waits for a writer), and at most ``limit`` + 1 bytes
+    are read, so a file that grows past the limit, or says it is empty as /proc files do, is
+    refused as well. A symbolic link is read only when its target is inside ``root`` (the folder
+    ``path`` was found in) or, for a path named on its own, with ``follow_symlinks``: a link in
+    an article folder must not publish /etc/shadow.
+
+    Raises:
+        InputError: one line naming the path and why it was not read; a link named on its own
+            that was not followed has ``params["reason"] == "symlink"``.
+        FileTooLarge: more than ``limit`` bytes.
+    """
+    try:
+        target = _target(path, root, follow_symlinks)
+        info = os.stat(target)
+        if not stat.S_ISREG(info.st_mode):
+            kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a file")
+            raise InputError(
+                f"{path}: not a regular file ({kind}), not read",
+                name=str(path),
+                reason="not_regular",
+                kind=kind,
+            )
+        if info.st_size > limit:
+            # Refuse before reading a huge file into memory.
+            why = f"{info.st_size} bytes is over the limit of {limit} bytes"
+            raise _too_large(path, why, info.st_size, limit)
+        # The target was checked, then opened: O_NOFOLLOW and O_NONBLOCK keep a link or a FIFO
+        # put in its place meanwhile from being followed or waited on, and the file opened
+        # must be the one checked.
+        flags = os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+        with open(os.open(target, flags), "rb") as file:
+            opened = os.fstat(file.fileno())
+            if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
+                raise InputError(
+                    f"{path}: replaced while being opened, not read",
+                    name=str(path),
+                    reason="replaced",
+                )
+            data = file.read(limit + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror})", name=str(path)) from exc
+    if len(data) > limit:
+        why = f"over the limit of {limit} bytes once read (its size said {info.st_size})"
+        raise _too_large(path, why, len(data), limit)
+    return data
+
+
+# What a path that is not a regular file is, as a person would say it.
+_KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+}
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+def _target(path: Path, root: Path | None, follow_symlinks: bool) -> Path:
+    """The path ``read_file`` may open for ``path``: itself, or where its link leads."""
+    # os.path.realpath, not Path.resolve: on Python 3.11 a link loop makes resolve raise
+    # RuntimeError; realpath returns, and opening its answer fails with an OSError.
+    if root is not None:
+        target = Path(os.path.realpath(path))
+        if not target.is_relative_to(os.path.realpath(root)):
+            how = "a symbolic link" if path.is_symlink() else "reached through a symbolic link"
+            raise InputError(
+                f"{path}: {how} to outside {root}, not followed", name=str(path), reason="outside"
+            )
+        return target
+    if not path.is_symlink():
+        return path
+    if not follow_symlinks:
+        raise InputError(f"{path}: a symbolic link, not followed", name=str(path), reason="symlink")
+    return Path(os.path.realpath(path))
+
+
+def _too_large(path: Path, why: str, size: int, limit: int) -> FileTooLarge:
+    return FileTooLarge(
+        f"{path.name}: {why}",
+        size=size,
+        limit=limit,
+        name=path.name,
+    )
+
+
+def _is_real_dir(path: Path) -> bool:
+    """A folder itself, not a link to one (rglob has already walked into it)."""
+    return path.is_dir() and not path.is_symlink()
 
 
 def _opt(value: object) -> str | None:
