@@ -10,6 +10,7 @@ Nancy Ip" from "the article gives Nancy Ip's birth year".
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from knowledge.index import BM25Index
 from knowledge.models import Answer, Article, Citation, QuotedSentence, Sentence, Spans
 from knowledge.normalize import guess_lang
 from knowledge.query import Query, holds_answer
+from knowledge.segment import MAX_SENTENCE_CHARS
 from knowledge.store import Store
 
 
@@ -55,6 +57,7 @@ class _Candidate:
     names_ok: bool = True
     new_name: bool = False
     holds: bool = False
+    says_more: bool = False
 
 
 def choose(
@@ -100,30 +103,39 @@ def choose(
 
     # The search has just counted each concept's passages: concept_df reads that count.
     dfs = [index.concept_df(c) for c in concepts]
+
     idfs = [index.idf(df) for df in dfs]
-    # A word no passage holds says nothing about which sentence answers (a dialect particle,
-    # a typo), unless it is a name: then it is the evidence that the articles do not know it.
-    counted = [not c.focus and df > 0 for c, df in zip(query.concepts, dfs, strict=True)]
+    # A word no passage holds still counts: "weather" asked of articles that never mention it
+    # is the evidence that they do not answer.
+    counted = [not c.focus for c in query.concepts]
     names = analyzer.aliases.names
     # The question's rarest name: a sentence must name it, or its context must.
-    named = [
-        (idf, c.terms)
-        for c, idf, df in zip(query.concepts, idfs, dfs, strict=True)
-        if c.name
-    ]
+    named = [(idf, c.terms) for c, idf in zip(query.concepts, idfs, strict=True) if c.name]
+    predicates_mask = [use and not c.name for c, use in zip(query.concepts, counted, strict=True)]
+    predicates = any(predicates_mask)
     required = max(named)[1] if named else ()
     asked_terms = {t for c in concepts for t in c}
     total_idf = sum(idfs) or 1.0
     coverage_total = sum(i for i, use in zip(idfs, counted, strict=True) if use) or 1.0
     k1, b = index.params.k1, index.params.b
     for cand in candidates.values():
+        text = cand.sentence.text
+        if len(text) < MAX_SENTENCE_CHARS // 2 and not _ENDS_SENTENCE.search(text):
+            cand.names_ok = False  # a heading, byline or dateline: it states nothing to quote
+            continue
         length = sum(cand.terms.values())
         title_terms = titles.get(cand.sentence.article_id, set())
         near = context.get(cand.sentence.id, set()) | title_terms
         match = covered = covered_ctx = 0.0
         total = coverage_total
-        for alternatives, idf, use in zip(concepts, idfs, counted, strict=True):
+        # Something the question says of its names (born, mayor, weather), not the names alone.
+        cand.says_more = not predicates
+        for alternatives, idf, use, predicate in zip(
+            concepts, idfs, counted, predicates_mask, strict=True
+        ):
             tf = sum(cand.terms.get(t, 0) for t in alternatives)
+            if predicate and (tf or any(t in near for t in alternatives)):
+                cand.says_more = True
             if tf:
                 norm = k1 * (1 - b + b * length / settings.avg_sentence_len)
                 match += idf * tf / (tf + norm)
@@ -132,9 +144,12 @@ def choose(
                 total += 0.0 if use else idf  # a focus word the answer repeats still counts
             elif use and any(t in near for t in alternatives):
                 covered_ctx += idf / 2
-        cand.coverage = covered_ctx / total
+        # Context vouches for what a sentence leaves implicit, never for all of it.
+        cand.coverage = covered_ctx / total if covered else 0.0
         present = set(cand.terms) | near
-        cand.names_ok = not required or any(term in present for term in required)
+        cand.names_ok = cand.says_more and (
+            not required or any(term in present for term in required)
+        )
         if trace is None and (cand.coverage < settings.min_coverage or not cand.names_ok):
             continue  # it cannot be quoted, so its score (and the language guess) decides nothing
         cand.new_name = any(t in names and t not in asked_terms for t in cand.terms)
@@ -181,6 +196,12 @@ def choose(
         more=tuple(quotes[len(chosen) :]),
         expected_kind=query.kind,
     )
+
+
+# A sentence of the body ends as one (unless the segmenter cut a run-on one at a soft break):
+# with a full stop, question or exclamation mark, colon or semicolon (maybe inside closing
+# quotes or brackets), or with the ellipsis of a cut quote. A heading or byline does not.
+_ENDS_SENTENCE = re.compile(r"[.!?。！？;；:：…]['\"’”」』)）\]]*\s*$|\[…\]\s*$")
 
 
 def _same_script(text: str, lang: str) -> bool:

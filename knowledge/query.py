@@ -52,7 +52,7 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (
         "reason",
         re.compile(
-            r"\bwhy\b|\bfor what reason\b|\bwhat made\b|为什么|为何|为啥|何故|什么原因|原因是"
+            r"\bwhy\b|\bfor what reason\b|\bwhat made\b|为什么|为何|为啥|何故|什么原因|原因是|点解"
         ),
     ),
     (
@@ -60,10 +60,11 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
         re.compile(
             r"\bhow (much|many|large|big|long|old|far)\b"
             r"|\bwhat (share|percentage|proportion|number)\b"
-            r"|多少|几个|几家|几位|几名|几成|几间|几所|多大|多久|多长|几多|几岁"
+            r"|多少|几个|几家|几位|几名|几成|几间|几所|多大|多久|多长|几多|几岁|几耐"
         ),
     ),
-    ("person", re.compile(r"\bwho(m|se)?\b|谁|哪位|何人|什么人|哪些人|哪个人|哪一位")),
+    # Cantonese, as Hong Kong writes it, asks with 边 (邊): 边个 who, 边度 where, 边间 which.
+    ("person", re.compile(r"\bwho(m|se)?\b|谁|哪位|何人|什么人|哪些人|哪个人|哪一位|边个|边位")),
     (
         "organisation",
         re.compile(
@@ -71,13 +72,14 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
             r"school|exchange|institution|organi[sz]ation|lab|laboratory|bank|fund|hospital|"
             r"college|startup|start-up|group|body|agency)\b"
             r"|哪所|哪家|哪间|哪个(大学|公司|机构|交易所|实验室|基金|医院|学校|企业|团队)|什么(公司|机构|大学)"
+            r"|边间|边家|边所"
         ),
     ),
     (
         "place",
         re.compile(
             r"\bwhere\b|\b(which|what) (city|country|province|place|region|town)\b"
-            r"|哪里|哪儿|何处|什么地方|在哪|哪个城市|哪座城市|哪个国家|哪个省|哪个地区"
+            r"|哪里|哪儿|何处|什么地方|在哪|哪个城市|哪座城市|哪个国家|哪个省|哪个地区|边度|边到|边处"
         ),
     ),
 ]

@@ -47,7 +47,7 @@ from knowledge.readahead import read_ahead
 from knowledge.saver import IndexSaver
 from knowledge.segment import passage_windows, split_sentences
 from knowledge.store import NewSentence, Store, now
-from knowledge.translate import Dictionary
+from knowledge.translate import Dictionary, RomanisedNames
 
 log = logging.getLogger(__name__)
 # Generations of change log kept behind the latest save (each ingest or removal is one).
@@ -126,6 +126,7 @@ class KnowledgeBase:
             cache_dir=data / "cache",
         )
         self.dictionary = self._load_dictionary(data / "cache" / "cedict.json")
+        self._names = RomanisedNames(self.dictionary)
         self._lock = ReadWriteLock()
         self._saver = IndexSaver(data / "index", on_saved=self._saved)
         self._saved_at = time.monotonic()
@@ -512,10 +513,12 @@ class KnowledgeBase:
                 length=len(question),
                 limit=MAX_QUESTION_CHARS,
             )
-        query = build_query(self.analyzer, self.dictionary, question)
         if self.store.generation() != self.index.generation:
             with self._lock.writing():  # another process wrote: catch up first, alone
                 self._refresh_if_stale()
+        with self._lock.reading():  # the vocabulary grows only under the writing lock
+            self._names.refresh(self.index.term_ids)
+        query = build_query(self.analyzer, self.dictionary, question, self._names)
         settings = self.config.answer
         if max_quotes is not None:
             settings = dataclasses.replace(settings, max_quotes=max_quotes)

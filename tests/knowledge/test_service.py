@@ -128,8 +128,8 @@ def test_bad_questions_are_refused(kb: KnowledgeBase) -> None:
     ("question", "lang"),
     [
         ("What is the capital of France?", "en"),
-        ("法国的首都是哪里？", "zh-Hans"),
-        ("法國的首都是哪裡？", "zh-Hant"),
+        ("明天北京的天气怎么样？", "zh-Hans"),
+        ("明天北京的天氣怎麼樣？", "zh-Hant"),
     ],
 )
 def test_unknown_answers_are_declined_in_the_question_language(
