@@ -7,14 +7,24 @@ and exit code 2, and nothing is half-written because each ingest is one transact
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Settings, load_settings
 from knowledge.errors import InputError, KnowledgeError, NotFound
+from knowledge.evaluate import (
+    Tally,
+    articles_in,
+    articles_in_folder,
+    evaluate,
+    read_questions,
+    summarize,
+)
 from knowledge.models import Answer, IngestResult
 from knowledge.reply import format_plain
 from knowledge.service import KnowledgeBase, iter_files
@@ -204,6 +214,52 @@ def cmd_chat(kb: KnowledgeBase, args: argparse.Namespace) -> int:
         print()
 
 
+def cmd_eval(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    questions = read_questions(args.file)
+    _ensure_content(kb)
+    articles = articles_in_folder(args.articles) if args.articles else articles_in(kb)
+    started = time.perf_counter()
+    verdicts = evaluate(kb, questions, articles)
+    seconds = time.perf_counter() - started
+    summary = summarize(verdicts)
+    if args.json:
+        report = {
+            "summary": {group: dataclasses.asdict(tally) for group, tally in summary.items()},
+            "wrong": [dataclasses.asdict(v) for v in verdicts if v.wrong],
+        }
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        _print_quality(summary)
+        asked = {q.id: q for q in questions}
+        for verdict in (v for v in verdicts if v.wrong and args.details):
+            q = asked[verdict.id]
+            expected = f"{' / '.join(q.answers)} from {q.sources[0]}" if q.answers else "a decline"
+            print(f"- {q.id} [{q.kind}/{q.lang}] {q.text}")
+            print(f"    expected {expected}: {verdict.note}")
+            print(f"    reply: {verdict.first_line}")
+    print(f"{len(questions)} questions in {seconds:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "n/a"
+
+
+def _print_quality(summary: dict[str, Tally]) -> None:
+    print(f"{'group':34} {'n':>4} {'answer':>7} {'citation':>9} {'both':>7} {'declined':>9}")
+    for group, t in summary.items():
+        print(
+            f"{group:34} {t.n:>4} {_share(t.answer_correct, t.n):>7} "
+            f"{_share(t.citation_correct, t.answerable):>9} "
+            f"{_share(t.strict_correct, t.n):>7} {t.false_declines:>9}"
+        )
+    print(
+        "answer: right answer (unanswerable: a decline quoting nothing); citation: the source"
+        " named, of answerable questions;\nboth: answer and citation right; declined:"
+        " answerable questions declined."
+    )
+
+
 def cmd_serve(settings: Settings) -> int:
     from bot.app import run
 
@@ -257,6 +313,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="a consistent copy of the store, safe while the bot runs")
     p.add_argument("dest", help="the SQLite file to write")
 
+    p = sub.add_parser("eval", help="measure answer quality on a question set (JSON Lines)")
+    p.add_argument("file", type=Path, metavar="FILE.jsonl")
+    p.add_argument("--details", action="store_true", help="list every question scored wrong")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument(
+        "--articles",
+        type=Path,
+        metavar="DIR",
+        help="the articles' folder: questions' sources are its file names",
+    )
+
     sub.add_parser("chat", help="ask questions interactively")
     sub.add_parser("serve", help="run the Telegram bot")
     return parser
@@ -272,6 +339,7 @@ COMMANDS = {
     "export": cmd_export,
     "import": cmd_import,
     "backup": cmd_backup,
+    "eval": cmd_eval,
 }
 
 
