@@ -516,13 +516,12 @@ class KnowledgeBase:
         if self.store.generation() != self.index.generation:
             with self._lock.writing():  # another process wrote: catch up first, alone
                 self._refresh_if_stale()
-        with self._lock.reading():  # the vocabulary grows only under the writing lock
-            self._names.refresh(self.index.term_ids)
-        query = build_query(self.analyzer, self.dictionary, question, self._names)
         settings = self.config.answer
         if max_quotes is not None:
             settings = dataclasses.replace(settings, max_quotes=max_quotes)
         with self._lock.reading():  # questions together; a write waits for them
+            self._names.refresh(self.index.term_ids)  # the vocabulary grows only under a write
+            query = build_query(self.analyzer, self.dictionary, question, self._names)
             answer = choose(query, self.index, self.store, self.analyzer, settings)
         if log_it:
             qid = self.store.log_question(question, answer.lang, answer.found, chat_id, user_id)
