@@ -102,9 +102,7 @@ def choose(
             titles[row.article_id] = set(analyzer.terms(articles[row.article_id].title))
 
     # The search has just counted each concept's passages: concept_df reads that count.
-    dfs = [index.concept_df(c) for c in concepts]
-
-    idfs = [index.idf(df) for df in dfs]
+    idfs = [index.idf(index.concept_df(c)) for c in concepts]
     # A word no passage holds still counts: "weather" asked of articles that never mention it
     # is the evidence that they do not answer.
     counted = [not c.focus for c in query.concepts]
@@ -153,30 +151,22 @@ def choose(
         if trace is None and (cand.coverage < settings.min_coverage or not cand.names_ok):
             continue  # it cannot be quoted, so its score (and the language guess) decides nothing
         cand.new_name = any(t in names and t not in asked_terms for t in cand.terms)
-        same_lang = _same_script(cand.sentence.text, query.lang)
+        cand.holds = cand.names_ok and holds_answer(text, query.kind, query.text, cand.new_name)
+        same_lang = _same_script(text, query.lang)
         cand.score = (
             covered / total_idf
             + 0.5 * match / total_idf
             + 0.3 * cand.passage_score / best_passage
             + (0.05 if same_lang else 0.0)
+            + settings.kind_bonus * cand.holds
         )
 
-    for c in candidates.values():
-        c.holds = c.names_ok and holds_answer(c.sentence.text, query.kind, query.text, c.new_name)
-        c.score += settings.kind_bonus * c.holds
     ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.sentence.id))
     if trace is not None:
         for c in ranked:
-            holds = holds_answer(c.sentence.text, query.kind, query.text, c.new_name)
-            holds = holds and c.names_ok
-            trace.append((round(c.score, 3), round(c.coverage, 3), holds, c.sentence.text))
-    acceptable = [
-        c
-        for c in ranked
-        if c.coverage >= settings.min_coverage
-        and c.names_ok
-        and holds_answer(c.sentence.text, query.kind, query.text, c.new_name)
-    ]
+            trace.append((round(c.score, 3), round(c.coverage, 3), c.holds, c.sentence.text))
+    # ``holds`` is only set on a sentence whose names and sayings pass (``names_ok``).
+    acceptable = [c for c in ranked if c.coverage >= settings.min_coverage and c.holds]
     if not acceptable:
         return Answer(query.text, query.lang, False, expected_kind=query.kind)
     top = acceptable[0].score

@@ -146,8 +146,9 @@ def build_query(
             ):
                 absorbed.setdefault(j, []).append(token.term)
     skip = {t for terms in absorbed.values() for t in terms}
-    # Latin words of the name being read ("Yu Dechao"): its spellings join them.
-    run: list[str] = []
+    # Latin words of the name being read ("Yu Dechao"), as written and as terms: its
+    # spellings join the words as written, and its concept takes in the words' concepts.
+    run: list[tuple[str, str]] = []
     for i, token in enumerate(tokens):
         term = token.term
         if term in skip:
@@ -175,13 +176,14 @@ def build_query(
                     alternatives.extend(found)
                     romanised = romanised or bool(found)
             else:
-                run = [*run, folded[token.start : token.end]][-3:]
+                run = [*run, (folded[token.start : token.end], term)][-3:]
                 for n in range(len(run), 0, -1):
-                    found = names.han("".join(run[-n:]))
+                    found = names.han("".join(word for word, _ in run[-n:]))
                     if found:
                         # "Yu Dechao" is one name: the words before this one join its concept.
+                        before = {t for _, t in run[-n:-1]}
                         for _ in range(n - 1):
-                            if concepts and concepts[-1].label in run:
+                            if concepts and concepts[-1].label in before:
                                 alternatives.extend(concepts.pop().terms)
                         alternatives.extend(found)
                         romanised = True
