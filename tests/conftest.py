@@ -25,6 +25,18 @@ def prepared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def module_kb(
+    prepared_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[KnowledgeBase]:
+    """One knowledge base with the bundled corpus for a whole module."""
+    data = tmp_path_factory.mktemp("kb") / "data"
+    shutil.copytree(prepared_data_dir, data)
+    kb = KnowledgeBase(KnowledgeConfig(data_dir=data))
+    yield kb
+    kb.close()
+
+
 @pytest.fixture
 def data_dir(prepared_data_dir: Path, tmp_path: Path) -> Path:
     """A private copy of the prepared knowledge base."""

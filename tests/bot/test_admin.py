@@ -112,7 +112,8 @@ def test_add_text_and_add_as_reply(bot: RunningBot) -> None:
     bot.fake.wait_for_bot_messages(ADMIN)  # the bot answers it as a question first
     [added] = bot.ask("/add", user_id=ADMIN, reply_to_message_id=note["message_id"])
     assert added["plain_text"].startswith("Added")
-    assert "wooden cars" in _answer_text(bot, "until when did the Tarnwick Tramway climb to the Peak?")
+    question = "until when did the Tarnwick Tramway climb to the Peak?"
+    assert "wooden cars" in _answer_text(bot, question)
 
 
 def test_add_without_text_shows_usage_and_non_admin_add_refused(bot: RunningBot) -> None:

@@ -12,14 +12,12 @@ until it is taken off the list, so the list always says what the bot gets wrong 
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.cli import answer_json, main
-from knowledge.service import KnowledgeBase, KnowledgeConfig
+from knowledge.service import KnowledgeBase
 
 QUESTIONS = [
     json.loads(line)
@@ -70,18 +68,6 @@ def test_question_set_is_broad_enough() -> None:
     assert KNOWN_MISSES.issubset(q["id"] for q in QUESTIONS)
 
 
-@pytest.fixture(scope="module")
-def set_kb(
-    prepared_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[KnowledgeBase]:
-    """One knowledge base for the whole set: asking does not change what later answers say."""
-    target = tmp_path_factory.mktemp("questions") / "data"
-    shutil.copytree(prepared_data_dir, target)
-    base = KnowledgeBase(KnowledgeConfig(data_dir=target))
-    yield base
-    base.close()
-
-
 @pytest.mark.parametrize(
     "question",
     [
@@ -95,8 +81,9 @@ def set_kb(
         for q in QUESTIONS
     ],
 )
-def test_question(set_kb: KnowledgeBase, question: dict) -> None:
-    reply = answer_json(set_kb.ask(question["q"], log_it=False))
+def test_question(module_kb: KnowledgeBase, question: dict) -> None:
+    # One knowledge base for the whole set: asking does not change what later answers say.
+    reply = answer_json(module_kb.ask(question["q"], log_it=False))
     top = reply["sentences"][0]["text"] if reply["sentences"] else reply["reply"]
     assert is_right(question, reply), f"expected {question['expect']}, got: {top}"
 

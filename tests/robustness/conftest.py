@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-import shutil
 import sqlite3
 import sys
 from collections import defaultdict
@@ -27,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from knowledge.service import KnowledgeBase, KnowledgeConfig
+from knowledge.service import KnowledgeBase
 from tests.bot.conftest import RunningBot, start_bot_on
 from tests.fakes.telegram_server import DEFAULT_TOKEN
 
@@ -207,18 +206,6 @@ def module_bots(
 
         yield start
     _check_bots(bots)
-
-
-@pytest.fixture(scope="module")
-def module_kb(
-    prepared_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[KnowledgeBase]:
-    """One knowledge base with the bundled corpus for a whole module."""
-    data = tmp_path_factory.mktemp("kb") / "data"
-    shutil.copytree(prepared_data_dir, data)
-    kb = KnowledgeBase(KnowledgeConfig(data_dir=data))
-    yield kb
-    kb.close()
 
 
 def table_counts(database: Path) -> dict[str, int]:
