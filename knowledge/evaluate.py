@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.errors import BadQuestion, InputError, KnowledgeError
-from knowledge.extract import SUPPORTED_EXTENSIONS, extract
+from knowledge.extract import SUPPORTED_EXTENSIONS, extract, front_matter
 from knowledge.models import Answer
 from knowledge.reply import format_plain
 from knowledge.service import KnowledgeBase
@@ -62,7 +62,6 @@ QUOTE_RUN = 32  # so is a run of this many characters of an article (spacing asi
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[.])\s+|\n+")
 _CURLY_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
-_FRONT_MATTER_LINE = re.compile(r"^\s*(\w+)\s*:(.*)$")
 # Text files are named by their own first lines (as a plain-text reader shows them); other
 # formats by what the extractor reads from them.
 _TEXT_SUFFIXES = (".txt", ".md", ".markdown")
@@ -156,7 +155,7 @@ def articles_in_folder(folder: Path) -> Articles:
     for path in sorted(p for p in files if p.is_file()):
         try:
             if path.suffix.lower() in _TEXT_SUFFIXES:
-                meta, body = _front_matter(path.read_text(encoding="utf-8-sig"))
+                meta, body = front_matter(path.read_text(encoding="utf-8-sig"))
                 first = next((line.strip() for line in body.splitlines() if line.strip()), "")
                 title, url = meta.get("title") or first, meta.get("url", "")
             else:
@@ -194,19 +193,6 @@ def articles_in(kb: KnowledgeBase) -> Articles:
         texts,
         where="a stored article's title, url or source (give --articles DIR for file names)",
     )
-
-
-def _front_matter(text: str) -> tuple[dict[str, str], str]:
-    if not text.startswith("---\n"):
-        return {}, text
-    end = text.find("\n---", 4)
-    if end == -1:
-        return {}, text
-    meta = {}
-    for line in text[4:end].splitlines():
-        if match := _FRONT_MATTER_LINE.match(line):
-            meta[match[1]] = match[2].strip().strip("\"'")
-    return meta, text[end + 4 :].lstrip("\n")
 
 
 # -- questions ---------------------------------------------------------------------------------

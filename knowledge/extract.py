@@ -252,13 +252,13 @@ def split_paragraphs(text: str) -> list[str]:
 
 
 def read_plain(text: str) -> ParsedDocument:
-    meta, body = _front_matter(text)
+    meta, body = front_matter(text)
     heading, body = _leading_heading(body)
     return _document(split_paragraphs(body), meta, heading, fmt="txt")
 
 
 def read_markdown(text: str, *, fmt: str = "md") -> ParsedDocument:
-    meta, body = _front_matter(text)
+    meta, body = front_matter(text)
     heading = None
     if not _MD_HEADING.search(body):
         heading, body = _leading_heading(body)
@@ -356,7 +356,7 @@ def _drop_html_comments(text: str) -> str:
     return "".join(parts)
 
 
-def _front_matter(text: str) -> tuple[dict[str, str], str]:
+def front_matter(text: str) -> tuple[dict[str, str], str]:
     """Metadata from a leading "---" block of "key: value" lines, and the text after it."""
     match = _FRONT_MATTER.match(text)
     if not match:
