@@ -47,6 +47,12 @@ def _health(port: int) -> int:
     return _status(f"http://127.0.0.1:{port}/healthz", timeout=2)
 
 
+def _listening(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:``port``."""
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def _env(fake: FakeTelegram, data: Path, **settings: str) -> dict[str, str]:
     """`serve`'s whole configuration, as an operator gives it: CITEBOT_* variables."""
     return {
@@ -147,7 +153,9 @@ def test_serve_in_webhook_mode_answers_updates_telegram_posts_and_refuses_a_wron
         bot = start_serve(env)
         try:
             deadline = time.monotonic() + 60
-            while _health(health) != 200 or fake.webhook_url != public:
+            # Registered with Telegram is not yet listening: python-telegram-bot may call
+            # setWebhook before its webhook server accepts connections.
+            while _health(health) != 200 or fake.webhook_url != public or not _listening(port):
                 assert bot.poll() is None, bot.stderr.read() if bot.stderr else ""
                 assert time.monotonic() < deadline, "serve did not set its webhook in 60 s"
                 time.sleep(0.1)
