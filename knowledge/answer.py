@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from knowledge.analyze import Analyzer
 from knowledge.index import BM25Index
 from knowledge.models import Answer, Article, Citation, QuotedSentence, Sentence, Spans
-from knowledge.normalize import guess_lang
-from knowledge.query import Query, holds_answer
+from knowledge.normalize import fold, guess_lang
+from knowledge.query import Query, holds_answer, states_sum
 from knowledge.segment import MAX_SENTENCE_CHARS
 from knowledge.store import Store
 
@@ -74,6 +74,7 @@ def choose(
     """
     settings = settings or AnswerSettings()
     concepts = [c.terms for c in query.concepts]
+    money = [c.money for c in query.concepts]
     hits = index.search(concepts, k=settings.top_passages)
     if not hits:
         return Answer(query.text, query.lang, False, expected_kind=query.kind)
@@ -128,13 +129,19 @@ def choose(
         total = coverage_total
         # Something the question says of its names (born, mayor, weather), not the names alone.
         cand.says_more = not predicates
-        for alternatives, idf, use, predicate in zip(
-            concepts, idfs, counted, predicates_mask, strict=True
+        # A sum of money says the question's "price" or "募资" (see Concept.money).
+        sums = any(money) and states_sum(fold(text))
+        for alternatives, idf, use, predicate, paid in zip(
+            concepts, idfs, counted, predicates_mask, money, strict=True
         ):
             tf = sum(cand.terms.get(t, 0) for t in alternatives)
-            if predicate and (tf or any(t in near for t in alternatives)):
+            if predicate and (tf or (paid and sums) or any(t in near for t in alternatives)):
                 cand.says_more = True
-            if tf:
+            if not tf and paid and sums:
+                # Said by the sum, not in words: half, as context counts.
+                covered += idf / 2
+                covered_ctx += idf / 2
+            elif tf:
                 norm = k1 * (1 - b + b * length / settings.avg_sentence_len)
                 match += idf * tf / (tf + norm)
                 covered += idf

@@ -16,7 +16,7 @@ from knowledge.models import Lang
 from knowledge.normalize import fold, guess_lang
 from knowledge.translate import Dictionary, RomanisedNames
 
-Kind = str  # "person" | "place" | "organisation" | "time" | "amount" | "reason"
+Kind = str  # "person" | "place" | "organisation" | "time" | "amount" | "money" | "reason"
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,9 @@ class Concept:
     # A name: an alias group that names something, or a word capitalised in the question
     # ("Brannoch Institute"). The answer must mention the question's rarest name.
     name: bool = False
+    # A word for money (price, raise, 募资, 估值) in a question about a sum: the sum itself
+    # ("HK$24.05", "55.4亿港元") says it, since an answer seldom repeats the question's word.
+    money: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,13 +96,52 @@ _FOCUS = re.compile(
 )
 
 
+# Words for money and what is paid or raised, English (as whole words and stems) and Chinese
+# (folded to Simplified). "How much did X raise" and "发售价每股多少" ask for a sum of money.
+_MONEY_WORD = re.compile(
+    r"\b(price[sd]?|pricing|cost[s]?|costing|rais(e|ed|es|ing)|proceeds|fund(s|ing|raising)?|"
+    r"money|cash|valu(e|ed|ation|ations)|worth|revenues?|sales|sold|sell(s|ing)?|pa(y|id|ys)|"
+    r"spen[dt]|invest(s|ed|ing|ment|ments)?|capital|budget|fees?|salar(y|ies)|earn(s|ed|ings)?|"
+    r"profits?|income|dividends?|subsid(y|ies)|grants?|sum)\b"
+    r"|价|钱|资金|金额|募资|集资|融资|筹资|募集|估值|市值|营收|收入|销售额|营业额|套现|投资|成本|费用"
+    r"|花费|利润|盈利|资本|预算|薪|工资|出资|注资|拨款|款|资助|补贴|售"
+)
+# A sum of money as articles write it: a currency sign or code before the figure, or a
+# currency word after it ("HK$62 billion", "US$ 260m", "14.5亿元人民币", "165港元").
+_SUM = re.compile(
+    r"(?:[a-z]{0,3}\$|¥|￥|€|£|\b(?:rmb|hkd|usd|cny|eur|gbp|yuan)\s?)\s?\d"
+    r"|\d(?:[\d,.]*\d)?\s*(?:[万亿]|百万|千万|million|billion|trillion|bn|m\b)?\s*"
+    r"(?:港元|港币|美元|元|人民币|欧元|英镑|日元|块|\b(?:yuan|dollars?|euros?|pounds?|rmb|hkd|usd)\b)"
+)
+
+
+# A count ("how many investors", "多少个", "几多位") is an amount but never a sum of money.
+_COUNT = re.compile(r"\bhow many\b|(多少|几多|几)[个家位名间所只项款次倍]|投资者|投资人")
+
+
 def classify(question: str) -> Kind | None:
-    """The kind of answer the question's own question words ask for, in any of the three scripts."""
+    """The kind of answer the question's own question words ask for, in any of the three scripts.
+
+    "money" is an amount asked of a word for money ("how much did it raise", "发售价多少"), and
+    also a short question with no question word that names a price or a valuation ("Zhipu IPO
+    price per share"): people type a price question as a search.
+    """
     folded = fold(question)
     for kind, pattern in _KIND_PATTERNS:
         if pattern.search(folded):
+            if kind == "amount" and _MONEY_WORD.search(folded) and not _COUNT.search(folded):
+                return "money"
             return kind
+    if re.search(r"\b(price|valuation|cost)\b|价|估值|市值", folded) and not re.search(
+        r"\b(what|which|who|is|are|does|do|did|can|how)\b|吗|什么|哪|是否", folded
+    ):
+        return "money"
     return None
+
+
+def states_sum(text: str) -> bool:
+    """Whether ``text`` (folded) states a sum of money."""
+    return _SUM.search(text) is not None
 
 
 def build_query(
@@ -124,12 +166,21 @@ def build_query(
     capitalised = {term for word in _CAPITALISED.findall(question) for term in analyzer.terms(word)}
     name_groups = analyzer.aliases.names
 
-    def add(label: str, terms: list[str], start: int = -1, name: bool = False) -> None:
+    kind = classify(question)
+
+    def add(
+        label: str, terms: list[str], start: int = -1, end: int = -1, name: bool = False
+    ) -> None:
         key = tuple(sorted(set(terms)))
         if key not in seen:
             seen.add(key)
             is_name = name or label in name_groups or label in capitalised
-            concepts.append(Concept(label, key, focus=start in focus_starts, name=is_name))
+            # The word as the question writes it ("raised", not the stem "rais").
+            word = folded[start:end] if start >= 0 else label
+            money = kind == "money" and not is_name and bool(_MONEY_WORD.search(word))
+            concepts.append(
+                Concept(label, key, focus=start in focus_starts, name=is_name, money=money)
+            )
 
     # A search-mode sub-word one character short of its word ("创始" in "创始人") says the same
     # thing: it joins the word's concept instead of counting twice.
@@ -155,7 +206,7 @@ def build_query(
             continue
         if term.startswith("~"):
             run = []
-            add(term, [term], token.start)
+            add(term, [term], token.start, token.end)
             continue
         if term in forms:
             continue  # the alias group stands for it
@@ -188,8 +239,8 @@ def build_query(
                         alternatives.extend(found)
                         romanised = True
                         break
-        add(term, alternatives, token.start, name=romanised)
-    return Query(question, guess_lang(question), classify(question), tuple(concepts))
+        add(term, alternatives, token.start, token.end, name=romanised)
+    return Query(question, guess_lang(question), kind, tuple(concepts))
 
 
 # -- does a sentence hold an answer of the asked-for kind? -----------------------------------
@@ -245,6 +296,8 @@ def holds_answer(sentence: str, kind: Kind | None, question: str, new_name: bool
     if kind == "time":
         found = {m.group(0) for m in _YEAR.finditer(folded)} | set(_MONTHS.findall(folded))
         return bool(found - {m.group(0) for m in _YEAR.finditer(asked)})
+    if kind == "money":
+        return any(m.group(0) not in asked for m in _SUM.finditer(folded))
     if kind == "amount":
         # Years and dates are not amounts: "康方生物于2020年上市" does not say how many.
         undated = _DATE_LIKE.sub(" ", folded)

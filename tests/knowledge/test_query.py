@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.query import build_query, classify, holds_answer
+from knowledge.normalize import fold
+from knowledge.query import build_query, classify, holds_answer, states_sum
 from knowledge.service import KnowledgeBase
 
 
@@ -24,6 +25,12 @@ from knowledge.service import KnowledgeBase
         ("Which university trained a DeepSeek founder?", "organisation"),
         ("哪所大學培養了他？", "organisation"),
         ("What is EDA?", None),
+        ("How much did the start-up raise in its listing?", "money"),
+        ("发售价每股多少？", "money"),
+        ("上市集資幾多錢？", "money"),
+        ("Quillop IPO price per share", "money"),
+        ("How many investors bought shares?", "amount"),
+        ("有幾多個基石投資者？", "amount"),
     ],
 )
 def test_question_words_in_three_scripts(question: str, kind: str | None) -> None:
@@ -57,3 +64,39 @@ def test_the_word_naming_the_answer_is_the_focus(kb: KnowledgeBase) -> None:
     assert [c.label for c in query.concepts if c.focus] == ["角色"]
     english = build_query(kb.analyzer, kb.dictionary, "What kind of software is EDA?")
     assert [c.label for c in english.concepts if c.focus] == ["softwar"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HK$24.05 each",
+        "raised US$ 260 million",
+        "55.4亿港元",
+        "14.5億元人民幣",
+        "RMB 3 billion",
+        "a 5 billion yuan fund",
+        "每股165港元",
+    ],
+)
+def test_sums_of_money_in_both_languages(text: str) -> None:
+    assert states_sum(fold(text))
+
+
+@pytest.mark.parametrize(
+    "text", ["oversubscribed 1,400 times", "2023年上市", "16 investors", "55家医院"]
+)
+def test_counts_and_years_are_not_sums(text: str) -> None:
+    assert not states_sum(fold(text))
+
+
+def test_a_money_question_needs_a_sum_the_question_does_not_give() -> None:
+    question = "How much did Quillop raise at HK$10 a share?"
+    assert holds_answer("Quillop raised HK$2 billion.", "money", question)
+    assert not holds_answer("Quillop sold shares at HK$10 to 16 investors.", "money", question)
+
+
+def test_the_word_for_money_is_said_by_a_sum(kb: KnowledgeBase) -> None:
+    """'raise' in a money question is marked, so a sentence stating the sum answers it."""
+    query = build_query(kb.analyzer, kb.dictionary, "How much did Quillop raise?")
+    assert query.kind == "money"
+    assert [c.label for c in query.concepts if c.money] == ["rais"]
