@@ -30,11 +30,13 @@ jieba.setLogLevel(logging.WARNING)
 
 # Raised whenever a change gives some text other terms than before: a knowledge base stored with
 # an older version re-terms the sentences concerned when it opens (KnowledgeBase._upgrade_terms).
-ANALYZER_VERSION = 2
+ANALYZER_VERSION = 3
 # For each older version, the texts whose terms differ from what it gave (None: any text).
 # 1 -> 2: Latin letters with diacritics were separators ("café" gave "caf").
+# 2 -> 3: Cantonese function and question words are words of their own, and stop words.
 TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
     1: re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0300-\u036f]"),
+    2: re.compile("[係系邊边幾几嘅咗嗰啲佢乜喺冇嘢而點点咁甚哪]"),
 }
 
 # Lower-case Latin letters beyond ASCII (after case folding) and combining marks: "café",
@@ -56,6 +58,12 @@ ENGLISH_STOP = frozenset(
     uses get got gets still need needs better name named called call thing things way ways
     happen happened go went know known""".split()
 )
+# Cantonese function and question words as Hong Kong writes them, folded to Simplified
+# ("係邊個" -> "系" "边个"). jieba's dictionary is Mandarin: without these, "係邊位" came out
+# as one unknown word that a question then asked the articles for.
+CANTONESE_WORDS = """系 边个 边位 边度 边间 边年 边一年 边一个 边啲 几多 几时 几耐 而家
+    乜嘢 乜 点解 点样 嗰 嗰个 嗰间 嗰啲 嗰位 啲 嘅 咗 佢 佢哋 咁 喺 冇 嘢 系咪 有冇 唔 噉
+    嚟 睇 入面 几号""".split()
 # Function words and question words; single characters that carry no topic on their own.
 CHINESE_STOP = frozenset(
     """的 了 是 在 和 与 及 或 也 都 就 而 又 还 被 把 给 让 对 从
@@ -65,7 +73,8 @@ CHINESE_STOP = frozenset(
     没有 所 请问 请 告诉 我 你 他 她 它 我们 你们 他们 曾 已 已经 将
     会 能 可以 该 此 等 时 年 月 日 中 后 前 上 下 里 内 外 第 章
     新 做 叫 仍 为 称 哪款 哪种 那类 那家 那种 这家 一家 哪间 哪座
-    什么样 是什么 叫什么 称为 被称为 几个 第几""".split()
+    什么样 是什么 叫什么 称为 被称为 几个 第几 甚么 哪天 哪一天""".split()
+    + CANTONESE_WORDS
 )
 
 _stemmer = Stemmer.Stemmer("english")
@@ -134,6 +143,9 @@ class Analyzer:
         for form in aliases.han_forms():
             self._segmenter.add_word(form, freq=None)
             self._protected.add(form)
+        for word in CANTONESE_WORDS:
+            if len(word) > 1:
+                self._segmenter.add_word(word, freq=None)
         self._rebuild_alias_matchers()
 
     # -- aliases ---------------------------------------------------------------------------

@@ -60,3 +60,10 @@ def test_learning_an_alias_from_brackets(empty_kb: KnowledgeBase) -> None:
     assert ("Zeta Widget Labs", "澤塔器件") in result.learned_aliases
     answer = empty_kb.ask("Where are Zeta Widget Labs headquartered?")
     assert answer.found and "九龍" in answer.quotes[0].sentence.text
+
+
+def test_cantonese_question_words_are_not_topics(kb: KnowledgeBase) -> None:
+    """ "而家", "嘅", "係邊位" ask; they are not words an article should be searched for."""
+    terms = kb.analyzer.terms("港大而家嘅校長係邊位？佢哋幾時成立？")
+    assert {"港大", "校长"} <= set(terms)
+    assert not {"而家", "嘅", "系边位", "系边", "系", "边位", "几时", "佢哋"} & set(terms)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.analyze import ANALYZER_VERSION
+from knowledge.analyze import ANALYZER_VERSION, TERMS_CHANGED_SINCE
 from knowledge.service import KnowledgeBase, KnowledgeConfig
 from tests.knowledge.test_service import assert_same_index, rebuilt
 
@@ -68,14 +68,30 @@ def test_a_store_from_before_accented_words_is_re_termed_when_opened(
         assert upgraded.index.df("caf") == 0 and upgraded.index.df("cafe") == 1
         assert_same_index(upgraded.index, rebuilt(upgraded))
         assert upgraded.ask("When did the cafe in Zurich open?").found
-        # One write, and only the passage with accented words went through the log.
+        # One write, and only the passages a later version concerns went through the log:
+        # the one with accented words, and those with the characters of version 3's change.
         assert upgraded.store.generation() == generation + 1
         changed = sql(
             data_dir,
             ("SELECT DISTINCT passage_id FROM changes WHERE generation = ?", (generation + 1,)),
         )
-        first, _ = (pid for pid, _ in upgraded.store.passage_terms(cafe.id))
-        assert changed == [(first,)]
+        first, second = (pid for pid, _ in upgraded.store.passage_terms(cafe.id))
+        assert (first,) in changed and (second,) not in changed
+        concerned = TERMS_CHANGED_SINCE[2]
+        assert concerned is not None
+        for (pid,) in changed:
+            if pid != first:
+                texts = sql(
+                    data_dir,
+                    (
+                        "SELECT s.text FROM sentences s JOIN passages p ON s.article_id = "
+                        "p.article_id AND s.position BETWEEN p.first_position AND p.last_position"
+                        " WHERE p.id = ?",
+                        (pid,),
+                    ),
+                )
+                assert any(concerned.search(text) for (text,) in texts)
+        assert len(changed) < old.index.doc_count
     finally:
         upgraded.close()
     # Once upgraded, opening it again changes nothing.
