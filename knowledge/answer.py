@@ -109,7 +109,12 @@ def choose(
     counted = [not c.focus for c in query.concepts]
     names = analyzer.aliases.names
     # The question's rarest name: a sentence must name it, or its context must.
-    named = [(idf, c.terms) for c, idf in zip(query.concepts, idfs, strict=True) if c.name]
+    # Not the focus: "which *HKUST* president" is answered by a name, not by repeating HKUST.
+    named = [
+        (idf, c.terms)
+        for c, idf in zip(query.concepts, idfs, strict=True)
+        if c.name and not c.focus
+    ]
     predicates_mask = [use and not c.name for c, use in zip(query.concepts, counted, strict=True)]
     predicates = any(predicates_mask)
     required = max(named)[1] if named else ()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge.analyze import Analyzer
+from knowledge.analyze import Analyzer, Token
 from knowledge.models import Lang
 from knowledge.normalize import fold, guess_lang
 from knowledge.translate import Dictionary, RomanisedNames
@@ -200,12 +200,14 @@ def build_query(
     # Latin words of the name being read ("Yu Dechao"), as written and as terms: its
     # spellings join the words as written, and its concept takes in the words' concepts.
     run: list[tuple[str, str]] = []
+    previous: Token | None = None  # the Latin word just read, for two-word phrases
     for i, token in enumerate(tokens):
         term = token.term
         if term in skip:
             continue
         if term.startswith("~"):
             run = []
+            previous = None
             add(term, [term], token.start, token.end)
             continue
         if term in forms:
@@ -214,10 +216,19 @@ def build_query(
         if not is_han and any(s <= token.start and token.end <= e for s, e in alias_spans):
             continue  # a word inside a multi-word name ("hong" in "Hong Kong")
         alternatives = [term, *absorbed.get(i, [])]
+        merged_name = False
         if dictionary is not None:
             for word in list(alternatives):
-                for other in dictionary.translations(word):
-                    alternatives.append(forms.get(other, other))
+                for gloss in dictionary.translations(word):
+                    alternatives.append(forms.get(gloss, gloss))
+            between = folded[previous.end : token.start] if previous else "-"
+            if previous and not is_han and not between.strip(" -"):
+                phrase = dictionary.phrase(previous.term, term)
+                if phrase and concepts and concepts[-1].label == previous.term:
+                    # "San Francisco" is 旧金山: one concept, its words' terms included.
+                    head = concepts.pop()
+                    alternatives = [*head.terms, *alternatives, *phrase]
+                    merged_name = head.name
         romanised = False
         if names is not None:
             if is_han:
@@ -239,7 +250,8 @@ def build_query(
                         alternatives.extend(found)
                         romanised = True
                         break
-        add(term, alternatives, token.start, token.end, name=romanised)
+        add(term, alternatives, token.start, token.end, name=romanised or merged_name)
+        previous = None if is_han else token
     return Query(question, guess_lang(question), kind, tuple(concepts))
 
 
@@ -318,7 +330,7 @@ def holds_answer(sentence: str, kind: Kind | None, question: str, new_name: bool
             re.search(f"[\u4e00-\u9fff]{{2,}}({_ORG_SUFFIX})", folded)
         )
     if kind == "place":
-        found = [m.group(0) for m in _PLACE_CUE.finditer(sentence)]
-        found += [m.group(0) for m in _PLACE_CUE.finditer(folded)]
-        return any(fold(f) not in asked for f in found)
+        places = [m.group(0) for m in _PLACE_CUE.finditer(sentence)]
+        places += [m.group(0) for m in _PLACE_CUE.finditer(folded)]
+        return any(fold(p) not in asked for p in places)
     return True

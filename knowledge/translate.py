@@ -28,7 +28,7 @@ _WORD = re.compile(r"[a-z]+")
 _SYLLABLE = re.compile(r"^([A-Za-z:]+)[1-5]$")
 # What the cached term maps were made by; a cache from another version is rebuilt.
 # 2: readings, and names (Guangzhou, 广州) matched by their pinyin.
-DICTIONARY_VERSION = 2
+DICTIONARY_VERSION = 3
 
 
 def cedict_entries() -> Iterator[tuple[str, list[str]]]:
@@ -93,8 +93,9 @@ class Dictionary:
                     self.zh_to_en.setdefault(simplified, []).append(name)
             stems: list[str] = []
             for rank, definition in enumerate(glosses):
+                # "San Francisco, California": a place's gloss names it before the comma.
                 for gloss in definition.split(";"):
-                    clean = _PAREN.sub("", gloss.casefold()).strip()
+                    clean = _PAREN.sub("", gloss.casefold()).split(",")[0].strip()
                     if not clean or _SKIP.match(clean):
                         continue
                     if clean.startswith("to "):
@@ -104,9 +105,11 @@ class Dictionary:
                         continue
                     terms = [t for t in english_terms(clean) if len(t) > 2]
                     # Only a word's first sense translates English into Chinese: later
-                    # senses ("company" for 连队) bring in more noise than matches.
-                    if len(terms) == 1 and rank == 0:
-                        en_to_zh[terms[0]].add(simplified)
+                    # senses ("company" for 连队) bring in more noise than matches. A
+                    # two-word gloss ("San Francisco", "artificial intelligence") is kept as
+                    # a phrase: its words alone mean something else.
+                    if rank == 0 and (len(terms) == 1 or len(terms) == 2 == len(words)):
+                        en_to_zh[" ".join(terms)].add(simplified)
                     stems.extend(t for t in terms if t not in stems)
             if stems:
                 known = self.zh_to_en.setdefault(simplified, [])
@@ -123,6 +126,11 @@ class Dictionary:
         if "\u3400" <= term[0] <= "\ufaff":
             return self.zh_to_en.get(term, [])
         return self.en_to_zh.get(term, [])
+
+    def phrase(self, first: str, second: str) -> list[str]:
+        """Chinese terms for a two-word English phrase given as index terms ("san",
+        "francisco": 旧金山); empty when the dictionary has none."""
+        return self.en_to_zh.get(f"{first} {second}", [])
 
     def pinyin(self, han: str) -> str | None:
         """``han`` read out in toneless pinyin, one word ("智谱" -> "zhipu"); None when a

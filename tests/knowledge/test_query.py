@@ -100,3 +100,20 @@ def test_the_word_for_money_is_said_by_a_sum(kb: KnowledgeBase) -> None:
     query = build_query(kb.analyzer, kb.dictionary, "How much did Quillop raise?")
     assert query.kind == "money"
     assert [c.label for c in query.concepts if c.money] == ["rais"]
+
+
+def test_a_two_word_english_name_is_one_concept_with_its_chinese(kb: KnowledgeBase) -> None:
+    """'San Francisco' is 旧金山 as a whole; neither word alone translates to it."""
+    query = build_query(kb.analyzer, kb.dictionary, "Which bay area was modelled on San Francisco?")
+    [city] = [c for c in query.concepts if "francisco" in c.terms]
+    assert "san" in city.terms and "旧金山" in city.terms
+
+
+def test_the_focus_is_not_a_name_the_answer_must_repeat(empty_kb: KnowledgeBase) -> None:
+    """'Which PhD student': the answer names the student, and need not say "PhD"."""
+    empty_kb.ingest_text(
+        "Ada Brannoch wrote the Quillop compiler in 1998 as a doctoral student in Leeds.",
+        title="Compilers",
+    )
+    answer = empty_kb.ask("Which PhD student wrote the Quillop compiler?", log_it=False)
+    assert answer.found and "Brannoch" in answer.quotes[0].sentence.text
