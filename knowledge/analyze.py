@@ -77,6 +77,10 @@ CHINESE_STOP = frozenset(
     + CANTONESE_WORDS
 )
 
+# How often jieba's dictionary counts a word of everyday language (公司 45,604, 学府 1,010;
+# names it lists are rarer: 商汤 48, 港交所 13; 北京大学, 2,053, is four characters).
+COMMON_WORD_COUNT = 1000
+
 _stemmer = Stemmer.Stemmer("english")
 # Distinct words seen by one analyzer are bounded by the dictionary plus the new words the HMM
 # finds; past this many the cache starts over rather than grow without end.
@@ -129,6 +133,7 @@ class Analyzer:
         # loading that dictionary (0.6 s) happens once per process, mirroring it into jieba-rs
         # (0.2 s) once per analyzer.
         freq, total = _base_dictionary(str(cache_dir) if cache_dir else None)
+        self._base_freq = freq
         self._segmenter = Segmenter(freq, total)
         self._word_terms: dict[str, tuple[_Span, ...]] = {}
         self._word_cache_key: tuple[int, int, int] | None = None
@@ -161,8 +166,21 @@ class Analyzer:
         self._latin_first = {k[0] for k in self._latin_alias}
 
     def learn(self, text: str) -> list[tuple[str, str]]:
-        """Learn "name (其他语言)" pairs from ``text``; returns the pairs that were new."""
-        return [pair for pair in learn_pairs(text, self._last_han_word) if self.add_alias(*pair)]
+        """Learn "name (其他语言)" pairs from ``text``; returns the pairs that were new.
+
+        A common word is never learned as a name: "公司 (Biotech)" or "科技 (Easy-Logic)" would
+        make every company, or everything about technology, that name.
+        """
+        return [
+            pair
+            for pair in learn_pairs(text, self._last_han_word)
+            if not self._common_word(fold(pair[0])) and self.add_alias(*pair)
+        ]
+
+    def _common_word(self, han: str) -> bool:
+        """Whether ``han`` is an everyday word of two or three characters (jieba's dictionary
+        counts it 1,000 times or more: 公司, 科技, 中心, 人群), which names nothing alone."""
+        return 2 <= len(han) <= 3 and self._base_freq.get(han, 0) >= COMMON_WORD_COUNT
 
     def add_alias(self, form: str, other: str) -> bool:
         """Put two forms in one alias group; True when that taught the table something."""
@@ -180,7 +198,9 @@ class Analyzer:
         if not words:
             return ""
         last = words[-1]
-        if len(last) == 1 and len(words) > 1:
+        # A single character or a common word ends a name ("奇捷科技", "康方生物"): the word
+        # before it belongs to the name.
+        if len(words) > 1 and (len(last) == 1 or self._common_word(last)):
             last = words[-2] + last
         # Return the original-script slice so the pair is stored as written.
         return run[len(run) - len(last) :]

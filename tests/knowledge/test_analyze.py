@@ -62,6 +62,19 @@ def test_learning_an_alias_from_brackets(empty_kb: KnowledgeBase) -> None:
     assert answer.found and "九龍" in answer.quotes[0].sentence.text
 
 
+def test_a_common_word_before_brackets_is_not_learned_as_the_name(
+    empty_kb: KnowledgeBase,
+) -> None:
+    """In "奇澤科技(Qize-Logic)" the name is 奇澤科技, not 科技; "公司 (Biotech)" names nothing."""
+    result = empty_kb.ingest_text(
+        "2014年，他們創立了奇澤科技(Qize-Logic)。這家公司(Biotech)在九龍。", title="Qize"
+    )
+    assert ("奇澤科技", "Qize-Logic") in result.learned_aliases
+    assert not [pair for pair in result.learned_aliases if pair[0] in ("科技", "公司")]
+    technology = empty_kb.analyzer.terms("科技公司")
+    assert not [t for t in technology if t.startswith("~")]
+
+
 def test_cantonese_question_words_are_not_topics(kb: KnowledgeBase) -> None:
     """ "而家", "嘅", "係邊位" ask; they are not words an article should be searched for."""
     terms = kb.analyzer.terms("港大而家嘅校長係邊位？佢哋幾時成立？")
