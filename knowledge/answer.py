@@ -100,10 +100,17 @@ def choose(
             previous = set(terms)
         if row.article_id not in titles:
             articles[row.article_id] = store.article(row.article_id)
-            titles[row.article_id] = set(analyzer.terms(articles[row.article_id].title))
+            article = articles[row.article_id]
+            titles[row.article_id] = set(analyzer.terms(article.title))
+            if article.published:
+                # "on April 24" in an article of 2020 is about 2020: the date is context.
+                titles[row.article_id].update(_YEAR.findall(article.published))
 
     # The search has just counted each concept's passages: concept_df reads that count.
-    idfs = [index.idf(index.concept_df(c)) for c in concepts]
+    # Weights of the question's concepts, kept positive: in a knowledge base of a few
+    # passages BM25's idf goes negative for a word most passages hold, which made every
+    # coverage negative, so that a small collection declined or answered by chance.
+    idfs = [max(index.idf(index.concept_df(c)), _MIN_WEIGHT) for c in concepts]
     # A word no passage holds still counts: "weather" asked of articles that never mention it
     # is the evidence that they do not answer.
     counted = [not c.focus for c in query.concepts]
@@ -119,6 +126,9 @@ def choose(
     predicates = any(predicates_mask)
     required = max(named)[1] if named else ()
     asked_terms = {t for c in concepts for t in c}
+    # A year the question names ("2023年的营业额") is part of what it asks: a sentence about
+    # another year does not answer it, unless its context gives that year.
+    years = [t for t in asked_terms if _is_year(t)]
     total_idf = sum(idfs) or 1.0
     coverage_total = sum(i for i, use in zip(idfs, counted, strict=True) if use) or 1.0
     k1, b = index.params.k1, index.params.b
@@ -157,8 +167,10 @@ def choose(
         # Context vouches for what a sentence leaves implicit, never for all of it.
         cand.coverage = covered_ctx / total if covered else 0.0
         present = set(cand.terms) | near
-        cand.names_ok = cand.says_more and (
-            not required or any(term in present for term in required)
+        cand.names_ok = (
+            cand.says_more
+            and (not required or any(term in present for term in required))
+            and (not years or _about_years(years, cand.terms, present))
         )
         if trace is None and (cand.coverage < settings.min_coverage or not cand.names_ok):
             continue  # it cannot be quoted, so its score (and the language guess) decides nothing
@@ -204,6 +216,21 @@ def choose(
 # with a full stop, question or exclamation mark, colon or semicolon (maybe inside closing
 # quotes or brackets), or with the ellipsis of a cut quote. A heading or byline does not.
 _ENDS_SENTENCE = re.compile(r"[.!?。！？;；:：…]['\"’”」』)）\]]*\s*$|\[…\]\s*$")
+
+
+_MIN_WEIGHT = 0.01
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _is_year(term: str) -> bool:
+    return _YEAR.fullmatch(term) is not None
+
+
+def _about_years(years: list[str], terms: Collection[str], context: Collection[str]) -> bool:
+    """Whether a sentence is about the question's years: the years it states, or when it
+    states none, those of its context (the sentence before, the title, the article's date)."""
+    own = [t for t in terms if _is_year(t)]
+    return all(year in (terms if own else context) for year in years)
 
 
 def _same_script(text: str, lang: str) -> bool:
