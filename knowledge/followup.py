@@ -29,6 +29,10 @@ from knowledge.query import classify
 
 # At most this many things are offered when a follow-up could mean several.
 MAX_CHOICES = 3
+# A question with no name and no pronoun leans on the earlier one only when it has at most this
+# many words of substance (index terms): "哪一年成立的？" has one, "when?" none; the eval-dev
+# set's name-less questions, all meant to stand alone, have three or more.
+_ELLIPSIS_WORDS = 2
 
 _EN_PERSON = r"he|him|his|she|her|hers|this person|that person|this man|that man|this woman"
 _EN_THING = (
@@ -36,10 +40,12 @@ _EN_THING = (
     r"college|lab|laboratory|fund|exchange|drug|medicine|model|startup|start-up|institute|"
     r"hospital|bank|group|place|city|park|trial|programme|program|plan|one)"
 )
-_ZH_PERSON = r"他|她|此人|这个人|那个人|这位|那位|该人|他本人|她本人"
+# "他" but not "其他" (other); "那家公司" but not "那家用AI找药的公司" (a description, not a
+# pointer back: the determiner must stand right before its noun).
+_ZH_PERSON = r"(?<!其)他(?!们)|她(?!们)|此人|这个人|那个人|该人"
 _ZH_THING = (
     r"它们|它|他们|她们|(?:这|那|该)(?:家|所|间|个|款|座)?(?:公司|企业|大学|学校|机构|实验室|"
-    r"基金|交易所|药|药物|模型|医院|银行|集团|城市|地方|园区|试验|计划)|该校|该所|这家|那家|这所|那所"
+    r"基金|交易所|药|药物|模型|医院|银行|集团|城市|地方|园区|试验|计划)|该校"
 )
 _PRONOUN = re.compile(
     rf"\b(?P<en_person>{_EN_PERSON})\b|\b(?P<en_thing>{_EN_THING})\b"
@@ -55,7 +61,10 @@ _ABOUT = re.compile(
 )
 _PUNCT = re.compile(r"[\s?？!！.。,，、:：;；'\"“”「」()（）]+")
 # Capitalised runs a name may be written as when no alias group knows it ("Michelle Xia").
-_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of|and|the|for|[A-Z][\w'’-]*))*")
+# Latin letters only: "MiniMax招股价" names MiniMax, not the whole question.
+_CAPITALISED = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9'’.&-]*(?:\s+(?:of|and|the|for|[A-Z][A-Za-z0-9'’.&-]*))*"
+)
 _LEADING_ARTICLE = re.compile(r"^(?:The|A|An|In|On|At|By|For|And|But|When|Which|Who)\s+")
 _NOT_PERSON = re.compile(
     r"universit|college|compan|group|park|exchange|institut|hospital|fund|bank|lab|corporat|"
@@ -110,10 +119,12 @@ def names_in(text: str, analyzer: Analyzer) -> list[Name]:
         if lead:
             start, written = start + lead.end(), written[lead.end() :]
         end = start + len(written)
-        # The first word of a text is capitalised anyway: only a run of two words counts there.
-        if not written or (start == 0 and " " not in written and not written.isupper()):
+        # The first word of an English text is capitalised anyway: there a single word counts
+        # only when written as a name is ("DeepSeek", "HKEX"), or when Chinese follows it.
+        if not written:
             continue
-        if " " not in written and written[1:].islower() and start == 0:
+        plain_word = " " not in written and written[1:] == written[1:].lower()
+        if start == 0 and plain_word and guess_lang(text) == "en":
             continue
         if not any(s < end and start < e for s, e, _, _ in found):
             found.append((start, end, fold(written), (fold(written),)))
@@ -252,11 +263,30 @@ def _bare_names(question: str, names: Sequence[Name]) -> bool:
     return not rest
 
 
+def leans(
+    question: str, own: Sequence[Name], analyzer: Analyzer, has_name: Callable[[str], bool]
+) -> bool:
+    """Whether ``question`` leans on an earlier one: a pronoun with no name of the question's
+    own before it ("when was it founded?", not "how much did Akeso raise in its IPO?"), or, with
+    no pronoun, no name of its own and hardly a word to go on ("哪一年成立的？", "who founded?");
+    a longer question without a name ("what is the top-selling cancer medicine?") stands alone.
+    ``has_name`` is the knowledge base's own test for a name (romanised ones included)."""
+    match = pronoun(question)
+    if match is not None:
+        folded = fold(question)
+        return not any(0 <= folded.find(fold(n.written)) < match.start() for n in own)
+    if own or has_name(question):
+        return False
+    words = {t for t in analyzer.terms(question) if not t.startswith("~")}
+    return len(words) <= _ELLIPSIS_WORDS
+
+
 def read_followup(
     question: str,
     earlier: str,
     analyzer: Analyzer,
     answer_of: Callable[[str], Answer],
+    has_name: Callable[[str], bool] = lambda _: False,
     max_chars: int = 500,
 ) -> Reading:
     """How to answer ``question`` asked after ``earlier``; ``answer_of`` answers a question
@@ -266,7 +296,7 @@ def read_followup(
     before = names_in(earlier, analyzer)
     if _bare_names(question, own) and match is None:
         return _about_other(question, earlier, own[0], before)
-    if own and match is None:
+    if not leans(question, own, analyzer, has_name):
         return Reading(question)  # a question of its own
     person = _wants_person(match)
     own_keys = {n.key for n in own}

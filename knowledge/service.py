@@ -532,7 +532,11 @@ class KnowledgeBase:
         after = " ".join((after or "").split())[:MAX_QUESTION_CHARS]
         if after and small_talk(after) is None:
             reading = read_followup(
-                question, after, self.analyzer, lambda q: self.ask(q, log_it=False)
+                question,
+                after,
+                self.analyzer,
+                lambda q: self.ask(q, log_it=False),
+                self._has_name,
             )
             if reading.choices:
                 return Answer(question, guess_lang(question), False, choices=reading.choices)
@@ -554,6 +558,12 @@ class KnowledgeBase:
             qid = self.store.log_question(question, answer.lang, answer.found, chat_id, user_id)
             answer = _with_question_id(answer, qid)
         return answer
+
+    def _has_name(self, question: str) -> bool:
+        """Whether the question names something, as the answerer sees names (see Concept.name)."""
+        with self._lock.reading():
+            query = build_query(self.analyzer, self.dictionary, question, self._names)
+        return any(concept.name for concept in query.concepts)
 
     def examples(self, lang: Lang, count: int = 2) -> tuple[str, ...]:
         """Questions in ``lang`` this knowledge base answers, about the things its articles

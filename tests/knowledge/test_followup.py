@@ -118,3 +118,32 @@ def test_small_talk_earlier_question_is_not_leaned_on(module_kb: KnowledgeBase) 
 )
 def test_pronouns_that_point_back(text: str, points_back: bool) -> None:
     assert (pronoun(text) is not None) == points_back
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # A pronoun after the question's own name points at that name.
+        "How much money did Akesobio raise in its Hong Kong IPO?",
+        "In what year did HKEX add Chapter 18A to its listing rules?",
+        # No name, but words enough to stand alone; a description, not a pointer back.
+        "What is the top-selling cancer medicine on the planet?",
+        "那家用生成式AI找新药的公司，2023年亏了多少钱",
+        "MiniMax招股价定在多少",
+    ],
+)
+def test_questions_of_their_own_are_not_read_as_follow_ups(
+    module_kb: KnowledgeBase, question: str
+) -> None:
+    answer = module_kb.ask(question, after="When was DeepSeek founded?", log_it=False)
+    assert answer.understood is None and not answer.choices
+
+
+def test_that_company_in_chinese_is_the_earlier_questions_company(
+    module_kb: KnowledgeBase,
+) -> None:
+    answer = module_kb.ask(
+        "那家公司的总部在哪里？", after="When was DeepSeek founded?", log_it=False
+    )
+    assert answer.understood == "深度求索的总部在哪里？"
+    assert answer.found and "杭州" in answer.quotes[0].sentence.text
