@@ -349,6 +349,33 @@ async def group_text(update: Update, context: Context) -> None:
     await answer_question(update, context, question)
 
 
+async def private_other(update: Update, context: Context) -> None:
+    """Anything but text in a private chat: a photo's (or voice note's) caption is a question;
+    a sticker, a voice note or a photo without one gets a line saying what the bot reads, so
+    nothing sent in private meets silence."""
+    message = update.effective_message
+    if message is None:
+        return
+    caption = (message.caption or "").strip()
+    if caption:
+        await answer_question(update, context, caption)
+        return
+    await reply(context, message, [t("text_only", lang_for(update))])
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """A command the bot does not have: /help's text, in private or when addressed to this bot
+    in a group (/cmd@thisbot); a group's commands for other bots are not ours to answer."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.chat.type != ChatType.PRIVATE:
+        command = (message.text or "").split(maxsplit=1)[0] if message.text else ""
+        if not command.casefold().endswith(f"@{context.bot.username}".casefold()):
+            return
+    await help_command(update, context)
+
+
 async def start(update: Update, context: Context) -> None:
     if update.effective_message is not None:
         await reply(context, update.effective_message, [t("start", lang_for(update))])
