@@ -56,6 +56,11 @@ def answer_json(answer: Answer) -> dict[str, object]:
         "found": answer.found,
         "lang": answer.lang,
         "reply": format_plain(answer),
+        # What the question was taken as: "question", "small_talk" or "ask_back".
+        "kind": "small_talk" if answer.small_talk else "ask_back" if answer.choices else "question",
+        "understood": answer.understood,
+        "examples": list(answer.examples),
+        "choices": list(answer.choices),
         "sentences": [
             {
                 "text": q.sentence.text,
@@ -117,7 +122,7 @@ def cmd_ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:
 
 def cmd_ask(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     _ensure_content(kb)
-    answer = kb.ask(args.question, max_quotes=args.k)
+    answer = kb.ask(args.question, max_quotes=args.k, after=args.after)
     if args.json:
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
     else:
@@ -199,6 +204,9 @@ def cmd_backup(kb: KnowledgeBase, args: argparse.Namespace) -> int:
 def cmd_chat(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     _ensure_content(kb)
     print("Ask a question (empty line or Ctrl-D to quit).", file=sys.stderr)
+    # The question before, so that "when was it founded?" is read with it; what it was
+    # understood as, so that a chain of follow-ups stays on the same thing.
+    earlier: str | None = None
     while True:
         try:
             line = input("? ")
@@ -208,7 +216,10 @@ def cmd_chat(kb: KnowledgeBase, args: argparse.Namespace) -> int:
         if not line.strip():
             return 0
         try:
-            print(format_plain(kb.ask(line)))
+            answer = kb.ask(line, after=earlier)
+            print(format_plain(answer))
+            if answer.small_talk is None:
+                earlier = answer.understood or answer.question
         except InputError as exc:
             print(f"citebot: {exc}", file=sys.stderr)
         print()
@@ -294,6 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("-k", type=int, default=None, metavar="N", help="quote at most N sentences")
+    p.add_argument(
+        "--after",
+        metavar="EARLIER",
+        help='the question asked before, for a follow-up such as "when was it founded?"',
+    )
 
     p = sub.add_parser("list", help="list stored articles")
     p.add_argument("--json", action="store_true")

@@ -274,6 +274,16 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh-Hans": "没有找到答案",
         "zh-Hant": "沒有找到答案",
     },
+    "text_only": {
+        "en": "I read text questions: please type your question.",
+        "zh-Hans": "我只读文字问题，请把问题打出来。",
+        "zh-Hant": "我只讀文字問題，請把問題打出來。",
+    },
+    "plain_inline_hello": {
+        "en": "Hello! Send this to see what I can answer",
+        "zh-Hans": "你好！发送这条看看我能回答什么",
+        "zh-Hant": "你好！發送這則看看我能回答甚麼",
+    },
     "lang_en": {"en": "English", "zh-Hans": "英文", "zh-Hant": "英文"},
     "lang_zh-Hans": {"en": "Simplified Chinese", "zh-Hans": "简体中文", "zh-Hant": "簡體中文"},
     "lang_zh-Hant": {"en": "Traditional Chinese", "zh-Hans": "繁体中文", "zh-Hant": "繁體中文"},

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from bot.i18n import lang_name, t
 from knowledge.models import Answer, Article, Citation, Lang, QuotedSentence
+from knowledge.reply import ask_back, reading_as, small_talk_lines
 
 MAX_MESSAGE = 4096
 # Where to prefer a cut when a block must be broken, best first.
@@ -169,9 +170,15 @@ def _citations(quotes: Sequence[QuotedSentence]) -> list[Citation]:
 
 
 def _quoted_reply(
-    quotes: Sequence[QuotedSentence], lang: Lang, heading: str | None, limit: int
+    quotes: Sequence[QuotedSentence],
+    lang: Lang,
+    heading: str | None,
+    limit: int,
+    note: str | None = None,
 ) -> list[str]:
     blocks: list[Block] = []
+    if note:
+        blocks.append((Span(note, italic=True),))
     if heading:
         blocks.append((Span(heading, bold=True),))
     blocks.extend(quote_block(q) for q in quotes)
@@ -184,10 +191,22 @@ def _quoted_reply(
 
 
 def render_answer(answer: Answer, limit: int = MAX_MESSAGE) -> list[str]:
-    """The reply to a question: quotes then numbered sources, or "not found", as HTML parts."""
+    """The reply to a question: quotes then numbered sources, or "not found", as HTML parts.
+
+    Small talk gets its friendly lines and example questions; a follow-up that could mean
+    several things asks which; one read with an earlier question says how it was read.
+    """
+    if answer.small_talk is not None:
+        return pack([(Span("\n".join(small_talk_lines(answer))),)], limit)
+    if answer.choices:
+        return pack([(Span(ask_back(answer)),)], limit)
+    note = reading_as(answer)
     if not answer.found or not answer.quotes:
-        return [t("not_found", answer.lang)]
-    return _quoted_reply(answer.quotes, answer.lang, None, limit)
+        blocks: list[Block] = [(Span(t("not_found", answer.lang)),)]
+        if note:
+            blocks.insert(0, (Span(note, italic=True),))
+        return pack(blocks, limit, separator="\n")
+    return _quoted_reply(answer.quotes, answer.lang, None, limit, note)
 
 
 def render_more(answer: Answer, limit: int = MAX_MESSAGE) -> list[str]:

@@ -121,6 +121,13 @@ class Answer:
     expected_kind: str | None = None
     # The stored question's id, so feedback buttons can refer to it.
     question_id: int | None = None
+    # Small talk ("hi", "thanks", "what can you do"): which kind, and questions to suggest.
+    small_talk: str | None = None
+    examples: tuple[str, ...] = ()
+    # A follow-up read with the question before it: the question as understood (None when it
+    # was answered as asked), or the things it could mean, when the reply asks which.
+    understood: str | None = None
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

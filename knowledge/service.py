@@ -37,15 +37,17 @@ from knowledge.errors import (
     StoreError,
 )
 from knowledge.extract import DEFAULT_MAX_BYTES, SUPPORTED_EXTENSIONS, extract, extract_text
+from knowledge.followup import read_followup
 from knowledge.index import BM25Index, BM25Params
 from knowledge.index_updates import AlreadyIndexed
 from knowledge.locks import ReadWriteLock
-from knowledge.models import Answer, Article, IngestResult, ParsedDocument
+from knowledge.models import Answer, Article, IngestResult, Lang, ParsedDocument
 from knowledge.normalize import fold, guess_lang
 from knowledge.query import build_query
 from knowledge.readahead import read_ahead
 from knowledge.saver import IndexSaver
 from knowledge.segment import passage_windows, split_sentences
+from knowledge.smalltalk import candidate_names, example_questions, small_talk
 from knowledge.store import NewSentence, Store, now
 from knowledge.translate import Dictionary, RomanisedNames
 
@@ -133,6 +135,8 @@ class KnowledgeBase:
         self._unsaved = False
         self._upgrade_terms()
         self.index = self._open_index()
+        # Example questions for small talk, by language, with the generation they were made at.
+        self._examples: dict[tuple[Lang, int], tuple[int, tuple[str, ...]]] = {}
         # The thread bringing the files into the page cache, None when not reading ahead.
         self.reading_ahead: threading.Thread | None = None
         if config.read_ahead:
@@ -500,8 +504,15 @@ class KnowledgeBase:
         user_id: int | None = None,
         log_it: bool = True,
         max_quotes: int | None = None,
+        after: str | None = None,
     ) -> Answer:
-        """Answer ``question``; ``max_quotes`` overrides how many sentences the reply quotes."""
+        """Answer ``question``; ``max_quotes`` overrides how many sentences the reply quotes.
+
+        ``after`` is the question asked just before, for a follow-up ("when was it founded?"):
+        the answer is about what that one was about, or asks which thing is meant
+        (``choices``). Small talk ("hi", "thanks") gets ``small_talk`` and example questions,
+        and is not logged as a question.
+        """
         question = " ".join(question.split())
         if not question:
             raise BadQuestion("the question is empty", reason="empty")
@@ -513,6 +524,24 @@ class KnowledgeBase:
                 length=len(question),
                 limit=MAX_QUESTION_CHARS,
             )
+        talk = small_talk(question)
+        if talk is not None:
+            lang = guess_lang(question)
+            return Answer(question, lang, False, small_talk=talk, examples=self.examples(lang))
+        understood = None
+        after = " ".join((after or "").split())[:MAX_QUESTION_CHARS]
+        if after and small_talk(after) is None:
+            reading = read_followup(
+                question,
+                after,
+                self.analyzer,
+                lambda q: self.ask(q, log_it=False),
+                self._has_name,
+            )
+            if reading.choices:
+                return Answer(question, guess_lang(question), False, choices=reading.choices)
+            if reading.question != question:
+                understood = question = reading.question
         if self.store.generation() != self.index.generation:
             with self._lock.writing():  # another process wrote: catch up first, alone
                 self._refresh_if_stale()
@@ -523,10 +552,45 @@ class KnowledgeBase:
             self._names.refresh(self.index.term_ids)  # the vocabulary grows only under a write
             query = build_query(self.analyzer, self.dictionary, question, self._names)
             answer = choose(query, self.index, self.store, self.analyzer, settings)
-        if log_it:
+        if understood is not None:
+            answer = dataclasses.replace(answer, understood=understood)
+        if log_it:  # a follow-up is logged as understood, so "more" can ask it again alone
             qid = self.store.log_question(question, answer.lang, answer.found, chat_id, user_id)
             answer = _with_question_id(answer, qid)
         return answer
+
+    def _has_name(self, question: str) -> bool:
+        """Whether the question names something, as the answerer sees names (see Concept.name)."""
+        with self._lock.reading():
+            query = build_query(self.analyzer, self.dictionary, question, self._names)
+        return any(concept.name for concept in query.concepts)
+
+    def examples(self, lang: Lang, count: int = 2) -> tuple[str, ...]:
+        """Questions in ``lang`` this knowledge base answers, about the things its articles
+        name most, for a reply to small talk; worked out once per change of the articles."""
+        kept = self._examples.get((lang, count))
+        generation = self.store.generation()
+        if kept is not None and kept[0] == generation:
+            return kept[1]
+        aliases = self.analyzer.aliases
+        with self._lock.reading():
+            names = candidate_names(aliases, self.index.df, self.index.doc_count)
+
+        def written_in(answer: Answer, group: str) -> str | None:
+            text = answer.quotes[0].sentence.text
+            spans = [t for t in self.analyzer.spans(text) if t.term == group]
+            return text[spans[0].start : spans[0].end] if spans else None
+
+        found = example_questions(
+            names,
+            lambda group: sorted(aliases.groups.get(group, ())),
+            lambda q: self.ask(q, log_it=False),
+            written_in,
+            lang,
+            count,
+        )
+        self._examples[(lang, count)] = (generation, found)
+        return found
 
     def recall(self, question_id: int) -> Answer:
         """The answer to a question asked earlier (by id), as it would be given now.

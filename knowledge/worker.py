@@ -114,6 +114,7 @@ class KnowledgeWorker:
         user_id: int | None = None,
         log_it: bool = True,
         max_quotes: int | None = None,
+        after: str | None = None,
     ) -> Answer:
         return self._call(  # type: ignore[no-any-return]
             "ask",
@@ -122,6 +123,7 @@ class KnowledgeWorker:
             user_id=user_id,
             log_it=log_it,
             max_quotes=max_quotes,
+            after=after,
         )
 
     def recall(self, question_id: int) -> Answer:

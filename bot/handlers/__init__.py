@@ -45,6 +45,15 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
             NEW & filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, ask.group_text
         )
     )
+    # After every command the bot has: the rest get /help's text.
+    app.add_handler(MessageHandler(NEW & filters.COMMAND, ask.unknown_command))
+    # In private nothing goes unanswered: captions are questions, the rest gets one line.
+    app.add_handler(
+        MessageHandler(
+            NEW & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.Document.ALL,
+            ask.private_other,
+        )
+    )
     app.add_handler(InlineQueryHandler(ask.inline_query))
     app.add_handler(CallbackQueryHandler(ask.more_button, pattern=r"^more:\d+$"))
     app.add_handler(CallbackQueryHandler(ask.source_button, pattern=r"^src:\w+:\d+:\d+$"))

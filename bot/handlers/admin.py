@@ -13,7 +13,7 @@ from collections.abc import Callable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.handlers.ask import command_argument
+from bot.handlers.ask import command_argument, private_other
 from bot.handlers.common import (
     Context,
     is_admin,
@@ -75,6 +75,11 @@ async def _ingest_reply(
 async def document(update: Update, context: Context) -> None:
     """An admin's file: size checked before downloading, then read and stored in a thread."""
     if update.effective_message is None or update.effective_message.document is None:
+        return
+    user = update.effective_user
+    if not is_admin(context, user.id if user else None) and update.effective_message.caption:
+        # Not an upload anyone may make: a document with a caption from a user is a question.
+        await private_other(update, context)
         return
     message = await _admin_message(update, context, "upload", lambda m: m.caption)
     if message is None or message.document is None:

@@ -29,6 +29,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.handlers.common import (
     Context,
     answers_of,
+    conversations_of,
     in_flight_of,
     is_admin,
     kb_of,
@@ -231,11 +232,18 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     settings = settings_of(context)
     if settings.log_messages:
         log.info("question from user %s in chat %s: %r", user.id, message.chat_id, question)
+    earlier = await earlier_question(context, message, user.id)
     in_flight = in_flight_of(context)
     with in_flight.one():
         started = time.perf_counter()
         asking = asyncio.ensure_future(
-            off_loop(kb_of(context).ask, question, chat_id=message.chat_id, user_id=user.id)
+            off_loop(
+                kb_of(context).ask,
+                question,
+                chat_id=message.chat_id,
+                user_id=user.id,
+                after=earlier,
+            )
         )
         # "typing…" only for an answer that keeps the user waiting, and not while the bot is
         # behind: a fast answer would spend a second Bot API call (of about 30 a second for the
@@ -249,10 +257,61 @@ async def answer_question(update: Update, context: Context, question: str) -> No
             await reply(context, message, [error_text(err, lang)])
             return
         answers_of(context).put(answer)
-        await reply(context, message, render_answer(answer), answer_keyboard(answer))
+        # A reply to the question or to any part of the answer, or the asker's next message in
+        # a private chat, may lean on it: kept as understood, so a chain stays on one thing.
+        # Small talk is not a question to follow up on.
+        talk = conversations_of(context)
+        understood = answer.understood or answer.question
+        if answer.small_talk is None:
+            talk.asked(message.chat_id, user.id, understood, message.message_id)
+        sent = await reply(context, message, render_answer(answer), answer_keyboard(answer))
+        if answer.small_talk is None:
+            talk.answered(message.chat_id, understood, [m.message_id for m in sent])
+    if answer.small_talk is not None:
+        return  # not counted as a question
     metrics = context.bot_data.get("metrics")
     if isinstance(metrics, Metrics):
         metrics.observe_question(answer.found, time.perf_counter() - started)
+
+
+async def earlier_question(context: Context, message: Message, user_id: int) -> str | None:
+    """The question a follow-up may lean on: the one the replied-to message asked or answered,
+    else, in a private chat, the asker's previous question if recent (see Conversations)."""
+    talk = conversations_of(context)
+    replied = message.reply_to_message
+    if replied is not None and not _is_topic_root(message, replied):
+        known = talk.about(message.chat_id, replied.message_id)
+        if known is not None:
+            return known
+        if replied.from_user is not None and replied.from_user.id == context.bot.id:
+            return await _asked_under(context, replied)
+        text = addressed_question(replied, context.bot) or command_argument(replied)
+        return text or None
+    if message.chat.type == ChatType.PRIVATE:
+        return talk.previous(message.chat_id, user_id)
+    return None
+
+
+def _is_topic_root(message: Message, replied: Message) -> bool:
+    """In a forum topic every message "replies" to the topic's first message: not a reply."""
+    if replied.forum_topic_created is not None:
+        return True
+    return bool(message.is_topic_message and replied.message_id == message.message_thread_id)
+
+
+async def _asked_under(context: Context, answer: Message) -> str | None:
+    """The question a bot's answer this process no longer remembers (a restart) was about,
+    from the question id its buttons carry; None for a message without them."""
+    markup = answer.reply_markup
+    data = [b.callback_data for row in markup.inline_keyboard for b in row] if markup else []
+    for item in data:
+        if isinstance(item, str) and item.startswith(("more:", "fb:")):
+            try:
+                recalled = await off_loop(kb_of(context).recall, int(item.split(":")[1]))
+            except (NotFound, ValueError):
+                return None
+            return recalled.question
+    return None
 
 
 async def private_text(update: Update, context: Context) -> None:
@@ -288,6 +347,33 @@ async def group_text(update: Update, context: Context) -> None:
         await reply(context, message, [t("usage_ask", lang_for(update))])
         return
     await answer_question(update, context, question)
+
+
+async def private_other(update: Update, context: Context) -> None:
+    """Anything but text in a private chat: a photo's (or voice note's) caption is a question;
+    a sticker, a voice note or a photo without one gets a line saying what the bot reads, so
+    nothing sent in private meets silence."""
+    message = update.effective_message
+    if message is None:
+        return
+    caption = (message.caption or "").strip()
+    if caption:
+        await answer_question(update, context, caption)
+        return
+    await reply(context, message, [t("text_only", lang_for(update))])
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """A command the bot does not have: /help's text, in private or when addressed to this bot
+    in a group (/cmd@thisbot); a group's commands for other bots are not ours to answer."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.chat.type != ChatType.PRIVATE:
+        command = (message.text or "").split(maxsplit=1)[0] if message.text else ""
+        if not command.casefold().endswith(f"@{context.bot.username}".casefold()):
+            return
+    await help_command(update, context)
 
 
 async def start(update: Update, context: Context) -> None:
@@ -342,6 +428,11 @@ async def inline_query(update: Update, context: Context) -> None:
             plain_summary(answer, 60),
             InputTextMessageContent(_single_message(answer)),
             description=plain_summary(answer, 200),
+        )
+    elif answer.small_talk is not None:
+        text = render_answer(answer)[0]
+        result = InlineQueryResultArticle(
+            "talk", t("plain_inline_hello", lang), InputTextMessageContent(text)
         )
     else:
         result = InlineQueryResultArticle(

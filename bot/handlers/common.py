@@ -44,6 +44,12 @@ ANSWER_CACHE_SIZE = 512
 # More questions in flight than this and the bot is behind (see InFlight): at 10-20 ms of CPU
 # an answer over 1M passages they are already 0.2-0.3 s of work, about the typing delay.
 BUSY_QUESTIONS = 16
+# A private message this soon after the asker's previous question may lean on it ("when was it
+# founded?"); later, it is a new conversation.
+FOLLOW_UP_SECONDS = 300.0
+# Questions kept for follow-ups: by message (the bot's answers and the askers' questions, for
+# replies to them) and by asker (the previous question in a private chat).
+CONVERSATION_SIZE = 4096
 # Whether a user belongs to an allowed chat is asked of Telegram at most this often per user:
 # inline queries arrive with every key typed, and each check costs a call per allowed chat.
 MEMBER_TTL = 600.0
@@ -122,6 +128,57 @@ class AnswerCache:
 
     def get(self, question_id: int) -> Answer | None:
         return self._items.get(question_id)
+
+
+class Conversations:
+    """The question each recent message was about, and each asker's previous question, so a
+    follow-up can be read with the question it leans on; the knowledge base keeps no such state.
+
+    Both maps are bounded (oldest forgotten first); a previous question older than ``window``
+    seconds is not offered.
+    """
+
+    def __init__(
+        self,
+        window: float = FOLLOW_UP_SECONDS,
+        size: int = CONVERSATION_SIZE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._window = window
+        self._size = size
+        self._clock = clock
+        self._by_message: OrderedDict[tuple[int, int], str] = OrderedDict()
+        self._by_asker: OrderedDict[tuple[int, int], tuple[float, str]] = OrderedDict()
+
+    def asked(self, chat_id: int, user_id: int, question: str, message_id: int) -> None:
+        """``user_id`` asked ``question`` in message ``message_id``: their previous question
+        from now on (kept before the answer goes out, so the next message finds it)."""
+        self._put(self._by_message, (chat_id, message_id), question)
+        self._put(self._by_asker, (chat_id, user_id), (self._clock(), question))
+
+    def answered(self, chat_id: int, question: str, message_ids: Sequence[int]) -> None:
+        """The bot's messages ``message_ids`` answered ``question``: a reply to one is about it."""
+        for message_id in message_ids:
+            self._put(self._by_message, (chat_id, message_id), question)
+
+    def about(self, chat_id: int, message_id: int) -> str | None:
+        """The question a message was about (a question, or the bot's reply to one)."""
+        return self._by_message.get((chat_id, message_id))
+
+    def previous(self, chat_id: int, user_id: int) -> str | None:
+        """The asker's previous question in this chat, if asked within the window."""
+        kept = self._by_asker.get((chat_id, user_id))
+        if kept is None or self._clock() - kept[0] > self._window:
+            return None
+        return kept[1]
+
+    def _put(
+        self, items: OrderedDict[tuple[int, int], Any], key: tuple[int, int], value: Any
+    ) -> None:
+        items[key] = value
+        items.move_to_end(key)
+        while len(items) > self._size:
+            items.popitem(last=False)
 
 
 class MemberCache:
@@ -217,6 +274,10 @@ def answers_of(context: Context) -> AnswerCache:
 
 def in_flight_of(context: Context) -> InFlight:
     return context.bot_data["in_flight"]  # type: ignore[no-any-return]
+
+
+def conversations_of(context: Context) -> Conversations:
+    return context.bot_data.setdefault("conversations", Conversations())  # type: ignore[no-any-return]
 
 
 def members_of(context: Context) -> MemberCache:

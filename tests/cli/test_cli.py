@@ -100,7 +100,11 @@ def test_bad_question(data_dir: Path, capsys: pytest.CaptureFixture[str], questi
 def test_ask_json_shape(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(data_dir, "ask", "Who founded DeepSeek?", "--json", "-k", "2") == 0
     reply = json.loads(capsys.readouterr().out)
-    assert set(reply) == {"found", "lang", "reply", "sentences"}
+    assert set(reply) == {
+        *("found", "lang", "reply", "sentences"),
+        *("kind", "understood", "examples", "choices"),
+    }
+    assert reply["kind"] == "question" and reply["understood"] is None
     assert reply["found"] and reply["lang"] == "en" and 1 <= len(reply["sentences"]) <= 2
     fields = {"text", "article_id", "title", "source", "url", "paragraph", "score"}
     assert all(set(s) == fields for s in reply["sentences"])

@@ -1222,6 +1222,47 @@ class FakeTelegram:
                     message["caption_entities"] = entities
             return self._deliver_user_message(message)
 
+    def user_sends_media(
+        self,
+        kind: str,
+        *,
+        caption: str | None = None,
+        user_id: int = DEFAULT_USER_ID,
+        chat_id: int | None = None,
+        language_code: str | None = "en",
+    ) -> JSON:
+        """Enqueue a photo, sticker, voice note or location (``kind``), with an optional caption
+        (photos and voice notes only, as in Telegram); returns the Message dict."""
+        shapes: dict[str, Any] = {
+            "photo": lambda f: [{**f, "width": 320, "height": 240}],
+            "sticker": lambda f: {
+                **f,
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+            },
+            "voice": lambda f: {**f, "duration": 3, "mime_type": "audio/ogg"},
+            "location": lambda f: {"latitude": 22.3364, "longitude": 114.2655},
+        }
+        if kind not in shapes:
+            raise ValueError(f"unsupported media kind {kind!r}")
+        if caption and kind not in ("photo", "voice"):
+            raise ValueError(f"a {kind} has no caption in Telegram")
+        with self._cond:
+            message = self._new_user_message(
+                user_id, chat_id, None, None, None, language_code, None, None, None, None
+            )
+            stored = self.register_file(b"\x00" * 64, kind=f"{kind}s")
+            message[kind] = shapes[kind]({k: stored[k] for k in ("file_id", "file_unique_id")})
+            if caption:
+                message["caption"] = caption
+                entities = find_auto_entities(caption)
+                if entities:
+                    message["caption_entities"] = entities
+            return self._deliver_user_message(message)
+
     def register_file(
         self,
         data: bytes,
