@@ -19,7 +19,7 @@ from knowledge.analyze import Analyzer
 from knowledge.index import BM25Index
 from knowledge.models import Answer, Article, Citation, QuotedSentence, Sentence, Spans
 from knowledge.normalize import fold, guess_lang
-from knowledge.query import Query, holds_answer, states_sum
+from knowledge.query import ORG_NAME, Query, holds_answer, states_sum
 from knowledge.segment import MAX_SENTENCE_CHARS
 from knowledge.store import Store
 
@@ -125,7 +125,11 @@ def choose(
     predicates_mask = [use and not c.name for c, use in zip(query.concepts, counted, strict=True)]
     predicates = any(predicates_mask)
     required = max(named)[1] if named else ()
+    # Articles that name it anywhere: an article about Chapter 18C says "the consultation
+    # conclusions" many paragraphs after it last wrote "18C".
+    naming = _articles_naming(required, index, store) if required else set()
     asked_terms = {t for c in concepts for t in c}
+    asked_text = fold(query.text)
     # A year the question names ("2023年的营业额") is part of what it asks: a sentence about
     # another year does not answer it, unless its context gives that year.
     years = [t for t in asked_terms if _is_year(t)]
@@ -169,7 +173,14 @@ def choose(
         present = set(cand.terms) | near
         cand.names_ok = (
             cand.says_more
-            and (not required or any(term in present for term in required))
+            and (
+                not required
+                or (
+                    cand.sentence.article_id in naming
+                    and not _names_another(cand, names, asked_terms, asked_text)
+                )
+                or any(term in present for term in required)
+            )
             and (not years or _about_years(years, cand.terms, present))
         )
         if trace is None and (cand.coverage < settings.min_coverage or not cand.names_ok):
@@ -216,6 +227,28 @@ def choose(
 # with a full stop, question or exclamation mark, colon or semicolon (maybe inside closing
 # quotes or brackets), or with the ellipsis of a cut quote. A heading or byline does not.
 _ENDS_SENTENCE = re.compile(r"[.!?。！？;；:：…]['\"’”」』)）\]]*\s*$|\[…\]\s*$")
+
+
+# Past this many passages a name is everywhere: which articles hold it says nothing.
+_NAMING_LIMIT = 2000
+
+
+def _articles_naming(terms: Collection[str], index: BM25Index, store: Store) -> set[str]:
+    """The articles with a passage holding any of ``terms`` (none if too many do)."""
+    ids, _ = index.concept_postings(list(terms))
+    if len(ids) > _NAMING_LIMIT:
+        return set()
+    return {row.article_id for row in store.passages([int(i) for i in ids])}
+
+
+def _names_another(
+    cand: _Candidate, names: Collection[str], asked: Collection[str], asked_text: str
+) -> bool:
+    """Whether the sentence names something the question does not ("香港大學創立於1911年"
+    asked of HKUST): then it is about that, whatever else its article names."""
+    if any(t in names and t not in asked for t in cand.terms):
+        return True
+    return any(m.group(0) not in asked_text for m in ORG_NAME.finditer(fold(cand.sentence.text)))
 
 
 _MIN_WEIGHT = 0.01

@@ -282,6 +282,8 @@ _LATIN_NAME = re.compile(r"\b[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+)+")
 _ORG_SUFFIX = (
     "企业|大学|公司|交易所|集团|研究院|实验室|医院|机构|基金|量化|银行|学院|中心|平台|委员会"
 )
+# A Chinese organisation's name by its ending: 香港大学, 华为公司, 科技园公司.
+ORG_NAME = re.compile(f"[\u4e00-\u9fff]{{2,6}}(?:{_ORG_SUFFIX})")
 _ACRONYM_OR_NAME = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)*")
 _PERSON_CUE = re.compile(
     r"\b(mr|ms|mrs|dr|prof|professor|president|founder|chairman|chairwoman|chief|director|"
@@ -326,9 +328,7 @@ def holds_answer(sentence: str, kind: Kind | None, question: str, new_name: bool
     if kind == "organisation":
         names = [m.group(0) for m in _ACRONYM_OR_NAME.finditer(sentence)]
         new_names = [n for n in names if fold(n) not in asked]
-        return bool(new_names or new_name) or bool(
-            re.search(f"[\u4e00-\u9fff]{{2,}}({_ORG_SUFFIX})", folded)
-        )
+        return bool(new_names or new_name) or bool(ORG_NAME.search(folded))
     if kind == "place":
         places = [m.group(0) for m in _PLACE_CUE.finditer(sentence)]
         places += [m.group(0) for m in _PLACE_CUE.finditer(folded)]
