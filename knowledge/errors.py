@@ -6,8 +6,11 @@
     │   ├── FileTooLarge           over the configured size limit
     │   ├── EmptyDocument          nothing readable inside
     │   ├── UnreadableDocument     binary, corrupt, undecodable, or a decompression bomb
-    │   └── BadQuestion            empty or over-long question
-    ├── NotFound                   no article with that id
+    │   ├── BadQuestion            empty or over-long question
+    │   ├── BadDestination         a path we will not write to (a folder, device, link, no folder)
+    │   └── DamagedExport          an export cut short or changed: nothing of it is imported
+    ├── NotFound                   no article with that id (or a prefix of several: ambiguous)
+    ├── WriteFailed                writing an export or backup failed (disk full, I/O error)
     └── StoreError                 the store itself failed (disk, schema)
 
 Every error carries a stable ``code`` and the ``params`` that went into its English message, so
@@ -53,8 +56,20 @@ class BadQuestion(InputError):
     code = "bad_question"
 
 
+class BadDestination(InputError):
+    code = "bad_destination"
+
+
+class DamagedExport(InputError):
+    code = "damaged_export"
+
+
 class NotFound(KnowledgeError):
     code = "not_found"
+
+
+class WriteFailed(KnowledgeError):
+    code = "write_failed"
 
 
 class StoreError(KnowledgeError):

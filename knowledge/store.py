@@ -584,16 +584,17 @@ class Store:
         return [paragraphs[n] for n in sorted(paragraphs)]
 
     def backup(self, target: Path) -> None:
-        """A consistent copy of the database through SQLite's online backup API."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        dest = sqlite3.connect(tmp)
+        """A consistent copy of the database in ``target`` (a new, empty file) through SQLite's
+        online backup API; the caller makes it the destination (``writing.atomic_path``)."""
         try:
-            with self._lock:
-                self._db.backup(dest)
-        finally:
-            dest.close()
-        tmp.replace(target)
+            dest = sqlite3.connect(target)
+            try:
+                with self._lock:
+                    self._db.backup(dest)
+            finally:
+                dest.close()
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not write the backup: {exc}", path=str(target)) from exc
 
     # -- questions and feedback -----------------------------------------------------------
     def log_question(
