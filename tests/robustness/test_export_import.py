@@ -19,72 +19,29 @@ import contextlib
 import hashlib
 import json
 import os
-import resource
 import shutil
-import signal
 import sqlite3
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from knowledge.service import KnowledgeBase, KnowledgeConfig
-from tests.robustness.conftest import FIGURES, WATCH, table_counts
+from tests.robustness import processes
+from tests.robustness.conftest import FIGURES, table_counts
+from tests.robustness.processes import one_line
 
-CHILD_TIMEOUT = 180.0  # a run takes 3-5 s alone, up to 30 s on 2 busy cores
-_seconds: list[float] = []
+Completed = processes.Completed
+FIGURE = "export/import"
 
 GOOD = "The Brannoch Reading Room lends old sea charts of the Pearl River estuary to anyone."
 KEPT_TIME = "2020-01-02T03:04:05+00:00"
 
 
-def citebot(
-    data: Path, *args: str, cwd: Path, file_size: int | None = None
-) -> subprocess.CompletedProcess[str]:
-    """``citebot --data-dir DATA ARGS...`` in a child with no CITEBOT_* setting inherited;
-    ``file_size`` caps the size of any file it writes (a full disk, for a process)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CITEBOT_")}
-
-    def limits() -> None:
-        if file_size is not None:
-            # Ignored SIGXFSZ makes a write past the cap fail with EFBIG, as ENOSPC would.
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
-
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--data-dir", str(data), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT,
-        preexec_fn=limits,
-    )
-    _note(started)
-    WATCH.check_text("export stdout", result.stdout)
-    WATCH.check_text("export stderr", result.stderr)
-    return result
-
-
-def _note(started: float) -> None:
-    _seconds.append(time.monotonic() - started)
-    FIGURES.count("export/import: citebot runs")
-    FIGURES.note("export/import: slowest citebot run", f"{max(_seconds):.1f} s")
-
-
-def one_line(result: subprocess.CompletedProcess[str], code: int, *words: str) -> str:
-    """Exit ``code``, one ``citebot:`` line on stderr holding ``words``, no traceback."""
-    err = result.stderr.strip()
-    assert result.returncode == code, (result.returncode, err[-2000:])
-    assert len(err.splitlines()) == 1 and err.startswith("citebot: "), err[-2000:]
-    assert "Traceback" not in err
-    for word in words:
-        assert word in err, err
-    return err
+def citebot(data: Path, *args: str, cwd: Path, file_size: int | None = None) -> Completed:
+    return processes.citebot(data, *args, cwd=cwd, figure=FIGURE, file_size=file_size)
 
 
 def export_lines(*records: object, version: int = 2, trailer: bool = True) -> bytes:
@@ -370,12 +327,11 @@ def test_export_and_backup_replace_a_regular_file_whole(
 def test_export_into_a_pipe_closed_early_says_one_line(big_data: Path, tmp_path: Path) -> None:
     """`citebot export | head -c 100`: the reader goes away after 100 bytes, while the export
     (made larger than a pipe's 64 KB buffer) is still being written."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CITEBOT_")}
     started = time.monotonic()
     child = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "--data-dir", str(big_data), "export"],
+        processes.command(big_data, "export"),
         cwd=tmp_path,
-        env=env,
+        env=processes.clean_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -383,7 +339,7 @@ def test_export_into_a_pipe_closed_early_says_one_line(big_data: Path, tmp_path:
     assert len(child.stdout.read(100)) == 100
     child.stdout.close()
     err = child.stderr.read().decode()
-    code = child.wait(timeout=CHILD_TIMEOUT)
-    _note(started)
+    code = child.wait(timeout=processes.CHILD_TIMEOUT)
+    processes.took(FIGURE, started)
     result = subprocess.CompletedProcess(child.args, code, "", err)
     one_line(result, 1, "cut short", "closed the pipe")
