@@ -19,6 +19,7 @@ import os
 import stat
 import threading
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -384,7 +385,7 @@ class KnowledgeBase:
         """Store and index one parsed article whole, or nothing of it; ``added_at`` keeps an
         imported article's time (default: now)."""
         body = "\n\n".join(doc.paragraphs)
-        article_id = hashlib.sha256(fold(body).encode("utf-8")).hexdigest()[:12]
+        article_id = content_id(body)
         title = (title or doc.title or doc.paragraphs[0][:80]).strip()
         source = doc.source or source
         url = url or doc.url
@@ -694,6 +695,18 @@ class KnowledgeBase:
             "thumbs_up": q["thumbs_up"],
             "thumbs_down": q["thumbs_down"],
         }
+
+
+def content_id(body: str) -> str:
+    """An article's id: 12 hex digits of the SHA-256 of its text, so re-adding it is a no-op.
+
+    The text as written, up to NFKC and case: a Traditional article and its Simplified
+    version are two articles with two ids (matching still folds one onto the other). An
+    article that folding to Simplified leaves as it is keeps the id it had when ids folded the
+    script too; a Traditional one stored then is "replaced" by its own text once, re-added.
+    """
+    written = unicodedata.normalize("NFKC", body).casefold()
+    return hashlib.sha256(written.encode("utf-8")).hexdigest()[:12]
 
 
 def bundled_articles(corpus_dir: Path) -> list[Path]:
