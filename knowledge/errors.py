@@ -9,7 +9,8 @@
     │   ├── BadQuestion            empty or over-long question
     │   ├── BadDestination         a path we will not write to (a folder, device, link, no folder)
     │   └── DamagedExport          an export cut short or changed: nothing of it is imported
-    ├── NotFound                   no article with that id (or a prefix of several: ambiguous)
+    ├── NotFound                   no article with that id
+    │   └── AmbiguousId            a short id that starts several ids (listed in params)
     ├── WriteFailed                writing an export or backup failed (disk full, I/O error)
     └── StoreError                 the store itself failed (disk, schema)
 
@@ -66,6 +67,10 @@ class DamagedExport(InputError):
 
 class NotFound(KnowledgeError):
     code = "not_found"
+
+
+class AmbiguousId(NotFound):
+    code = "ambiguous_id"
 
 
 class WriteFailed(KnowledgeError):
