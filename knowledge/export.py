@@ -233,9 +233,10 @@ def check_export(path: Path, limits: RecordLimits) -> ExportFile:
             reason="no_trailer",
         )
     records -= 1  # the trailer is not a record
-    if trailer.get("records") != records:
+    counted = trailer.get("records")
+    if type(counted) is not int or counted != records:
         raise DamagedExport(
-            f"{path}: the trailer counts {trailer.get('records')!r} records but {records} are "
+            f"{path}: the trailer counts {_short_repr(counted)} records but {records} are "
             "there; nothing imported",
             path=str(path),
             reason="count",
