@@ -90,8 +90,8 @@ def _word_terms(analyzer: Any) -> list[list[str]]:
 
 def _store_article(kb: Any, art: GenArticle, mapping: list[list[str]]) -> tuple[int, int]:
     from knowledge.models import Article
-    from knowledge.normalize import fold
     from knowledge.segment import passage_windows
+    from knowledge.service import content_id
     from knowledge.store import NewSentence, now
 
     sentences: list[NewSentence] = []
@@ -109,7 +109,7 @@ def _store_article(kb: Any, art: GenArticle, mapping: list[list[str]]) -> tuple[
         for lo, hi in passage_windows(len(paragraph), kb.config.passage_sentences):
             windows.append((base + lo, base + hi - 1))
     body = "\n\n".join(art.paragraph_texts())
-    article_id = hashlib.sha256(fold(body).encode("utf-8")).hexdigest()[:12]
+    article_id = content_id(body)
     meta = Article(
         id=article_id,
         title=art.title,

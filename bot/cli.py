@@ -10,13 +10,14 @@ import argparse
 import dataclasses
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Settings, load_settings
-from knowledge.errors import InputError, KnowledgeError, NotFound
+from knowledge.errors import InputError, KnowledgeError, NotFound, WriteFailed
 from knowledge.evaluate import (
     Tally,
     articles_in,
@@ -158,41 +159,34 @@ def cmd_stats(kb: KnowledgeBase, args: argparse.Namespace) -> int:
 
 
 def cmd_export(kb: KnowledgeBase, args: argparse.Namespace) -> int:
-    out = sys.stdout if args.path == "-" else open(args.path, "w", encoding="utf-8")  # noqa: SIM115
-    count = 0
-    try:
-        for record in kb.export_records():
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            count += 1
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    print(f"exported {count - 1} records", file=sys.stderr)
+    if args.path != "-":
+        count = kb.export_file(Path(args.path))
+    else:
+        try:
+            count = kb.export_to(sys.stdout.buffer)
+            sys.stdout.flush()
+        except OSError as exc:
+            # What is still buffered would fail again at exit, with a traceback-like message.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            if isinstance(exc, BrokenPipeError):
+                raise WriteFailed("the export was cut short: its reader closed the pipe") from exc
+            raise WriteFailed(
+                f"cannot write the export to standard output ({exc.strerror})"
+            ) from exc
+    print(f"exported {count} records", file=sys.stderr)
     return 0
 
 
 def cmd_import(kb: KnowledgeBase, args: argparse.Namespace) -> int:
-    path = Path(args.path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"{path}: cannot read the export ({exc})") from exc
-    records = []
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise CliError(f"{path}:{number}: not a JSON line ({exc.msg})") from exc
-    if not records or records[0].get("type") != "citebot-export":
-        raise CliError(f"{path}: not a citebot export (no header line)")
-    report = kb.import_records(records)
+    report = kb.import_file(Path(args.path))
+    if report.warning:
+        print(f"citebot: warning: {report.warning}", file=sys.stderr)
     for result in report.results:
         print(_describe(result))
     for where, exc in report.failures:
         print(f"skipped    {where}: {exc}", file=sys.stderr)
     print(f"{len(report.results)} imported, {len(report.failures)} skipped", file=sys.stderr)
-    return 0
+    return EXIT_INPUT if report.failures and not report.results else 0
 
 
 def cmd_backup(kb: KnowledgeBase, args: argparse.Namespace) -> int:

@@ -212,6 +212,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh-Hans": "没有 id 为 <code>{id}</code> 的文章。",
         "zh-Hant": "沒有 id 為 <code>{id}</code> 的文章。",
     },
+    "err_ambiguous_id": {
+        "en": "The id <code>{id}</code> starts several articles' ids: {ids}. Give more of it.",
+        "zh-Hans": "id <code>{id}</code> 是多篇文章 id 的开头：{ids}。请多输入几位。",
+        "zh-Hant": "id <code>{id}</code> 是多篇文章 id 的開頭：{ids}。請多輸入幾位。",
+    },
     "err_other": {
         "en": "That did not work: the input was refused.",
         "zh-Hans": "操作失败：输入被拒绝。",
@@ -363,6 +368,9 @@ def error_text(err: KnowledgeError, lang: Lang) -> str:
         return t("question_empty", lang)
     if err.code == "not_found":
         return t("err_not_found", lang, id=params.get("id", ""))
+    if err.code == "ambiguous_id":
+        ids = ", ".join(params.get("matches") or [])
+        return t("err_ambiguous_id", lang, id=params.get("id", ""), ids=ids)
     if err.code == "fetch_failed":
         return t("err_fetch_failed", lang, host=params.get("host") or "?")
     key = f"err_{err.code}"

@@ -6,8 +6,12 @@
     │   ├── FileTooLarge           over the configured size limit
     │   ├── EmptyDocument          nothing readable inside
     │   ├── UnreadableDocument     binary, corrupt, undecodable, or a decompression bomb
-    │   └── BadQuestion            empty or over-long question
+    │   ├── BadQuestion            empty or over-long question
+    │   ├── BadDestination         a path we will not write to (a folder, device, link, no folder)
+    │   └── DamagedExport          an export cut short or changed: nothing of it is imported
     ├── NotFound                   no article with that id
+    │   └── AmbiguousId            a short id that starts several ids (listed in params)
+    ├── WriteFailed                writing an export or backup failed (disk full, I/O error)
     └── StoreError                 the store itself failed (disk, schema)
 
 Every error carries a stable ``code`` and the ``params`` that went into its English message, so
@@ -53,8 +57,24 @@ class BadQuestion(InputError):
     code = "bad_question"
 
 
+class BadDestination(InputError):
+    code = "bad_destination"
+
+
+class DamagedExport(InputError):
+    code = "damaged_export"
+
+
 class NotFound(KnowledgeError):
     code = "not_found"
+
+
+class AmbiguousId(NotFound):
+    code = "ambiguous_id"
+
+
+class WriteFailed(KnowledgeError):
+    code = "write_failed"
 
 
 class StoreError(KnowledgeError):

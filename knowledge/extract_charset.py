@@ -26,14 +26,16 @@ WEAK_CHARSETS = frozenset({"ascii", "latin-1", "iso8859-1", "cp1252"})
 # Control characters, U+FFFD and private-use characters: real text has almost none.
 _JUNK = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff]")
 _SCORE_SAMPLE = 20_000
+_PARAGRAPH_BREAK = re.compile(rb"(\r?\n[ \t]*\r?\n)")
 
 
 def decode_text(data: bytes, hint: str | None = None) -> str:
     """Decode text of unknown encoding; the result has no BOM, only "\\n" newlines, and is NFC.
 
     Order: a BOM, then ``hint`` unless it is a generic Western default, then UTF-8 (NUL-free;
-    a cut-off last character or rare stray bytes are forgiven), then UTF-16 without a BOM if
-    the NUL pattern shows it, then the better scoring of GB18030 and Big5, then
+    a cut-off last character is forgiven), then UTF-8 paragraphs mixed with GB18030 or Big5
+    ones (each decoded on its own), then UTF-8 forgiving rare stray bytes, then UTF-16 without
+    a BOM if the NUL pattern shows it, then the better scoring of GB18030 and Big5, then
     charset_normalizer, then the weak hint or cp1252. Text with NULs or more than about 1%
     control, private-use or replacement characters is refused at every step.
 
@@ -73,8 +75,13 @@ def decode_or_none(data: bytes, hint: str | None) -> str | None:
             guess = _decode_cjk(data) if _score(text) < 0.9 else None
             if guess is None or _score(text) >= _score(guess):
                 return text
-    if b"\x00" not in data and (text := _decode_utf8(data)) is not None:
-        return text
+    if b"\x00" not in data:
+        if (text := _decode_utf8(data, lenient=False)) is not None:
+            return text
+        if (text := _decode_by_paragraph(data)) is not None:
+            return text
+        if (text := _decode_utf8(data, lenient=True)) is not None:
+            return text
     if codec := _sniff_utf16(data):
         text = _checked(data, codec, lenient=True)
         if text is not None and _score(text) > 0.5:
@@ -108,8 +115,8 @@ def _accepted(text: str) -> str | None:
     return normalize_text(text)
 
 
-def _decode_utf8(data: bytes) -> str | None:
-    """UTF-8, forgiving a character cut off at the end and rare stray bytes in real UTF-8.
+def _decode_utf8(data: bytes, *, lenient: bool) -> str | None:
+    """UTF-8, forgiving a character cut off at the end and, if ``lenient``, rare stray bytes.
 
     Files cut at a byte limit, or with one pasted Latin-1 byte, are still UTF-8; Latin-1 text
     is not: its non-ASCII bytes are all invalid, so it needs many valid sequences per bad one.
@@ -119,10 +126,46 @@ def _decode_utf8(data: bytes) -> str | None:
     except UnicodeDecodeError as err:
         if err.reason == "unexpected end of data" and err.start >= len(data) - 3:
             return _accepted(data[: err.start].decode("utf-8"))
+    if not lenient:
+        return None
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd") - data.count("\ufffd".encode())
     wide = len(text) - len(text.encode("ascii", errors="ignore")) - bad
     return _accepted(text) if bad * 50 <= wide else None
+
+
+def _decode_by_paragraph(data: bytes) -> str | None:
+    """A file pasted together from files in two encodings, each paragraph decoded on its own.
+
+    Taken only when some paragraphs are UTF-8 with non-ASCII text and every other one reads as
+    plausible Chinese in GB18030 or Big5 (a few stray bytes in UTF-8 are not that: they are
+    left to the lenient UTF-8 reading). A blank line is the same bytes in all three encodings,
+    and no GB18030 or Big5 character contains a newline byte, so the cut is safe.
+    """
+    parts = _PARAGRAPH_BREAK.split(data)
+    texts: list[str] = []
+    utf8_chinese = False
+    for number, part in enumerate(parts):
+        if number % 2:  # a separator: blank-line whitespace
+            texts.append(part.decode("ascii"))
+            continue
+        try:
+            texts.append(part.decode("utf-8"))
+            utf8_chinese = utf8_chinese or not part.isascii()
+            continue
+        except UnicodeDecodeError:
+            pass
+        text = _decode_cjk(part)
+        if text is None or sum(map(_is_hanzi, text)) < 4 or _score(text) < 0.5:
+            return None
+        texts.append(text)
+    if not utf8_chinese:
+        return None
+    return _accepted("".join(texts))
+
+
+def _is_hanzi(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 def _sniff_utf16(data: bytes) -> str | None:

@@ -7,6 +7,7 @@ kept out of the paragraphs, as in every reader: they are labels, not statements 
 
 from __future__ import annotations
 
+import logging
 import re
 from configparser import ConfigParser
 
@@ -45,6 +46,9 @@ _BLOCKS = _HEADINGS | frozenset(
     {"p", "li", "blockquote", "pre", "td", "th", "dd", "dt", "figcaption", "caption", "div"}
     | {"section", "article", "main", "body"}
 )
+# trafilatura logs a WARNING ("discarding data: None") for a page without text, which our
+# refusal already says in words: an operator saw two lines for one fault. Its errors still show.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " · ", "｜", " _ ", "_")
 
 

@@ -19,10 +19,12 @@ import os
 import stat
 import threading
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
 
 from knowledge import index_files
 from knowledge.aliases import AliasTable
@@ -35,6 +37,14 @@ from knowledge.errors import (
     KnowledgeError,
     NotFound,
     StoreError,
+    WriteFailed,
+)
+from knowledge.export import (
+    ArticleRecord,
+    RecordLimits,
+    check_export,
+    read_records,
+    write_export,
 )
 from knowledge.extract import DEFAULT_MAX_BYTES, SUPPORTED_EXTENSIONS, extract, extract_text
 from knowledge.followup import read_followup
@@ -50,6 +60,7 @@ from knowledge.segment import passage_windows, split_sentences
 from knowledge.smalltalk import candidate_names, example_questions, small_talk
 from knowledge.store import NewSentence, Store, now
 from knowledge.translate import Dictionary, RomanisedNames
+from knowledge.writing import atomic_path
 
 log = logging.getLogger(__name__)
 # Generations of change log kept behind the latest save (each ingest or removal is one).
@@ -100,6 +111,16 @@ class KnowledgeConfig:
             raise ValueError(f"max_upload_bytes must be positive, got {self.max_upload_bytes}")
         if not 1 <= self.passage_sentences <= 20:
             raise ValueError(f"passage_sentences must be 1..20, got {self.passage_sentences}")
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """An import: what was added, what was skipped (by line, with the reason), and a warning
+    for an export too old to prove it is whole."""
+
+    results: list[IngestResult]
+    failures: list[tuple[str, KnowledgeError]]
+    warning: str | None = None
 
 
 @dataclass(frozen=True)
@@ -363,10 +384,12 @@ class KnowledgeBase:
         title: str | None = None,
         source: str | None = None,
         url: str | None = None,
+        added_at: str | None = None,
     ) -> IngestResult:
-        """Store and index one parsed article whole, or nothing of it."""
+        """Store and index one parsed article whole, or nothing of it; ``added_at`` keeps an
+        imported article's time (default: now)."""
         body = "\n\n".join(doc.paragraphs)
-        article_id = hashlib.sha256(fold(body).encode("utf-8")).hexdigest()[:12]
+        article_id = content_id(body)
         title = (title or doc.title or doc.paragraphs[0][:80]).strip()
         source = doc.source or source
         url = url or doc.url
@@ -395,7 +418,7 @@ class KnowledgeBase:
                 url=url,
                 lang=lang,
                 published=doc.published,
-                added_at=now(),
+                added_at=added_at or now(),
                 passages=len(windows),
                 sentences=len(sentences),
                 format=doc.format,
@@ -636,15 +659,13 @@ class KnowledgeBase:
         )
 
     # -- moving a knowledge base ---------------------------------------------------------
-    EXPORT_VERSION = 1
-
     def export_records(self) -> Iterator[dict[str, object]]:
-        """The whole knowledge base as JSON-ready records: a header, articles, feedback.
+        """The whole knowledge base as JSON-ready records: articles, then feedback.
 
         Articles carry their text as paragraphs, not index data, so any later version can
-        import them and analyse them its own way.
+        import them and analyse them its own way. ``export.write_export`` frames them with
+        the header and the trailer.
         """
-        yield {"type": "citebot-export", "version": self.EXPORT_VERSION}
         for article in self.store.list_articles(0, 1 << 62):
             yield {
                 "type": "article",
@@ -659,42 +680,71 @@ class KnowledgeBase:
                 "paragraphs": self.store.paragraphs(article.id),
             }
         for record in self.store.all_feedback():
-            yield {"type": "feedback", **record}
+            yield {"type": "feedback", **record, "found": bool(record["found"])}
 
-    def import_records(self, records: Iterable[dict[str, object]]) -> BatchReport:
-        """Ingest exported records; a bad record is skipped and reported, the rest go in."""
+    def export_to(self, out: BinaryIO) -> int:
+        """Write the export to an open stream (stdout); returns the number of records."""
+        return write_export(self.export_records(), out)
+
+    def export_file(self, path: Path) -> int:
+        """Write the export to ``path`` whole, or leave it as it was (see ``writing``).
+
+        Raises:
+            BadDestination: ``path`` is a folder, link, device, or in a missing folder.
+            WriteFailed: the disk filled up or the write failed; nothing was written.
+        """
+        with atomic_path(path) as tmp, tmp.open("wb") as out:
+            return write_export(self.export_records(), out)
+
+    def import_file(self, path: Path) -> ImportReport:
+        """Import an export: checked whole first, then record by record.
+
+        A damaged export (cut short, changed) is refused before anything goes in; in a whole
+        one, a record that fails the schema or the limits of an upload is skipped with its
+        reason and the rest go in. Articles keep the time they were first added.
+
+        Raises:
+            InputError: not an export, or a version this code does not read.
+            DamagedExport: the trailer is missing or does not match.
+        """
+        limits = RecordLimits(self.config.max_upload_bytes, MAX_QUESTION_CHARS)
+        export = check_export(path, limits)
         results: list[IngestResult] = []
-        failures: list[tuple[Path, KnowledgeError]] = []
-        for number, record in enumerate(records, start=1):
-            where = Path(f"record {number}")
+        failures: list[tuple[str, KnowledgeError]] = []
+        for line, record in read_records(export, limits):
+            where = f"line {line}"
             try:
-                kind = record.get("type")
-                if kind == "article":
-                    paragraphs = tuple(str(p) for p in record["paragraphs"])  # type: ignore[attr-defined]
-                    if not paragraphs:
-                        raise InputError(f"{where}: the article has no text")
+                if isinstance(record, InputError):
+                    raise record
+                if isinstance(record, ArticleRecord):
                     doc = ParsedDocument(
-                        paragraphs=paragraphs,
-                        title=_opt(record.get("title")),
-                        source=_opt(record.get("source")),
-                        url=_opt(record.get("url")),
-                        lang=_opt(record.get("lang")),
-                        published=_opt(record.get("published")),
-                        format=str(record.get("format") or "txt"),
+                        paragraphs=tuple(record.paragraphs),
+                        title=record.title,
+                        source=record.source,
+                        url=record.url,
+                        lang=record.lang,
+                        published=record.published,
+                        format=record.format,
                     )
-                    results.append(self.ingest_document(doc))
-                elif kind == "feedback":
-                    self.store.add_feedback_record(record)
-                elif kind != "citebot-export":
-                    raise InputError(f"{where}: unknown record type {kind!r}")
-            except (KeyError, TypeError, ValueError) as exc:
-                failures.append((where, InputError(f"{where}: malformed record ({exc})")))
+                    results.append(self.ingest_document(doc, added_at=record.added_at))
+                else:
+                    self.store.add_feedback_record(record.model_dump())
             except KnowledgeError as exc:
                 failures.append((where, exc))
-        return BatchReport(results, failures)
+        return ImportReport(results, failures, export.warning)
 
     def backup(self, target: Path) -> None:
-        self.store.backup(target)
+        """A consistent copy of the store at ``target``, written whole or not at all.
+
+        Raises:
+            BadDestination: ``target`` is a folder, link, device, or in a missing folder.
+            WriteFailed, StoreError: the copy failed; ``target`` is as it was.
+        """
+        try:
+            with atomic_path(target) as tmp:
+                self.store.backup(tmp)
+        except StoreError as exc:
+            raise WriteFailed(f"{target}: {exc}; nothing was written", path=str(target)) from exc
 
     def stats(self) -> dict[str, int | float]:
         counts = self.store.counts()
@@ -709,6 +759,18 @@ class KnowledgeBase:
             "thumbs_up": q["thumbs_up"],
             "thumbs_down": q["thumbs_down"],
         }
+
+
+def content_id(body: str) -> str:
+    """An article's id: 12 hex digits of the SHA-256 of its text, so re-adding it is a no-op.
+
+    The text as written, up to NFKC and case: a Traditional article and its Simplified
+    version are two articles with two ids (matching still folds one onto the other). An
+    article that folding to Simplified leaves as it is keeps the id it had when ids folded the
+    script too; a Traditional one stored then is "replaced" by its own text once, re-added.
+    """
+    written = unicodedata.normalize("NFKC", body).casefold()
+    return hashlib.sha256(written.encode("utf-8")).hexdigest()[:12]
 
 
 def bundled_articles(corpus_dir: Path) -> list[Path]:
@@ -834,10 +896,6 @@ def _too_large(path: Path, why: str, size: int, limit: int) -> FileTooLarge:
 def _is_real_dir(path: Path) -> bool:
     """A folder itself, not a link to one (rglob has already walked into it)."""
     return path.is_dir() and not path.is_symlink()
-
-
-def _opt(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 def _is_han(text: str) -> bool:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from knowledge.errors import NotFound, StoreError
+from knowledge.errors import AmbiguousId, NotFound, StoreError
 from knowledge.models import Article, Sentence
 
 _SCHEMA = """
@@ -117,6 +117,8 @@ class PassageRow:
     last_position: int
 
 
+# Ids an ambiguous prefix lists.
+_AMBIGUOUS_SHOWN = 10
 # Ids per "IN (...)" list: SQLite allows 32,766 parameters a statement.
 _IN_BATCH = 10_000
 # The next generation, as the write transaction under way will commit it.
@@ -245,14 +247,27 @@ class Store:
         A range over the primary key, not LIKE (which scanned every article: 5 ms of a 7 ms
         removal at 80k articles, and took "_" in a prefix for any character). Ids are lower-case
         hex; U+10FFFF sorts after every character a longer id can continue with.
+
+        Raises:
+            AmbiguousId: the prefix starts several ids; ``params["matches"]`` lists up to ten.
+            NotFound: it starts none.
         """
         key = prefix.lower()
         rows = self._query(
-            "SELECT id FROM articles WHERE id >= ? AND id < ? ORDER BY id LIMIT 2",
-            (key, key + "\U0010ffff"),
+            "SELECT id FROM articles WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+            (key, key + "\U0010ffff", _AMBIGUOUS_SHOWN + 1),
         )
-        if len(rows) != 1 or not prefix:
+        if not rows or not prefix:
             raise NotFound(f"no article with id {prefix}", id=prefix)
+        if len(rows) > 1:
+            matches = [str(r["id"]) for r in rows[:_AMBIGUOUS_SHOWN]]
+            more = " and more" if len(rows) > _AMBIGUOUS_SHOWN else ""
+            raise AmbiguousId(
+                f"the id {prefix} is ambiguous: it starts {', '.join(matches)}{more}; "
+                "give more of it",
+                id=prefix,
+                matches=matches,
+            )
         return str(rows[0]["id"])
 
     def list_articles(self, offset: int = 0, limit: int = 1000) -> list[Article]:
@@ -584,16 +599,17 @@ class Store:
         return [paragraphs[n] for n in sorted(paragraphs)]
 
     def backup(self, target: Path) -> None:
-        """A consistent copy of the database through SQLite's online backup API."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        dest = sqlite3.connect(tmp)
+        """A consistent copy of the database in ``target`` (a new, empty file) through SQLite's
+        online backup API; the caller makes it the destination (``writing.atomic_path``)."""
         try:
-            with self._lock:
-                self._db.backup(dest)
-        finally:
-            dest.close()
-        tmp.replace(target)
+            dest = sqlite3.connect(target)
+            try:
+                with self._lock:
+                    self._db.backup(dest)
+            finally:
+                dest.close()
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not write the backup: {exc}", path=str(target)) from exc
 
     # -- questions and feedback -----------------------------------------------------------
     def log_question(

@@ -211,7 +211,7 @@ def test_import_refuses_what_is_not_an_export(
 
 
 def test_backup_is_a_consistent_copy(data_dir: Path, tmp_path: Path) -> None:
-    dest = tmp_path / "backup" / "citebot.sqlite3"
+    dest = tmp_path / "citebot-backup.sqlite3"  # a missing folder is refused, not created
     assert run(data_dir, "backup", str(dest)) == 0
     db = sqlite3.connect(dest)
     try:
