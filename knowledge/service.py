@@ -34,6 +34,7 @@ from knowledge.errors import (
     InputError,
     KnowledgeError,
     NotFound,
+    StoreChanged,
     StoreError,
 )
 from knowledge.extract import DEFAULT_MAX_BYTES, SUPPORTED_EXTENSIONS, extract, extract_text
@@ -58,6 +59,9 @@ _RETERM_BATCH = 50_000
 # whole terms that removals rewrote) before a save is started early; its rebase frees them.
 # At a million passages a dozen removals get there; additions hardly ever do.
 _OVERLAY_SAVE_POSTINGS = 25_000_000
+# Times an ingest is planned again when another process wrote between its reads and its write
+# (each retry means that process's write went in: two ingests of one folder retry often).
+_WRITE_ATTEMPTS = 20
 
 MAX_QUESTION_CHARS = 500
 _LANGS = {
@@ -378,36 +382,46 @@ class KnowledgeBase:
             learned = self.analyzer.learn(body)
         sentences, windows = self._analyse(doc)
         with self._lock.writing():
-            self._refresh_if_stale()
-            existing = self.store.find_article(article_id)
-            if existing is not None:
-                return IngestResult("unchanged", existing)
-            replaced = self.store.find_by_replace_key(replace_key)
-            retermed, reindex_old = self._reanalyse_for(learned, replaced)
-            article = Article(
-                id=article_id,
-                title=title,
-                source=source,
-                url=url,
-                lang=lang,
-                published=doc.published,
-                added_at=now(),
-                passages=len(windows),
-                sentences=len(sentences),
-                format=doc.format,
-            )
-            old_terms = self.store.passage_terms(replaced.id) if replaced else []
-            passage_ids = self.store.add_article(
-                article,
-                replace_key,
-                sentences,
-                windows,
-                aliases=learned,
-                replace_id=replaced.id if replaced else None,
-                retermed=retermed,
-                left=old_terms + reindex_old,
-                reindexed=[pid for pid, _ in reindex_old],
-            )
+            for attempt in range(1, _WRITE_ATTEMPTS + 1):
+                self._refresh_if_stale()
+                existing = self.store.find_article(article_id)
+                if existing is not None:
+                    return IngestResult("unchanged", existing)
+                replaced = self.store.find_by_replace_key(replace_key)
+                retermed, reindex_old = self._reanalyse_for(learned, replaced)
+                article = Article(
+                    id=article_id,
+                    title=title,
+                    source=source,
+                    url=url,
+                    lang=lang,
+                    published=doc.published,
+                    added_at=now(),
+                    passages=len(windows),
+                    sentences=len(sentences),
+                    format=doc.format,
+                )
+                old_terms = self.store.passage_terms(replaced.id) if replaced else []
+                try:
+                    passage_ids = self.store.add_article(
+                        article,
+                        replace_key,
+                        sentences,
+                        windows,
+                        aliases=learned,
+                        replace_id=replaced.id if replaced else None,
+                        retermed=retermed,
+                        left=old_terms + reindex_old,
+                        reindexed=[pid for pid, _ in reindex_old],
+                        # What was read above is the store at the index's generation.
+                        expected_generation=self.index.generation,
+                    )
+                    break
+                except StoreChanged:
+                    # Another process wrote since those reads (the same article, another
+                    # version of it): read again and decide again, or give up.
+                    if attempt == _WRITE_ATTEMPTS:
+                        raise
             new_terms = [
                 (pid, [t for s in sentences[lo : hi + 1] for t in s.terms])
                 for pid, (lo, hi) in zip(passage_ids, windows, strict=True)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from knowledge.errors import NotFound, StoreError
+from knowledge.errors import NotFound, StoreChanged, StoreError
 from knowledge.models import Article, Sentence
 
 _SCHEMA = """
@@ -474,15 +474,31 @@ class Store:
         retermed: Sequence[tuple[int, Sequence[str]]] = (),
         left: Sequence[tuple[int, Sequence[str]]] = (),
         reindexed: Sequence[int] = (),
+        expected_generation: int | None = None,
     ) -> list[int]:
         """Insert an article whole (and drop the one it replaces); returns the new passage ids.
 
         ``left`` are the passages that leave the index with this write (the replaced article's,
         those whose sentences were ``retermed``) with the terms they were indexed with, and
         ``reindexed`` the ones among them that come back with new terms: both go to the log.
+
+        ``expected_generation`` is the generation the caller read the store at (whether the
+        article is there, which one it replaces). It is checked inside the write transaction,
+        which no other writer can enter: two processes storing two versions of one URL at once
+        would otherwise both see no older version and keep both.
+
+        Raises:
+            StoreChanged: another write came in after ``expected_generation``; nothing written.
         """
         try:
             with self.transaction() as db:
+                if expected_generation is not None:
+                    row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+                    if (int(row[0]) if row else 0) != expected_generation:
+                        raise StoreChanged(
+                            "the store changed while the article was being prepared",
+                            path=str(self.path),
+                        )
                 if replace_id is not None:
                     db.execute("DELETE FROM articles WHERE id = ?", (replace_id,))
                 db.execute(
