@@ -7,13 +7,16 @@ and exit code 2, and nothing is half-written because each ingest is one transact
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from bot.config import Settings, load_settings
 from knowledge.errors import InputError, KnowledgeError, NotFound
@@ -153,17 +156,36 @@ def cmd_stats(kb: KnowledgeBase, args: argparse.Namespace) -> int:
 
 
 def cmd_export(kb: KnowledgeBase, args: argparse.Namespace) -> int:
-    out = sys.stdout if args.path == "-" else open(args.path, "w", encoding="utf-8")  # noqa: SIM115
-    count = 0
-    try:
-        for record in kb.export_records():
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            count += 1
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    """Write the export to stdout, or to a file that appears only once whole: a write that
+    fails (a full disk) leaves no empty or cut file behind, and says so in one line."""
+    if args.path == "-":
+        try:
+            count = _write_export(kb, sys.stdout)
+        except OSError as exc:
+            raise CliError(f"could not write the export: {exc.strerror or exc}") from exc
+    else:
+        target = Path(args.path)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "x", encoding="utf-8") as out:
+                count = _write_export(kb, out)
+            tmp.replace(target)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            raise CliError(f"{target}: could not write the export ({exc.strerror or exc})") from exc
     print(f"exported {count - 1} records", file=sys.stderr)
     return 0
+
+
+def _write_export(kb: KnowledgeBase, out: TextIO) -> int:
+    """The records written to ``out``, flushed (a full disk shows at the flush too)."""
+    count = 0
+    for record in kb.export_records():
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    out.flush()
+    return count
 
 
 def cmd_import(kb: KnowledgeBase, args: argparse.Namespace) -> int:

@@ -538,9 +538,30 @@ class KnowledgeBase:
             query = build_query(self.analyzer, self.dictionary, question, self._names)
             answer = choose(query, self.index, self.store, self.analyzer, settings)
         if log_it:
-            qid = self.store.log_question(question, answer.lang, answer.found, chat_id, user_id)
-            answer = _with_question_id(answer, qid)
+            answer = self._logged(question, answer, chat_id, user_id)
         return answer
+
+    # Whether logging the last question failed: a run of failures is one warning, not one a
+    # question (the store says once that it is read-only, when it is opened).
+    _log_failing = False
+
+    def _logged(
+        self, question: str, answer: Answer, chat_id: int | None, user_id: int | None
+    ) -> Answer:
+        """``answer`` with the id its question was logged under; as it is when the log cannot
+        be written (a read-only store, a full disk, another process holding the store past the
+        busy timeout): an answer never fails because its log line could not be kept."""
+        if self.store.read_only:
+            return answer
+        try:
+            qid = self.store.log_question(question, answer.lang, answer.found, chat_id, user_id)
+        except StoreError as exc:
+            level = logging.DEBUG if self._log_failing else logging.WARNING
+            log.log(level, "answered without logging the question: %s", exc)
+            self._log_failing = True
+            return answer
+        self._log_failing = False
+        return _with_question_id(answer, qid)
 
     def recall(self, question_id: int) -> Answer:
         """The answer to a question asked earlier (by id), as it would be given now.
