@@ -1,5 +1,5 @@
-"""Faults reported as what they are (issue 19, items 10 to 12): a full disk, a read-only data
-dir, another process holding the store.
+"""Faults reported as what they are (issue 19, items 10 to 13): a full disk, a read-only data
+dir, another process holding the store, a Bot API that is not up yet.
 
 Everything runs in child processes, as an operator meets it:
 
@@ -13,6 +13,8 @@ Everything runs in child processes, as an operator meets it:
   root, and these tests may run as root).
 * **Another process holding the store** is a second SQLite connection in the test holding a
   write transaction open (BEGIN IMMEDIATE) for longer than the store's 10 s busy timeout.
+* **The Bot API not up yet**: `citebot serve` pointed at a closed port on 127.0.0.1; the fake Bot
+  API is started on that port only once the bot has said it cannot reach it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import os
 import resource
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -35,7 +38,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.robustness.conftest import FIGURES, WATCH, table_counts
+from tests.fakes.processes import start_serve
+from tests.fakes.telegram_server import FakeTelegram
+from tests.robustness.conftest import FIGURES, SECRET_TOKEN, WATCH, table_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD_TIMEOUT = 180.0
@@ -337,3 +342,82 @@ def test_a_running_chat_asked_while_another_process_holds_the_store_answers(
     assert ANSWER in out
     [warning] = err.strip().splitlines()
     assert NOT_LOGGED in warning and "database is locked" in warning, err
+
+
+# -- item 13: serve before the Bot API is up -------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve_env(data: Path, port: int, **settings: str) -> dict[str, str]:
+    return {
+        **_env(),
+        "CITEBOT_TELEGRAM_TOKEN": SECRET_TOKEN,
+        "CITEBOT_TELEGRAM_BASE_URL": f"http://127.0.0.1:{port}/bot",
+        "CITEBOT_TELEGRAM_BASE_FILE_URL": f"http://127.0.0.1:{port}/file/bot",
+        "CITEBOT_DATA_DIR": str(data),
+        "CITEBOT_KNOWLEDGE_PROCESS": "false",
+        **{f"CITEBOT_{name.upper()}": value for name, value in settings.items()},
+    }
+
+
+def _stop(bot: subprocess.Popen[str]) -> str:
+    bot.send_signal(signal.SIGTERM)
+    try:
+        return bot.communicate(timeout=60)[1]
+    except subprocess.TimeoutExpired:
+        bot.kill()
+        return bot.communicate()[1]
+
+
+def test_serve_started_before_the_bot_api_is_up_comes_up_by_itself(
+    data_dir: Path,
+) -> None:
+    port = _free_port()  # closed until the fake starts on it
+    bot = start_serve(_serve_env(data_dir, port))
+    said: list[str] = []
+    fake = FakeTelegram(token=SECRET_TOKEN)
+    try:
+        assert bot.stderr is not None
+        while not any("cannot reach the Telegram Bot API" in line for line in said):
+            line = bot.stderr.readline()
+            assert line, "".join(said) + bot.stderr.read()  # serve ended instead of waiting
+            said.append(line)
+        started = time.monotonic()
+        fake.start(port=port)
+        sent = fake.user_says(QUESTION, user_id=1001)  # waits for the bot's first getUpdates
+        [reply] = fake.wait_for_bot_messages(sent["chat"]["id"], timeout=120)
+        seconds = time.monotonic() - started
+        FIGURES.note("faults: serve's first answer after the Bot API came up", f"{seconds:.1f} s")
+        assert ANSWER in reply["plain_text"]
+    finally:
+        stderr = "".join(said) + _stop(bot)
+        fake.stop()
+    WATCH.check_text("faults serve", stderr)
+    assert bot.returncode == 0, stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
+    unreachable = [line for line in stderr.splitlines() if "cannot reach" in line]
+    assert len(unreachable) == 1, unreachable  # one line, not one per attempt
+
+
+def test_serve_gives_up_on_an_unreachable_bot_api_in_one_line(
+    data_dir: Path,
+) -> None:
+    port = _free_port()  # nothing ever listens
+    bot = start_serve(_serve_env(data_dir, port, telegram_startup_wait="3"))
+    try:
+        stderr = bot.communicate(timeout=CHILD_TIMEOUT)[1]
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+            bot.wait()
+    WATCH.check_text("faults serve", stderr)
+    lines = stderr.strip().splitlines()
+    FIGURES.note("faults: serve giving up, stderr lines", str(len(lines)))
+    assert bot.returncode == 1, stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-3000:]  # was: 239 lines, 6 tracebacks
+    assert lines[-1].startswith("citebot: cannot reach the Telegram Bot API at 127.0.0.1:"), lines
+    assert "gave up after" in lines[-1]
+    assert len([line for line in lines if "Bot API" in line]) == 2  # the warning, the end
