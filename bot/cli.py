@@ -266,10 +266,14 @@ def _print_quality(summary: dict[str, Tally]) -> None:
 
 
 def cmd_serve(settings: Settings) -> int:
-    from bot.app import run
+    from bot.app import BotApiUnreachable, run
 
     settings.require_token()
-    run(settings)
+    try:
+        run(settings)
+    except BotApiUnreachable as exc:
+        print(f"citebot: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     typing_delay: float = Field(
         default=0.4, ge=0, le=60, description="seconds before a slow answer shows typing"
     )
+    # A bot started before the network is up (a boot, a container before its network) comes
+    # up by itself: `serve` keeps trying to reach the Bot API this long, with backoff.
+    telegram_startup_wait: float = Field(
+        default=600.0, ge=0, le=86400, description="seconds serve tries to reach the Bot API"
+    )
     # `serve` answers from a child process (knowledge/worker.py) so that the knowledge base and
     # the Telegram side each have a core: one process runs on about one, whatever the machine.
     knowledge_process: bool = Field(

@@ -13,6 +13,7 @@
     │   └── AmbiguousId            a short id that starts several ids (listed in params)
     ├── WriteFailed                writing an export or backup failed (disk full, I/O error)
     └── StoreError                 the store itself failed (disk, schema)
+        └── StoreChanged           another process wrote since a write was planned (retried)
 
 Every error carries a stable ``code`` and the ``params`` that went into its English message, so
 that the bot can render the same refusal in Chinese without parsing English text.
@@ -79,3 +80,10 @@ class WriteFailed(KnowledgeError):
 
 class StoreError(KnowledgeError):
     code = "store"
+
+
+class StoreChanged(StoreError):
+    """Another process wrote to the store after the caller read what its write depends on;
+    nothing was written, and the caller plans the write again from the store as it is now."""
+
+    code = "store_changed"

@@ -36,6 +36,7 @@ from knowledge.errors import (
     InputError,
     KnowledgeError,
     NotFound,
+    StoreChanged,
     StoreError,
     WriteFailed,
 )
@@ -71,6 +72,9 @@ _RETERM_BATCH = 50_000
 # whole terms that removals rewrote) before a save is started early; its rebase frees them.
 # At a million passages a dozen removals get there; additions hardly ever do.
 _OVERLAY_SAVE_POSTINGS = 25_000_000
+# Times an ingest is planned again when another process wrote between its reads and its write
+# (each retry means that process's write went in: two ingests of one folder retry often).
+_WRITE_ATTEMPTS = 20
 
 MAX_QUESTION_CHARS = 500
 _LANGS = {
@@ -405,36 +409,46 @@ class KnowledgeBase:
             learned = self.analyzer.learn(body)
         sentences, windows = self._analyse(doc)
         with self._lock.writing():
-            self._refresh_if_stale()
-            existing = self.store.find_article(article_id)
-            if existing is not None:
-                return IngestResult("unchanged", existing)
-            replaced = self.store.find_by_replace_key(replace_key)
-            retermed, reindex_old = self._reanalyse_for(learned, replaced)
-            article = Article(
-                id=article_id,
-                title=title,
-                source=source,
-                url=url,
-                lang=lang,
-                published=doc.published,
-                added_at=added_at or now(),
-                passages=len(windows),
-                sentences=len(sentences),
-                format=doc.format,
-            )
-            old_terms = self.store.passage_terms(replaced.id) if replaced else []
-            passage_ids = self.store.add_article(
-                article,
-                replace_key,
-                sentences,
-                windows,
-                aliases=learned,
-                replace_id=replaced.id if replaced else None,
-                retermed=retermed,
-                left=old_terms + reindex_old,
-                reindexed=[pid for pid, _ in reindex_old],
-            )
+            for attempt in range(1, _WRITE_ATTEMPTS + 1):
+                self._refresh_if_stale()
+                existing = self.store.find_article(article_id)
+                if existing is not None:
+                    return IngestResult("unchanged", existing)
+                replaced = self.store.find_by_replace_key(replace_key)
+                retermed, reindex_old = self._reanalyse_for(learned, replaced)
+                article = Article(
+                    id=article_id,
+                    title=title,
+                    source=source,
+                    url=url,
+                    lang=lang,
+                    published=doc.published,
+                    added_at=added_at or now(),
+                    passages=len(windows),
+                    sentences=len(sentences),
+                    format=doc.format,
+                )
+                old_terms = self.store.passage_terms(replaced.id) if replaced else []
+                try:
+                    passage_ids = self.store.add_article(
+                        article,
+                        replace_key,
+                        sentences,
+                        windows,
+                        aliases=learned,
+                        replace_id=replaced.id if replaced else None,
+                        retermed=retermed,
+                        left=old_terms + reindex_old,
+                        reindexed=[pid for pid, _ in reindex_old],
+                        # What was read above is the store at the index's generation.
+                        expected_generation=self.index.generation,
+                    )
+                    break
+                except StoreChanged:
+                    # Another process wrote since those reads (the same article, another
+                    # version of it): read again and decide again, or give up.
+                    if attempt == _WRITE_ATTEMPTS:
+                        raise
             new_terms = [
                 (pid, [t for s in sentences[lo : hi + 1] for t in s.terms])
                 for pid, (lo, hi) in zip(passage_ids, windows, strict=True)
@@ -578,8 +592,7 @@ class KnowledgeBase:
         if understood is not None:
             answer = dataclasses.replace(answer, understood=understood)
         if log_it:  # a follow-up is logged as understood, so "more" can ask it again alone
-            qid = self.store.log_question(question, answer.lang, answer.found, chat_id, user_id)
-            answer = _with_question_id(answer, qid)
+            answer = self._logged(question, answer, chat_id, user_id)
         return answer
 
     def _has_name(self, question: str) -> bool:
@@ -614,6 +627,28 @@ class KnowledgeBase:
         )
         self._examples[(lang, count)] = (generation, found)
         return found
+
+    # Whether logging the last question failed: a run of failures is one warning, not one a
+    # question (the store says once that it is read-only, when it is opened).
+    _log_failing = False
+
+    def _logged(
+        self, question: str, answer: Answer, chat_id: int | None, user_id: int | None
+    ) -> Answer:
+        """``answer`` with the id its question was logged under; as it is when the log cannot
+        be written (a read-only store, a full disk, another process holding the store past the
+        busy timeout): an answer never fails because its log line could not be kept."""
+        if self.store.read_only:
+            return answer
+        try:
+            qid = self.store.log_question(question, answer.lang, answer.found, chat_id, user_id)
+        except StoreError as exc:
+            level = logging.DEBUG if self._log_failing else logging.WARNING
+            log.log(level, "answered without logging the question: %s", exc)
+            self._log_failing = True
+            return answer
+        self._log_failing = False
+        return _with_question_id(answer, qid)
 
     def recall(self, question_id: int) -> Answer:
         """The answer to a question asked earlier (by id), as it would be given now.

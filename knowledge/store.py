@@ -14,6 +14,9 @@ passages; replaying a few articles takes milliseconds.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -22,8 +25,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from knowledge.errors import AmbiguousId, NotFound, StoreError
+from knowledge.errors import AmbiguousId, NotFound, StoreChanged, StoreError
 from knowledge.models import Article, Sentence
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -138,28 +143,87 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _read_only_connection(uri: str) -> sqlite3.Connection:
+    """A connection to ``uri`` (a file: URI with mode=ro or immutable=1), checked by a read."""
+    db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+    try:
+        db.execute("PRAGMA busy_timeout=10000")
+        db.execute("SELECT COUNT(*) FROM meta").fetchone()
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the store file and create its -wal and -shm files."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
 class Store:
     """One SQLite database file; thread-safe through one lock around one connection."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # True when the store can be read but not written (a read-only data dir or file):
+        # questions are answered, nothing is logged, and every write raises StoreError.
+        self.read_only = False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._db.executescript(_SCHEMA)
-            # The log is complete from the generation it was first created at (an older store
-            # has no record of what came before).
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta(key, value) SELECT 'changes_since', "
-                "COALESCE((SELECT value FROM meta WHERE key = 'generation'), '0')"
-            )
+            try:
+                self._db = self._open_writable(path)
+            except sqlite3.Error:
+                if not path.is_file() or _writable(path):
+                    raise
+                self._db = self._open_read_only(path)
+                self.read_only = True
+                log.warning(
+                    "%s cannot be written: answering from it read-only (questions are not "
+                    "logged; nothing can be added or removed)",
+                    path,
+                )
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}", path=str(path)) from exc
         self._lock = threading.RLock()
+
+    @staticmethod
+    def _open_writable(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA busy_timeout=10000")
+            db.executescript(_SCHEMA)
+            # The log is complete from the generation it was first created at (an older store
+            # has no record of what came before). Written only when missing: an INSERT, even
+            # one that ends up ignored, waits for a writer another process has under way.
+            if db.execute("SELECT 1 FROM meta WHERE key = 'changes_since'").fetchone() is None:
+                db.execute(
+                    "INSERT OR IGNORE INTO meta(key, value) SELECT 'changes_since', "
+                    "COALESCE((SELECT value FROM meta WHERE key = 'generation'), '0')"
+                )
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    @staticmethod
+    def _open_read_only(path: Path) -> sqlite3.Connection:
+        """A connection that only reads, for a store in a data dir this process cannot write.
+
+        A WAL store needs its -shm file to be read. With a writer running it exists and is
+        shared (mode=ro). With none, and no way to create it, the store is opened as
+        immutable: without a -wal file no writer has it open and every commit is in the main
+        file (a writer that starts later is not seen until the store is opened again).
+        """
+        uri = path.resolve().as_uri()
+        try:
+            return _read_only_connection(f"{uri}?mode=ro")
+        except sqlite3.Error:
+            if path.with_name(path.name + "-wal").exists():
+                raise
+            return _read_only_connection(f"{uri}?immutable=1")
 
     def close(self) -> None:
         with self._lock:
@@ -180,7 +244,13 @@ class Store:
                     )
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # SQLite has already rolled back after some errors (a full disk, an I/O error):
+                # a second ROLLBACK would fail and hide the real error behind "cannot rollback -
+                # no transaction is active".
+                # And a ROLLBACK that fails must not replace the error that brought us here.
+                if self._db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
                 raise
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
@@ -489,15 +559,31 @@ class Store:
         retermed: Sequence[tuple[int, Sequence[str]]] = (),
         left: Sequence[tuple[int, Sequence[str]]] = (),
         reindexed: Sequence[int] = (),
+        expected_generation: int | None = None,
     ) -> list[int]:
         """Insert an article whole (and drop the one it replaces); returns the new passage ids.
 
         ``left`` are the passages that leave the index with this write (the replaced article's,
         those whose sentences were ``retermed``) with the terms they were indexed with, and
         ``reindexed`` the ones among them that come back with new terms: both go to the log.
+
+        ``expected_generation`` is the generation the caller read the store at (whether the
+        article is there, which one it replaces). It is checked inside the write transaction,
+        which no other writer can enter: two processes storing two versions of one URL at once
+        would otherwise both see no older version and keep both.
+
+        Raises:
+            StoreChanged: another write came in after ``expected_generation``; nothing written.
         """
         try:
             with self.transaction() as db:
+                if expected_generation is not None:
+                    row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+                    if (int(row[0]) if row else 0) != expected_generation:
+                        raise StoreChanged(
+                            "the store changed while the article was being prepared",
+                            path=str(self.path),
+                        )
                 if replace_id is not None:
                     db.execute("DELETE FROM articles WHERE id = ?", (replace_id,))
                 db.execute(
@@ -608,20 +694,31 @@ class Store:
                     self._db.backup(dest)
             finally:
                 dest.close()
-        except sqlite3.Error as exc:
+        except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"could not write the backup: {exc}", path=str(target)) from exc
 
     # -- questions and feedback -----------------------------------------------------------
     def log_question(
         self, question: str, lang: str, found: bool, chat_id: int | None, user_id: int | None
     ) -> int:
-        with self._lock:
-            cur = self._db.execute(
-                "INSERT INTO questions(asked_at, chat_id, user_id, question, lang, found) "
-                "VALUES (?,?,?,?,?,?)",
-                (now(), chat_id, user_id, question, lang, int(found)),
-            )
-            return int(cur.lastrowid or 0)
+        """The id the question is kept under.
+
+        Raises:
+            StoreError: it could not be written: a read-only store, a full disk, or another
+                process holding the store for longer than the busy timeout (10 s).
+        """
+        if self.read_only:
+            raise StoreError(f"{self.path} is read-only", path=str(self.path))
+        try:
+            with self._lock:
+                cur = self._db.execute(
+                    "INSERT INTO questions(asked_at, chat_id, user_id, question, lang, found) "
+                    "VALUES (?,?,?,?,?,?)",
+                    (now(), chat_id, user_id, question, lang, int(found)),
+                )
+                return int(cur.lastrowid or 0)
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not log the question: {exc}", path=str(self.path)) from exc
 
     def question_text(self, question_id: int) -> str:
         rows = self._query("SELECT question FROM questions WHERE id = ?", (question_id,))

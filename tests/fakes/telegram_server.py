@@ -969,11 +969,12 @@ class FakeTelegram:
 
     # ---------------------------------------------------------------- lifecycle
 
-    def start(self) -> FakeTelegram:
-        """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
+    def start(self, port: int = 0) -> FakeTelegram:
+        """Bind 127.0.0.1 on ``port`` (0: a free one) and serve in a daemon thread; a given
+        port lets a bot be started first, pointed at a Bot API that is not up yet."""
         if self._server is not None or self._stopping:
             raise RuntimeError("FakeTelegram can only be started once")
-        server = _FakeHTTPServer(("127.0.0.1", 0), _RequestHandler)
+        server = _FakeHTTPServer(("127.0.0.1", port), _RequestHandler)
         server.fake = self
         self._server = server
         self._thread = threading.Thread(
