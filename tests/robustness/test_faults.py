@@ -201,7 +201,7 @@ def test_a_backup_on_a_full_disk_is_one_line_and_leaves_no_file(
 
     result = citebot(data, "backup", str(out / "copy.sqlite3"), cwd=tmp_path, preexec=_disk_full)
 
-    FIGURES.note("faults: backup on a full disk", one_line(result, 1, "could not back up"))
+    FIGURES.note("faults: backup on a full disk", one_line(result, 1, "could not write the backup"))
     assert list(out.iterdir()) == []  # no copy, no copy.sqlite3.tmp, not even an empty one
 
 
@@ -215,7 +215,7 @@ def test_an_export_on_a_full_disk_is_one_line_and_leaves_no_file(
 
     result = citebot(data, "export", str(out / "all.jsonl"), cwd=tmp_path, preexec=_disk_full)
 
-    line = one_line(result, 2, "could not write the export", "File too large")
+    line = one_line(result, 1, "could not write it", "File too large")
     FIGURES.note("faults: export on a full disk", line)
     assert list(out.iterdir()) == []
     whole = citebot(data, "export", str(out / "all.jsonl"), cwd=tmp_path)  # the control
