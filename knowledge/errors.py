@@ -8,7 +8,10 @@
     │   ├── UnreadableDocument     binary, corrupt, undecodable, or a decompression bomb
     │   └── BadQuestion            empty or over-long question
     ├── NotFound                   no article with that id
-    └── StoreError                 the store itself failed (disk, schema)
+    ├── StoreError                 the store itself failed (disk, schema)
+    │   └── DamagedStore           the store file is damaged: restore a backup, export the rest
+    └── DamagedIndex               a saved index fails its checks (the knowledge base rebuilds
+                                   it from the store; never reaches a front end)
 
 Every error carries a stable ``code`` and the ``params`` that went into its English message, so
 that the bot can render the same refusal in Chinese without parsing English text.
@@ -59,3 +62,17 @@ class NotFound(KnowledgeError):
 
 class StoreError(KnowledgeError):
     code = "store"
+
+
+class DamagedStore(StoreError):
+    """The SQLite file is damaged (malformed pages, undecodable text, a missing column) or is
+    not a store at all (0 bytes); ``params["path"]`` names it."""
+
+    code = "damaged_store"
+
+
+class DamagedIndex(KnowledgeError):
+    """A saved index is unreadable or fails a check (a checksum, its store's id): the
+    knowledge base rebuilds it from the store and says so in the log."""
+
+    code = "damaged_index"
