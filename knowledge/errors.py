@@ -12,8 +12,11 @@
     ├── NotFound                   no article with that id
     │   └── AmbiguousId            a short id that starts several ids (listed in params)
     ├── WriteFailed                writing an export or backup failed (disk full, I/O error)
-    └── StoreError                 the store itself failed (disk, schema)
-        └── StoreChanged           another process wrote since a write was planned (retried)
+    ├── StoreError                 the store itself failed (disk, schema)
+    │   ├── StoreChanged           another process wrote since a write was planned (retried)
+    │   └── DamagedStore           the store file is damaged: restore a backup, export the rest
+    └── DamagedIndex               a saved index fails its checks (the knowledge base rebuilds
+                                   it from the store; never reaches a front end)
 
 Every error carries a stable ``code`` and the ``params`` that went into its English message, so
 that the bot can render the same refusal in Chinese without parsing English text.
@@ -87,3 +90,17 @@ class StoreChanged(StoreError):
     nothing was written, and the caller plans the write again from the store as it is now."""
 
     code = "store_changed"
+
+
+class DamagedStore(StoreError):
+    """The SQLite file is damaged (malformed pages, undecodable text, a missing column) or is
+    not a store at all (0 bytes); ``params["path"]`` names it."""
+
+    code = "damaged_store"
+
+
+class DamagedIndex(KnowledgeError):
+    """A saved index is unreadable or fails a check (a checksum, its store's id): the
+    knowledge base rebuilds it from the store and says so in the log."""
+
+    code = "damaged_index"

@@ -136,6 +136,8 @@ class BM25Index:
         self._removed_terms: dict[int, int] = {}
         self._changes_after: list[tuple[int, set[int], dict[int, int]]] = []
         self.saved_stamp: str | None = None
+        # The id of the store the index was built from (Store.store_id), saved with it.
+        self.store_id: str | None = None
         self.doc_count = 0
         self.total_len = 0
         self.generation = 0
@@ -414,10 +416,21 @@ class BM25Index:
 
     @classmethod
     def load(
-        cls, directory: Path, params: BM25Params | None = None, *, compiled: bool | None = None
+        cls,
+        directory: Path,
+        params: BM25Params | None = None,
+        *,
+        compiled: bool | None = None,
+        verify: bool = True,
     ) -> BM25Index | None:
-        """The saved index, or None when there is none or it was saved with other parameters."""
-        index = index_files.read(cls(params, compiled=compiled), directory)
+        """The saved index, or None when there is none or it was saved with other parameters.
+
+        ``verify`` checks the files' checksums (see index_files.read), which reads them whole.
+
+        Raises:
+            DamagedIndex: the save is unreadable or fails a check.
+        """
+        index = index_files.read(cls(params, compiled=compiled), directory, verify=verify)
         if index is not None:
             index._scratch()  # at start-up rather than during the first question
         return index

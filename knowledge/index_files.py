@@ -24,18 +24,25 @@ import struct
 import time
 import weakref
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
+from knowledge.errors import DamagedIndex
+from knowledge.tempfiles import remove_stale, temporary
+
 if TYPE_CHECKING:
     from knowledge.index import BM25Index, IntArray
 
 _EMPTY_I = np.zeros(0, dtype=np.int32)
-# The arrays of a save, in its directory (the metadata beside them is "index.json").
+# The arrays of a save, in its directory, and the metadata beside them.
 ARRAYS = "index.npz"
+META = "index.json"
 # Postings are written in pieces of about this many entries (4 MB of ids): few enough writes,
 # and never a copy of the whole table.
 _PIECE = 1 << 20
@@ -71,10 +78,26 @@ def write(index: BM25Index, directory: Path) -> None:
     # Names of this process's own: two processes saving one folder (a bot and `citebot
     # ingest`) must not write into each other's half-finished file. Their renames may still
     # interleave, so both files carry a stamp of this save, and read wants the two to agree.
-    suffix = f".{os.getpid()}.tmp"
+    # A process killed meanwhile leaves its temporaries for the next start to remove.
     stamp = f"{index.generation}-{os.getpid()}-{time.time_ns()}"
-    tmp = directory / f"{ARRAYS}{suffix}"
-    # np.savez's layout (members "name.npy", stored), written member by member.
+    meta = {
+        "terms": index._terms,
+        "doc_count": index.doc_count,
+        "total_len": index.total_len,
+        "generation": index.generation,
+        "params": [index.params.k1, index.params.b, index.params.epsilon],
+        "stamp": stamp,
+        # The store this index was built from: another store's index (a copied folder) may
+        # carry the same generation and be nothing like it.
+        "store": index.store_id,
+        # As the saved state has it, so that a loaded index does not recompute it (13 ms at
+        # a million passages) during its first question with a very common term.
+        "mean_idf": index.mean_idf() if index.doc_count else None,
+    }
+    meta_bytes = json.dumps(meta, ensure_ascii=False).encode("utf-8")
+    tmp = temporary(directory / ARRAYS)
+    # np.savez's layout (members "name.npy", stored), written member by member; the zip keeps
+    # each member's CRC-32, which read checks, and "meta_crc" is that of the metadata file.
     with open(tmp, "wb") as fh:
         with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
             _put(zf, "ptr", [ptr_array], ptr_array.dtype, len(ptr_array))
@@ -86,24 +109,15 @@ def write(index: BM25Index, directory: Path) -> None:
             _put(zf, "bounds", [bounds.reshape(-1)], bounds.dtype, bounds.shape)
             stamp_array = np.array(stamp)
             _put(zf, "stamp", [stamp_array.reshape(1)], stamp_array.dtype, ())
+            meta_crc = np.array(zlib.crc32(meta_bytes), dtype=np.int64)
+            _put(zf, "meta_crc", [meta_crc.reshape(1)], meta_crc.dtype, ())
         fh.flush()
         os.fsync(fh.fileno())
-    meta = {
-        "terms": index._terms,
-        "doc_count": index.doc_count,
-        "total_len": index.total_len,
-        "generation": index.generation,
-        "params": [index.params.k1, index.params.b, index.params.epsilon],
-        "stamp": stamp,
-        # As the saved state has it, so that a loaded index does not recompute it (13 ms at
-        # a million passages) during its first question with a very common term.
-        "mean_idf": index.mean_idf() if index.doc_count else None,
-    }
-    meta_tmp = directory / f"index.json{suffix}"
-    meta_tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    meta_tmp = temporary(directory / META)
+    meta_tmp.write_bytes(meta_bytes)
     # The arrays go first; the metadata names the generation, so it is renamed last.
     os.replace(tmp, directory / ARRAYS)
-    os.replace(meta_tmp, directory / "index.json")
+    os.replace(meta_tmp, directory / META)
     index.saved_stamp = stamp
 
 
@@ -225,17 +239,37 @@ class Source:
             position += len(data)
 
 
-def read(index: BM25Index, directory: Path) -> BM25Index | None:
-    """Fill the empty ``index`` from the save in ``directory``; None when there is none, it is
-    torn or unreadable, or it was saved with other parameters than ``index``'s."""
+def read(index: BM25Index, directory: Path, *, verify: bool = True) -> BM25Index | None:
+    """Fill the empty ``index`` from the save in ``directory``; None when there is none, it
+    was saved with other parameters than ``index``'s, or its two files are of two saves (two
+    processes' renames interleaved: not damage, and rebuilt like a missing save).
+
+    With ``verify``, every member is checked against its CRC-32 (the postings are mapped, so
+    nothing else would read them whole) and the metadata against the one the arrays keep.
+
+    Raises:
+        DamagedIndex: a file is missing, empty, truncated or unreadable, or fails a check.
+    """
     try:
-        meta = json.loads((directory / "index.json").read_text(encoding="utf-8"))
-        if list(meta["params"]) != [index.params.k1, index.params.b, index.params.epsilon]:
-            return None
+        meta_bytes = (directory / META).read_bytes()
+    except FileNotFoundError:
+        return None  # never saved (or the first save was cut before its metadata)
+    except OSError as exc:
+        raise _damaged(directory, f"{META} cannot be read: {exc.strerror}") from exc
+    try:
+        meta = json.loads(meta_bytes.decode("utf-8"))
+        params = list(meta["params"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _damaged(directory, f"{META} is not an index's metadata") from exc
+    if params != [index.params.k1, index.params.b, index.params.epsilon]:
+        return None
+    try:
         with np.load(directory / ARRAYS) as arrays:
             saved_stamp = str(arrays["stamp"]) if "stamp" in arrays.files else None
             if saved_stamp != meta.get("stamp"):
                 return None  # the arrays of one save, the metadata of another
+            if verify:
+                _verify(arrays, meta_bytes)
             index._base_ptr = arrays["ptr"]
             index._base_ids, ids_source = _mapped(arrays, "ids")
             index._base_tfs, tfs_source = _mapped(arrays, "tfs")
@@ -251,18 +285,88 @@ def read(index: BM25Index, directory: Path) -> BM25Index | None:
         index.doc_count = int(meta["doc_count"])
         index.total_len = int(meta["total_len"])
         index.generation = int(meta["generation"])
+        index.store_id = meta.get("store")
         index.saved_stamp = saved_stamp
         saved_mean = meta.get("mean_idf")
         index._mean_idf = float(saved_mean) if saved_mean is not None else None
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-        return None  # unreadable or torn: rebuilt from the stored terms
+    except DamagedIndex:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        # EOFError: np.load of an empty file.
+        raise _damaged(directory, f"{ARRAYS} is unreadable ({exc})") from exc
     terms = len(index._terms)
     if len(index._base_ptr) != terms + 1 or len(index._base_bounds) not in (0, terms):
-        return None
+        raise _damaged(directory, f"{ARRAYS} does not fit {META}")
     ptr = index._base_ptr
     if ptr[0] != 0 or ptr[-1] != len(index._base_ids) or len(index._base_tfs) != ptr[-1]:
-        return None
+        raise _damaged(directory, f"{ARRAYS}'s postings do not fit their table")
     return index
+
+
+def remove_leftovers(directory: Path) -> list[Path]:
+    """Remove the temporaries of saves whose process ended before renaming them."""
+    return remove_stale(directory, (ARRAYS, META))
+
+
+def _damaged(directory: Path, what: str) -> DamagedIndex:
+    return DamagedIndex(f"the saved index in {directory} is damaged: {what}", path=str(directory))
+
+
+def _verify(arrays: np.lib.npyio.NpzFile, meta_bytes: bytes) -> None:
+    """Check every stored member of an open save against the CRC-32 its zip directory keeps,
+    and the metadata against the arrays' "meta_crc" (saves before it had none).
+
+    The members are read through the descriptor np.load opened (a save renamed over the file
+    meanwhile is not what was loaded), in pieces rather than through a mapping (which would
+    fault the whole table into the process). The postings' two members (0.9 GB at a million
+    passages) take nearly all the time: they are checked on two threads (zlib lets go of the
+    GIL), which about halves it where two cores are free.
+
+    Raises:
+        DamagedIndex: naming the first member that fails.
+    """
+    zf = arrays.zip
+    assert zf is not None and zf.fp is not None  # np.load of a file's .npz
+    directory = Path(str(zf.filename)).parent
+    fd = zf.fp.fileno()
+    # zipfile checks a compressed member's CRC itself, as it inflates it.
+    stored = [info for info in zf.infolist() if info.compress_type == zipfile.ZIP_STORED]
+    workers = 2 if hasattr(os, "pread") else 1  # without pread, reads share one file offset
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="citebot-check") as pool:
+        intact = list(pool.map(partial(_intact, fd), stored))
+    for info, ok in zip(stored, intact, strict=True):
+        if not ok:
+            raise _damaged(directory, f"{info.filename} fails its checksum")
+    if "meta_crc" in arrays.files and int(arrays["meta_crc"]) != zlib.crc32(meta_bytes):
+        raise _damaged(directory, f"{META} fails its checksum")
+
+
+def _intact(fd: int, info: zipfile.ZipInfo) -> bool:
+    """Whether a stored member's bytes in the file open as ``fd`` have the CRC-32 its zip
+    directory keeps (False too when the file ends before them)."""
+    header = _read_at(fd, _LOCAL_HEADER.size, info.header_offset)
+    if len(header) != _LOCAL_HEADER.size:
+        return False
+    magic, name_len, extra_len = _LOCAL_HEADER.unpack(header)
+    if magic != b"PK\x03\x04":
+        return False
+    position = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+    crc, left = 0, info.file_size
+    while left:
+        data = _read_at(fd, min(left, 4 * _PIECE), position)
+        if not data:
+            return False
+        crc = zlib.crc32(data, crc)
+        position += len(data)
+        left -= len(data)
+    return crc == info.CRC
+
+
+def _read_at(fd: int, size: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, size, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # pragma: no cover - Windows: one reader at a time
+    return os.read(fd, size)
 
 
 def _mapped(arrays: np.lib.npyio.NpzFile, name: str) -> tuple[IntArray, Source | None]:

@@ -246,6 +246,7 @@ def snapshot(index: BM25Index) -> BM25Index:
     copy.doc_count, copy.total_len = index.doc_count, index.total_len
     copy._max_id = index._max_id
     copy.generation = index.generation
+    copy.store_id = index.store_id
     # Numbered across every index of the process: a save's callback may reach an index
     # other than the one it was taken from (replaced by a rebuild meanwhile).
     copy._snapshot_id = next(_SNAPSHOT_IDS)

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from knowledge import index_files
 from knowledge.index import BM25Index
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,12 @@ class IndexSaver:
     """
 
     def __init__(self, directory: Path, on_saved: Callable[[int], None] | None = None) -> None:
-        """``on_saved`` is called (on the saving thread) with each written save's generation."""
+        """``on_saved`` is called (on the saving thread) with each written save's generation.
+
+        Temporaries of saves whose process ended before renaming them (killed during a save)
+        are removed now.
+        """
+        index_files.remove_leftovers(directory)
         self._directory = directory
         self._on_saved = on_saved
         self._changed = threading.Condition()

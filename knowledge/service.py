@@ -32,6 +32,7 @@ from knowledge.analyze import ANALYZER_VERSION, TERMS_CHANGED_SINCE, Analyzer
 from knowledge.answer import AnswerSettings, choose
 from knowledge.errors import (
     BadQuestion,
+    DamagedIndex,
     FileTooLarge,
     InputError,
     KnowledgeError,
@@ -243,17 +244,29 @@ class KnowledgeBase:
         crash, or writes by another process, since it was saved); rebuilt from every stored
         passage only when there is no usable save or the log no longer reaches back to it."""
         directory = self.config.data_dir / "index"
-        index = BM25Index.load(directory, self.config.bm25)
+        try:
+            index = BM25Index.load(directory, self.config.bm25)
+        except DamagedIndex as exc:  # the store is the truth: the index is made again
+            log.warning("%s; rebuilding it from the store", exc)
+            index = None
+        if index is not None and index.store_id not in (None, self.store.store_id):
+            log.warning(
+                "the saved index in %s belongs to another store; rebuilding it from the store",
+                directory,
+            )
+            index = None
         if index is not None:
-            saved = index.generation
+            saved, unnamed = index.generation, index.store_id is None
+            index.store_id = self.store.store_id  # a save from before stores had ids: ours
             if self._caught_up(index):
                 if index.generation != saved:
                     self._unsaved = True  # saved with the next write's save, or at close
-                elif not index.save_is_current:
+                elif unnamed or not index.save_is_current:
                     self._save_index(index)  # an older save: once more, in the background
                 return index
             log.info("index save at generation %d is too old: rebuilding it", saved)
         index = BM25Index(self.config.bm25)
+        index.store_id = self.store.store_id
         with self.store.reading():  # the passages of exactly this generation
             generation = self.store.generation()
             index.add(self.store.all_passage_terms())
@@ -286,7 +299,7 @@ class KnowledgeBase:
             self.store.forget_changes(snapshot.generation - _CHANGES_KEPT)
         except StoreError as exc:
             log.warning("%s", exc)
-        saved = BM25Index.load(self.config.data_dir / "index", self.config.bm25)
+        saved = _reload(self.config.data_dir / "index", self.config.bm25)
         if saved is None or saved.saved_stamp != snapshot.saved_stamp:
             return  # replaced by another process's save meanwhile: the next save rebases
         with self._lock.writing():
@@ -806,6 +819,16 @@ def content_id(body: str) -> str:
     """
     written = unicodedata.normalize("NFKC", body).casefold()
     return hashlib.sha256(written.encode("utf-8")).hexdigest()[:12]
+
+
+def _reload(directory: Path, params: BM25Params) -> BM25Index | None:
+    """The save just written, to rebase on, without reading it whole again to check it (it
+    is checked whenever a process starts from it); None when it cannot be read."""
+    try:
+        return BM25Index.load(directory, params, verify=False)
+    except DamagedIndex as exc:
+        log.warning("%s", exc)
+        return None
 
 
 def bundled_articles(corpus_dir: Path) -> list[Path]:

@@ -17,16 +17,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from knowledge.errors import AmbiguousId, NotFound, StoreChanged, StoreError
+from knowledge.errors import AmbiguousId, DamagedStore, NotFound, StoreChanged, StoreError
 from knowledge.models import Article, Sentence
+from knowledge.tempfiles import remove_stale, temporary
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +138,58 @@ _LOG_CHANGE = (
 )
 
 
+def _schema_columns() -> dict[str, list[str]]:
+    """The columns of each table the schema above creates, as SQLite reads it."""
+    with contextlib.closing(sqlite3.connect(":memory:")) as db:
+        db.executescript(_SCHEMA)
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {
+            t: [r[1] for r in db.execute(f"PRAGMA table_info({t})")]
+            for t in tables
+            if not t.startswith("sqlite_")
+        }
+
+
+_COLUMNS = _schema_columns()
+
+
+def _damage(exc: BaseException) -> str | None:
+    """What damage ``exc`` shows in the store file, in a few words; None when it is another
+    failure (a busy or full disk, a lock held too long)."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.DatabaseError):
+        if "Could not decode" in text:  # the bytes of a text column are not UTF-8
+            column = re.search(r"column '(\w+)'", text)
+            return "undecodable text" + (f" in column {column.group(1)}" if column else "")
+        signs = ("malformed", "not a database", "no such column", "has no column", "no such table")
+        for sign in signs:
+            if sign in text:
+                return text
+    return None
+
+
+def _create(path: Path) -> None:
+    """Make a new store at ``path`` whole: the schema is written in a temporary of this
+    process and linked into place, so that nobody ever opens a half-made (or empty) store;
+    when another process made one first, its store is kept."""
+    tmp = temporary(path)
+    try:
+        with contextlib.closing(sqlite3.connect(tmp, isolation_level=None)) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+            db.execute("INSERT INTO meta(key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex,))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: its store is kept
+        except OSError:  # a file system without hard links (FAT, some network shares)
+            if not path.exists():
+                os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+
+
 class _Upgraded(Exception):
     """Another process recorded a terms version first (rolls the transaction back)."""
 
@@ -161,7 +216,11 @@ def _writable(path: Path) -> bool:
 
 
 class Store:
-    """One SQLite database file; thread-safe through one lock around one connection."""
+    """One SQLite database file; thread-safe through one lock around one connection.
+
+    A damaged file (malformed pages, undecodable text, a missing column, 0 bytes) raises
+    DamagedStore, one line naming the file and what to do, wherever it is noticed.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -170,6 +229,18 @@ class Store:
         self.read_only = False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            remove_stale(path.parent, (path.name,))
+            if not path.exists():
+                _create(path)
+            elif path.stat().st_size == 0:
+                # Every store this code made has its first page written before it is in
+                # place: an empty file is one whose content was lost, not a new store to be
+                # filled with the bundled articles.
+                raise DamagedStore(
+                    f"the store {path} is empty (0 bytes): restore a backup of it, or move it "
+                    "away to start a new knowledge base",
+                    path=str(path),
+                )
             try:
                 self._db = self._open_writable(path)
             except sqlite3.Error:
@@ -182,9 +253,54 @@ class Store:
                     "logged; nothing can be added or removed)",
                     path,
                 )
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the store at {path}: {exc}", path=str(path)) from exc
+            self.store_id: str = self._store_id()
+            self._check_columns()
+        except BaseException as exc:
+            if hasattr(self, "_db"):
+                self._db.close()
+            if isinstance(exc, (OSError, sqlite3.Error)):
+                raise self._error(f"cannot open the store at {path}", exc) from exc
+            raise
         self._lock = threading.RLock()
+
+    def _store_id(self) -> str:
+        """The id the store was made with; a store made before ids were kept gets one now
+        (written only then, so that a read-only store opens as before)."""
+        read = "SELECT value FROM meta WHERE key = 'store_id'"
+        row = self._db.execute(read).fetchone()
+        if row is None and self.read_only:
+            return ""  # an older store that cannot be written: its saved index is rebuilt
+        if row is None:  # the first process to write it wins
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('store_id', ?)",
+                (uuid.uuid4().hex,),
+            )
+            row = self._db.execute(read).fetchone()
+        return str(row[0])
+
+    def _check_columns(self) -> None:
+        """Refuse a store whose tables lack a column this code reads (dropped by hand, or
+        damaged): noticed at open, rather than as a traceback in whichever command reads it."""
+        for table, columns in _COLUMNS.items():
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            missing = [c for c in columns if c not in present]
+            if missing:
+                raise DamagedStore(
+                    f"the store {self.path} is damaged: table {table} has no column "
+                    f"{', '.join(missing)}; restore a backup of it",
+                    path=str(self.path),
+                )
+
+    def _error(self, doing: str, exc: BaseException) -> StoreError:
+        """The StoreError for ``exc`` met while ``doing``: DamagedStore when the file is."""
+        damage = _damage(exc)
+        if damage is None:
+            return StoreError(f"{doing}: {exc}", path=str(self.path))
+        return DamagedStore(
+            f"the store {self.path} is damaged ({damage}): restore a backup of it, or try "
+            "`citebot export` to save what is still readable",
+            path=str(self.path),
+        )
 
     @staticmethod
     def _open_writable(path: Path) -> sqlite3.Connection:
@@ -255,9 +371,12 @@ class Store:
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         with self._lock:
-            cursor = self._db.execute(sql, params)
-            cursor.row_factory = sqlite3.Row
-            return cursor.fetchall()
+            try:
+                cursor = self._db.execute(sql, params)
+                cursor.row_factory = sqlite3.Row
+                return cursor.fetchall()
+            except sqlite3.Error as exc:
+                raise self._error("could not read the store", exc) from exc
 
     # -- reading --------------------------------------------------------------------------
     def generation(self) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from rank_bm25 import BM25Okapi
 
+from knowledge.errors import DamagedIndex
 from knowledge.index import BM25Index, BM25Params
 
 VOCAB = [f"w{i}" for i in range(60)] + ["香港", "大学", "~hkust"]
@@ -118,15 +119,18 @@ def test_load_refuses_the_arrays_of_one_save_with_the_metadata_of_another(
     assert BM25Index.load(tmp_path / "first") is None
 
 
-def test_load_of_a_torn_or_corrupt_index_file_gives_none(tmp_path: Path) -> None:
+def test_load_of_a_torn_or_corrupt_index_file_says_it_is_damaged(tmp_path: Path) -> None:
+    """The knowledge base rebuilds such an index from the store and says so (DamagedIndex)."""
     index = BM25Index()
     index.add([(1, ["a"])])
     index.save(tmp_path)
     data = (tmp_path / "index.npz").read_bytes()
     (tmp_path / "index.npz").write_bytes(data[: len(data) // 2])
-    assert BM25Index.load(tmp_path) is None
+    with pytest.raises(DamagedIndex, match=r"index\.npz"):
+        BM25Index.load(tmp_path)
     (tmp_path / "index.npz").write_bytes(b"not a zip file at all")
-    assert BM25Index.load(tmp_path) is None
+    with pytest.raises(DamagedIndex, match=r"index\.npz"):
+        BM25Index.load(tmp_path)
 
 
 def test_loaded_index_has_the_saved_mean_idf_to_the_bit(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from knowledge import index_files
+from knowledge.errors import DamagedIndex
 from knowledge.index import BM25Index
 
 VOCAB = [f"w{i}" for i in range(80)] + ["香港", "大学"]
@@ -96,7 +97,7 @@ def test_an_index_saved_by_np_savez_loads_into_memory_and_asks_to_be_saved_again
     assert again is not None and again.save_is_current
 
 
-def test_a_save_whose_table_does_not_fit_its_offsets_gives_none(tmp_path: Path) -> None:
+def test_a_save_whose_table_does_not_fit_its_offsets_is_damaged(tmp_path: Path) -> None:
     index = built()
     index.save(tmp_path)
     npz = tmp_path / "index.npz"
@@ -105,8 +106,9 @@ def test_a_save_whose_table_does_not_fit_its_offsets_gives_none(tmp_path: Path) 
     members["ptr"] = members["ptr"].copy()
     members["ptr"][-1] += 5  # more postings than the table holds
     with open(npz, "wb") as fh:
-        np.savez(fh, **members)
-    assert BM25Index.load(tmp_path) is None
+        np.savez(fh, **members)  # with right checksums: the sizes are what does not fit
+    with pytest.raises(DamagedIndex, match="do not fit"):
+        BM25Index.load(tmp_path)
 
 
 def test_a_loaded_index_keeps_answering_after_another_save_replaces_its_file(
