@@ -324,7 +324,10 @@ def holds_answer(sentence: str, kind: Kind | None, question: str, new_name: bool
         names = [m.group(0) for m in _LATIN_NAME.finditer(sentence)]
         if new_name or any(fold(n) not in asked for n in names):
             return True
-        return bool(_PERSON_CUE.search(folded))
+        # A role the question itself names ("who is HKIC's CEO?") is no sign of a person in
+        # "HKIC is close to appointing its first CEO".
+        roles = {m.group(0) for m in _PERSON_CUE.finditer(folded)}
+        return bool(roles - {m.group(0) for m in _PERSON_CUE.finditer(asked)})
     if kind == "organisation":
         names = [m.group(0) for m in _ACRONYM_OR_NAME.finditer(sentence)]
         new_names = [n for n in names if fold(n) not in asked]

@@ -117,3 +117,9 @@ def test_the_focus_is_not_a_name_the_answer_must_repeat(empty_kb: KnowledgeBase)
     )
     answer = empty_kb.ask("Which PhD student wrote the Quillop compiler?", log_it=False)
     assert answer.found and "Brannoch" in answer.quotes[0].sentence.text
+
+
+def test_a_role_the_question_names_is_no_person() -> None:
+    question = "Who is Quillop's CEO?"
+    assert not holds_answer("Quillop is close to appointing its first CEO.", "person", question)
+    assert holds_answer("Quillop named its chairman as CEO.", "person", question)
