@@ -115,6 +115,11 @@ _SUM = re.compile(
 )
 
 
+# A question that asks what something is called.
+_ASKS_NAME = re.compile(
+    r"\bwhat(?:'s| is| was) (?:the |its |his |her |their )?name\b|\bname of\b|\bcalled what\b"
+    r"|叫什么|什么名字|名字是|名叫|叫做什么|称为什么|叫乜|咩名"
+)
 # A count ("how many investors", "多少个", "几多位") is an amount but never a sum of money.
 _COUNT = re.compile(r"\bhow many\b|(多少|几多|几)[个家位名间所只项款次倍]|投资者|投资人")
 
@@ -132,6 +137,9 @@ def classify(question: str) -> Kind | None:
             if kind == "amount" and _MONEY_WORD.search(folded) and not _COUNT.search(folded):
                 return "money"
             return kind
+    if _ASKS_NAME.search(folded):
+        # "What is the founder's name?" asks for a person; "那款药叫什么" for a named thing.
+        return "person" if _PERSON_CUE.search(folded) else "organisation"
     if re.search(r"\b(price|valuation|cost)\b|价|估值|市值", folded) and not re.search(
         r"\b(what|which|who|is|are|does|do|did|can|how)\b|吗|什么|哪|是否", folded
     ):

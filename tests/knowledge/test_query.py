@@ -31,6 +31,9 @@ from knowledge.service import KnowledgeBase
         ("Quillop IPO price per share", "money"),
         ("How many investors bought shares?", "amount"),
         ("有幾多個基石投資者？", "amount"),
+        ("黑芝麻智能创始人叫什么名字", "person"),
+        ("What is the name of the founder?", "person"),
+        ("那款双抗叫什么？", "organisation"),
     ],
 )
 def test_question_words_in_three_scripts(question: str, kind: str | None) -> None:
