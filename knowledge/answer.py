@@ -129,6 +129,8 @@ def choose(
     # conclusions" many paragraphs after it last wrote "18C".
     naming = _articles_naming(required, index, store) if required else set()
     asked_terms = {t for c in concepts for t in c}
+    # "How many cities": what is counted, which a number in the answer must count.
+    units = frozenset(t for c in query.concepts if c.unit for t in c.terms)
     asked_text = fold(query.text)
     # A year the question names ("2023年的营业额") is part of what it asks: a sentence about
     # another year does not answer it, unless its context gives that year.
@@ -187,6 +189,8 @@ def choose(
             continue  # it cannot be quoted, so its score (and the language guess) decides nothing
         cand.new_name = any(t in names and t not in asked_terms for t in cand.terms)
         cand.holds = cand.names_ok and holds_answer(text, query.kind, query.text, cand.new_name)
+        if cand.holds and units:
+            cand.holds = _counts(analyzer.terms(text), units)
         same_lang = _same_script(text, query.lang)
         cand.score = (
             covered / total_idf
@@ -239,6 +243,24 @@ def _articles_naming(terms: Collection[str], index: BM25Index, store: Store) -> 
     if len(ids) > _NAMING_LIMIT:
         return set()
     return {row.article_id for row in store.passages([int(i) for i in ids])}
+
+
+_NUMERAL = re.compile(
+    r"\d[\d,.]*|[一二两三四五六七八九十百千万亿零〇]+|two|three|four|five|six|seven|eight|nine|ten"
+    r"|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty"
+    r"|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundr\w*|thousand\w*|dozen\w*"
+)
+
+
+def _counts(terms: list[str], units: frozenset[str]) -> bool:
+    """Whether a number comes at most three words before a word for what is counted
+    ("480 full-time and 680 part-time students", "210公顷", "11个城市")."""
+    for i, term in enumerate(terms):
+        if term in units and any(_NUMERAL.fullmatch(t) for t in terms[max(0, i - 3) : i]):
+            return True
+        if term in units and _NUMERAL.match(term):  # "四十分钟" is one word
+            return True
+    return False
 
 
 def _names_another(

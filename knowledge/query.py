@@ -31,6 +31,9 @@ class Concept:
     # A name: an alias group that names something, or a word capitalised in the question
     # ("Brannoch Institute"). The answer must mention the question's rarest name.
     name: bool = False
+    # What "how many" counts ("how many *cities*", "多少个*城市*"): the answer states a
+    # number of them ("11 cities", "210公顷").
+    unit: bool = False
     # A word for money (price, raise, 募资, 估值) in a question about a sum: the sum itself
     # ("HK$24.05", "55.4亿港元") says it, since an answer seldom repeats the question's word.
     money: bool = False
@@ -115,6 +118,13 @@ _SUM = re.compile(
 )
 
 
+# The thing a count question counts: the word after "how many", or after 多少/几 and a
+# measure word.
+_MEASURE_WORDS = "个家位名间所只座条项款次"
+_COUNTED = re.compile(
+    r"\bhow many\s+(?:more\s+)?([a-z][a-z'-]*)"
+    rf"|(?:多少|几多|几)[{_MEASURE_WORDS}]?([\u4e00-\u9fff])"
+)
 # A question that asks what something is called.
 _ASKS_NAME = re.compile(
     r"\bwhat(?:'s| is| was) (?:the |its |his |her |their )?name\b|\bname of\b|\bcalled what\b"
@@ -171,6 +181,11 @@ def build_query(
 
     folded = fold(question)
     focus_starts = {m.start(2) if m.group(2) else m.start(4) for m in _FOCUS.finditer(folded)}
+    unit_starts = {
+        m.start(1) if m.group(1) else m.start(2)
+        for m in _COUNTED.finditer(folded)
+        if not (m.group(2) and m.group(2) in _MEASURE_WORDS)  # "前多少名": 名 counts nothing
+    }
     capitalised = {term for word in _CAPITALISED.findall(question) for term in analyzer.terms(word)}
     name_groups = analyzer.aliases.names
 
@@ -187,7 +202,14 @@ def build_query(
             word = folded[start:end] if start >= 0 else label
             money = kind == "money" and not is_name and bool(_MONEY_WORD.search(word))
             concepts.append(
-                Concept(label, key, focus=start in focus_starts, name=is_name, money=money)
+                Concept(
+                    label,
+                    key,
+                    focus=start in focus_starts,
+                    name=is_name,
+                    money=money,
+                    unit=kind == "amount" and start in unit_starts and not is_name,
+                )
             )
 
     # A search-mode sub-word one character short of its word ("创始" in "创始人") says the same
@@ -216,7 +238,13 @@ def build_query(
         if term.startswith("~"):
             run = []
             previous = None
-            add(term, [term], token.start, token.end)
+            # A name inside a longer name ("单抗" in "依沃西单抗", "香港" in "香港中文大学") is
+            # part of it, not a second thing the answer must name.
+            if not any(
+                s <= token.start and token.end <= e and (s, e) != (token.start, token.end)
+                for s, e in alias_spans
+            ):
+                add(term, [term], token.start, token.end)
             continue
         if term in forms:
             continue  # the alias group stands for it

@@ -126,3 +126,30 @@ def test_a_role_the_question_names_is_no_person() -> None:
     question = "Who is Quillop's CEO?"
     assert not holds_answer("Quillop is close to appointing its first CEO.", "person", question)
     assert holds_answer("Quillop named its chairman as CEO.", "person", question)
+
+
+def test_a_name_inside_a_longer_name_is_part_of_it(kb: KnowledgeBase) -> None:
+    """香港 inside 香港中文大学 is not a second name an answer must repeat."""
+    query = build_query(kb.analyzer, kb.dictionary, "香港中文大学在哪一年成立？")
+    names = [c.label for c in query.concepts if c.name]
+    assert len(names) == 1 and names[0] != "~hk"
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [("How many cities are in the bay area?", "citi"), ("大湾区有多少个城市？", "城市")],
+)
+def test_what_a_count_question_counts(kb: KnowledgeBase, question: str, unit: str) -> None:
+    query = build_query(kb.analyzer, kb.dictionary, question)
+    assert [c.label for c in query.concepts if c.unit] == [unit]
+
+
+def test_a_count_is_answered_by_a_number_of_what_is_counted(empty_kb: KnowledgeBase) -> None:
+    """ "How many cities" is not answered by "in 2017, the 12th congress" about cities."""
+    empty_kb.ingest_text("Quillop county has 9 cities and two ports.", title="Quillop")
+    empty_kb.ingest_text(
+        "The Brannoch region has 3 ports, and rail lines reach all of its cities.",
+        title="Brannoch",
+    )
+    assert empty_kb.ask("How many cities does Quillop county have?", log_it=False).found
+    assert not empty_kb.ask("How many cities does the Brannoch region have?", log_it=False).found

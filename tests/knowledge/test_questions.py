@@ -36,7 +36,6 @@ KNOWN_MISSES = frozenset(
         "en-cross-easylogic-customers",
         "zh-hans-para-loss-listing",
         "zh-hans-cross-pfs",
-        "zh-hans-unans-akeso-staff",
         "zh-hant-science-park",
         "zh-hant-para-fundraising",
         "zh-hant-unans-easylogic-year",
