@@ -241,9 +241,9 @@ class Analyzer:
                         out.append((term, pos + i, pos + j))
                     pos += len(piece)
                 continue
-            term = _latin_term(word)
-            if term is not None:
-                out.append((term, pos, run.end()))
+            latin_term = _latin_term(word)
+            if latin_term is not None:
+                out.append((latin_term, pos, run.end()))
         return out
 
     def _han_word_terms(self, word: str) -> tuple[_Span, ...]:
@@ -318,9 +318,9 @@ class Analyzer:
             key: tuple[str, ...] = ()
             for n in range(1, min(self._max_latin, len(latin) - i) + 1):
                 key += (latin[i + n - 1][0],)
-                group = self._latin_alias.get(key)
-                if group is not None:
-                    found.append((group, latin[i][1], latin[i + n - 1][2]))
+                latin_group = self._latin_alias.get(key)
+                if latin_group is not None:
+                    found.append((latin_group, latin[i][1], latin[i + n - 1][2]))
         return found
 
 

@@ -82,8 +82,8 @@ def decode_or_none(data: bytes, hint: str | None) -> str | None:
             return text
         if (text := _decode_utf8(data, lenient=True)) is not None:
             return text
-    if codec := _sniff_utf16(data):
-        text = _checked(data, codec, lenient=True)
+    if utf16 := _sniff_utf16(data):
+        text = _checked(data, utf16, lenient=True)
         if text is not None and _score(text) > 0.5:
             return text
         # Chinese has NULs of its own (一 is U+4E00): let the scored candidates decide.

@@ -195,7 +195,9 @@ def _metadata(tree: lxml.html.HtmlElement) -> dict[str, str | None]:
 def _first(tree: lxml.html.HtmlElement, *xpaths: str) -> str | None:
     for xpath in xpaths:
         for found in tree.xpath(xpath):
-            value = found.text_content() if isinstance(found, lxml.etree._Element) else str(found)
+            # Elements of an lxml.html tree are HtmlElements (comments and PIs are parsed out);
+            # an attribute's value is a string.
+            value = found.text_content() if isinstance(found, lxml.html.HtmlElement) else str(found)
             if value := " ".join(value.split()):
                 return value
     return None

@@ -34,7 +34,10 @@ from knowledge import index_files, index_updates, maxscore
 try:  # the compiled inner loops (knowledge/_bm25.c), built at install where a compiler is
     from knowledge import _bm25
 except ImportError:  # pragma: no cover - depends on the machine that installed the package
-    _bm25 = None
+    # mypy types the name as the module (knowledge/_bm25.pyi) and has no way to spell "that
+    # module or None"; None is only where it was not built, and then BM25Index.compiled is
+    # False (the constructor refuses True), so no call reaches it.
+    _bm25 = None  # type: ignore[assignment]
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
@@ -135,6 +138,9 @@ class BM25Index:
         self._changed_terms: set[int] = set()
         self._removed_terms: dict[int, int] = {}
         self._changes_after: list[tuple[int, set[int], dict[int, int]]] = []
+        # A snapshot's number (index_updates.snapshot), which its rebase looks up in the
+        # _changes_after of the index it was taken from; None for an index not taken as one.
+        self._snapshot_id: int | None = None
         self.saved_stamp: str | None = None
         # The id of the store the index was built from (Store.store_id), saved with it.
         self.store_id: str | None = None
@@ -294,10 +300,14 @@ class BM25Index:
         order = np.arange(len(ids), dtype=np.int64)
         positions = self._scratch().positions
         positions[ids] = order
-        return ids[positions[ids] == order]
+        distinct: IntArray = ids[positions[ids] == order]  # numpy types a mask's pick as Any
+        return distinct
 
-    def _weights(self, ids: IntArray, tfs: IntArray, idf: float) -> FloatArray:
-        """Each posting's BM25 weight; one expression everywhere, so sums agree to the bit."""
+    def _weights(
+        self, ids: IntArray, tfs: IntArray | npt.NDArray[np.int64], idf: float
+    ) -> FloatArray:
+        """Each posting's BM25 weight; one expression everywhere, so sums agree to the bit.
+        ``tfs`` are postings' counts (int32) or a concept's summed counts (int64)."""
         k1, b = self.params.k1, self.params.b
         tf = tfs.astype(np.float64)
         dl = self._doc_len[ids].astype(np.float64)
@@ -343,7 +353,7 @@ class BM25Index:
         """_term_bound's three parts computed from non-empty postings (those of removed
         passages left out), in C where built."""
         if self.compiled:
-            return _bm25.term_bound(ids, tfs, self._doc_len)  # type: ignore[no-any-return]
+            return _bm25.term_bound(ids, tfs, self._doc_len)
         dl = self._doc_len[ids].astype(np.float64)
         live = dl > 0
         if not live.all():

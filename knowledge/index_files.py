@@ -377,8 +377,10 @@ def _mapped(arrays: np.lib.npyio.NpzFile, name: str) -> tuple[IntArray, Source |
     Mapping skips the zip CRC of the member: a torn save is caught by the stamps, and a
     member that does not fit in the file by the bounds checked here.
     """
-    info = arrays.zip.getinfo(f"{name}.npy")
-    path = arrays.zip.filename
+    zf = arrays.zip
+    assert zf is not None  # np.load of a file's .npz, still open
+    info = zf.getinfo(f"{name}.npy")
+    path = zf.filename
     if info.compress_type != zipfile.ZIP_STORED or path is None:
         return arrays[name], None
     with open(path, "rb") as fh:
@@ -423,5 +425,5 @@ def is_mapped(array: IntArray) -> bool:
 def _npy_header(fh: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype]:
     version = np.lib.format.read_magic(fh)
     if version == (1, 0):
-        return np.lib.format.read_array_header_1_0(fh)  # type: ignore[no-any-return]
-    return np.lib.format.read_array_header_2_0(fh)  # type: ignore[no-any-return]
+        return np.lib.format.read_array_header_1_0(fh)
+    return np.lib.format.read_array_header_2_0(fh)

@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from itertools import compress, repeat
 from operator import is_
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -104,7 +104,7 @@ def _add_batch(index: BM25Index, docs: list[tuple[int, Sequence[str]]]) -> None:
             for term in dict.fromkeys(compress(terms, map(is_, ids, repeat(None)))):
                 term_id(term)
             ids = list(map(known, terms))
-        tids += ids
+        tids += cast("list[int]", ids)  # every term has an id by now
         doc_ids.append(doc_id)
         lengths.append(len(terms))
     index._max_id = previous

@@ -19,7 +19,10 @@ import numpy as np
 try:  # the compiled inner loops (knowledge/_bm25.c), built at install where a compiler is
     from knowledge import _bm25
 except ImportError:  # pragma: no cover - depends on the machine that installed the package
-    _bm25 = None
+    # mypy types the name as the module (knowledge/_bm25.pyi) and has no way to spell "that
+    # module or None"; None is only where it was not built, and then BM25Index.compiled is
+    # False (the constructor refuses True), so no call reaches it.
+    _bm25 = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from knowledge.index import BM25Index, FloatArray, IntArray, _Concept
@@ -116,6 +119,9 @@ def _search_compiled(
     for i in range(len(order) - 1, -1, -1):
         unread[i] = unread[i + 1] + lists[order[i]].df
 
+    n = taken = 0
+    theta = -math.inf
+
     def read(concept: _Concept) -> None:
         nonlocal n, theta
         n, touched_kth = _bm25.accumulate(
@@ -125,8 +131,6 @@ def _search_compiled(
         if growing:
             theta = max(theta, touched_kth)
 
-    n = taken = 0
-    theta = -math.inf
     candidates = None
     try:
         while taken < len(order):

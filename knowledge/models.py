@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 Lang = Literal["en", "zh-Hans", "zh-Hant"]
 
@@ -83,10 +83,10 @@ class _OnFirstRead:
     def __set_name__(self, owner: type, name: str) -> None:
         self._slot = f"_{name}"
 
-    def __get__(self, obj: object, owner: type | None = None) -> Any:
+    def __get__(self, obj: object | None, owner: type | None = None) -> Spans:
         if obj is None:
             return ()  # the field's default
-        value = obj.__dict__[self._slot]
+        value: Spans | Callable[[], Spans] = obj.__dict__[self._slot]
         if callable(value):
             value = value()
             obj.__dict__[self._slot] = value
@@ -105,7 +105,8 @@ class QuotedSentence:
     score: float
     # Character spans of the sentence that match the question's terms, for bold in front ends;
     # may be given as a function that finds them, called when they are first read.
-    highlights: Spans = _OnFirstRead()  # type: ignore[assignment]
+    # (mypy takes the type __init__ accepts from __set__ and the one read from __get__.)
+    highlights: _OnFirstRead = _OnFirstRead()
 
 
 @dataclass(frozen=True)

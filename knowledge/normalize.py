@@ -25,11 +25,13 @@ def _converter(config: str) -> opencc.OpenCC:
 
 def to_simplified(text: str) -> str:
     """Traditional -> Simplified, character by character where phrases would shift offsets."""
-    return _converter("t2s.json").convert(text)
+    simplified: str = _converter("t2s.json").convert(text)  # opencc's convert() is untyped
+    return simplified
 
 
 def to_traditional(text: str) -> str:
-    return _converter("s2t.json").convert(text)
+    traditional: str = _converter("s2t.json").convert(text)
+    return traditional
 
 
 def fold(text: str) -> str:

@@ -3,9 +3,9 @@ that shows text (the CLI prints it, ``ask --json`` carries it, the bot's HTML mi
 
 from __future__ import annotations
 
-from knowledge.models import Answer, Citation, QuotedSentence
+from knowledge.models import Answer, Citation, Lang, QuotedSentence
 
-NOT_FOUND = {
+NOT_FOUND: dict[Lang, str] = {
     "en": "I don't know: nothing in my articles answers that question.",
     "zh-Hans": "抱歉，我的资料里没有能回答这个问题的内容。",
     "zh-Hant": "抱歉，我的資料裡沒有能回答這個問題的內容。",

@@ -32,8 +32,10 @@ class IndexSaver:
     with the generation it names, or one that start-up sees is stale.
     """
 
-    def __init__(self, directory: Path, on_saved: Callable[[int], None] | None = None) -> None:
-        """``on_saved`` is called (on the saving thread) with each written save's generation.
+    def __init__(
+        self, directory: Path, on_saved: Callable[[BM25Index], None] | None = None
+    ) -> None:
+        """``on_saved`` is called (on the saving thread) with each snapshot once written.
 
         Temporaries of saves whose process ended before renaming them (killed during a save)
         are removed now.

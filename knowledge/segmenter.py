@@ -69,7 +69,8 @@ class Segmenter(jieba.Tokenizer):  # type: ignore[misc]
         # jieba-rs cuts without the GIL and refuses (RuntimeError "Already borrowed") a word
         # added meanwhile: ingest learns aliases while another thread analyses a question.
         self._fast_lock = threading.Lock()
-        self._fast = rjieba.Jieba.empty()
+        # rjieba's stub leaves empty() unannotated (it returns a Jieba).
+        self._fast: rjieba.Jieba = rjieba.Jieba.empty()  # type: ignore[no-untyped-call]
         # Zero counts are jieba's prefix markers, not words: neither engine may see them as words.
         words = [w for w, count in self.FREQ.items() if count]
         counts = [self.FREQ[w] for w in words]

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from knowledge import index_files
 from knowledge.aliases import AliasTable
@@ -470,7 +470,7 @@ class KnowledgeBase:
             reindex_new = self.store.passage_terms_by_id([pid for pid, _ in reindex_old])
             self.index.add(new_terms + reindex_new)
             self._stamp_after_write()
-        status = "replaced" if replaced else "added"
+        status: Literal["added", "replaced"] = "replaced" if replaced else "added"
         return IngestResult(status, article, replaced.id if replaced else None, tuple(learned))
 
     def _analyse(self, doc: ParsedDocument) -> tuple[list[NewSentence], list[tuple[int, int]]]:
