@@ -65,6 +65,19 @@ def test_second_press_gets_a_toast_not_the_paragraph_again(bot: RunningBot) -> N
     assert passage["reply_to_message_id"] == answer["message_id"]
 
 
+def test_five_quick_presses_post_the_paragraph_once(bot: RunningBot) -> None:
+    """The reported flood: five presses by one member, before any reply, posted it four times."""
+    [answer] = bot.ask("/ask " + QUESTIONS[0], chat_id=GROUP)
+    source = _sources(answer)[0]
+    mark = bot.fake.mark()
+    queries = [bot.fake.user_presses(answer, source) for _ in range(5)]
+    toasts = [_toast(bot, q)["text"] or "" for q in queries]
+    bot.fake.wait_for_bot_messages(GROUP, after=mark)
+    bot.fake.assert_no_bot_message(GROUP, within=1.0, after=bot.fake.mark())
+    assert len([m for m in bot.fake.bot_messages(GROUP) if m["seq"] > mark]) == 1
+    assert sum("already" in text for text in toasts) == 4
+
+
 def test_quoted_sentence_is_bold_in_the_paragraph(bot: RunningBot) -> None:
     [answer] = bot.ask(QUESTIONS[0])
     source = _sources(answer)[0]
