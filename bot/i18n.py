@@ -122,6 +122,31 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "paragraph": {"en": "para. {n}", "zh-Hans": "第 {n} 段", "zh-Hant": "第 {n} 段"},
     "plain_more": {"en": "More", "zh-Hans": "更多", "zh-Hant": "更多"},
     "plain_source": {"en": "📄 Source {n}", "zh-Hans": "📄 出处 {n}", "zh-Hant": "📄 出處 {n}"},
+    "passage_cut": {
+        "en": "(Shortened to one message around the quote.)",
+        "zh-Hans": "（段落较长，只显示引文前后的部分。）",
+        "zh-Hant": "（段落較長，只顯示引文前後的部分。）",
+    },
+    "passage_full_text": {"en": "Full article", "zh-Hans": "阅读全文", "zh-Hant": "閱讀全文"},
+    "plain_source_shown": {
+        "en": "This paragraph is already in the chat, above.",
+        "zh-Hans": "这段原文已经在上面发过了。",
+        "zh-Hant": "這段原文已經在上面發過了。",
+    },
+    "plain_source_private": {
+        "en": "The group has had many messages from me this minute: I sent the paragraph to "
+        "you in private.",
+        "zh-Hans": "这个群组这一分钟内我的消息太多了，原文已私信发给你。",
+        "zh-Hant": "這個群組這一分鐘內我的訊息太多了，原文已私訊發給你。",
+    },
+    "plain_source_busy": {
+        "en": "The group has had many messages from me this minute. Press again in a minute, "
+        "or start a private chat with me to get sources there.",
+        "zh-Hans": "这个群组这一分钟内我的消息太多了。"
+        "请一分钟后再按，或先私聊我，原文就会私信发给你。",
+        "zh-Hant": "這個群組這一分鐘內我的訊息太多了。"
+        "請一分鐘後再按，或先私訊我，原文就會私訊發給你。",
+    },
     "plain_no_more": {
         "en": "There is nothing more on this.",
         "zh-Hans": "没有更多相关内容了。",

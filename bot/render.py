@@ -9,7 +9,9 @@ that straddles a cut simply becomes two bold pieces.
 
 from __future__ import annotations
 
+import bisect
 import html
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -18,8 +20,14 @@ from knowledge.models import Answer, Article, Citation, Lang, QuotedSentence
 from knowledge.reply import ask_back, reading_as, small_talk_lines
 
 MAX_MESSAGE = 4096
+# Titles come from whatever the file says (front matter, <title>, PDF metadata): a confirmation
+# or a paragraph's citation line quotes at most this much of one, so it always fits one message.
+MAX_TITLE_CHARS = 300
 # Where to prefer a cut when a block must be broken, best first.
 _BREAKS = ("\n", " ", "。", "！", "？", "；", "，", "、")
+# A paragraph cut to one message gives up at most this many characters at either edge to end
+# on a whole word.
+_EDGE = 80
 
 
 @dataclass(frozen=True)
@@ -123,18 +131,8 @@ def pack(blocks: Iterable[Block], limit: int = MAX_MESSAGE, separator: str = "\n
 
 def quote_block(quote: QuotedSentence) -> Block:
     """“The sentence, exactly as written” [n], with the question's words in bold."""
-    text = quote.sentence.text
-    spans: list[Span] = [Span("“")]
-    pos = 0
-    for start, end in _merged(quote.highlights, len(text)):
-        if start > pos:
-            spans.append(Span(text[pos:start]))
-        spans.append(Span(text[start:end], bold=True))
-        pos = end
-    if pos < len(text):
-        spans.append(Span(text[pos:]))
-    spans.append(Span(f"” [{quote.citation.number}]"))
-    return tuple(spans)
+    marked = _marked(quote.sentence.text, quote.highlights)
+    return (Span("“"), *marked, Span(f"” [{quote.citation.number}]"))
 
 
 def _merged(spans: Sequence[tuple[int, int]], length: int) -> list[tuple[int, int]]:
@@ -216,15 +214,85 @@ def render_more(answer: Answer, limit: int = MAX_MESSAGE) -> list[str]:
     return _quoted_reply(answer.more, answer.lang, t("more_heading", answer.lang), limit)
 
 
-def render_passage(citation: Citation, text: str, lang: Lang) -> list[str]:
-    """A source's whole paragraph under its citation line."""
+def render_passage(
+    citation: Citation,
+    text: str,
+    lang: Lang,
+    quoted: Sequence[str] = (),
+    limit: int = MAX_MESSAGE,
+) -> list[str]:
+    """A source's paragraph under its citation line, the ``quoted`` sentences in bold: always
+    one message.
+
+    A paragraph too long for one message is cut to a window around the first quote, with "…"
+    where it was cut and a line saying so (with the article's url as a link when it has one):
+    one press of "Source" never posts several messages.
+    """
+    if len(citation.title) > MAX_TITLE_CHARS:
+        citation = replace(citation, title=citation.title[: MAX_TITLE_CHARS - 1].rstrip() + "…")
+    marks = _merged([_found(text, q) for q in quoted if q and q in text], len(text))
     head = citation_line(citation, lang)
-    return pack([head, (Span(text),)])
+    room = limit - _block_len(head) - 2  # 2: the blank line under the citation
+    if utf16_len(text) <= room:
+        return pack([head, _marked(text, marks)], limit)
+    note: list[Span] = [Span(t("passage_cut", lang), italic=True)]
+    if citation.url:
+        note += [Span(" "), Span(t("passage_full_text", lang), href=citation.url)]
+    room -= _block_len(tuple(note)) + 2 + 2  # its blank line, and an ellipsis at either end
+    start, end = _window(text, marks[0] if marks else (0, 0), room)
+    body = _marked(text[start:end], [(a - start, b - start) for a, b in marks])
+    if start > 0:
+        body = (Span("…"), *body)
+    if end < len(text):
+        body = (*body, Span("…"))
+    return pack([head, body, tuple(note)], limit)
 
 
-# Titles come from whatever the file says (front matter, <title>, PDF metadata): a confirmation
-# quotes at most this much of one, so it always fits one message.
-MAX_TITLE_CHARS = 300
+def _found(text: str, sentence: str) -> tuple[int, int]:
+    at = text.find(sentence)
+    return at, at + len(sentence)
+
+
+def _marked(text: str, marks: Sequence[tuple[int, int]]) -> Block:
+    """``text`` as spans, bold where ``marks`` say (clamped to the text)."""
+    spans: list[Span] = []
+    pos = 0
+    for start, end in _merged(marks, len(text)):
+        if start > pos:
+            spans.append(Span(text[pos:start]))
+        spans.append(Span(text[start:end], bold=True))
+        pos = end
+    if pos < len(text):
+        spans.append(Span(text[pos:]))
+    return tuple(spans)
+
+
+def _window(text: str, anchor: tuple[int, int], room: int) -> tuple[int, int]:
+    """[start, end) of ``text``, at most ``room`` UTF-16 units, around ``anchor`` (a quote):
+    centred on it when it fits, starting at it when it does not, cut at a space or a Chinese
+    punctuation mark near the edges when there is one."""
+    units = list(itertools.accumulate((utf16_len(c) for c in text), initial=0))
+    lo, hi = anchor
+    spare = room - (units[hi] - units[lo])
+    start = lo if spare <= 0 else bisect.bisect_left(units, units[lo] - spare // 2)
+    end = bisect.bisect_right(units, units[start] + room) - 1
+    if end >= len(text):
+        end = len(text)
+        start = min(start, bisect.bisect_left(units, units[end] - room))
+    # Whole words at the edges: give up to _EDGE characters rather than cut inside one.
+    if start > 0:
+        breaks = [i for i in range(start, min(lo, start + _EDGE)) if text[i] in _BREAKS]
+        if breaks:
+            start = breaks[0] + 1
+    if end < len(text):
+        breaks = [i for i in range(max(hi, end - _EDGE), end) if text[i] in _BREAKS]
+        if breaks:
+            end = breaks[-1] + 1
+    while start < lo and text[start].isspace():
+        start += 1
+    while end > hi and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def render_article(article: Article, lang: Lang, status: str) -> str:

@@ -56,7 +56,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     )
     app.add_handler(InlineQueryHandler(ask.inline_query))
     app.add_handler(CallbackQueryHandler(ask.more_button, pattern=r"^more:\d+$"))
-    app.add_handler(CallbackQueryHandler(ask.source_button, pattern=r"^src:\w+:\d+:\d+$"))
+    app.add_handler(CallbackQueryHandler(ask.source_button, pattern=r"^src:\w+:\d+:\d+(:\d+)?$"))
     app.add_handler(CallbackQueryHandler(ask.feedback_button, pattern=r"^fb:\d+:[+-]1$"))
     app.add_handler(CallbackQueryHandler(admin.articles_button, pattern=r"^arts:\d+$"))
     app.add_handler(CallbackQueryHandler(admin.remove_button, pattern=r"^(rm:\w+|rmx)$"))

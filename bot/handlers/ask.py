@@ -8,6 +8,7 @@ Telegram (commands, mentions, replies), not about knowledge.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import logging
@@ -22,13 +23,16 @@ from telegram import (
     Message,
     MessageEntity,
     Update,
+    User,
 )
 from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
 from bot.handlers.common import (
     Context,
     answers_of,
+    budget_of,
     conversations_of,
     in_flight_of,
     is_admin,
@@ -40,6 +44,7 @@ from bot.handlers.common import (
     rate_of,
     reply,
     settings_of,
+    shown_of,
     thread_id_of,
     typing,
 )
@@ -188,7 +193,8 @@ async def _tell_once(update: Update, context: Context, chat_id: int) -> None:
 
 # -- questions --------------------------------------------------------------------------------
 def answer_keyboard(answer: Answer, *, with_more: bool = True) -> InlineKeyboardMarkup | None:
-    """More / 👍 / 👎 and one "source" button per citation; callback data stays under 64 bytes."""
+    """More / 👍 / 👎 and one "source" button per citation; callback data stays under 64 bytes
+    (a source's: article id, paragraph, citation number, question id for the quotes to mark)."""
     if not answer.found or answer.question_id is None:
         return None
     qid = answer.question_id
@@ -205,7 +211,7 @@ def answer_keyboard(answer: Answer, *, with_more: bool = True) -> InlineKeyboard
     sources = [
         InlineKeyboardButton(
             t("plain_source", answer.lang, n=c.number),
-            callback_data=f"src:{c.article_id}:{c.paragraph}:{c.number}",
+            callback_data=f"src:{c.article_id}:{c.paragraph}:{c.number}:{qid}",
         )
         for c in list(seen.values())[:MAX_SOURCE_BUTTONS]
     ]
@@ -478,32 +484,112 @@ async def more_button(update: Update, context: Context) -> None:
 
 
 async def source_button(update: Update, context: Context) -> None:
-    """The whole paragraph a cited sentence comes from."""
+    """The paragraph a cited sentence comes from, the quote in bold, in one message.
+
+    Each answer's source goes out once: a second press, by anyone, gets a toast. A reply
+    counts against the presser's rate limit like a question, and in a group against its
+    budget (``ChatBudget``): past it the paragraph goes to the presser in private with a
+    toast saying so, or, when the bot may not write to them, a toast asking them to start a
+    private chat. No note is posted in the group: it would spend the budget that ran out.
+    """
     query = update.callback_query
     if query is None or query.data is None:
         return
-    _, article_id, paragraph, number = query.data.split(":")
-    lang = lang_from_code(query.from_user.language_code)
-    kb = kb_of(context)
+    origin = query.message
+    if not isinstance(origin, Message):
+        await query.answer()  # under a message sent inline: no chat to post in
+        return
+    article_id, paragraph, number, *asked = query.data.split(":")[1:]
+    user = query.from_user
+    lang = lang_from_code(user.language_code)
+    shown = shown_of(context)
+    keys = {
+        where: (where, origin.chat_id, origin.message_id, article_id, int(paragraph))
+        for where in (origin.chat_id, user.id)
+    }
+    if keys[origin.chat_id] in shown or keys[user.id] in shown:
+        await query.answer(t("plain_source_shown", lang))
+        return
+    allowed, _ = rate_of(context).check(user.id)
+    if not allowed:
+        await query.answer(t("rate_limited", lang))
+        return
+    budget = budget_of(context)
+    in_group = origin.chat.type != ChatType.PRIVATE
+    privately = in_group and not budget.source_fits(origin.chat_id, user.id)
+    key = keys[user.id if privately else origin.chat_id]
+    # Both taken before the first await, so presses handled meanwhile see them: "shown" (given
+    # back when the paragraph did not go out, so a later press may try again) and the group's
+    # budget (kept: a failed send may well have reached Telegram).
+    shown.add(key)
+    if in_group and not privately:
+        budget.spent(origin.chat_id, pressed_by=user.id)
+    delivered = False
     try:
-        article = await off_loop(kb.article, article_id)
-        text = await off_loop(kb.passage_text, article_id, int(paragraph))
+        parts = await _source_parts(context, article_id, int(paragraph), int(number), asked, user)
+        if not privately:
+            await query.answer()
+            await reply(context, origin, parts, counted=True)
+            delivered = True
+            return
+        try:
+            await context.bot.send_message(user.id, parts[0])
+        except (Forbidden, BadRequest) as exc:
+            # Never started a chat with the bot ("chat not found", "can't initiate") or blocked it.
+            log.debug("source for user %s not sent in private: %s", user.id, exc)
+            await query.answer(t("plain_source_busy", lang), show_alert=True)
+            return
+        delivered = True
+        await query.answer(t("plain_source_private", lang))
     except NotFound:
         await query.answer(t("plain_gone", lang))
-        return
-    await query.answer()
+    finally:
+        if not delivered:
+            shown.discard(key)
+
+
+async def _source_parts(
+    context: Context,
+    article_id: str,
+    paragraph: int,
+    number: int,
+    asked: list[str],
+    user: User,
+) -> list[str]:
+    """The rendered paragraph (one message), the quotes of question ``asked`` marked in it.
+
+    The quotes come from this process's answer cache, else the question is asked again (as
+    "More" does after a restart); a button from before question ids were in its data, or an
+    answer that no longer cites this paragraph, shows it unmarked. Raises NotFound when the
+    article or paragraph is gone.
+    """
+    kb = kb_of(context)
+    article = await off_loop(kb.article, article_id)
+    text = await off_loop(kb.passage_text, article_id, paragraph)
+    quoted: list[str] = []
+    if asked:
+        answer = answers_of(context).get(int(asked[0]))
+        if answer is None:
+            with contextlib.suppress(NotFound):
+                answer = await off_loop(kb.recall, int(asked[0]))
+                answers_of(context).put(answer)
+        if answer is not None:
+            quoted = [
+                q.sentence.text
+                for q in answer.quotes
+                if q.citation.article_id == article.id and q.citation.paragraph == paragraph
+            ]
     citation = Citation(
-        int(number),
+        number,
         article.id,
         article.title,
         article.source,
         article.url,
         article.published,
-        int(paragraph),
+        paragraph,
     )
-    if isinstance(query.message, Message):
-        lang = choose_lang(text, query.from_user.language_code)
-        await reply(context, query.message, render_passage(citation, text, lang))
+    lang = choose_lang(text, user.language_code)
+    return render_passage(citation, text, lang, quoted)
 
 
 async def feedback_button(update: Update, context: Context) -> None:

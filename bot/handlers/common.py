@@ -54,6 +54,15 @@ CONVERSATION_SIZE = 4096
 # inline queries arrive with every key typed, and each check costs a call per allowed chat.
 MEMBER_TTL = 600.0
 MEMBER_CACHE_SIZE = 10_000
+# Telegram lets a bot send about 20 messages a minute into one group (PTB's rate limiter holds
+# the rest back, so a burst delays every later answer there). "Source" paragraphs may use at
+# most SOURCE_CHAT_SHARE of them, leaving the rest for answers, and one user's presses at most
+# SOURCE_USER_SHARE; past either, the paragraph goes to the presser in private.
+GROUP_MESSAGES_PER_MINUTE = 20
+SOURCE_CHAT_SHARE = 15
+SOURCE_USER_SHARE = 3
+# Source buttons already answered, remembered per message (bounded, oldest forgotten first).
+SHOWN_SOURCES_SIZE = 4096
 
 
 @dataclass
@@ -83,6 +92,73 @@ class RateLimiter:
             return False, False
         self._notified_until[user_id] = hits[0] + self.window
         return False, True
+
+
+@dataclass
+class ChatBudget:
+    """What the bot sent into each group in the last minute, so a "Source" press knows whether
+    the group can take one more message.
+
+    ``spent`` records every message sent into a group (answers too, through ``reply``), and
+    who pressed for it when it was a Source paragraph; ``source_fits`` says whether one more
+    Source paragraph stays inside the chat's share and the presser's.
+    """
+
+    chat_share: int = SOURCE_CHAT_SHARE
+    user_share: int = SOURCE_USER_SHARE
+    window: float = RATE_WINDOW
+    clock: Callable[[], float] = time.monotonic
+    _sent: dict[int, deque[tuple[float, int | None]]] = field(default_factory=dict)
+
+    def spent(self, chat_id: int, count: int = 1, *, pressed_by: int | None = None) -> None:
+        """``count`` messages went into ``chat_id`` now (for ``pressed_by``'s Source press)."""
+        now = self.clock()
+        sent = self._recent(chat_id, now)
+        sent.extend((now, pressed_by) for _ in range(count))
+
+    def source_fits(self, chat_id: int, user_id: int) -> bool:
+        """Whether one more Source paragraph from ``user_id``'s press may go into the group."""
+        sent = self._recent(chat_id, self.clock())
+        if len(sent) >= self.chat_share:
+            return False
+        return sum(1 for _, who in sent if who == user_id) < self.user_share
+
+    def _recent(self, chat_id: int, now: float) -> deque[tuple[float, int | None]]:
+        # One deque per group the bot answers in: at most 20-odd entries each.
+        sent = self._sent.setdefault(chat_id, deque())
+        while sent and sent[0][0] <= now - self.window:
+            sent.popleft()
+        return sent
+
+
+# Where a paragraph went (chat id), the answer message it was asked from (chat id, message id),
+# and which paragraph (article id, paragraph number).
+SourceKey = tuple[int, int, int, str, int]
+
+
+class ShownSources:
+    """Which Source buttons were already answered, so a second press gets a toast, not the
+    paragraph again: (chat the paragraph went to, the answer message, article, paragraph).
+
+    Bounded, oldest forgotten first; a restart forgets too, and the paragraph may then be
+    shown once more, which costs one message, not a flood.
+    """
+
+    def __init__(self, size: int = SHOWN_SOURCES_SIZE) -> None:
+        self._items: OrderedDict[SourceKey, None] = OrderedDict()
+        self._size = size
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def add(self, key: SourceKey) -> None:
+        self._items[key] = None
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+    def discard(self, key: SourceKey) -> None:
+        self._items.pop(key, None)
 
 
 @dataclass
@@ -285,6 +361,14 @@ def members_of(context: Context) -> MemberCache:
     return context.bot_data.setdefault("members", MemberCache())  # type: ignore[no-any-return]
 
 
+def budget_of(context: Context) -> ChatBudget:
+    return context.bot_data.setdefault("budget", ChatBudget())  # type: ignore[no-any-return]
+
+
+def shown_of(context: Context) -> ShownSources:
+    return context.bot_data.setdefault("shown_sources", ShownSources())  # type: ignore[no-any-return]
+
+
 def is_admin(context: Context, user_id: int | None) -> bool:
     return user_id is not None and user_id in settings_of(context).admin_ids
 
@@ -322,17 +406,23 @@ async def reply(
     markup: InlineKeyboardMarkup | None = None,
     *,
     quote: bool | None = None,
+    counted: bool = False,
 ) -> list[Message]:
     """Send ``parts`` in order; the keyboard goes under the last one.
 
     In groups each part replies to the asker's message (so the answer is found in a busy chat)
-    and stays in the asker's forum topic. In private chats replies are not quoted.
+    and stays in the asker's forum topic, and counts against the group's ``ChatBudget``. In
+    private chats replies are not quoted. ``counted``: the caller has already counted the
+    message against the group's budget (a Source reply takes its place when pressed).
     """
     if quote is None:
         quote = message.chat.type != ChatType.PRIVATE
     sent: list[Message] = []
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
+        if not counted and message.chat.type != ChatType.PRIVATE:
+            # Counted before the send: a press handled meanwhile must already see it.
+            budget_of(context).spent(message.chat_id)
         sent.append(
             await context.bot.send_message(
                 message.chat_id,
