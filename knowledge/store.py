@@ -242,6 +242,10 @@ class Store:
                     path=str(path),
                 )
             try:
+                # SQLite itself falls back to reading a file it cannot write, and says so only
+                # at the first write: ask the file system first.
+                if path.is_file() and not _writable(path):
+                    raise sqlite3.OperationalError("attempt to write a readonly database")
                 self._db = self._open_writable(path)
             except sqlite3.Error:
                 if not path.is_file() or _writable(path):

@@ -30,6 +30,7 @@ from bot.render import render_article, render_articles, render_stats
 from knowledge.errors import KnowledgeError
 from knowledge.fetch import fetch_url, suggested_filename
 from knowledge.models import IngestResult, Lang
+from knowledge.query import classify
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +73,21 @@ async def _ingest_reply(
     await reply(context, message, [render_article(result.article, lang, result.status)])
 
 
+def _asks(caption: str) -> bool:
+    """Whether a caption is a question (a question mark, or question words: who, 哪年, 幾多)."""
+    text = caption.strip()
+    return text.endswith(("?", "？")) or (bool(text) and classify(text) is not None)
+
+
 async def document(update: Update, context: Context) -> None:
     """An admin's file: size checked before downloading, then read and stored in a thread."""
     if update.effective_message is None or update.effective_message.document is None:
         return
     user = update.effective_user
-    if not is_admin(context, user.id if user else None) and update.effective_message.caption:
-        # Not an upload anyone may make: a document with a caption from a user is a question.
+    caption = update.effective_message.caption or ""
+    if not is_admin(context, user.id if user else None) and _asks(caption):
+        # Not an upload anyone may make: a user's document captioned with a question is that
+        # question; one captioned "please add this" is told that only admins add articles.
         await private_other(update, context)
         return
     message = await _admin_message(update, context, "upload", lambda m: m.caption)
