@@ -30,12 +30,20 @@ def clean_env() -> dict[str, str]:
 
 
 def citebot(
-    data: Path, *args: str, cwd: Path, figure: str, file_size: int | None = None
+    data: Path,
+    *args: str,
+    cwd: Path,
+    figure: str,
+    file_size: int | None = None,
+    memory: int | None = None,
 ) -> Completed:
     """``citebot --data-dir DATA ARGS...`` in a child; ``file_size`` caps the size of any file
-    it writes (a full disk, for one process)."""
+    it writes (a full disk, for one process), ``memory`` its address space (a runaway read
+    fails fast instead of taking the machine)."""
 
     def limits() -> None:
+        if memory is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         if file_size is not None:
             # With SIGXFSZ ignored, a write past the cap fails with EFBIG, as ENOSPC would.
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

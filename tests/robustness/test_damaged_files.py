@@ -24,7 +24,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +34,8 @@ from knowledge import index_files
 from knowledge.index import BM25Index
 from knowledge.service import KnowledgeBase, KnowledgeConfig, bundled_articles, bundled_corpus
 from knowledge.store import Store
-from tests.robustness.conftest import FIGURES, WATCH
+from tests.robustness import processes
+from tests.robustness.conftest import FIGURES
 
 # Questions the bundled articles answer, each from a different article.
 QUESTIONS = (
@@ -43,28 +43,11 @@ QUESTIONS = (
     "What did ivonescimab beat in its trial?",
     "What is Chapter 18A?",
 )
-CHILD_TIMEOUT = 180.0  # a command takes 3-8 s alone, more on 2 busy cores
-_seconds: list[float] = []
 
 
 def citebot(data: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """``citebot --data-dir DATA ARGS...`` in a child, with no CITEBOT_* setting inherited."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CITEBOT_")}
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--data-dir", str(data), *args],
-        cwd=cwd,  # not the repository: no .env of a developer's
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT,
-    )
-    _seconds.append(time.monotonic() - started)
-    FIGURES.count("damaged files: citebot runs")
-    FIGURES.note("damaged files: slowest citebot run", f"{max(_seconds):.1f} s")
-    WATCH.check_text("damaged files stdout", result.stdout)
-    WATCH.check_text("damaged files stderr", result.stderr)
-    return result
+    return processes.citebot(data, *args, cwd=cwd, figure="damaged files")
 
 
 def first_quotes(data: Path) -> list[str]:

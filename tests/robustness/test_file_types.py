@@ -17,18 +17,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import resource
 import sqlite3
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from knowledge.errors import FileTooLarge
 from knowledge.service import read_file
-from tests.robustness.conftest import FIGURES, WATCH, table_counts
+from tests.robustness import processes
+from tests.robustness.conftest import table_counts
 
 SECRET = "mauve-otter-4417"
 SECRET_TEXT = f"The vault passphrase of the Quindle Observatory is {SECRET}.\n"
@@ -39,37 +37,16 @@ ARTICLE = (
 )
 # A refusal starts a process, opens the knowledge base and stops: seconds, not minutes. A child
 # still running after this has hung (a FIFO opened for reading waits for a writer forever).
-CHILD_TIMEOUT = 120.0  # a refusal takes 3-4 s alone, up to 30 s on 2 busy cores
+CHILD_TIMEOUT = processes.CHILD_TIMEOUT
 MEMORY_CAP = 2 << 30  # ~5x the address space a normal `citebot ingest` reaches
 
-_seconds: list[float] = []
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and /dev/zero")
 
 
-def _cap_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
-
-
 def citebot(data: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """``citebot --data-dir DATA ARGS...`` in a child, with no CITEBOT_* setting inherited."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CITEBOT_")}
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--data-dir", str(data), *args],
-        cwd=cwd,  # not the repository: no .env of a developer's
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT,
-        preexec_fn=_cap_memory,
-    )
-    _seconds.append(time.monotonic() - started)
-    FIGURES.count("file types: citebot runs")
-    FIGURES.note("file types: slowest citebot run", f"{max(_seconds):.1f} s")
-    WATCH.check_text("file types stdout", result.stdout)
-    WATCH.check_text("file types stderr", result.stderr)
-    return result
+    """``citebot --data-dir DATA ARGS...`` in a child, its memory capped at MEMORY_CAP."""
+    return processes.citebot(data, *args, cwd=cwd, figure="file types", memory=MEMORY_CAP)
 
 
 def assert_one_line_refusal(result: subprocess.CompletedProcess[str], *words: str) -> str:
