@@ -173,21 +173,18 @@ def choose(
         # Context vouches for what a sentence leaves implicit, never for all of it.
         cand.coverage = covered_ctx / total if covered else 0.0
         present = set(cand.terms) | near
+        cand.new_name = any(t in names and t not in asked_terms for t in cand.terms)
         cand.names_ok = (
             cand.says_more
             and (
                 not required
-                or (
-                    cand.sentence.article_id in naming
-                    and not _names_another(cand, names, asked_terms, asked_text)
-                )
+                or (cand.sentence.article_id in naming and not _names_another(cand, asked_text))
                 or any(term in present for term in required)
             )
             and (not years or _about_years(years, cand.terms, present))
         )
         if trace is None and (cand.coverage < settings.min_coverage or not cand.names_ok):
             continue  # it cannot be quoted, so its score (and the language guess) decides nothing
-        cand.new_name = any(t in names and t not in asked_terms for t in cand.terms)
         cand.holds = cand.names_ok and holds_answer(text, query.kind, query.text, cand.new_name)
         if cand.holds and units:
             cand.holds = _counts(analyzer.terms(text), units)
@@ -263,12 +260,10 @@ def _counts(terms: list[str], units: frozenset[str]) -> bool:
     return False
 
 
-def _names_another(
-    cand: _Candidate, names: Collection[str], asked: Collection[str], asked_text: str
-) -> bool:
+def _names_another(cand: _Candidate, asked_text: str) -> bool:
     """Whether the sentence names something the question does not ("香港大學創立於1911年"
     asked of HKUST): then it is about that, whatever else its article names."""
-    if any(t in names and t not in asked for t in cand.terms):
+    if cand.new_name:
         return True
     return any(m.group(0) not in asked_text for m in ORG_NAME.finditer(fold(cand.sentence.text)))
 
