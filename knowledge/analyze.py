@@ -182,6 +182,16 @@ class Analyzer:
         counts it 1,000 times or more: 公司, 科技, 中心, 人群), which names nothing alone."""
         return 2 <= len(han) <= 3 and self._base_freq.get(han, 0) >= COMMON_WORD_COUNT
 
+    def coined(self, term: str) -> bool:
+        """Whether ``term`` is a Han word jieba's dictionary does not know (港大, 英矽, 智谱):
+        a name, an abbreviation or a coinage, as opposed to a word of the language."""
+        return (
+            len(term) >= 2
+            and all("\u3400" <= ch <= "\ufaff" for ch in term)
+            and not self._base_freq.get(term)
+            and term not in CANTONESE_WORDS
+        )
+
     def add_alias(self, form: str, other: str) -> bool:
         """Put two forms in one alias group; True when that taught the table something."""
         _, added = self.aliases.add_group([form, other])

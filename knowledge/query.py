@@ -9,6 +9,7 @@ answerer decline when the sentences that mention the question's names do not hol
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from knowledge.analyze import Analyzer, Token
@@ -315,6 +316,7 @@ _REASON = re.compile(
     r"|因为|由于|因此|所以|得益于|原因|使得|让|帮助|凭借|受惠|受益|有助|促成|支持|得以|允许|令"
 )
 _LATIN_NAME = re.compile(r"\b[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+)+")
+_POSSESSIVE = re.compile(r"['’]s?$")
 _ORG_SUFFIX = (
     "企业|大学|公司|交易所|集团|研究院|实验室|医院|机构|基金|量化|银行|学院|中心|平台|委员会"
 )
@@ -337,8 +339,19 @@ _PLACE_CUE = re.compile(
 )
 
 
-def holds_answer(sentence: str, kind: Kind | None, question: str, new_name: bool = False) -> bool:
-    """Whether ``sentence`` holds something of ``kind`` that the question does not already say."""
+def holds_answer(
+    sentence: str,
+    kind: Kind | None,
+    question: str,
+    new_name: bool = False,
+    not_people: Collection[str] = (),
+) -> bool:
+    """Whether ``sentence`` holds something of ``kind`` that the question does not already say.
+
+    ``new_name``: the sentence names something the question does not (for a person, something
+    that may be one). ``not_people``: folded names of places, firms and terms, so that "Hong
+    Kong" or "Leveraging Hong Kong's" is not taken for a person's name.
+    """
     if kind is None:
         return True
     folded = fold(sentence)
@@ -357,8 +370,9 @@ def holds_answer(sentence: str, kind: Kind | None, question: str, new_name: bool
         # enough"); coverage alone decides.
         return True
     if kind == "person":
-        names = [m.group(0) for m in _LATIN_NAME.finditer(sentence)]
-        if new_name or any(fold(n) not in asked for n in names):
+        names = [_POSSESSIVE.sub("", fold(m.group(0))) for m in _LATIN_NAME.finditer(sentence)]
+        names = [n for n in names if not any(f" {f} " in f" {n} " for f in not_people)]
+        if new_name or any(n not in asked for n in names):
             return True
         # A role the question itself names ("who is HKIC's CEO?") is no sign of a person in
         # "HKIC is close to appointing its first CEO".
