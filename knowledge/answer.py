@@ -137,7 +137,16 @@ def choose(
     ]
     predicates_mask = [use and not c.name for c, use in zip(query.concepts, counted, strict=True)]
     predicates = any(predicates_mask)
-    required = max(named)[1] if named else ()
+    # A known name no passage holds in any of the table's forms ("中國醫學科學院腫瘤醫院" of an
+    # article that writes "the Chinese Academy of Medical Sciences' Cancer Hospital") cannot
+    # be checked: the rarest name some passage holds is required instead. A name the table
+    # does not know and no article holds is the evidence that no article answers.
+    held = [
+        (idf, terms)
+        for idf, terms in named
+        if index.concept_df(terms) > 0 or not any(t.startswith("~") for t in terms)
+    ]
+    required = max(held)[1] if held else ()
     # Articles that name it anywhere: an article about Chapter 18C says "the consultation
     # conclusions" many paragraphs after it last wrote "18C".
     naming = _articles_naming(required, index, store) if required else set()

@@ -59,7 +59,9 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (
         "reason",
         re.compile(
-            r"\bwhy\b|\bfor what reason\b|\bwhat made\b|为什么|为何|为啥|何故|什么原因|原因是|点解"
+            # "称为什么" is "called what", not "why".
+            r"\bwhy\b|\bfor what reason\b|\bwhat made\b|(?<![称成作认视])为什么|为何|为啥|何故"
+            r"|什么原因|原因是|点解"
         ),
     ),
     (
@@ -94,6 +96,11 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
 
 # Capitalised words after the first one: the first word of a question is capitalised anyway.
 _CAPITALISED = re.compile(r"(?<=[\s(“\"'])[A-Z][A-Za-z0-9'’-]*")
+_CALENDAR = re.compile(
+    r"(january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+)
 _FOCUS = re.compile(
     r"\b(what|which)\s+(?:kind of\s+|type of\s+|sort of\s+)?([a-z][a-z'-]*)"
     r"|(什么|哪个|哪一个|哪款|哪种|哪类|哪一类|哪些)([\u4e00-\u9fff])"
@@ -142,12 +149,21 @@ def classify(question: str) -> Kind | None:
     also a short question with no question word that names a price or a valuation ("Zhipu IPO
     price per share"): people type a price question as a search.
     """
-    folded = fold(question)
-    for kind, pattern in _KIND_PATTERNS:
-        if pattern.search(folded):
-            if kind == "amount" and _MONEY_WORD.search(folded) and not _COUNT.search(folded):
-                return "money"
-            return kind
+    folded = fold(question).replace("甚么", "什么")
+    # In English the first question word is the question's own: "How much did it sell *when*
+    # Akeso announced…" asks for an amount. Chinese question words overlap ("在哪一年" holds
+    # 在哪 and 哪一年), so there the first pattern that matches decides.
+    english = guess_lang(question) == "en"
+    found = [
+        (m.start() if english else 0, i)
+        for i, (_, pattern) in enumerate(_KIND_PATTERNS)
+        if (m := pattern.search(folded))
+    ]
+    if found:
+        kind = _KIND_PATTERNS[min(found)[1]][0]
+        if kind == "amount" and _MONEY_WORD.search(folded) and not _COUNT.search(folded):
+            return "money"
+        return kind
     if _ASKS_NAME.search(folded):
         # "What is the founder's name?" asks for a person; "那款药叫什么" for a named thing.
         return "person" if _PERSON_CUE.search(folded) else "organisation"
@@ -187,7 +203,12 @@ def build_query(
         for m in _COUNTED.finditer(folded)
         if not (m.group(2) and m.group(2) in _MEASURE_WORDS)  # "前多少名": 名 counts nothing
     }
-    capitalised = {term for word in _CAPITALISED.findall(question) for term in analyzer.terms(word)}
+    capitalised = {
+        term
+        for word in _CAPITALISED.findall(question)
+        if not _CALENDAR.fullmatch(word.lower())  # "in August": capitalised, but no name
+        for term in analyzer.terms(word)
+    }
     name_groups = analyzer.aliases.names
 
     kind = classify(question)

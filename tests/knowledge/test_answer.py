@@ -99,3 +99,24 @@ def test_a_place_is_not_the_person_asked_for(empty_kb: KnowledgeBase) -> None:
         "Leveraging Hong Kong's strengths, the Quillop council set new goals for research."
     )
     assert not empty_kb.ask("Who chairs the Quillop council?", log_it=False).found
+
+
+def test_a_known_name_no_article_writes_in_the_tables_forms_is_not_required(
+    empty_kb: KnowledgeBase,
+) -> None:
+    """中國醫學科學院腫瘤醫院 is in the alias table; an article writes it another way. The other
+    names of the question still decide, and the sentence naming them answers."""
+    for n, topic in enumerate(["rowing", "baking", "chess", "gardening", "sailing"]):
+        empty_kb.ingest_text(
+            f"---\ntitle: Notes on {topic}\n---\nThe club held {n + 2} meetings on {topic} "
+            f"last year.\n\nMembers wrote a guide to {topic} for beginners."
+        )
+    empty_kb.ingest_text(
+        "---\ntitle: Brellow at the Two Sessions\npublished: 2025-03-08\n---\n"
+        "At the Two Sessions, Ada Quillop, chief physician at the Cancer Hospital of the Medical "
+        "Academy, praised Akeso's new drug.\n\nThe drug was approved in 2024."
+    )
+    answer = empty_kb.ask(
+        "在两会上称赞康方生物新药的中国医学科学院肿瘤医院主任医师是谁？", log_it=False
+    )
+    assert answer.found and "Ada Quillop" in answer.quotes[0].sentence.text

@@ -153,3 +153,23 @@ def test_a_count_is_answered_by_a_number_of_what_is_counted(empty_kb: KnowledgeB
     )
     assert empty_kb.ask("How many cities does Quillop county have?", log_it=False).found
     assert not empty_kb.ask("How many cities does the Brannoch region have?", log_it=False).found
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much did Quillop sell when Brellow announced its trial?", "money"),
+        ("Who led the firm when it listed in Leeds?", "person"),
+        ("When did Quillop say how many staff it had?", "time"),
+        ("汪滔在哪一年完成本科课程？", "time"),
+        ("電子設計自動化常被稱為甚麼名字？", "organisation"),
+    ],
+)
+def test_the_first_english_question_word_is_the_questions_own(question: str, kind: str) -> None:
+    assert classify(question) == kind
+
+
+def test_a_month_is_capitalised_but_no_name(kb: KnowledgeBase) -> None:
+    query = build_query(kb.analyzer, kb.dictionary, "What did Quillop sell in August 2025?")
+    names = {c.label for c in query.concepts if c.name}
+    assert "quillop" in names and "august" not in names
