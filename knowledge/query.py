@@ -12,7 +12,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from knowledge.analyze import Analyzer, Token
+from knowledge.analyze import ENGLISH_STOP, Analyzer, Token
 from knowledge.models import Lang
 from knowledge.normalize import fold, guess_lang
 from knowledge.translate import Dictionary, RomanisedNames
@@ -79,9 +79,10 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
         re.compile(
             r"\b(which|what) (\w+ )?(university|universities|company|companies|firm|firms|"
             r"school|exchange|institution|organi[sz]ation|lab|laboratory|bank|fund|hospital|"
-            r"college|startup|start-up|group|body|agency)\b"
+            r"college|startup|start-up|group|body|agency|journal|newspaper|magazine|weekly|"
+            r"publication|media outlet|broadcaster|brand)\b"
             r"|哪所|哪家|哪间|哪个(大学|公司|机构|交易所|实验室|基金|医院|学校|企业|团队)|什么(公司|机构|大学)"
-            r"|边间|边家|边所"
+            r"|边间|边家|边所|哪份|哪本|哪家(报|媒体|杂志)"
         ),
     ),
     (
@@ -360,6 +361,19 @@ _PLACE_CUE = re.compile(
 )
 
 
+def _capitalised_runs(pattern: re.Pattern[str], sentence: str) -> list[str]:
+    """The runs of capitalised words ``pattern`` finds, without a leading everyday word: a
+    sentence's first word is capitalised anyway ("The study showed", "The Lancet")."""
+    runs = []
+    for match in pattern.finditer(sentence):
+        words = match.group(0).split()
+        while words and words[0].lower() in ENGLISH_STOP:
+            words.pop(0)
+        if words:
+            runs.append(" ".join(words))
+    return runs
+
+
 def holds_answer(
     sentence: str,
     kind: Kind | None,
@@ -391,7 +405,8 @@ def holds_answer(
         # enough"); coverage alone decides.
         return True
     if kind == "person":
-        names = [_POSSESSIVE.sub("", fold(m.group(0))) for m in _LATIN_NAME.finditer(sentence)]
+        names = [_POSSESSIVE.sub("", fold(n)) for n in _capitalised_runs(_LATIN_NAME, sentence)]
+        names = [n for n in names if " " in n or "-" in n]
         names = [n for n in names if not any(f" {f} " in f" {n} " for f in not_people)]
         if new_name or any(n not in asked for n in names):
             return True
@@ -400,7 +415,7 @@ def holds_answer(
         roles = {m.group(0) for m in _PERSON_CUE.finditer(folded)}
         return bool(roles - {m.group(0) for m in _PERSON_CUE.finditer(asked)})
     if kind == "organisation":
-        names = [m.group(0) for m in _ACRONYM_OR_NAME.finditer(sentence)]
+        names = _capitalised_runs(_ACRONYM_OR_NAME, sentence)
         new_names = [n for n in names if fold(n) not in asked]
         return bool(new_names or new_name) or bool(ORG_NAME.search(folded))
     if kind == "place":

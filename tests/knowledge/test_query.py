@@ -173,3 +173,14 @@ def test_a_month_is_capitalised_but_no_name(kb: KnowledgeBase) -> None:
     query = build_query(kb.analyzer, kb.dictionary, "What did Quillop sell in August 2025?")
     names = {c.label for c in query.concepts if c.name}
     assert "quillop" in names and "august" not in names
+
+
+def test_a_sentence_s_first_word_is_no_name() -> None:
+    """ "The study showed…" names nothing; "The Lancet" and "Ada Brell" do."""
+    question = "Which journal published the Quillop study?"
+    assert classify(question) == "organisation"
+    assert not holds_answer("The study showed that results improved.", "organisation", question)
+    assert holds_answer("The results appeared in The Lancet.", "organisation", question)
+    who = "Who wrote the Quillop report?"
+    assert not holds_answer("The Economist published the report.", "person", who)
+    assert holds_answer("Ada Brell wrote the report.", "person", who)
