@@ -70,6 +70,7 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
             r"\bhow (much|many|large|big|long|old|far)\b"
             r"|\bwhat (share|percentage|proportion|number)\b"
             r"|多少|几个|几家|几位|几名|几成|几间|几所|多大|多久|多长|几多|几岁|几耐"
+            r"|几年|几天|几周|几星期|几个月|几次|几倍|几项|几座|几条|几款|几种|几只"
         ),
     ),
     # Cantonese, as Hong Kong writes it, asks with 边 (邊): 边个 who, 边度 where, 边间 which.
@@ -140,7 +141,10 @@ _ASKS_NAME = re.compile(
     r"|叫什么|什么名字|名字是|名叫|叫做什么|称为什么|叫乜|咩名"
 )
 # A count ("how many investors", "多少个", "几多位") is an amount but never a sum of money.
-_COUNT = re.compile(r"\bhow many\b|(多少|几多|几)[个家位名间所只项款次倍]|投资者|投资人")
+_COUNT = re.compile(
+    r"\bhow many\b|\bhow long\b|(多少|几多|几)[个家位名间所只项款次倍年天周月种条座]|多久|多长时间"
+    r"|投资者|投资人"
+)
 
 
 def classify(question: str) -> Kind | None:
@@ -325,7 +329,7 @@ _MONTHS = re.compile(
 _NUMBER = re.compile(
     # A digit inside a name (PD-L1, HARMONi-2, DeepSeek-R1) is not an amount.
     r"(?<![A-Za-z\-\d.])\d+(?:[.,]\d+)*(?![\d.]*[A-Za-z\-]*[A-Za-z])(?!\d)|[二三四五六七八九十两][个名家位所倍成亿万千百项款座间种次]|"
-    r"[一二三四五六七八九十百千万亿两]{2,}|\b(three|four|five|six|seven|eight|nine|ten|"
+    r"[一二三四五六七八九十百千万亿两]{2,}|\b(two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve|dozen|dozens|hundred|hundreds|thousand|thousands|million|billion|trillion|"
     r"half|percent|majority)\b|倍|半数"
 )

@@ -34,6 +34,9 @@ from knowledge.service import KnowledgeBase
         ("黑芝麻智能创始人叫什么名字", "person"),
         ("What is the name of the founder?", "person"),
         ("那款双抗叫什么？", "organisation"),
+        # A count of years is an amount, never a sum, though the question says 盈利.
+        ("未盈利公司获准上市后，它过了几年才上市？", "amount"),
+        ("How long did the unprofitable firm wait before it could sell shares?", "amount"),
     ],
 )
 def test_question_words_in_three_scripts(question: str, kind: str | None) -> None:
@@ -184,3 +187,8 @@ def test_a_sentence_s_first_word_is_no_name() -> None:
     who = "Who wrote the Quillop report?"
     assert not holds_answer("The Economist published the report.", "person", who)
     assert holds_answer("Ada Brell wrote the report.", "person", who)
+
+
+def test_two_is_a_number() -> None:
+    question = "How many years did Quillop wait?"
+    assert holds_answer("Two years later, Quillop listed in Leeds.", "amount", question)
