@@ -184,6 +184,13 @@ def states_sum(text: str) -> bool:
     return _SUM.search(text) is not None
 
 
+_PIVOTS = 2
+
+
+def _same_writing(a: str, b: str) -> bool:
+    return ("\u3400" <= a[0] <= "\ufaff") == ("\u3400" <= b[0] <= "\ufaff")
+
+
 def build_query(
     analyzer: Analyzer,
     dictionary: Dictionary | None,
@@ -284,6 +291,11 @@ def build_query(
             for word in list(alternatives):
                 for gloss in dictionary.translations(word):
                     alternatives.append(forms.get(gloss, gloss))
+                    # Through the other language and back: "all-rounder" is 多面手, which
+                    # is "jack of all trades"; 招揽 is "attract", which is 吸引.
+                    for back in dictionary.translations(gloss)[:_PIVOTS]:
+                        if back != word and _same_writing(back, word) and not is_han:
+                            alternatives.append(forms.get(back, back))
             between = folded[previous.end : token.start] if previous else "-"
             if previous and not is_han and not between.strip(" -"):
                 phrase = dictionary.phrase(previous.term, term)

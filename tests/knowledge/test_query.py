@@ -192,3 +192,10 @@ def test_a_sentence_s_first_word_is_no_name() -> None:
 def test_two_is_a_number() -> None:
     question = "How many years did Quillop wait?"
     assert holds_answer("Two years later, Quillop listed in Leeds.", "amount", question)
+
+
+def test_an_english_word_meets_its_synonyms_through_chinese(kb: KnowledgeBase) -> None:
+    """ "all-rounder" is 多面手 in CC-CEDICT, whose English is also "jack of all trades"."""
+    query = build_query(kb.analyzer, kb.dictionary, "Who is the all-rounder of the team?")
+    terms = {t for c in query.concepts for t in c.terms}
+    assert "jack" in terms or "versatil" in terms
