@@ -108,16 +108,3 @@ def split_paragraphs(text: str) -> list[str]:
     if BLANK_LINES.search(text):
         return [p for block in BLANK_LINES.split(text) if (p := join_lines(block.split("\n")))]
     return [line.strip() for line in text.split("\n") if line.strip()]
-
-
-def normalize_lang(tag: str | None) -> str | None:
-    """Map a BCP 47 tag onto the languages we index; other or ambiguous tags ("zh") -> None."""
-    tag = (tag or "").strip().replace("_", "-").lower()
-    if tag == "en" or tag.startswith("en-"):
-        return "en"
-    if tag.startswith("zh-"):
-        if "hant" in tag or tag.endswith(("-tw", "-hk", "-mo")):
-            return "zh-Hant"
-        if "hans" in tag or tag.endswith(("-cn", "-sg", "-my")):
-            return "zh-Hans"
-    return None

@@ -23,11 +23,11 @@ from knowledge.extract.common import (
     fallback_title,
     is_cjk,
     join_lines,
-    normalize_lang,
     unreadable,
 )
 from knowledge.extract.markdown import markdown_paragraphs
 from knowledge.models import ParsedDocument
+from knowledge.text import lang_from_tag
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
@@ -92,7 +92,7 @@ def read_html(data: bytes, name: str, charset: str | None) -> ParsedDocument:
         title=title,
         source=meta["source"],
         url=meta["url"],
-        lang=normalize_lang(meta["lang"]),
+        lang=lang_from_tag(meta["lang"]),
         published=meta["published"],
         format="html",
     )

@@ -13,10 +13,10 @@ from knowledge.extract.common import (
     fallback_title,
     join_lines,
     looks_like_heading,
-    normalize_lang,
     split_paragraphs,
 )
 from knowledge.models import ParsedDocument
+from knowledge.text import lang_from_tag
 
 
 def read_plain(text: str) -> ParsedDocument:
@@ -43,7 +43,7 @@ def _document(
         title=title,
         source=meta.get("source"),
         url=meta.get("url"),
-        lang=normalize_lang(meta.get("lang")),
+        lang=lang_from_tag(meta.get("lang")),
         published=meta.get("published"),
         format=fmt,
     )
