@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.normalize import fold
+from knowledge.text import HAN
 
-HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RUN = re.compile(f"[{HAN}]+")
 _HAS_LATIN = re.compile(r"[a-z0-9]")
 # "Name (中文)" and "中文（Name）": the bracketed part is the other-language form.

@@ -22,9 +22,10 @@ from pathlib import Path
 import jieba
 import Stemmer
 
-from knowledge.aliases import HAN, AliasTable, learn_pairs
+from knowledge.aliases import AliasTable, learn_pairs
 from knowledge.normalize import fold, fold_with_offsets
 from knowledge.segmenter import Segmenter
+from knowledge.text import HAN, is_han
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -242,7 +243,7 @@ class Analyzer:
         for run in _RUN.finditer(folded):
             word = run.group(0)
             pos = run.start()
-            if "\u3400" <= word[0] <= "\ufaff":
+            if is_han(word[0]):
                 for piece in cut(word):
                     terms = words.get(piece)
                     if terms is None:
