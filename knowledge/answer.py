@@ -147,6 +147,7 @@ def choose(
         if index.concept_df(terms) > 0 or not any(t.startswith("~") for t in terms)
     ]
     required = max(held)[1] if held else ()
+    asked_names = {t for _, terms in named for t in terms}
     # Articles that name it anywhere: an article about Chapter 18C says "the consultation
     # conclusions" many paragraphs after it last wrote "18C".
     naming = _articles_naming(required, index, store) if required else set()
@@ -212,7 +213,16 @@ def choose(
             cand.says_more
             and (
                 not required
-                or (cand.sentence.article_id in naming and not _names_another(cand, asked_text))
+                or (
+                    cand.sentence.article_id in naming
+                    # Naming something else, it is about that, unless it also names
+                    # something the question does ("As Andrew Yao, deputy to the NPC and
+                    # chairman of Lingnan University's council": the new name answers).
+                    and (
+                        not _names_another(cand, asked_text)
+                        or any(t in cand.terms for t in asked_names)
+                    )
+                )
                 or any(term in present for term in required)
             )
             and (not years or _about_years(years, cand.terms, present))

@@ -120,3 +120,24 @@ def test_a_known_name_no_article_writes_in_the_tables_forms_is_not_required(
         "在两会上称赞康方生物新药的中国医学科学院肿瘤医院主任医师是谁？", log_it=False
     )
     assert answer.found and "Ada Quillop" in answer.quotes[0].sentence.text
+
+
+def test_a_sentence_naming_the_answer_and_one_of_the_questions_names_answers(
+    empty_kb: KnowledgeBase,
+) -> None:
+    """The question's rarest name (NPC deputy) is elsewhere in the article; the sentence names
+    Andrew Yao, whom the question names too, and Lingnan University, which answers."""
+    for n, topic in enumerate(["rowing", "baking", "chess"]):
+        empty_kb.ingest_text(
+            f"---\ntitle: Notes on {topic}\n---\nAndrew Yao gave {n + 2} talks on {topic} "
+            f"last year.\n\nMembers wrote a guide to {topic} for beginners."
+        )
+    empty_kb.ingest_text(
+        "---\ntitle: Deputies speak\npublished: 2025-03-05\n---\n"
+        "Nancy Ip, an NPC deputy, spoke about research funding at the meeting.\n\n"
+        "The meeting lasted two hours in the main hall.\n\n"
+        "As Andrew Yao, another deputy to the NPC and chairman of the Lingnan University "
+        "council, noted, much work remains."
+    )
+    answer = empty_kb.ask("Which university's council does NPC deputy Andrew Yao chair?")
+    assert answer.found and "Lingnan" in answer.quotes[0].sentence.text
