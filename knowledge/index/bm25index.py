@@ -119,7 +119,8 @@ class BM25Index:
         return self.total_len / self.doc_count if self.doc_count else 0.0
 
     def idf(self, df: int) -> float:
-        """BM25Okapi's idf; a negative one is epsilon times the vocabulary's mean idf."""
+        """BM25Okapi's idf; a negative one is epsilon times the vocabulary's mean idf (as
+        _concept computes it inline, once per concept of a search)."""
         value = bm25.raw_idf(self.doc_count, df)
         if value < 0:
             return self.params.epsilon * self.mean_idf()
@@ -157,15 +158,19 @@ class BM25Index:
             scratch = self._local.scratch = Scratch(size)
         return scratch
 
-    def _concept(self, alternatives: Sequence[str]) -> Concept | None:
-        """A concept's terms' own postings (each sorted by id), its df and weight bound."""
+    def _concept(
+        self, alternatives: Sequence[str], n: int | None = None, avgdl: float | None = None
+    ) -> Concept | None:
+        """A concept's terms' own postings (each sorted by id), its df and weight bound;
+        ``n`` and ``avgdl`` the index's passages and mean length (a search reads them once)."""
         postings = self._postings
+        term_ids, dead = postings.term_ids, postings.dead
         terms: list[tuple[int, list[tuple[IntArray, IntArray]]]] = []
         for term in dict.fromkeys(alternatives):
-            tid = postings.term_ids.get(term)
+            tid = term_ids.get(term)
             if tid is not None:
                 parts = postings.parts(tid)
-                if sum(len(ids) for ids, _ in parts) > postings.dead(tid):
+                if sum(len(ids) for ids, _ in parts) > dead(tid):
                     terms.append((tid, parts))
         if not terms:
             return None
@@ -173,7 +178,7 @@ class BM25Index:
         parts = [part for _, term_parts in terms for part in term_parts]
         if len(terms) == 1:
             # A term's parts hold distinct passages, some of them removed.
-            df = sum(len(ids) for ids, _ in parts) - postings.dead(terms[0][0])
+            df = sum(len(ids) for ids, _ in parts) - dead(terms[0][0])
             tf_max, ratio_min = bounds[0][0], bounds[0][1]
         else:
             key = tuple(tid for tid, _ in terms)
@@ -190,20 +195,26 @@ class BM25Index:
             # A passage's count is the sum of its terms' counts: at most the sum of maxima.
             tf_max = sum(b[0] for b in bounds)
             ratio_min = min(b[2] for b in bounds) / tf_max
-        idf = self.idf(df)
-        bound = bm25.weight_bound(idf, tf_max, ratio_min, self.params, self.avgdl)
+        idf = bm25.raw_idf(self.doc_count if n is None else n, df)
+        if idf < 0:
+            idf = self.params.epsilon * self.mean_idf()
+        avgdl = self.avgdl if avgdl is None else avgdl
+        bound = bm25.weight_bound(idf, tf_max, ratio_min, self.params, avgdl)
         return Concept(tuple(alternatives), parts, df, idf, bound)
 
     def search(self, concepts: Sequence[Sequence[str]], k: int = 10) -> list[tuple[int, float]]:
         """Top ``k`` passages for the concepts, best first (ties broken by passage id)."""
-        if not self.doc_count or k <= 0:
+        postings = self._postings
+        n = postings.doc_count
+        if not n or k <= 0:
             return []
-        found = [self._concept(alternatives) for alternatives in concepts]
+        avgdl = postings.total_len / n
+        found = [self._concept(alternatives, n, avgdl) for alternatives in concepts]
         lists = [c for c in found if c is not None]
         if not lists:
             return []
         corpus = maxscore.Corpus(
-            self._postings.lengths, self.params, self.avgdl, self._scratch(), self.compiled
+            postings.lengths, self.params, avgdl, self._scratch(), self.compiled
         )
         return maxscore.top_k(corpus, lists, k)
 

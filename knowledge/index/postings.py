@@ -416,24 +416,14 @@ class Postings:
             self._bounds.pop(tid, None)
         for tid in list(self._tails):
             self._bounds.pop(tid, None)
-            ids, tfs, n = self._tails[tid]
             if tid in self._overlay:
                 continue  # overlay and tail: whole postings of their own, whatever the base
-            # The new base holds the tail as the snapshot had it: keep what came after. (Told
-            # by the snapshot, not by reading the base: that would fault a page of the new
-            # file in for every such term.) A tail's ids ascend (only additions above every
-            # indexed id go to tails), so what came after is what lies past the snapshot's
-            # last id: its length would not do when an earlier save's rebase has trimmed the
-            # tail since the snapshot was taken.
-            snapshot_tail = snapshot._tails.get(tid)
-            cut = 0
-            if snapshot_tail is not None and snapshot_tail[2]:
-                last = snapshot_tail[0][snapshot_tail[2] - 1]
-                cut = int(np.searchsorted(ids[:n], last, side="right"))
-            if cut == n:
+            # The new base holds the tail as the snapshot had it: keep what came after.
+            rest = updates.after(self._tails[tid], snapshot._tails.get(tid))
+            if rest is None:
                 del self._tails[tid]
-            elif cut:
-                self._tails[tid] = (ids[cut:], tfs[cut:], n - cut)
+            else:
+                self._tails[tid] = rest
         self._rebase_dead(snapshot, removed_since)
         self._held = sum(len(ids) for ids, _, _ in self._overlay.values())
         self._held += sum(len(ids) for ids, _, _ in self._tails.values())
