@@ -392,13 +392,13 @@ def write(n: int, seed: int, directory: Path, crash: bool) -> dict[str, Any]:
 def restart(directory: Path, remove: list[str]) -> dict[str, Any]:
     """Start-up in a fresh process (imports excluded, as in serve), whether it replayed the
     change log onto the saved index (rather than rebuilding), then the articles removed."""
-    from knowledge.index_files import is_mapped
+    from knowledge.index import is_mapped
     from knowledge.service import KnowledgeBase
 
     t0 = time.perf_counter()
     kb = KnowledgeBase(_config(directory))
     startup = time.perf_counter() - t0
-    replayed = kb.index.generation == kb.store.generation() and is_mapped(kb.index._base_ids)
+    replayed = kb.index.generation == kb.store.generation() and is_mapped(kb.index.table.ids)
     for article_id in remove:
         kb.remove(article_id)
     kb.close()
@@ -408,7 +408,7 @@ def restart(directory: Path, remove: list[str]) -> dict[str, Any]:
 def rebuild(directory: Path) -> dict[str, Any]:
     """A knowledge base whose index save was lost, in a fresh process: rebuilt from the stored
     terms at start-up, and saved again (the same postings the deleted save held)."""
-    from knowledge.index_files import is_mapped
+    from knowledge.index import is_mapped
     from knowledge.service import KnowledgeBase
 
     shutil.rmtree(directory / "index", ignore_errors=True)
@@ -416,7 +416,7 @@ def rebuild(directory: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     kb = KnowledgeBase(_config(directory))
     startup = time.perf_counter() - t0
-    rebuilt = not is_mapped(kb.index._base_ids)  # built in memory, not loaded from a save
+    rebuilt = not is_mapped(kb.index.table.ids)  # built in memory, not loaded from a save
     kb.close()  # waits for the save
     return {
         "rebuild_startup_s": startup,

@@ -1,12 +1,13 @@
 /*
- * The inner loops of knowledge/index.py's search, compiled.
+ * The inner loops of knowledge/index/'s search (maxscore.py, postings.py), compiled.
  *
  * numpy reads a posting in about 45 ns across its several passes (gather the passage length,
  * compute the weight, scatter-add, mark the union); one pass in C takes a few. A question made
  * only of frequent terms reads over a million postings at 1M passages, so this is what bounds
  * the slowest questions. The index works without this module (numpy only), and gives the same
  * results to the bit: each weight is the same expression, evaluated in the same order, as
- * BM25Index._weights and rank_bm25 evaluate it (built with -ffp-contract=off, no fast-math).
+ * knowledge/index/bm25.py's weights and rank_bm25 evaluate it (built with -ffp-contract=off,
+ * no fast-math).
  *
  * Arrays come in through the buffer protocol: int32 postings and passage lengths ('i'), float64
  * scores ('d'), uint8 marks ('B'). Every passage id is checked against the buffers' size. The
@@ -64,7 +65,8 @@ typedef struct {
     double idf, k1p1, k1, omb, b, avgdl;
 } Weight;
 
-/* BM25Index._weights: idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))). */
+/* knowledge/index/bm25.py's weights:
+ * idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))). */
 static inline double weight(const Weight *w, double tf, double dl) {
     return w->idf * (tf * w->k1p1 / (tf + w->k1 * (w->omb + w->b * dl / w->avgdl)));
 }
@@ -610,7 +612,7 @@ static int bound_parts(const int32_t *id, const int32_t *tf, Py_ssize_t n, const
 
 /*
  * term_bound(ids, tfs, doc_len): (largest tf, smallest dl / tf, smallest dl) over one term's
- * postings of live passages ((0, inf, inf) when there are none), which bound its BM25 weight whatever avgdl is (see BM25Index._term_bound). A
+ * postings of live passages ((0, inf, inf) when there are none), which bound its BM25 weight whatever avgdl is (see Postings.bound in knowledge/index/postings.py). A
  * question's first use of a frequent term pays this once; numpy's three passes over 700k
  * postings took 10 ms.
  */

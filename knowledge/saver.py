@@ -16,8 +16,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from knowledge import index_files
-from knowledge.index import BM25Index
+from knowledge.index import BM25Index, remove_leftovers
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ class IndexSaver:
         Temporaries of saves whose process ended before renaming them (killed during a save)
         are removed now.
         """
-        index_files.remove_leftovers(directory)
+        remove_leftovers(directory)
         self._directory = directory
         self._on_saved = on_saved
         self._changed = threading.Condition()

@@ -26,7 +26,6 @@ from importlib import resources
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from knowledge import index_files
 from knowledge.aliases import AliasTable
 from knowledge.analyze import ANALYZER_VERSION, TERMS_CHANGED_SINCE, Analyzer
 from knowledge.answer import AnswerSettings, choose
@@ -50,8 +49,7 @@ from knowledge.export import (
 )
 from knowledge.extract import DEFAULT_MAX_BYTES, SUPPORTED_EXTENSIONS, extract, extract_text
 from knowledge.followup import read_followup
-from knowledge.index import BM25Index, BM25Params
-from knowledge.index_updates import AlreadyIndexed
+from knowledge.index import ARRAYS, AlreadyIndexed, BM25Index, BM25Params
 from knowledge.locks import ReadWriteLock
 from knowledge.models import Answer, Article, IngestResult, Lang, ParsedDocument
 from knowledge.normalize import fold, guess_lang
@@ -159,7 +157,7 @@ class KnowledgeBase:
         # The thread bringing the files into the page cache, None when not reading ahead.
         self.reading_ahead: threading.Thread | None = None
         if config.read_ahead:
-            self.reading_ahead = read_ahead([self.store.path, data / "index" / index_files.ARRAYS])
+            self.reading_ahead = read_ahead([self.store.path, data / "index" / ARRAYS])
 
     # -- start-up -------------------------------------------------------------------------
     def _load_dictionary(self, path: Path) -> Dictionary:

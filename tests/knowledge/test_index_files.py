@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge import index_files
 from knowledge.errors import DamagedIndex
-from knowledge.index import BM25Index
+from knowledge.index import BM25Index, is_mapped
+from knowledge.index import table as index_table
 
 VOCAB = [f"w{i}" for i in range(80)] + ["香港", "大学"]
 
@@ -27,7 +27,7 @@ def built(seed: int = 3, size: int = 400) -> BM25Index:
 
 def table(index: BM25Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The index's postings of live passages as one table (ptr, ids, tfs), terms in id order."""
-    parts = [index.postings(term) for term in index._terms]
+    parts = [index.postings(term) for term in index.term_ids]
     ptr = np.concatenate([[0], np.cumsum([len(ids) for ids, _ in parts])]).astype(np.int64)
     return ptr, np.concatenate([i for i, _ in parts]), np.concatenate([t for _, t in parts])
 
@@ -37,8 +37,8 @@ def test_loaded_postings_are_read_only_aligned_views_of_the_saved_file(tmp_path:
     index.save(tmp_path)
     loaded = BM25Index.load(tmp_path)
     assert loaded is not None and loaded.save_is_current
-    for array in (loaded._base_ids, loaded._base_tfs):
-        assert index_files.is_mapped(array)
+    for array in (loaded.table.ids, loaded.table.tfs):
+        assert is_mapped(array)
         assert not array.flags.writeable
         assert array.ctypes.data % 64 == 0
     queries = [["w1", "w7"], ["香港"], ["w0", "大学", "w40"]]
@@ -53,19 +53,19 @@ def test_a_save_written_in_pieces_holds_the_whole_table_and_its_bounds(
 ) -> None:
     """Pieces of a few postings: every term boundary falls somewhere between two pieces. A
     loaded index writes its unchanged terms from the file it was loaded from."""
-    monkeypatch.setattr(index_files, "_PIECE", 7)
+    monkeypatch.setattr(index_table, "PIECE", 7)
     index = built()
     if loaded:
         index.save(tmp_path / "before")
         index = BM25Index.load(tmp_path / "before")  # type: ignore[assignment]
-        assert index is not None and index._base_sources is not None
+        assert index is not None and index.table.sources is not None
         index.remove([(3, index_terms(index, 3))])  # a term rewritten whole
     index.add([(1000, ["w1", "new"])])  # a tail behind the base, and a new term
     index.save(tmp_path)
     ptr, ids, tfs = table(index)
     expected_bounds = np.array(
         [
-            index._bound_of(ids[lo:hi], tfs[lo:hi]) if lo < hi else (0, math.inf, math.inf)
+            index.inverted.bound_of(ids[lo:hi], tfs[lo:hi]) if lo < hi else (0, math.inf, math.inf)
             for lo, hi in itertools.pairwise(ptr)
         ]
     )
@@ -74,7 +74,7 @@ def test_a_save_written_in_pieces_holds_the_whole_table_and_its_bounds(
         assert np.array_equal(arrays["ids"], ids)
         assert np.array_equal(arrays["tfs"], tfs)
         assert np.array_equal(arrays["bounds"], expected_bounds)
-        assert np.array_equal(arrays["doc_len"], index._doc_len)
+        assert np.array_equal(arrays["doc_len"], index.inverted.lengths)
 
 
 def test_an_index_saved_by_np_savez_loads_into_memory_and_asks_to_be_saved_again(
@@ -90,7 +90,7 @@ def test_an_index_saved_by_np_savez_loads_into_memory_and_asks_to_be_saved_again
         np.savez(fh, **members)
     loaded = BM25Index.load(tmp_path)
     assert loaded is not None and not loaded.save_is_current
-    assert not index_files.is_mapped(loaded._base_ids)
+    assert not is_mapped(loaded.table.ids)
     assert loaded.search([["w3"], ["w9"]]) == index.search([["w3"], ["w9"]])
     loaded.save(tmp_path)
     again = BM25Index.load(tmp_path)
@@ -133,7 +133,7 @@ def index_terms(index: BM25Index, doc_id: int) -> list[str]:
     """The terms a passage was indexed with, read back from the postings."""
     out = []
     for term, tid in index.term_ids.items():
-        ids, tfs = index._postings_of(tid)
+        ids, tfs = index.inverted.joined(tid)
         hit = np.flatnonzero(ids == doc_id)
         out += [term] * int(tfs[hit[0]]) if len(hit) else []
     return out
@@ -141,5 +141,5 @@ def index_terms(index: BM25Index, doc_id: int) -> list[str]:
 
 def held(index: BM25Index) -> int:
     """The entries of the overlay's and the tails' arrays, counted one by one."""
-    arrays = [*index._overlay.values(), *index._tails.values()]
+    arrays = index.inverted.held_arrays()
     return sum(len(ids) for ids, _, _ in arrays)

@@ -15,8 +15,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from knowledge import index as index_module
-from knowledge.index import BM25Index, BM25Params
+from knowledge.index import BM25Index, BM25Params, kernel
 
 VOCAB = [f"w{i}" for i in range(80)]
 ENGINES = [
@@ -26,7 +25,7 @@ ENGINES = [
 
 
 def _compiled_available() -> bool:
-    return index_module._bm25 is not None
+    return kernel.available()
 
 
 def _expected(
@@ -135,7 +134,7 @@ def test_ci_builds_the_compiled_search() -> None:
 
 
 def test_asking_for_a_missing_compiled_search_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(index_module, "_bm25", None)
+    monkeypatch.setattr(kernel, "bm25c", None)
     assert not BM25Index().compiled
     with pytest.raises(ValueError, match="not built"):
         BM25Index(compiled=True)
@@ -144,19 +143,19 @@ def test_asking_for_a_missing_compiled_search_is_refused(monkeypatch: pytest.Mon
 def test_kernel_refuses_ids_beyond_its_tables() -> None:
     if not _compiled_available():
         pytest.skip("knowledge._bm25 was not built on this machine")
-    kernel = index_module._bm25
+    loops = kernel.bm25c
     size = 4
     scratch = [np.zeros(size), np.zeros(size, np.int32), np.zeros(size, np.uint8)]
     union, local = np.zeros(size, np.int32), np.zeros(size, np.int32)
     doc_len = np.ones(size, np.int32)
     parts = [(np.array([1, 9], np.int32), np.array([1, 1], np.int32))]
     with pytest.raises(IndexError):
-        kernel.accumulate(parts, 1.0, 1.5, 0.75, 1.0, doc_len, *scratch, union, 0, local, 1)
+        loops.accumulate(parts, 1.0, 1.5, 0.75, 1.0, doc_len, *scratch, union, 0, local, 1)
     with pytest.raises(IndexError):
-        kernel.union_count(parts, scratch[2], doc_len)
+        loops.union_count(parts, scratch[2], doc_len)
     assert not scratch[2].any()  # the marks it set on the way are cleared
     with pytest.raises(TypeError):
-        kernel.accumulate(
+        loops.accumulate(
             [(np.array([1], np.int64), np.array([1], np.int32))],
             1.0, 1.5, 0.75, 1.0, doc_len, *scratch, union, 0, local, 1,
         )  # fmt: skip
@@ -208,15 +207,15 @@ def test_loaded_index_keeps_its_saved_bounds_and_equals_bm25okapi(
     built.add(zip(ids[:-5], docs[:-5], strict=True))
     built.save(tmp_path)
     loaded = BM25Index.load(tmp_path, compiled=compiled)
-    assert loaded is not None and len(loaded._base_bounds) == len(loaded.term_ids)
+    assert loaded is not None and len(loaded.table.bounds) == len(loaded.term_ids)
     fresh = BM25Index(compiled=compiled)
     fresh.add(zip(ids[:-5], docs[:-5], strict=True))
-    for term, tid in loaded.term_ids.items():
-        assert loaded._term_bound(tid) == fresh._term_bound(fresh.term_ids[term])
+    for term in loaded.term_ids:
+        assert loaded.term_bound(term) == fresh.term_bound(term)
     loaded.add(zip(ids[-5:], docs[-5:], strict=True))
     # Saved bounds combined with those of the appended tails: as the whole postings give them.
-    for term, tid in loaded.term_ids.items():
-        assert loaded._term_bound(tid) == loaded._bound_of(*loaded.postings(term))
+    for term in loaded.term_ids:
+        assert loaded.term_bound(term) == loaded.inverted.bound_of(*loaded.postings(term))
     loaded.remove([(ids[0], docs[0])])
     kept = list(range(1, len(docs)))
     reference = BM25Okapi([docs[i] for i in kept])

@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from knowledge import index as index_module
-from knowledge import index_files, index_updates
-from knowledge.index import BM25Index
+from knowledge.index import BM25Index, is_mapped, kernel, updates
 from tests.knowledge.test_index_files import VOCAB, built, held, index_terms, table
 from tests.knowledge.test_index_search import _expected
 
@@ -31,7 +29,7 @@ def test_additions_to_a_loaded_index_go_to_tails_without_copying_its_postings(
     index, loaded = built_and_loaded(tmp_path)
     loaded.add([(1000, ["w0", "w1", "new"]), (1001, ["w0", "香港"])])
     index.add([(1000, ["w0", "w1", "new"]), (1001, ["w0", "香港"])])
-    assert loaded._overlay == {}  # nothing of the saved table was copied
+    assert loaded.inverted.overlaid() == set()  # nothing of the saved table was copied
     assert loaded.overlay_postings() == held(loaded) < 50  # the tails: five postings, with room
     for term in index.term_ids:
         assert np.array_equal(loaded.postings(term)[0], index.postings(term)[0])
@@ -59,8 +57,8 @@ def test_rebase_on_a_written_snapshot_keeps_every_posting_and_frees_the_unchange
     saved = BM25Index.load(tmp_path)
     assert saved is not None and saved.saved_stamp == snapshot.saved_stamp
     assert index.rebase(saved, snapshot)
-    assert index_files.is_mapped(index._base_ids)
-    kept = set(index._overlay) | set(index._tails)
+    assert is_mapped(index.table.ids)
+    kept = index.inverted.overlaid() | index.inverted.tailed()
     assert kept == {index.term_ids["w0"], index.term_ids["later"]}
     assert index.overlay_postings() == held(index)
     for term, (ids, tfs) in before.items():
@@ -77,18 +75,21 @@ def test_a_removal_copies_nothing_and_its_postings_leave_with_the_next_save(
     gone = index_terms(loaded, 3)
     loaded.remove([(3, gone)])
     index.remove([(3, gone)])
-    assert loaded._overlay == {} and loaded._tails == {} and loaded.overlay_postings() == 0
+    assert (
+        loaded.inverted.overlaid() == loaded.inverted.tailed() == set()
+        and loaded.overlay_postings() == 0
+    )
     w0 = loaded.term_ids["w0"]
-    assert 3 in loaded._postings_of(w0)[0] and 3 not in loaded.postings("w0")[0]
+    assert 3 in loaded.inverted.joined(w0)[0] and 3 not in loaded.postings("w0")[0]
     assert loaded.df("w0") == index.df("w0") == len(index.postings("w0")[0])
     snapshot = loaded.snapshot()
     snapshot.save(tmp_path / "after")
     saved = BM25Index.load(tmp_path / "after")
-    assert saved is not None and saved._dead == {}
-    assert 3 not in saved._postings_of(saved.term_ids["w0"])[0]
+    assert saved is not None and saved.inverted.dead_terms() == {}
+    assert 3 not in saved.inverted.joined(saved.term_ids["w0"])[0]
     assert loaded.rebase(saved, snapshot)
-    assert loaded._dead == {} and loaded._tombs == {}
-    assert 3 not in loaded._postings_of(w0)[0]
+    assert loaded.inverted.dead_terms() == {} and loaded.inverted.tombstones() == {}
+    assert 3 not in loaded.inverted.joined(w0)[0]
 
 
 @pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
@@ -100,7 +101,7 @@ def test_any_run_of_additions_removals_re_additions_and_saves_equals_a_fresh_bui
     learning does), snapshots saved and rebased on, and updates during a save, the index reads
     as one built from the passages alive: the same postings, dfs, mean idf, bounds that hold,
     and BM25Okapi's rankings."""
-    if compiled and index_module._bm25 is None:
+    if compiled and not kernel.available():
         pytest.skip("knowledge._bm25 was not built on this machine")
     rng = random.Random(2)
     weights = [1 / (i + 1) for i in range(len(VOCAB))]
@@ -138,7 +139,7 @@ def test_any_run_of_additions_removals_re_additions_and_saves_equals_a_fresh_bui
             folder = tmp_path / str(step)
             snapshot.save(folder)
             saved = BM25Index.load(folder, compiled=compiled)
-            assert saved is not None and saved._dead == {}
+            assert saved is not None and saved.inverted.dead_terms() == {}
             assert index.rebase(saved, snapshot)
         else:
             pending.append(index.snapshot())  # saved after the next few updates
@@ -157,8 +158,8 @@ def _assert_equals_fresh(
         assert np.array_equal(ids, want[0]) and np.array_equal(tfs, want[1]), term
         assert index.df(term) == len(want[0])
         if len(want[0]):
-            bound = index._term_bound(index.term_ids[term])
-            exact = fresh._term_bound(fresh.term_ids[term])
+            bound = index.term_bound(term)
+            exact = fresh.term_bound(term)
             assert bound[0] >= exact[0] and bound[1] <= exact[1] and bound[2] <= exact[2]
     # The mean idf sums the terms in the order they were first indexed, which removals and a
     # fresh build see differently: equal to the last bit or two. It is the floor of the idf of
@@ -185,7 +186,7 @@ def test_a_large_addition_is_grouped_in_batches_and_equals_one_grouping(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     whole = built()
-    monkeypatch.setattr(index_updates, "_BATCH_TOKENS", 50)  # about 3 passages a batch
+    monkeypatch.setattr(updates, "BATCH_TOKENS", 50)  # about 3 passages a batch
     batched = built()
     assert table(batched)[0].tolist() == table(whole)[0].tolist()
     for term in whole.term_ids:

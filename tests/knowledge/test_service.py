@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge import index_files, service
+from knowledge import service
 from knowledge.errors import BadQuestion, NotFound, StoreError
-from knowledge.index import BM25Index
+from knowledge.index import BM25Index, is_mapped
 from knowledge.query import build_query
 from knowledge.service import KnowledgeBase, KnowledgeConfig
 
@@ -196,10 +196,10 @@ def rebuilt(kb: KnowledgeBase) -> BM25Index:
 def assert_same_index(index: BM25Index, expected: BM25Index) -> None:
     """The same passages with the same lengths, and every term with the same postings."""
     assert (index.doc_count, index.total_len) == (expected.doc_count, expected.total_len)
-    lengths = max(len(index._doc_len), len(expected._doc_len))
+    lengths = max(len(index.inverted.lengths), len(expected.inverted.lengths))
     assert np.array_equal(
-        np.pad(index._doc_len, (0, lengths - len(index._doc_len))),
-        np.pad(expected._doc_len, (0, lengths - len(expected._doc_len))),
+        np.pad(index.inverted.lengths, (0, lengths - len(index.inverted.lengths))),
+        np.pad(expected.inverted.lengths, (0, lengths - len(expected.inverted.lengths))),
     )
     for term in set(index.term_ids) | set(expected.term_ids):
         ids, tfs = index.postings(term)
@@ -233,7 +233,7 @@ def test_a_crash_between_saves_is_replayed_from_the_change_log_not_rebuilt(
     after_crash = KnowledgeBase(config)
     try:
         assert after_crash.index.generation == after_crash.store.generation()
-        assert index_files.is_mapped(after_crash.index._base_ids)  # the save, loaded
+        assert is_mapped(after_crash.index.table.ids)  # the save, loaded
         assert "rebuilding" not in caplog.text
         assert_same_index(after_crash.index, rebuilt(after_crash))
         assert after_crash.ask(GLASSWORKS).found
@@ -406,13 +406,13 @@ def test_after_a_save_the_index_reads_the_new_file_and_holds_no_copies(data_dir:
     freed, and the file the index was loaded from is let go."""
     kb = KnowledgeBase(KnowledgeConfig(data_dir=data_dir, index_save_seconds=0))
     try:
-        first_base = kb.index._base_ids
+        first_base = kb.index.table.ids
         added = kb.ingest_bytes(ARTICLE.encode(), "glass.md").article
         kb.remove(kb.list()[0].id)
         kb._saver.wait()
         assert kb.index.overlay_postings() == 0
-        assert kb.index._base_ids is not first_base
-        assert index_files.is_mapped(kb.index._base_ids)
+        assert kb.index.table.ids is not first_base
+        assert is_mapped(kb.index.table.ids)
         assert (
             kb.index.saved_stamp
             == json.loads((data_dir / "index" / "index.json").read_text())["stamp"]

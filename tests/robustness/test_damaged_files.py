@@ -30,8 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import index_files
-from knowledge.index import BM25Index
+from knowledge.index import ARRAYS, BM25Index
 from knowledge.service import KnowledgeBase, KnowledgeConfig, bundled_articles, bundled_corpus
 from knowledge.store import Store
 from tests.robustness import processes
@@ -157,7 +156,7 @@ def test_zeroed_postings_are_noticed_and_rebuilt_by_citebot_ask(
     data_dir: Path, tmp_path: Path, reference: list[str]
 ) -> None:
     """Before: every answer "I don't know" (the postings all say passage 0)."""
-    npz = data_dir / "index" / index_files.ARRAYS
+    npz = data_dir / "index" / ARRAYS
     start, size = _member_data(npz, "ids")
     with open(npz, "r+b") as fh:
         fh.seek(start + 128)  # past the .npy header: the array itself
@@ -181,7 +180,7 @@ def test_a_flipped_byte_in_any_member_is_noticed_and_rebuilt(
     for n in range(4):
         data = tmp_path / f"data{n}"
         shutil.copytree(prepared_data_dir, data)
-        npz = data / "index" / index_files.ARRAYS
+        npz = data / "index" / ARRAYS
         start, size = _member_data(npz, member)
         _flip(npz, start + 128 + rng.randrange(size - 128), 1 << rng.randrange(8))
         caplog.clear()

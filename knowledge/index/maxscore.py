@@ -12,27 +12,48 @@ tests hold them to the same results.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-try:  # the compiled inner loops (knowledge/_bm25.c), built at install where a compiler is
-    from knowledge import _bm25
-except ImportError:  # pragma: no cover - depends on the machine that installed the package
-    # mypy types the name as the module (knowledge/_bm25.pyi) and has no way to spell "that
-    # module or None"; None is only where it was not built, and then BM25Index.compiled is
-    # False (the constructor refuses True), so no call reaches it.
-    _bm25 = None  # type: ignore[assignment]
-
-if TYPE_CHECKING:
-    from knowledge.index import BM25Index, FloatArray, IntArray, _Concept
+from knowledge.index import bm25
+from knowledge.index.bm25 import BM25Params, FloatArray, IntArray
+from knowledge.index.kernel import bm25c as _bm25
+from knowledge.index.scratch import Scratch
 
 _EMPTY_I = np.zeros(0, dtype=np.int32)
 # Partial scores are summed in another order than final ones: room for the rounding.
 _SLACK = 1e-9
 
 
-def top_k(index: BM25Index, lists: list[_Concept], k: int) -> list[tuple[int, float]]:
+@dataclass(frozen=True)
+class Concept:
+    """A concept of a question as the search reads it."""
+
+    alternatives: tuple[str, ...]
+    parts: list[tuple[IntArray, IntArray]]  # each term's postings, sorted by id
+    df: int
+    idf: float
+    bound: float  # the most it can add to a passage's score
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """What the drivers read besides the concepts: the passages' lengths (0 for a removed
+    one), the scoring's parameters and average length, this thread's buffers."""
+
+    lengths: IntArray
+    params: BM25Params
+    avgdl: float
+    scratch: Scratch
+    compiled: bool
+
+    def weights(self, ids: IntArray, tfs: IntArray | np.ndarray, idf: float) -> FloatArray:
+        return bm25.weights(tfs, self.lengths[ids], idf, self.params, self.avgdl)
+
+
+def top_k(index: Corpus, lists: Sequence[Concept], k: int) -> list[tuple[int, float]]:
     """The ``k`` best passages for the concepts (each with postings), best first, ties by id."""
     if any(c.idf < 0 for c in lists):
         order = list(range(len(lists)))  # bounds need weights >= 0: read everything
@@ -40,11 +61,11 @@ def top_k(index: BM25Index, lists: list[_Concept], k: int) -> list[tuple[int, fl
     else:
         order = sorted(range(len(lists)), key=lambda i: -lists[i].bound)
         rest = [*np.cumsum([lists[i].bound for i in order][::-1])[::-1].tolist(), 0.0]
-    lookup_limit = max(2_000, len(index._doc_len) // 50)
+    lookup_limit = max(2_000, len(index.lengths) // 50)
     if index.compiled:
         candidates, values = _search_compiled(index, lists, order, rest, k, lookup_limit)
         return _top(candidates, values, k)
-    scores = index._scratch().scores
+    scores = index.scratch.scores
     theta = -math.inf
     taken = 0
     union = _EMPTY_I
@@ -87,13 +108,13 @@ def top_k(index: BM25Index, lists: list[_Concept], k: int) -> list[tuple[int, fl
             counts[hit] += tfs[at[hit]]
         hit = counts > 0
         if hit.any():
-            values[hit] += index._weights(candidates[hit], counts[hit], concept.idf)
+            values[hit] += index.weights(candidates[hit], counts[hit], concept.idf)
     return _top(candidates, values, k)
 
 
 def _search_compiled(
-    index: BM25Index,
-    lists: list[_Concept],
+    index: Corpus,
+    lists: Sequence[Concept],
     order: list[int],
     rest: list[float],
     k: int,
@@ -110,7 +131,7 @@ def _search_compiled(
       only those within rounding of the k-th best go on to the exact rescoring.
     """
     k1, b, avgdl = index.params.k1, index.params.b, index.avgdl
-    scratch = index._scratch()
+    scratch = index.scratch
     scores, marks, union, picked = scratch.scores, scratch.marks, scratch.union, scratch.picked
     growing = all(c.idf >= 0 for c in lists)
     # Rounding of a sum stays far below this share of the largest possible |score|.
@@ -122,10 +143,10 @@ def _search_compiled(
     n = taken = 0
     theta = -math.inf
 
-    def read(concept: _Concept) -> None:
+    def read(concept: Concept) -> None:
         nonlocal n, theta
         n, touched_kth = _bm25.accumulate(
-            concept.parts, concept.idf, k1, b, avgdl, index._doc_len, scores,
+            concept.parts, concept.idf, k1, b, avgdl, index.lengths, scores,
             scratch.tf, marks, union, n, picked, k,
         )  # fmt: skip
         if growing:
@@ -165,7 +186,7 @@ def _search_compiled(
     candidates.sort()
     values = np.empty(len(candidates), dtype=np.float64)
     _bm25.exact(
-        [c.parts for c in lists], [c.idf for c in lists], k1, b, avgdl, index._doc_len,
+        [c.parts for c in lists], [c.idf for c in lists], k1, b, avgdl, index.lengths,
         candidates, values,
     )  # fmt: skip
     return candidates, values
@@ -182,14 +203,20 @@ def _top(candidates: IntArray, values: FloatArray, k: int) -> list[tuple[int, fl
     return [(int(candidates[i]), float(values[i])) for i in ranked]
 
 
-def _read(index: BM25Index, concept: _Concept, union: IntArray) -> IntArray:
+def _read(index: Corpus, concept: Concept, union: IntArray) -> IntArray:
     """Add every posting of ``concept`` to the score buffer; returns the grown union."""
+    # Postings of removed passages (length 0) wait for the next save.
+    lengths, scratch = index.lengths, index.scratch
     if len(concept.parts) == 1:
         ids, tfs = concept.parts[0]
-        live = index._doc_len[ids] > 0  # postings of removed passages wait for the next save
+        live = lengths[ids] > 0
         if not live.all():
             ids, tfs = ids[live], tfs[live]
     else:
-        ids, tfs = index.concept_postings(concept.alternatives)
-    index._scratch().scores[ids] += index._weights(ids, tfs, concept.idf)
-    return index._distinct(np.concatenate([union, ids])) if len(union) else ids
+        parts = []
+        for part_ids, part_tfs in concept.parts:
+            live = lengths[part_ids] > 0
+            parts.append((part_ids[live], part_tfs[live]))
+        ids, tfs = scratch.summed_union(parts)
+    scratch.scores[ids] += index.weights(ids, tfs, concept.idf)
+    return scratch.distinct(np.concatenate([union, ids])) if len(union) else ids

@@ -1,10 +1,9 @@
 """The BM25 index on disk: one .npz of arrays and one .json of metadata, each written whole.
 
-The index's own persistence, split from knowledge/index.py (which keeps postings in memory and
-searches them), so it reads and writes the index's fields directly. A save holds the postings
-as one compressed-sparse-row table (terms in id order), the passage lengths, every term's weight
-bound and the mean idf, so that a loaded index answers its first questions without computing
-any of them; nothing is re-tokenized.
+A save holds the postings (knowledge/index/postings.py, read through its API) as one
+compressed-sparse-row table (terms in id order), the passage lengths, every term's weight bound
+and the mean idf, so that a loaded index answers its first questions without computing any of
+them; nothing is re-tokenized.
 
 The table's two big members (``ids`` and ``tfs``, 0.9 GB at a million passages) are stored
 uncompressed, so a load maps them from the file rather than reading them: start-up does not
@@ -22,47 +21,66 @@ import mmap
 import os
 import struct
 import time
-import weakref
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 import numpy as np
 
 from knowledge.errors import DamagedIndex
+from knowledge.index import table as tables
+from knowledge.index.bm25 import BM25Params, IntArray
+from knowledge.index.postings import Postings
+from knowledge.index.table import Source, Table
 from knowledge.tempfiles import remove_stale, temporary
-
-if TYPE_CHECKING:
-    from knowledge.index import BM25Index, IntArray
 
 _EMPTY_I = np.zeros(0, dtype=np.int32)
 # The arrays of a save, in its directory, and the metadata beside them.
 ARRAYS = "index.npz"
 META = "index.json"
-# Postings are written in pieces of about this many entries (4 MB of ids): few enough writes,
-# and never a copy of the whole table.
-_PIECE = 1 << 20
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # a zip member's local header: magic ... name, extra
 _ALIGN_FIELD = 0xD935  # the extra field id Android's zipalign pads with; readers skip it
 
 
-def write(index: BM25Index, directory: Path) -> None:
-    """Write ``index`` into ``directory``; a crash leaves the previous save or this one."""
+@dataclass(frozen=True)
+class Header:
+    """What a save keeps beside the postings: the scoring's parameters and statistics, and
+    which store and generation the index is of."""
+
+    params: BM25Params
+    generation: int
+    store_id: str | None
+    mean_idf: float | None  # as the saved state has it (None for an empty index)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A save as read: its postings (the table mapped from the file), its header and stamp."""
+
+    postings: Postings
+    header: Header
+    stamp: str | None
+
+
+def write(postings: Postings, header: Header, directory: Path) -> str:
+    """Write the postings into ``directory``; a crash leaves the previous save or this one.
+    Returns the save's stamp (which a load of it carries, ``Saved.stamp``)."""
     directory.mkdir(parents=True, exist_ok=True)
-    terms = len(index._terms)
-    dead = {tid: n for tid, n in index._dead.items() if n}
-    changed = sorted(set(index._overlay) | set(index._tails) | set(dead))
+    base = postings.base
+    terms = len(postings.terms)
+    dead = postings.dead_terms()
+    changed = postings.changed()
     # A changed term is written part by part (its prefix, then its tail), never joined: a
     # frequent term's would be a copy of 600k postings at a million passages. The postings of
     # removed passages are left out here.
-    parts = {tid: index._parts_of(tid) for tid in changed}
-    base_terms = len(index._base_ptr) - 1
+    parts = {tid: postings.parts(tid) for tid in changed}
     lengths = np.zeros(terms, dtype=np.int64)
-    lengths[:base_terms] = np.diff(index._base_ptr)[:terms]
+    lengths[: base.terms] = np.diff(base.ptr)[:terms]
     for tid, term_parts in parts.items():
         lengths[tid] = sum(len(ids) for ids, _ in term_parts) - dead.get(tid, 0)
     ptr_array = np.zeros(terms + 1, dtype=np.int64)
@@ -71,41 +89,43 @@ def write(index: BM25Index, directory: Path) -> None:
     # the others (and for all of an older save that had none); a term that lost postings gets
     # the bound of those it keeps as its tfs are written (_live), before this member is.
     bounds = np.empty((terms, 3), dtype=np.float64)
-    saved = min(len(index._base_bounds), base_terms, terms)
-    bounds[:saved] = index._base_bounds[:saved]
+    saved = min(len(base.bounds), base.terms, terms)
+    bounds[:saved] = base.bounds[:saved]
     for tid in sorted({*changed, *range(saved, terms)}):
-        bounds[tid] = index._term_bound(tid)
+        bounds[tid] = postings.bound(tid)
     # Names of this process's own: two processes saving one folder (a bot and `citebot
     # ingest`) must not write into each other's half-finished file. Their renames may still
     # interleave, so both files carry a stamp of this save, and read wants the two to agree.
     # A process killed meanwhile leaves its temporaries for the next start to remove.
-    stamp = f"{index.generation}-{os.getpid()}-{time.time_ns()}"
+    stamp = f"{header.generation}-{os.getpid()}-{time.time_ns()}"
+    params = header.params
     meta = {
-        "terms": index._terms,
-        "doc_count": index.doc_count,
-        "total_len": index.total_len,
-        "generation": index.generation,
-        "params": [index.params.k1, index.params.b, index.params.epsilon],
+        "terms": postings.terms,
+        "doc_count": postings.doc_count,
+        "total_len": postings.total_len,
+        "generation": header.generation,
+        "params": [params.k1, params.b, params.epsilon],
         "stamp": stamp,
         # The store this index was built from: another store's index (a copied folder) may
         # carry the same generation and be nothing like it.
-        "store": index.store_id,
-        # As the saved state has it, so that a loaded index does not recompute it (13 ms at
-        # a million passages) during its first question with a very common term.
-        "mean_idf": index.mean_idf() if index.doc_count else None,
+        "store": header.store_id,
+        # So that a loaded index does not recompute it during its first question with a very
+        # common term.
+        "mean_idf": header.mean_idf,
     }
     meta_bytes = json.dumps(meta, ensure_ascii=False).encode("utf-8")
     tmp = temporary(directory / ARRAYS)
     # np.savez's layout (members "name.npy", stored), written member by member; the zip keeps
     # each member's CRC-32, which read checks, and "meta_crc" is that of the metadata file.
+    doc_len = postings.lengths
     with open(tmp, "wb") as fh:
         with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
             _put(zf, "ptr", [ptr_array], ptr_array.dtype, len(ptr_array))
             total = int(ptr_array[-1])
             for name, which in (("ids", 0), ("tfs", 1)):
-                pieces = _table(index, which, changed, parts, dead, terms, bounds)
+                pieces = _table(postings, which, changed, parts, dead, terms, bounds)
                 _put(zf, name, pieces, np.dtype(np.int32), total)
-            _put(zf, "doc_len", [index._doc_len], index._doc_len.dtype, len(index._doc_len))
+            _put(zf, "doc_len", [doc_len], doc_len.dtype, len(doc_len))
             _put(zf, "bounds", [bounds.reshape(-1)], bounds.dtype, bounds.shape)
             stamp_array = np.array(stamp)
             _put(zf, "stamp", [stamp_array.reshape(1)], stamp_array.dtype, ())
@@ -118,11 +138,11 @@ def write(index: BM25Index, directory: Path) -> None:
     # The arrays go first; the metadata names the generation, so it is renamed last.
     os.replace(tmp, directory / ARRAYS)
     os.replace(meta_tmp, directory / META)
-    index.saved_stamp = stamp
+    return stamp
 
 
 def _table(
-    index: BM25Index,
+    postings: Postings,
     which: int,
     changed: list[int],
     parts: dict[int, list[tuple[IntArray, IntArray]]],
@@ -138,42 +158,43 @@ def _table(
     rather than through the mapping: a save would otherwise fault every page of the old
     table into the process (0.9 GB at a million passages) while it writes the new one.
     """
-    base_terms = len(index._base_ptr) - 1
-    source = index._base_sources[which] if index._base_sources else None
-    table = index._base_ids if which == 0 else index._base_tfs
+    base = postings.base
+    source = base.sources[which] if base.sources else None
+    table = base.ids if which == 0 else base.tfs
     start = 0
     for tid in [*changed, terms]:
-        lo, hi = index._base_ptr[min(start, base_terms)], index._base_ptr[min(tid, base_terms)]
+        lo, hi = base.ptr[min(start, base.terms)], base.ptr[min(tid, base.terms)]
         if hi > lo:
             yield from source.pieces(int(lo), int(hi)) if source else [table[lo:hi]]
         if tid < terms and tid in dead:
-            yield from _live(index, tid, which, bounds)
+            yield from _live(postings, tid, which, bounds)
         elif tid < terms:
             yield from (part[which] for part in parts[tid])
         start = tid + 1
 
 
-def _live(index: BM25Index, tid: int, which: int, bounds: np.ndarray) -> Iterator[np.ndarray]:
+def _live(postings: Postings, tid: int, which: int, bounds: np.ndarray) -> Iterator[np.ndarray]:
     """A term's ids or tfs of live passages only, part by part; a prefix in the mapped base
     is read with pread, as _table reads the unchanged terms. With the tfs, the bound of those
     postings goes to ``bounds[tid]``."""
-    term_parts = index._parts_of(tid)
-    base_terms = len(index._base_ptr) - 1
-    if index._base_sources and tid not in index._overlay and tid < base_terms and term_parts:
-        lo, hi = int(index._base_ptr[tid]), int(index._base_ptr[tid + 1])
+    term_parts = postings.parts(tid)
+    base = postings.base
+    if base.sources and postings.prefix_in_base(tid) and term_parts:
+        lo, hi = int(base.ptr[tid]), int(base.ptr[tid + 1])
         if hi > lo:  # the first part is the base's: read it from the file instead
-            ids = index._base_sources[0].read(lo, hi)
-            tfs = index._base_sources[1].read(lo, hi) if which else ids
+            ids = base.sources[0].read(lo, hi)
+            tfs = base.sources[1].read(lo, hi) if which else ids
             term_parts = [(ids, tfs), *term_parts[1:]]
     if which:
-        parts_bounds = [index._bound_of(ids, tfs) for ids, tfs in term_parts]  # live only
+        parts_bounds = [postings.bound_of(ids, tfs) for ids, tfs in term_parts]  # live only
         bounds[tid] = (
             max(b[0] for b in parts_bounds),
             min(b[1] for b in parts_bounds),
             min(b[2] for b in parts_bounds),
         )
+    lengths = postings.lengths
     for ids, tfs in term_parts:
-        yield (ids if which == 0 else tfs)[index._doc_len[ids] > 0]
+        yield (ids if which == 0 else tfs)[lengths[ids] > 0]
 
 
 def _put(
@@ -216,33 +237,13 @@ def _padding(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return struct.pack("<HH", _ALIGN_FIELD, pad) + bytes(pad)
 
 
-class Source:
-    """Where a mapped member's int32 entries lie in its file (an open descriptor, so a save
-    renamed over it meanwhile does not matter), for reading them without the mapping."""
-
-    def __init__(self, fd: int, offset: int) -> None:
-        self.fd, self.offset = fd, offset
-        weakref.finalize(self, os.close, fd)
-
-    def read(self, lo: int, hi: int) -> IntArray:
-        """Entries lo..hi as an array in memory."""
-        return np.frombuffer(b"".join(self.pieces(lo, hi)), dtype=np.int32)
-
-    def pieces(self, lo: int, hi: int) -> Iterator[bytes]:
-        """Entries lo..hi, in reads of at most _PIECE entries."""
-        position, end = self.offset + 4 * lo, self.offset + 4 * hi
-        while position < end:
-            data = os.pread(self.fd, min(end - position, 4 * _PIECE), position)
-            if not data:
-                raise OSError(f"the saved index ends before byte {end}")
-            yield data
-            position += len(data)
-
-
-def read(index: BM25Index, directory: Path, *, verify: bool = True) -> BM25Index | None:
-    """Fill the empty ``index`` from the save in ``directory``; None when there is none, it
-    was saved with other parameters than ``index``'s, or its two files are of two saves (two
-    processes' renames interleaved: not damage, and rebuilt like a missing save).
+def read(
+    directory: Path, params: BM25Params, *, compiled: bool, verify: bool = True
+) -> Saved | None:
+    """The save in ``directory`` (its postings computing bounds in C when ``compiled``); None
+    when there is none, it was saved with other parameters than ``params``, or its two files
+    are of two saves (two processes' renames interleaved: not damage, and rebuilt like a
+    missing save).
 
     With ``verify``, every member is checked against its CRC-32 (the postings are mapped, so
     nothing else would read them whole) and the metadata against the one the arrays keep.
@@ -258,10 +259,10 @@ def read(index: BM25Index, directory: Path, *, verify: bool = True) -> BM25Index
         raise _damaged(directory, f"{META} cannot be read: {exc.strerror}") from exc
     try:
         meta = json.loads(meta_bytes.decode("utf-8"))
-        params = list(meta["params"])
+        saved_params = list(meta["params"])
     except (ValueError, KeyError, TypeError) as exc:
         raise _damaged(directory, f"{META} is not an index's metadata") from exc
-    if params != [index.params.k1, index.params.b, index.params.epsilon]:
+    if saved_params != [params.k1, params.b, params.epsilon]:
         return None
     try:
         with np.load(directory / ARRAYS) as arrays:
@@ -270,37 +271,34 @@ def read(index: BM25Index, directory: Path, *, verify: bool = True) -> BM25Index
                 return None  # the arrays of one save, the metadata of another
             if verify:
                 _verify(arrays, meta_bytes)
-            index._base_ptr = arrays["ptr"]
-            index._base_ids, ids_source = _mapped(arrays, "ids")
-            index._base_tfs, tfs_source = _mapped(arrays, "tfs")
-            if ids_source and tfs_source:
-                index._base_sources = (ids_source, tfs_source)
-            index._doc_len = arrays["doc_len"].copy()
+            ptr = arrays["ptr"]
+            ids, ids_source = _mapped(arrays, "ids")
+            tfs, tfs_source = _mapped(arrays, "tfs")
+            sources = (ids_source, tfs_source) if ids_source and tfs_source else None
+            doc_len = arrays["doc_len"].copy()
+            table = Table(ptr, ids, tfs, sources=sources)
             if "bounds" in arrays.files:  # saves before bounds were kept: computed when used
-                index._base_bounds = arrays["bounds"]
-        index._terms = list(meta["terms"])
-        index.term_ids = {t: i for i, t in enumerate(index._terms)}
-        live = np.flatnonzero(index._doc_len)
-        index._max_id = int(live[-1]) if len(live) else -1
-        index.doc_count = int(meta["doc_count"])
-        index.total_len = int(meta["total_len"])
-        index.generation = int(meta["generation"])
-        index.store_id = meta.get("store")
-        index.saved_stamp = saved_stamp
+                table = Table(ptr, ids, tfs, arrays["bounds"], sources)
+        terms = list(meta["terms"])
+        doc_count, total_len = int(meta["doc_count"]), int(meta["total_len"])
         saved_mean = meta.get("mean_idf")
-        index._mean_idf = float(saved_mean) if saved_mean is not None else None
+        header = Header(
+            params,
+            int(meta["generation"]),
+            meta.get("store"),
+            float(saved_mean) if saved_mean is not None else None,
+        )
     except DamagedIndex:
         raise
     except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
         # EOFError: np.load of an empty file.
         raise _damaged(directory, f"{ARRAYS} is unreadable ({exc})") from exc
-    terms = len(index._terms)
-    if len(index._base_ptr) != terms + 1 or len(index._base_bounds) not in (0, terms):
+    if table.terms != len(terms) or len(table.bounds) not in (0, len(terms)):
         raise _damaged(directory, f"{ARRAYS} does not fit {META}")
-    ptr = index._base_ptr
-    if ptr[0] != 0 or ptr[-1] != len(index._base_ids) or len(index._base_tfs) != ptr[-1]:
+    if ptr[0] != 0 or ptr[-1] != len(ids) or len(tfs) != ptr[-1]:
         raise _damaged(directory, f"{ARRAYS}'s postings do not fit their table")
-    return index
+    postings = Postings.loaded(table, terms, doc_len, doc_count, total_len, compiled=compiled)
+    return Saved(postings, header, saved_stamp)
 
 
 def remove_leftovers(directory: Path) -> list[Path]:
@@ -353,7 +351,7 @@ def _intact(fd: int, info: zipfile.ZipInfo) -> bool:
     position = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
     crc, left = 0, info.file_size
     while left:
-        data = _read_at(fd, min(left, 4 * _PIECE), position)
+        data = _read_at(fd, min(left, 4 * tables.PIECE), position)
         if not data:
             return False
         crc = zlib.crc32(data, crc)
@@ -412,14 +410,6 @@ def _mapped(arrays: np.lib.npyio.NpzFile, name: str) -> tuple[IntArray, Source |
         # base reads its files through instead, knowledge/readahead.py).
         view.madvise(mmap.MADV_WILLNEED)
     return np.frombuffer(view, dtype=dtype, count=count, offset=offset), source
-
-
-def is_mapped(array: IntArray) -> bool:
-    """Whether ``array`` lies in a mapped file (a loaded save's postings) rather than memory."""
-    base = array
-    while isinstance(base, np.ndarray) and base.base is not None:
-        base = base.base
-    return isinstance(base, memoryview) and isinstance(base.obj, mmap.mmap)
 
 
 def _npy_header(fh: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype]:
