@@ -83,21 +83,33 @@ def test_remove_takes_the_article_out_of_answers(kb: KnowledgeBase) -> None:
 def test_restart_loads_the_saved_index(kb: KnowledgeBase, data_dir: Path) -> None:
     kb.ingest_bytes(ARTICLE.encode(), "glass.md")
     expected = kb.ask("Who founded the Kowloon Glassworks?")
+    assert expected.found and "Mabel Cheung" in expected.quotes[0].sentence.text
     kb.close()
     reopened = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
-    assert reopened.index.generation == reopened.store.generation()
-    assert reopened.ask("Who founded the Kowloon Glassworks?").quotes == expected.quotes
-    reopened.close()
+    try:
+        assert reopened.index.generation == reopened.store.generation()
+        answer = reopened.ask("Who founded the Kowloon Glassworks?")
+        assert answer.found and "Mabel Cheung" in answer.quotes[0].sentence.text
+        assert answer.quotes[0].citation.url == "https://example.org/glassworks"
+        assert answer.quotes == expected.quotes
+    finally:
+        reopened.close()
 
 
 def test_lost_index_is_rebuilt_from_stored_terms(kb: KnowledgeBase, data_dir: Path) -> None:
     question = "哪所香港大学培养了DeepSeek的创始人？"
     expected = kb.ask(question)
+    assert expected.found and "香港科技大学" in expected.quotes[0].sentence.text
     kb.close()
     shutil.rmtree(data_dir / "index")
     rebuilt = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
-    assert rebuilt.ask(question).quotes == expected.quotes
-    rebuilt.close()
+    try:
+        answer = rebuilt.ask(question)
+        assert answer.found and "香港科技大学" in answer.quotes[0].sentence.text
+        assert answer.quotes[0].citation.title == "深度求索：杭州团队如何让世界关注中国大模型"
+        assert answer.quotes == expected.quotes
+    finally:
+        rebuilt.close()
 
 
 def test_a_failed_ingest_leaves_nothing(kb: KnowledgeBase, data_dir: Path) -> None:
