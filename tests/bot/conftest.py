@@ -26,10 +26,10 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
+from benchmarks.fakes.telegram_server import FakeTelegram, running_fake
 from bot.app import build_application, open_knowledge_base
 from bot.config import Settings
 from knowledge.worker import Knowledge
-from tests.fakes.telegram_server import FakeTelegram, running_fake
 
 ADMIN = 4242
 USER = 1001
@@ -161,7 +161,7 @@ def token_never_logged(
     """Every test also checks that the token reached no log line, traceback or stderr."""
     caplog.set_level(logging.DEBUG)
     yield
-    from tests.fakes.telegram_server import DEFAULT_TOKEN
+    from benchmarks.fakes.telegram_server import DEFAULT_TOKEN
 
     secret = DEFAULT_TOKEN.split(":", 1)[1]
     out, err = capfd.readouterr()

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.fakes.telegram_server import DEFAULT_TOKEN
 from bot.app import REDACTED, run
 from bot.config import Settings, load_settings
 from tests.bot.conftest import ADMIN, USER, RunningBot
 from tests.bot.documents import as_txt
-from tests.fakes.telegram_server import DEFAULT_TOKEN
 
 QUESTION = "which HK university trained a DeepSeek founder"
 HKUST = "Hong Kong University of Science and Technology"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from benchmarks.fakes.telegram_server import parse_html, utf16_len
 from tests.bot.conftest import ADMIN, USER, RunningBot
-from tests.fakes.telegram_server import parse_html, utf16_len
 
 QUESTION = "which HK university trained a DeepSeek founder"
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from benchmarks.fakes.telegram_server import parse_html
 from bot.handlers.common import MemberCache
 from tests.bot.conftest import ADMIN, RunningBot
-from tests.fakes.telegram_server import parse_html
 
 GROUP = -1001234567890  # the allowed group
 OTHER_GROUP = -1009876543210

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.fakes.telegram_server import DEFAULT_TOKEN
 from knowledge.worker import KnowledgeWorker
 from tests.bot.conftest import ADMIN, USER, RunningBot
 from tests.bot.documents import FACT, QUESTION, as_txt
-from tests.fakes.telegram_server import DEFAULT_TOKEN
 
 QUESTIONS = [
     "which HK university trained a DeepSeek founder?",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from benchmarks.fakes.telegram_server import utf16_len
 from bot.handlers.common import SOURCE_CHAT_SHARE, SOURCE_USER_SHARE, ChatBudget
 from tests.bot.conftest import USER, RunningBot
-from tests.fakes.telegram_server import utf16_len
 
 GROUP = -1001234567890
 OTHER = USER + 7

@@ -32,7 +32,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from .telegram_server import (
+from benchmarks.fakes.telegram_server import (
     FakeTelegram,
     HtmlParseError,
     find_auto_entities,

@@ -38,8 +38,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.processes import start_serve
-from tests.fakes.telegram_server import FakeTelegram
+from benchmarks.fakes.processes import start_serve
+from benchmarks.fakes.telegram_server import FakeTelegram
 from tests.robustness.conftest import FIGURES, SECRET_TOKEN, WATCH, table_counts
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -26,10 +26,10 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.fakes.telegram_server import parse_html
 from bot.i18n import MESSAGES
 from knowledge.reply import NOT_FOUND
 from tests.bot.conftest import RunningBot
-from tests.fakes.telegram_server import parse_html
 from tests.robustness.conftest import FIGURES, quieter_logging
 
 SOAK = os.environ.get("CITEBOT_SOAK") == "1"

@@ -1,4 +1,4 @@
-"""A fake Telegram Bot API server for offline tests.
+"""A fake Telegram Bot API server for offline tests and benchmarks.
 
 The bot under test is an *unmodified* python-telegram-bot (PTB) application that talks real
 HTTP to this server (``base_url=fake.base_url``, ``base_file_url=fake.base_file_url``).  Going
@@ -53,8 +53,6 @@ from email.utils import collapse_rfc2231_value
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
-
-import pytest
 
 JSON = dict[str, Any]
 T = TypeVar("T")
@@ -2740,10 +2738,3 @@ def running_fake(**kwargs: Any) -> Iterator[FakeTelegram]:
         yield fake
     finally:
         fake.stop()
-
-
-@pytest.fixture
-def fake_telegram() -> Iterator[FakeTelegram]:
-    """Pytest fixture; import it into a conftest.py or test module to use it."""
-    with running_fake() as fake:
-        yield fake
