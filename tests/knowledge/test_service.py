@@ -8,7 +8,6 @@ import os
 import random
 import shutil
 import sqlite3
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ from knowledge.errors import BadQuestion, NotFound, StoreError
 from knowledge.index import BM25Index
 from knowledge.query import build_query
 from knowledge.service import KnowledgeBase, KnowledgeConfig
+from tests.waiting import wait_until
 
 ARTICLE = """---
 title: The Kowloon Glassworks
@@ -305,10 +305,8 @@ def test_a_due_save_writes_the_index_of_its_generation_in_the_background(data_di
     kb = KnowledgeBase(KnowledgeConfig(data_dir=data_dir, index_save_seconds=0))
     kb.ingest_bytes(ARTICLE.encode(), "glass.md")
     generation = kb.store.generation()
-    deadline = time.monotonic() + 60
-    while saved_generation(data_dir) != generation:  # no close(): only the due save writes it
-        assert time.monotonic() < deadline, "the due save never reached the disk"
-        time.sleep(0.01)
+    # no close(): only the due save writes it
+    wait_until(lambda: saved_generation(data_dir) == generation, 60, "the due save on disk")
     saved = BM25Index.load(data_dir / "index")
     assert saved is not None and saved.generation == generation
     assert saved.doc_count == counts(data_dir)[2]
