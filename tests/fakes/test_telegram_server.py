@@ -193,12 +193,14 @@ def test_stop_releases_pending_long_poll() -> None:
 
 def test_flood_window_and_transient_faults(fake: FakeTelegram) -> None:
     fake.add_chat(USER)
-    fake.flood("sendMessage", seconds=0.3, retry_after=2)
+    # 2 s, not 0.3: on a loaded machine the calls below took longer than the whole storm.
+    fake.flood("sendMessage", seconds=2.0, retry_after=2)
+    storm_ends = time.monotonic() + 2.0  # no earlier than the fake's own end of it
     storm = api(fake, "sendMessage", chat_id=USER, text="x")
     assert storm.status_code == 429
     assert storm.json()["parameters"] == {"retry_after": 2}
     assert api(fake, "sendChatAction", chat_id=USER, action="typing").status_code == 200
-    time.sleep(0.35)
+    time.sleep(max(0.0, storm_ends - time.monotonic()) + 0.05)  # the storm's end is under test
     assert api(fake, "sendMessage", chat_id=USER, text="x").status_code == 200
 
     fake.fail_next("sendMessage", 502, body=b"<html>502 Bad Gateway</html>")
