@@ -14,6 +14,8 @@ from bot.config import Settings, load_settings
 from tests.bot.conftest import ADMIN, USER, RunningBot
 from tests.bot.documents import as_txt
 
+pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
+
 QUESTION = "which HK university trained a DeepSeek founder"
 HKUST = "Hong Kong University of Science and Technology"
 

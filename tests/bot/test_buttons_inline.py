@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks.fakes.telegram_server import parse_html, utf16_len
 from bot.handlers.common import AnswerCache
 from tests.bot.conftest import ADMIN, USER, RunningBot
+
+pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
 
 QUESTION = "which HK university trained a DeepSeek founder"
 

@@ -15,6 +15,8 @@ from benchmarks.fakes.telegram_server import parse_html
 from bot.handlers.common import MemberCache
 from tests.bot.conftest import ADMIN, RunningBot
 
+pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
+
 GROUP = -1001234567890  # the allowed group
 OTHER_GROUP = -1009876543210
 MEMBER = 2002

@@ -20,6 +20,8 @@ from tests.bot.conftest import ADMIN, USER, RunningBot
 from tests.bot.documents import FACT, QUESTION, as_txt
 from tests.waiting import wait_until
 
+pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
+
 QUESTIONS = [
     "which HK university trained a DeepSeek founder?",
     "康方生物的創辦人是誰？",

@@ -7,6 +7,8 @@ import pytest
 
 from tests.bot.conftest import USER, RunningBot
 
+pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
+
 GROUP = -1001234567890
 QUESTION = "which HK university trained a DeepSeek founder"
 

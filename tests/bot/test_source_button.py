@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from benchmarks.fakes.telegram_server import utf16_len
 from bot.handlers.common import SOURCE_CHAT_SHARE, SOURCE_USER_SHARE, AnswerCache, ChatBudget
 from tests.bot.conftest import USER, RunningBot
+
+pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
 
 GROUP = -1001234567890
 OTHER = USER + 7

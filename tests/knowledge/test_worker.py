@@ -25,6 +25,8 @@ from tests.waiting import wait_until, wait_until_blocked
 
 from .test_service import ARTICLE
 
+pytestmark = pytest.mark.slow  # every test starts the knowledge process (a child)
+
 QUESTIONS = Path(__file__).with_name("questions.jsonl")
 
 

@@ -38,6 +38,8 @@ from tests.bot.conftest import ADMIN, RunningBot
 from tests.fakes.page_server import serving_raw
 from tests.robustness.conftest import FIGURES
 
+pytestmark = pytest.mark.slow  # builds bomb files, reads them in child processes measuring memory
+
 MEMORY_BUDGET_MB = 100  # above the child's own peak before the call; the bombs need 300 to 1,000
 CLAIMED = 2_000
 DOCUMENT = "word/document.xml"

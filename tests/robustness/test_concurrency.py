@@ -23,6 +23,8 @@ from knowledge.service import KnowledgeBase
 from tests.robustness.conftest import FIGURES
 from tests.waiting import wait_until_inside
 
+pytestmark = pytest.mark.slow  # threads churning ingests for seconds, and a 20,000-paragraph ingest
+
 DURATION = 4.0
 HEADLINE = "which HK university trained a DeepSeek founder"
 PROBE = "who opened the Velmora Archive?"

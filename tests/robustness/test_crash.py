@@ -48,6 +48,8 @@ import pytest
 from knowledge.service import KnowledgeBase, KnowledgeConfig
 from tests.robustness.conftest import FIGURES, WATCH
 
+pytestmark = pytest.mark.slow  # kills child processes in the middle of ingests, trial after trial
+
 TRIALS = int(os.environ.get("CITEBOT_CRASH_TRIALS", "20"))
 SEED = int(os.environ.get("CITEBOT_CRASH_SEED", "20240611"))
 QUESTION = "who founded the Brannoch Institute?"

@@ -32,6 +32,8 @@ from knowledge.reply import NOT_FOUND
 from tests.bot.conftest import RunningBot
 from tests.robustness.conftest import FIGURES, quieter_logging
 
+pytestmark = pytest.mark.slow  # floods of a thousand questions at Telegram's pace
+
 SOAK = os.environ.get("CITEBOT_SOAK") == "1"
 USERS, QUESTIONS = (500, 20) if SOAK else (100, 10)
 USER_LIMIT = 2

@@ -36,6 +36,8 @@ from tests.bot import documents
 from tests.robustness import hostile
 from tests.robustness.conftest import FIGURES
 
+pytestmark = pytest.mark.slow  # hypothesis: hundreds of generated inputs per test
+
 SCALE = max(1, int(os.environ.get("FUZZ_SCALE", "1")))
 REFUSALS = (UnsupportedFormat, FileTooLarge, EmptyDocument, UnreadableDocument)
 
