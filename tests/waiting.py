@@ -81,3 +81,25 @@ def wait_until_inside(
         return any(frame.f_code is code for frame in _frames(thread))
 
     wait_until(inside, timeout, f"{thread.name} inside {function.__qualname__}")
+
+
+def wait_until_some_thread_waits_in(function: Callable[..., object], timeout: float = 10.0) -> None:
+    """Wait until some thread is parked in a wait while running ``function``.
+
+    For a thread the test did not start, e.g. the fake server's thread answering a long poll:
+    after this returns, that request is waiting for something to happen.
+    """
+    code: CodeType = getattr(function, "__func__", function).__code__
+
+    def waiting() -> bool:
+        for thread in threading.enumerate():
+            stack = _frames(thread)
+            if (
+                stack
+                and stack[0].f_code is _CONDITION_WAIT
+                and any(frame.f_code is code for frame in stack)
+            ):
+                return True
+        return False
+
+    wait_until(waiting, timeout, f"a thread waiting in {function.__qualname__}")

@@ -40,6 +40,7 @@ from benchmarks.fakes.telegram_server import (
     running_fake,
     utf16_len,
 )
+from tests.waiting import wait_until_some_thread_waits_in
 
 TOKEN = "123456:TEST-TOKEN"
 USER = 4242
@@ -164,8 +165,7 @@ def test_long_poll_returns_as_soon_as_a_message_arrives(fake: FakeTelegram) -> N
 
     poller = threading.Thread(target=poll)
     poller.start()
-    fake.wait_until(lambda: fake.calls_of("getUpdates"), timeout=5)
-    time.sleep(0.2)  # let the request settle into its wait
+    wait_until_some_thread_waits_in(FakeTelegram._m_get_updates)  # the poll is parked
     fake.user_says("wake up", user_id=USER)
     poller.join(timeout=5)
     assert [u["message"]["text"] for u in result["updates"]] == ["wake up"]  # type: ignore[attr-defined]
@@ -228,8 +228,7 @@ def test_webhook_and_polling_conflicts(fake: FakeTelegram) -> None:
         target=lambda: statuses.append(api(fake, "getUpdates", timeout=5).status_code)
     )
     first.start()
-    fake.wait_until(lambda: len(fake.calls_of("getUpdates")) == 3, timeout=5)
-    time.sleep(0.1)
+    wait_until_some_thread_waits_in(FakeTelegram._m_get_updates)  # the first poll is parked
     assert api(fake, "getUpdates", timeout=0).status_code == 200  # a second poller...
     first.join(timeout=5)
     assert statuses == [409]  # ...terminates the first, like two bot instances would
