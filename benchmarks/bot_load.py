@@ -3,7 +3,7 @@
     python -m benchmarks.bot_load [--size 10k] [--rate 100] [--seconds 5] [--timeout 120]
                                   [--max-rate 30 | --no-rate-limiter] [--typing-delay 0.4]
 
-This process runs the fake Telegram server (tests/fakes/telegram_server.py, 127.0.0.1 only)
+This process runs the fake Telegram server (benchmarks/fakes/telegram_server.py, 127.0.0.1 only)
 and plays the users; the real bot runs as ``citebot serve`` in a child process pointed at the
 fake with CITEBOT_* variables, over the synthetic knowledge base of ``benchmarks.e2e`` (built
 first if needed). Questions arrive open-loop at ``--rate`` per second, each from its own user
@@ -44,9 +44,9 @@ from typing import Any
 import numpy as np
 
 from benchmarks.corpus import DEFAULT_SEED, parse_size
+from benchmarks.fakes.processes import children, start_serve
+from benchmarks.fakes.telegram_server import FakeTelegram
 from benchmarks.measure import SINGLE_THREAD_ENV, emit, percentile
-from tests.fakes.processes import children, start_serve
-from tests.fakes.telegram_server import FakeTelegram
 
 JSON = dict[str, Any]
 TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100

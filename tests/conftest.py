@@ -60,3 +60,15 @@ def empty_kb(tmp_path: Path, prepared_data_dir: Path) -> Iterator[KnowledgeBase]
     base = KnowledgeBase(KnowledgeConfig(data_dir=data))
     yield base
     base.close()
+
+
+# Opening a knowledge base costs about a second of CPU (its dictionary), a bot a little more on
+# top: a test that gets one of its own (these fixtures) is slow, whatever it checks; tests that
+# share one per module or session are not. The full run keeps them all.
+_OWN_KNOWLEDGE_BASE = frozenset({"kb", "data_dir", "empty_kb", "bot", "make_bot", "start_bot"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _OWN_KNOWLEDGE_BASE & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

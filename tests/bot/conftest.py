@@ -17,7 +17,6 @@ import contextlib
 import logging
 import shutil
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +25,11 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
+from benchmarks.fakes.telegram_server import FakeTelegram, running_fake
 from bot.app import build_application, open_knowledge_base
 from bot.config import Settings
 from knowledge.worker import Knowledge
-from tests.fakes.telegram_server import FakeTelegram, running_fake
+from tests.waiting import wait_until
 
 ADMIN = 4242
 USER = 1001
@@ -45,6 +45,7 @@ class RunningBot:
     app: Application  # type: ignore[type-arg]
     kb: Knowledge
     settings: Settings
+    loop: asyncio.AbstractEventLoop
     errors: list[BaseException] = field(default_factory=list)
 
     @property
@@ -56,10 +57,33 @@ class RunningBot:
         sent = self.fake.user_says(text, user_id=user_id, **kwargs)
         return self.fake.wait_for_bot_messages(sent["chat"]["id"], count)
 
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until the bot has fetched every update the fake holds and finished handling
+        each one; after this, a reply that has not been sent will not be.
+
+        For "and nothing else": the bot confirms updates through getUpdates' offset only after
+        putting them on its update queue, and marks each done there once handled.
+        """
+        # Polled, not the fake's wait_until: that re-checks at every call, and this copies
+        # every pending update (a flood holds a thousand).
+        wait_until(
+            lambda: not self.fake.pending_updates(), timeout, "the bot fetching every update", 0.05
+        )
+        asyncio.run_coroutine_threadsafe(self.app.update_queue.join(), self.loop).result(timeout)
+
+    def assert_silent(self, chat_id: int = USER, *, after: Any = None) -> None:
+        """Assert the bot has sent nothing to the chat after ``after`` (a mark, a message, or
+        by default the latest user event there), once it has handled every update."""
+        self.settle()
+        self.fake.assert_no_bot_message(chat_id, within=0, after=after)
+
 
 @contextlib.contextmanager
-def _serving(app: Application) -> Iterator[list[BaseException]]:  # type: ignore[type-arg]
-    """Run ``app.run_polling`` in a thread until the block ends; yields the thread's errors."""
+def _serving(
+    app: Application,  # type: ignore[type-arg]
+) -> Iterator[tuple[asyncio.AbstractEventLoop, list[BaseException]]]:
+    """Run ``app.run_polling`` in a thread until the block ends; yields its event loop and
+    the thread's errors."""
     loop = asyncio.new_event_loop()
     errors: list[BaseException] = []
 
@@ -78,13 +102,9 @@ def _serving(app: Application) -> Iterator[list[BaseException]]:  # type: ignore
 
     thread = threading.Thread(target=runner, name="citebot-under-test", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
-    while not app.running and thread.is_alive():
-        if time.monotonic() > deadline:
-            raise AssertionError("the bot did not start within 15 s")
-        time.sleep(0.01)
+    wait_until(lambda: app.running or not thread.is_alive(), 15, "the bot's start")
     try:
-        yield errors
+        yield loop, errors
     finally:
         if app.running:
             loop.call_soon_threadsafe(app.stop_running)
@@ -121,8 +141,8 @@ def start_bot_on(
     kb = open_knowledge_base(settings)
     stack.callback(kb.close)
     app = build_application(settings, kb)
-    errors = stack.enter_context(_serving(app))
-    return RunningBot(fake, app, kb, settings, errors)
+    loop, errors = stack.enter_context(_serving(app))
+    return RunningBot(fake, app, kb, settings, loop, errors)
 
 
 @pytest.fixture
@@ -161,7 +181,7 @@ def token_never_logged(
     """Every test also checks that the token reached no log line, traceback or stderr."""
     caplog.set_level(logging.DEBUG)
     yield
-    from tests.fakes.telegram_server import DEFAULT_TOKEN
+    from benchmarks.fakes.telegram_server import DEFAULT_TOKEN
 
     secret = DEFAULT_TOKEN.split(":", 1)[1]
     out, err = capfd.readouterr()

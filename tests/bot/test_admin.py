@@ -10,6 +10,8 @@ from tests.bot import documents
 from tests.bot.conftest import ADMIN, USER, RunningBot
 from tests.fakes.page_server import serving_page
 
+pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
+
 PAGE_FACT = "The Vendrill Lighthouse on Po Toi Island was lit for the first time in 1921."
 PAGE = (
     "<html lang='en'><head><title>The Vendrill Lighthouse</title></head><body><article>"

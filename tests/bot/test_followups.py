@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from bot.handlers.common import FOLLOW_UP_SECONDS, Conversations
 from tests.bot.conftest import USER, RunningBot
+
+pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
 
 GROUP = -1001234567890
 EARLIER = "Which Hong Kong university trained a DeepSeek founder?"

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from tests.bot.conftest import USER, RunningBot
+
+pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
 
 GROUP = -1001234567890
 QUESTION = "which HK university trained a DeepSeek founder"
@@ -17,7 +21,7 @@ def _is_answer(record: dict) -> bool:
 def test_group_chatter_is_ignored(bot: RunningBot) -> None:
     bot.fake.user_says("anyone up for lunch? which HK university is best", chat_id=GROUP)
     bot.fake.user_says("/ask@some_other_bot " + QUESTION, chat_id=GROUP)
-    bot.fake.assert_no_bot_message(GROUP, within=1.0, after=0)
+    bot.assert_silent(GROUP, after=0)
 
 
 def test_ask_command_is_answered_as_a_reply(bot: RunningBot) -> None:
@@ -54,7 +58,7 @@ def test_reply_to_the_bot_is_answered_but_reply_to_a_person_is_not(bot: RunningB
     bot.fake.user_says(
         "which HK university?", chat_id=GROUP, reply_to_message_id=person["message_id"]
     )
-    bot.fake.assert_no_bot_message(GROUP, within=0.8)
+    bot.assert_silent(GROUP)
     follow = bot.fake.user_says(
         "which HK university trained a DeepSeek founder?",
         chat_id=GROUP,
@@ -73,7 +77,7 @@ def test_forum_topic_answer_stays_in_topic_and_topic_root_is_not_a_reply(
     bot.fake.add_chat(forum, "supergroup", is_forum=True)
     # Every topic message "replies" to the topic's service message: not a question for the bot.
     bot.fake.user_says("just chatting in the topic", chat_id=forum, message_thread_id=77)
-    bot.fake.assert_no_bot_message(forum, within=0.8)
+    bot.assert_silent(forum)
     asked = bot.fake.user_says("/ask " + QUESTION, chat_id=forum, message_thread_id=77)
     [reply] = bot.fake.wait_for_bot_messages(forum)
     assert _is_answer(reply)
@@ -86,7 +90,7 @@ def test_forum_topic_answer_stays_in_topic_and_topic_root_is_not_a_reply(
 def test_group_mode_off_ignores_groups(make_bot: Callable[..., RunningBot]) -> None:
     bot = make_bot(group_mode="off")
     bot.fake.user_says("/ask " + QUESTION, chat_id=GROUP)
-    bot.fake.assert_no_bot_message(GROUP, within=0.8)
+    bot.assert_silent(GROUP)
 
 
 def test_allowed_chats_notice_once_and_no_answers(make_bot: Callable[..., RunningBot]) -> None:
@@ -99,6 +103,6 @@ def test_allowed_chats_notice_once_and_no_answers(make_bot: Callable[..., Runnin
     bot.fake.user_says(QUESTION, user_id=USER + 9)  # a private chat is not allowed either
     [private_notice] = bot.fake.wait_for_bot_messages(USER + 9)
     assert "not enabled" in private_notice["plain_text"]
-    bot.fake.assert_no_bot_message(GROUP, within=0.8)
+    bot.assert_silent(GROUP)
     [answer] = bot.ask("/ask " + QUESTION, chat_id=allowed)
     assert _is_answer(answer)

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from benchmarks.fakes.telegram_server import DEFAULT_TOKEN
 from knowledge.worker import KnowledgeWorker
 from tests.bot.conftest import ADMIN, USER, RunningBot
 from tests.bot.documents import FACT, QUESTION, as_txt
-from tests.fakes.telegram_server import DEFAULT_TOKEN
+from tests.waiting import wait_until
+
+pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
 
 QUESTIONS = [
     "which HK university trained a DeepSeek founder?",
@@ -37,6 +39,14 @@ def _child_pid(bot: RunningBot) -> int:
     pid = bot.kb.pid
     assert pid is not None and pid != os.getpid()
     return pid
+
+
+def _ended(pid: int) -> bool:
+    """Gone, or a zombie (its /proc entry stays until the bot's next call reaps it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] == "Z"
+    except OSError:
+        return True
 
 
 def test_replies_equal_the_in_process_bots(make_bot: Callable[..., RunningBot]) -> None:
@@ -96,12 +106,7 @@ def test_a_dead_child_is_replaced_and_the_bot_answers_again(
     served = make_bot(knowledge_process=True)
     first = _child_pid(served)
     os.kill(first, signal.SIGKILL)
-    deadline = time.monotonic() + 20
-    while Path(f"/proc/{first}").exists() and time.monotonic() < deadline:
-        # Reaped by the bot's next call at the latest; a zombie still has its /proc entry.
-        if Path(f"/proc/{first}/stat").read_text().rsplit(") ", 1)[1][0] == "Z":
-            break
-        time.sleep(0.05)
+    wait_until(lambda: _ended(first), 20, "the killed child's end")
     replies = served.ask(QUESTIONS[0])
     # A question caught in flight by the death gets an apology; the next is answered.
     if "HKUST" not in replies[0]["plain_text"] and "Hong Kong" not in replies[0]["plain_text"]:

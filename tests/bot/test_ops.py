@@ -7,8 +7,12 @@ import logging
 import urllib.error
 import urllib.request
 
+import pytest
+
 from bot.ops import JsonFormatter, Metrics, OpsServer
 from tests.bot.conftest import RunningBot
+
+pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
 
 
 def get(url: str) -> tuple[int, str]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from benchmarks.fakes.telegram_server import parse_html, utf16_len
 from bot.i18n import LANGS, MESSAGES, choose_lang, error_text, lang_from_code, t
 from bot.render import Span, pack, render_answer
 from knowledge.errors import BadQuestion, FileTooLarge
 from knowledge.models import Answer, Citation, QuotedSentence, Sentence
-from tests.fakes.telegram_server import parse_html, utf16_len
 
 
 def _quote(text: str, number: int, highlights: tuple[tuple[int, int], ...] = ()) -> QuotedSentence:

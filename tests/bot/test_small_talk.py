@@ -8,6 +8,8 @@ import pytest
 from knowledge.reply import NOT_FOUND
 from tests.bot.conftest import RunningBot
 
+pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
+
 GROUP = -1001234567890
 
 

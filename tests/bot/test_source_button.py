@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.handlers.common import SOURCE_CHAT_SHARE, SOURCE_USER_SHARE, ChatBudget
+import pytest
+
+from benchmarks.fakes.telegram_server import utf16_len
+from bot.handlers.common import SOURCE_CHAT_SHARE, SOURCE_USER_SHARE, AnswerCache, ChatBudget
 from tests.bot.conftest import USER, RunningBot
-from tests.fakes.telegram_server import utf16_len
+
+pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
 
 GROUP = -1001234567890
 OTHER = USER + 7
@@ -61,7 +65,7 @@ def test_second_press_gets_a_toast_not_the_paragraph_again(bot: RunningBot) -> N
     other = bot.fake.user_presses(answer, source, user_id=OTHER)  # and someone else
     assert "already" in (_toast(bot, again)["text"] or "")
     assert "already" in (_toast(bot, other)["text"] or "")
-    bot.fake.assert_no_bot_message(GROUP, within=1.0, after=mark)
+    bot.assert_silent(GROUP, after=mark)
     assert passage["reply_to_message_id"] == answer["message_id"]
 
 
@@ -73,7 +77,7 @@ def test_five_quick_presses_post_the_paragraph_once(bot: RunningBot) -> None:
     queries = [bot.fake.user_presses(answer, source) for _ in range(5)]
     toasts = [_toast(bot, q)["text"] or "" for q in queries]
     bot.fake.wait_for_bot_messages(GROUP, after=mark)
-    bot.fake.assert_no_bot_message(GROUP, within=1.0, after=bot.fake.mark())
+    bot.assert_silent(GROUP, after=bot.fake.mark())
     assert len([m for m in bot.fake.bot_messages(GROUP) if m["seq"] > mark]) == 1
     assert sum("already" in text for text in toasts) == 4
 
@@ -100,7 +104,7 @@ def test_quote_is_bold_after_the_answer_left_the_cache(bot: RunningBot) -> None:
     """As after a restart: the question id in the button finds the quotes again."""
     [answer] = bot.ask(QUESTIONS[0])
     source = _sources(answer)[0]
-    bot.app.bot_data["answers"]._items.clear()
+    bot.app.bot_data["answers"] = AnswerCache()  # an empty cache, as after a restart
     mark = bot.fake.mark()
     bot.fake.user_presses(answer, source)
     [passage] = bot.fake.wait_for_bot_messages(USER, after=mark)
@@ -127,7 +131,7 @@ def test_long_paragraph_is_one_message_around_the_quote_with_a_link(bot: Running
     mark = bot.fake.mark()
     bot.fake.user_presses(answer, _sources(answer)[0])
     [passage] = bot.fake.wait_for_bot_messages(USER, after=mark)
-    bot.fake.assert_no_bot_message(USER, within=1.0, after=passage["seq"])
+    bot.assert_silent(USER, after=passage["seq"])
     text = passage["plain_text"]
     assert utf16_len(text) <= 4096
     assert quote in _bold(passage)
@@ -146,7 +150,7 @@ def test_source_press_counts_against_the_rate_limit(
     mark = bot.fake.mark()
     query = bot.fake.user_presses(answer, _sources(answer)[0])
     assert "faster" in (_toast(bot, query)["text"] or "")
-    bot.fake.assert_no_bot_message(USER, within=1.0, after=mark)
+    bot.assert_silent(USER, after=mark)
 
 
 def _group_answers(bot: RunningBot, user_id: int) -> list[tuple[dict, str]]:
@@ -173,7 +177,7 @@ def test_one_members_burst_goes_to_them_in_private(bot: RunningBot) -> None:
     article_id, paragraph = data.split(":")[1:3]
     assert bot.kb.passage_text(article_id, int(paragraph)) in private["plain_text"]
     assert "private" in (_toast(bot, query)["text"] or "")
-    bot.fake.assert_no_bot_message(GROUP, within=0.5, after=mark)
+    bot.assert_silent(GROUP, after=mark)
     # Shown once: pressing it again is a toast, not a second private copy.
     again = bot.fake.user_presses(answer, data, user_id=USER)
     assert "already" in (_toast(bot, again)["text"] or "")
@@ -194,7 +198,7 @@ def test_over_the_share_without_a_private_chat_gets_an_alert(bot: RunningBot) ->
     query = bot.fake.user_presses(answer, data, user_id=OTHER)
     toast = _toast(bot, query)
     assert toast["show_alert"] and "private chat" in toast["text"]
-    bot.fake.assert_no_bot_message(GROUP, within=0.5, after=mark)
+    bot.assert_silent(GROUP, after=mark)
     assert not [m for m in bot.fake.bot_messages() if m["seq"] > mark]
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from bot.cli import main
 
+pytestmark = pytest.mark.slow  # every test runs `citebot` in a child process
+
 
 def run(data_dir: Path, *args: str) -> int:
     return main(["--data-dir", str(data_dir), *args])

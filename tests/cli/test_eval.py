@@ -12,6 +12,8 @@ import pytest
 from bot.cli import main
 from knowledge.service import bundled_corpus
 
+pytestmark = pytest.mark.slow  # every test runs `citebot eval` in a child process
+
 HK_INNOVATION = ("How Hong Kong helped DeepSeek and Akesobio", "en-hk-innovation.md")
 HK_INNOVATION_HANT = ("兩會熱話：香港如何成就DeepSeek與康方生物", "zh-hant-hk-innovation.md")
 GBA = ("从“超级联系人”到“超级增值人”：香港在大湾区科技创新中的角色", "zh-hans-gba.md")

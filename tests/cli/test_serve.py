@@ -18,11 +18,15 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+from benchmarks.fakes.processes import children, start_serve
+from benchmarks.fakes.telegram_server import FakeTelegram, running_fake
 from knowledge.index import BM25Index
 from knowledge.store import Store
 from tests.bot.documents import FACT, QUESTION, as_txt
-from tests.fakes.processes import children, start_serve
-from tests.fakes.telegram_server import FakeTelegram, running_fake
+
+pytestmark = pytest.mark.slow  # `citebot serve` as a process, with its knowledge process
 
 ADMIN = 4242
 USER = 1001

@@ -11,6 +11,8 @@ import pytest
 from bot.cli import main
 from knowledge.reply import NOT_FOUND
 
+pytestmark = pytest.mark.slow  # every test runs `citebot` in a child process
+
 EARLIER = "Which Hong Kong university trained a DeepSeek founder?"
 
 

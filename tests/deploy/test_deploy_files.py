@@ -123,6 +123,7 @@ def test_warm_up_runs_as_the_app_user_before_data_becomes_a_volume() -> None:
     assert position("USER", last=True) < warm_up < position("VOLUME")
 
 
+@pytest.mark.slow  # the image's warm-up: loads the bundled corpus in a child process
 def test_warm_up_leaves_a_ready_knowledge_base_and_caches_in_the_data_dir(
     tmp_path: Path, prepared_data_dir: Path
 ) -> None:

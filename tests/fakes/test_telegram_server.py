@@ -32,7 +32,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from .telegram_server import (
+from benchmarks.fakes.telegram_server import (
     FakeTelegram,
     HtmlParseError,
     find_auto_entities,
@@ -40,6 +40,7 @@ from .telegram_server import (
     running_fake,
     utf16_len,
 )
+from tests.waiting import wait_until_some_thread_waits_in
 
 TOKEN = "123456:TEST-TOKEN"
 USER = 4242
@@ -164,8 +165,7 @@ def test_long_poll_returns_as_soon_as_a_message_arrives(fake: FakeTelegram) -> N
 
     poller = threading.Thread(target=poll)
     poller.start()
-    fake.wait_until(lambda: fake.calls_of("getUpdates"), timeout=5)
-    time.sleep(0.2)  # let the request settle into its wait
+    wait_until_some_thread_waits_in(FakeTelegram._m_get_updates)  # the poll is parked
     fake.user_says("wake up", user_id=USER)
     poller.join(timeout=5)
     assert [u["message"]["text"] for u in result["updates"]] == ["wake up"]  # type: ignore[attr-defined]
@@ -193,12 +193,14 @@ def test_stop_releases_pending_long_poll() -> None:
 
 def test_flood_window_and_transient_faults(fake: FakeTelegram) -> None:
     fake.add_chat(USER)
-    fake.flood("sendMessage", seconds=0.3, retry_after=2)
+    # 2 s, not 0.3: on a loaded machine the calls below took longer than the whole storm.
+    fake.flood("sendMessage", seconds=2.0, retry_after=2)
+    storm_ends = time.monotonic() + 2.0  # no earlier than the fake's own end of it
     storm = api(fake, "sendMessage", chat_id=USER, text="x")
     assert storm.status_code == 429
     assert storm.json()["parameters"] == {"retry_after": 2}
     assert api(fake, "sendChatAction", chat_id=USER, action="typing").status_code == 200
-    time.sleep(0.35)
+    time.sleep(max(0.0, storm_ends - time.monotonic()) + 0.05)  # the storm's end is under test
     assert api(fake, "sendMessage", chat_id=USER, text="x").status_code == 200
 
     fake.fail_next("sendMessage", 502, body=b"<html>502 Bad Gateway</html>")
@@ -226,8 +228,7 @@ def test_webhook_and_polling_conflicts(fake: FakeTelegram) -> None:
         target=lambda: statuses.append(api(fake, "getUpdates", timeout=5).status_code)
     )
     first.start()
-    fake.wait_until(lambda: len(fake.calls_of("getUpdates")) == 3, timeout=5)
-    time.sleep(0.1)
+    wait_until_some_thread_waits_in(FakeTelegram._m_get_updates)  # the first poll is parked
     assert api(fake, "getUpdates", timeout=0).status_code == 200  # a second poller...
     first.join(timeout=5)
     assert statuses == [409]  # ...terminates the first, like two bot instances would

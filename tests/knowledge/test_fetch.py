@@ -85,9 +85,12 @@ def _endless(h: _Handler, query: dict[str, list[str]]) -> None:
     h.send_header("Connection", "close")  # no Content-Length: the body ends when we close
     h.end_headers()
     h.close_connection = True
-    for _ in range(800):  # 50 MB at most
-        h.wfile.write(b"x" * 65536)
-        h.server.endless_sent += 65536
+    try:
+        for _ in range(800):  # 50 MB at most
+            h.wfile.write(b"x" * 65536)
+            h.server.endless_sent += 65536
+    finally:
+        h.server.endless_done.set()  # sent it all, or the client hung up
 
 
 _ROUTES: dict[str, Callable[[_Handler, dict[str, list[str]]], None]] = {
@@ -115,6 +118,7 @@ _ROUTES: dict[str, Callable[[_Handler, dict[str, list[str]]], None]] = {
 class _Server(ThreadingHTTPServer):
     seen: list[tuple[str, str]]
     endless_sent: int
+    endless_done: threading.Event
 
 
 @dataclass
@@ -152,7 +156,7 @@ class Network:
 @pytest.fixture(scope="module")
 def _server() -> Iterator[_Server]:
     httpd = _Server(("127.0.0.1", 0), _Handler)
-    httpd.seen, httpd.endless_sent = [], 0
+    httpd.seen, httpd.endless_sent, httpd.endless_done = [], 0, threading.Event()
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield httpd
@@ -390,7 +394,7 @@ def test_stops_reading_an_endless_body_at_the_limit(site: Site) -> None:
         "too_large",
         lambda: fetch_url(f"{site.base}/endless", allowed_hosts=site.allowed, max_bytes=100_000),
     )
-    time.sleep(0.2)
+    assert site.server.endless_done.wait(30)
     assert site.server.endless_sent < 20 * 1024 * 1024  # it would have sent 50 MB
 
 

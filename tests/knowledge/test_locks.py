@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-import time
 
 from knowledge.locks import ReadWriteLock
+from tests.waiting import wait_until_blocked
 
 
 def _in_thread(target: object) -> threading.Thread:
@@ -47,7 +47,7 @@ def test_a_writer_waits_for_readers_and_then_has_it_alone() -> None:
     reader = _in_thread(read)
     assert reading.wait(5)
     writer = _in_thread(write)
-    time.sleep(0.2)
+    wait_until_blocked(writer)
     assert events == []  # the writer is waiting for the reader
     release.set()
     reader.join(5)
@@ -77,9 +77,9 @@ def test_a_waiting_writer_holds_off_new_readers() -> None:
     threads = [_in_thread(first_reader)]
     assert first_in.wait(5)
     threads.append(_in_thread(writer))
-    time.sleep(0.2)
+    wait_until_blocked(threads[-1])  # the writer waits for the first reader
     threads.append(_in_thread(late_reader))
-    time.sleep(0.2)
+    wait_until_blocked(threads[-1])
     assert order == []  # the late reader queues behind the writer, not beside the first
     release.set()
     for thread in threads:

@@ -8,7 +8,6 @@ import os
 import random
 import shutil
 import sqlite3
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ from knowledge.errors import BadQuestion, NotFound, StoreError
 from knowledge.index import BM25Index, is_mapped
 from knowledge.query import build_query
 from knowledge.service import KnowledgeBase, KnowledgeConfig
+from tests.waiting import wait_until
 
 ARTICLE = """---
 title: The Kowloon Glassworks
@@ -83,21 +83,33 @@ def test_remove_takes_the_article_out_of_answers(kb: KnowledgeBase) -> None:
 def test_restart_loads_the_saved_index(kb: KnowledgeBase, data_dir: Path) -> None:
     kb.ingest_bytes(ARTICLE.encode(), "glass.md")
     expected = kb.ask("Who founded the Kowloon Glassworks?")
+    assert expected.found and "Mabel Cheung" in expected.quotes[0].sentence.text
     kb.close()
     reopened = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
-    assert reopened.index.generation == reopened.store.generation()
-    assert reopened.ask("Who founded the Kowloon Glassworks?").quotes == expected.quotes
-    reopened.close()
+    try:
+        assert reopened.index.generation == reopened.store.generation()
+        answer = reopened.ask("Who founded the Kowloon Glassworks?")
+        assert answer.found and "Mabel Cheung" in answer.quotes[0].sentence.text
+        assert answer.quotes[0].citation.url == "https://example.org/glassworks"
+        assert answer.quotes == expected.quotes
+    finally:
+        reopened.close()
 
 
 def test_lost_index_is_rebuilt_from_stored_terms(kb: KnowledgeBase, data_dir: Path) -> None:
     question = "哪所香港大学培养了DeepSeek的创始人？"
     expected = kb.ask(question)
+    assert expected.found and "香港科技大学" in expected.quotes[0].sentence.text
     kb.close()
     shutil.rmtree(data_dir / "index")
     rebuilt = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
-    assert rebuilt.ask(question).quotes == expected.quotes
-    rebuilt.close()
+    try:
+        answer = rebuilt.ask(question)
+        assert answer.found and "香港科技大学" in answer.quotes[0].sentence.text
+        assert answer.quotes[0].citation.title == "深度求索：杭州团队如何让世界关注中国大模型"
+        assert answer.quotes == expected.quotes
+    finally:
+        rebuilt.close()
 
 
 def test_a_failed_ingest_leaves_nothing(kb: KnowledgeBase, data_dir: Path) -> None:
@@ -293,10 +305,8 @@ def test_a_due_save_writes_the_index_of_its_generation_in_the_background(data_di
     kb = KnowledgeBase(KnowledgeConfig(data_dir=data_dir, index_save_seconds=0))
     kb.ingest_bytes(ARTICLE.encode(), "glass.md")
     generation = kb.store.generation()
-    deadline = time.monotonic() + 60
-    while saved_generation(data_dir) != generation:  # no close(): only the due save writes it
-        assert time.monotonic() < deadline, "the due save never reached the disk"
-        time.sleep(0.01)
+    # no close(): only the due save writes it
+    wait_until(lambda: saved_generation(data_dir) == generation, 60, "the due save on disk")
     saved = BM25Index.load(data_dir / "index")
     assert saved is not None and saved.generation == generation
     assert saved.doc_count == counts(data_dir)[2]

@@ -14,6 +14,8 @@ from knowledge.analyze import ANALYZER_VERSION, TERMS_CHANGED_SINCE
 from knowledge.service import KnowledgeBase, KnowledgeConfig
 from tests.knowledge.test_service import assert_same_index, rebuilt
 
+pytestmark = pytest.mark.slow  # re-terms whole stores on opening them
+
 CAFE = """The Café Odeon in Zürich opened in 1911. Lenin read newspapers at its marble tables.
 
 The tram stop outside the building was rebuilt in 1985 with a glass roof."""

@@ -102,7 +102,7 @@ def test_all_passage_terms_pages_through_one_state_of_the_store(empty_kb: Knowle
     for n in range(7):
         empty_kb.ingest_text(f"The Lantau Ropeworks made {n} ropes. They sold well.", title=f"R{n}")
     store = empty_kb.store
-    whole = list(store._passage_terms())
+    whole = list(store.all_passage_terms())  # one page: the default batch is 20,000
     assert len(whole) == 7 and list(store.all_passage_terms(batch=2)) == whole
     other = Store(store.path)  # another process's connection
     try:

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,8 +21,11 @@ import pytest
 from knowledge.errors import BadQuestion, NotFound, StoreError, UnsupportedFormat
 from knowledge.service import KnowledgeBase, KnowledgeConfig
 from knowledge.worker import KnowledgeWorker
+from tests.waiting import wait_until, wait_until_blocked
 
 from .test_service import ARTICLE
+
+pytestmark = pytest.mark.slow  # every test starts the knowledge process (a child)
 
 QUESTIONS = Path(__file__).with_name("questions.jsonl")
 
@@ -133,9 +135,7 @@ def test_a_killed_child_is_replaced_at_the_next_call(worker: KnowledgeWorker) ->
     first = worker.pid
     assert first is not None
     os.kill(first, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while _alive(first) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: not _alive(first), 10, "the killed child's end")
     answer = worker.ask("Who founded DeepSeek?", log_it=False)
     assert answer.found
     assert worker.pid not in (None, first)
@@ -158,7 +158,7 @@ def test_a_call_in_flight_when_the_child_dies_raises_store_error(
 
     thread = threading.Thread(target=ask)
     thread.start()
-    time.sleep(0.3)
+    wait_until_blocked(thread)  # the question is sent and its caller waits for the reply
     os.kill(pid, signal.SIGKILL)
     thread.join(20)
     assert not thread.is_alive()
@@ -188,10 +188,7 @@ def test_the_child_ends_when_its_parent_is_killed(data_dir: Path, tmp_path: Path
     finally:
         parent.kill()
         parent.wait()
-    deadline = time.monotonic() + 30
-    while _alive(child) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _alive(child)
+    wait_until(lambda: not _alive(child), 30, "the orphaned child's end")
 
 
 def test_a_knowledge_base_that_cannot_open_raises_at_start(tmp_path: Path) -> None:

@@ -26,9 +26,9 @@ from typing import Any
 
 import pytest
 
+from benchmarks.fakes.telegram_server import DEFAULT_TOKEN
 from knowledge.service import KnowledgeBase
 from tests.bot.conftest import RunningBot, start_bot_on
-from tests.fakes.telegram_server import DEFAULT_TOKEN
 
 SECRET_TOKEN = f"{7_000_000 + secrets.randbelow(1_000_000)}:RB{secrets.token_hex(16)}"
 # The secret halves of every token a robustness test may use.

@@ -125,7 +125,7 @@ def test_document_upload_refused_for_non_admin(bot: RunningBot, ext: str, where:
         assert REFUSAL in reply["plain_text"]
     else:
         # Groups: uploads are not for the bot at all (no mention, no command); it stays silent.
-        bot.fake.assert_no_bot_message(chat_id, within=0.5)
+        bot.assert_silent(chat_id)
 
 
 @pytest.mark.parametrize("where", PLACES)

@@ -29,14 +29,16 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.fakes.processes import ROOT
 from knowledge.errors import UnreadableDocument
 from knowledge.extract import extract
 from knowledge.fetch import FetchFailed, fetch_url
 from tests.bot import documents
 from tests.bot.conftest import ADMIN, RunningBot
 from tests.fakes.page_server import serving_raw
-from tests.fakes.processes import ROOT
 from tests.robustness.conftest import FIGURES
+
+pytestmark = pytest.mark.slow  # builds bomb files, reads them in child processes measuring memory
 
 MEMORY_BUDGET_MB = 100  # above the child's own peak before the call; the bombs need 300 to 1,000
 CLAIMED = 2_000

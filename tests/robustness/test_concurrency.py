@@ -21,6 +21,9 @@ import pytest
 from knowledge.errors import NotFound
 from knowledge.service import KnowledgeBase
 from tests.robustness.conftest import FIGURES
+from tests.waiting import wait_until_inside
+
+pytestmark = pytest.mark.slow  # threads churning ingests for seconds, and a 20,000-paragraph ingest
 
 DURATION = 4.0
 HEADLINE = "which HK university trained a DeepSeek founder"
@@ -68,6 +71,7 @@ def test_questions_stay_right_while_articles_come_and_go(
     assert empty_kb.ask(PROBE, log_it=False).found
 
     stop = threading.Event()
+    seen = threading.Event()  # a probe has verified the churned article now stored
     deadline = time.monotonic() + DURATION
     errors: list[str] = []
     stats = {"headline": 0, "probe found": 0, "probe verified": 0, "probe gone": 0}
@@ -124,6 +128,7 @@ def test_questions_stay_right_while_articles_come_and_go(
                 continue
             assert (article.passages, article.sentences) == expected[cited], "half an article"
             bump("probe verified")
+            seen.set()
 
     def churner() -> None:
         for r in running(ROUNDS):
@@ -134,8 +139,11 @@ def test_questions_stay_right_while_articles_come_and_go(
                 result.article.id
             ]
             bump("ingests")
-            time.sleep(0.02)  # let the probes see it
+            # Removed once a probe has seen it whole (or a second on), so probes meet each
+            # version; the next one is ingested while they may still be citing this one.
+            seen.wait(1.0)
             kb.remove(result.article.id)
+            seen.clear()
             bump("removals")
 
     def surveyor() -> None:
@@ -194,7 +202,7 @@ def test_question_is_not_blocked_by_a_large_ingest(kb: KnowledgeBase) -> None:
     ingest = threading.Thread(target=kb.ingest_text, args=(text,), kwargs={"source": "register"})
     ingest.start()
     try:
-        time.sleep(0.2)  # well inside the ingest, which takes seconds
+        wait_until_inside(ingest, kb.analyzer.terms)  # analysing the paragraphs: seconds
         started = time.monotonic()
         answer = kb.ask(HEADLINE, log_it=False)
         waited = time.monotonic() - started

@@ -48,6 +48,8 @@ import pytest
 from knowledge.service import KnowledgeBase, KnowledgeConfig
 from tests.robustness.conftest import FIGURES, WATCH
 
+pytestmark = pytest.mark.slow  # kills child processes in the middle of ingests, trial after trial
+
 TRIALS = int(os.environ.get("CITEBOT_CRASH_TRIALS", "20"))
 SEED = int(os.environ.get("CITEBOT_CRASH_SEED", "20240611"))
 QUESTION = "who founded the Brannoch Institute?"
@@ -55,7 +57,8 @@ FACT = "The Brannoch Institute was founded by the botanist Elsbeth Varrow in 187
 ROOT = Path(__file__).resolve().parents[2]
 
 # Reports BEGIN and COMMIT through SQLite's statement trace; the pipe keeps what was written
-# before the kill. The store's connection is private, but only observed, never changed.
+# before the kill. The store's connection is the one its transaction() hands out (an empty
+# transaction, no generation bump), only observed, never changed.
 CHILD = """
 import sys, time
 from pathlib import Path
@@ -71,7 +74,9 @@ def trace(sql):
         sys.stdout.write(f"{word.split()[0].lower()} {time.monotonic() - t0:.6f}\\n")
         sys.stdout.flush()
 
-kb.store._db.set_trace_callback(trace)
+with kb.store.transaction(bump=False) as db:
+    pass
+db.set_trace_callback(trace)
 print("ready", flush=True)
 sys.stdin.readline()
 t0 = time.monotonic()

@@ -36,6 +36,8 @@ from knowledge.store import Store
 from tests.robustness import processes
 from tests.robustness.conftest import FIGURES
 
+pytestmark = pytest.mark.slow  # damages stores and indexes, then rebuilds them in child processes
+
 # Questions the bundled articles answer, each from a different article.
 QUESTIONS = (
     "Which Hong Kong university trained a DeepSeek founder?",

@@ -33,6 +33,8 @@ from tests.robustness import processes
 from tests.robustness.conftest import FIGURES, table_counts
 from tests.robustness.processes import one_line
 
+pytestmark = pytest.mark.slow  # exports, imports and backups through child processes, full disks
+
 Completed = processes.Completed
 FIGURE = "export/import"
 

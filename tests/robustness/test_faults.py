@@ -38,9 +38,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.processes import start_serve
-from tests.fakes.telegram_server import FakeTelegram
+from benchmarks.fakes.processes import start_serve
+from benchmarks.fakes.telegram_server import FakeTelegram
 from tests.robustness.conftest import FIGURES, SECRET_TOKEN, WATCH, table_counts
+
+pytestmark = pytest.mark.slow  # `citebot serve` and the CLI as processes, on full disks
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD_TIMEOUT = 180.0

@@ -41,7 +41,10 @@ CHILD_TIMEOUT = processes.CHILD_TIMEOUT
 MEMORY_CAP = 2 << 30  # ~5x the address space a normal `citebot ingest` reaches
 
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and /dev/zero")
+pytestmark = [
+    pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and /dev/zero"),
+    pytest.mark.slow,  # every test runs `citebot` in a child process
+]
 
 
 def citebot(data: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

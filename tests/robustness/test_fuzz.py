@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.fakes.telegram_server import MAX_MESSAGE_LENGTH, parse_html, utf16_len
 from bot.render import (
     render_answer,
     render_article,
@@ -32,9 +33,10 @@ from knowledge.normalize import fold, to_simplified
 from knowledge.segment import split_sentences
 from knowledge.service import KnowledgeBase
 from tests.bot import documents
-from tests.fakes.telegram_server import MAX_MESSAGE_LENGTH, parse_html, utf16_len
 from tests.robustness import hostile
 from tests.robustness.conftest import FIGURES
+
+pytestmark = pytest.mark.slow  # hypothesis: hundreds of generated inputs per test
 
 SCALE = max(1, int(os.environ.get("FUZZ_SCALE", "1")))
 REFUSALS = (UnsupportedFormat, FileTooLarge, EmptyDocument, UnreadableDocument)

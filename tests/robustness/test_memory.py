@@ -15,6 +15,8 @@ import pytest
 
 from tests.robustness.conftest import WATCH
 
+pytestmark = pytest.mark.slow  # measures memory in a fresh child process
+
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = """
 import gc, os, shutil, sys

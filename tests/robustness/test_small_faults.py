@@ -13,9 +13,13 @@ import re
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from tests.robustness import processes
 from tests.robustness.conftest import FIGURES, table_counts
 from tests.robustness.processes import one_line
+
+pytestmark = pytest.mark.slow  # runs `citebot` in child processes
 
 FIGURE = "small faults"
 

@@ -28,6 +28,8 @@ import pytest
 
 from tests.robustness.conftest import FIGURES, WATCH
 
+pytestmark = pytest.mark.slow  # two `citebot ingest` child processes at once
+
 ROOT = Path(__file__).resolve().parents[2]
 URLS = 40
 ROUNDS = 3
