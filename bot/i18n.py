@@ -31,11 +31,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
             "Just send me a question, in English or Chinese. /help shows more."
         ),
         "zh-Hans": (
-            "你好！我根据{articles}回答问题，逐字引用原文句子并注明出处。其中有：\n{titles}\n\n"
+            "你好！我根据 {articles}回答问题，逐字引用原文句子并注明出处。其中有：\n{titles}\n\n"
             "直接用中文或英文发问即可。发送 /help 查看更多。"
         ),
         "zh-Hant": (
-            "你好！我根據{articles}回答問題，逐字引用原文句子並註明出處。其中有：\n{titles}\n\n"
+            "你好！我根據 {articles}回答問題，逐字引用原文句子並註明出處。其中有：\n{titles}\n\n"
             "直接用中文或英文發問即可。發送 /help 查看更多。"
         ),
     },
@@ -60,9 +60,9 @@ MESSAGES: dict[str, dict[Lang, str]] = {
             "I answer questions from {articles}, quoting the exact sentences and their sources. "
             "Ask in English or Chinese. Among them: {titles}"
         ),
-        "zh-Hans": "我根据{articles}回答问题，逐字引用原文句子并注明出处，中英文提问皆可。"
+        "zh-Hans": "我根据 {articles}回答问题，逐字引用原文句子并注明出处，中英文提问皆可。"
         "其中有：{titles}",
-        "zh-Hant": "我根據{articles}回答問題，逐字引用原文句子並註明出處，中英文提問皆可。"
+        "zh-Hant": "我根據 {articles}回答問題，逐字引用原文句子並註明出處，中英文提問皆可。"
         "其中有：{titles}",
     },
     "plain_description_empty": {
@@ -73,8 +73,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "plain_short_description": {
         "en": "Cited answers from {articles}: {titles}",
-        "zh-Hans": "根据{articles}回答并注明出处：{titles}",
-        "zh-Hant": "根據{articles}回答並註明出處：{titles}",
+        "zh-Hans": "根据 {articles}回答并注明出处：{titles}",
+        "zh-Hant": "根據 {articles}回答並註明出處：{titles}",
     },
     "plain_short_description_empty": {
         "en": "Answers questions with exact, cited sentences from its articles.",
