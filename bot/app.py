@@ -14,7 +14,7 @@ import functools
 import logging
 import signal
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,7 +29,8 @@ from telegram.constants import ParseMode
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
-from bot.config import Settings
+from bot.about import descriptions, read_collection
+from bot.config import FILE_SUFFIX, PREFIX, Settings, secret_fields
 from bot.handlers import register
 from bot.handlers.common import (
     AnswerCache,
@@ -39,8 +40,9 @@ from bot.handlers.common import (
     lang_for,
     thread_id_of,
 )
-from bot.i18n import lang_from_code, t
+from bot.i18n import counted, lang_from_code, t
 from bot.ops import Metrics, OpsServer, configure_logging
+from knowledge.errors import KnowledgeError
 from knowledge.models import Lang
 from knowledge.service import KnowledgeBase
 from knowledge.worker import Knowledge, KnowledgeWorker
@@ -51,7 +53,10 @@ REDACTED = "[REDACTED]"
 # A 429 is waited out and the request sent again, up to this many times.
 RATE_LIMIT_RETRIES = 3
 USER_COMMANDS = ("start", "help", "ask")
-ADMIN_COMMANDS = (*USER_COMMANDS, "add", "articles", "remove", "stats")
+ADMIN_COMMANDS = (*USER_COMMANDS, "add", "articles", "remove", "stats", "whoami")
+# The languages the bot's descriptions are set in: Telegram's language_code is two letters, so
+# Chinese clients get the Simplified text ("" is everyone else's).
+DESCRIPTION_LANGS: tuple[tuple[str, Lang], ...] = (("", "en"), ("zh", "zh-Hans"))
 
 
 class SecretRedactor(logging.Filter):
@@ -163,6 +168,28 @@ async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
             log.warning("could not set the admin commands for %s: %s", admin_id, exc)
 
 
+async def set_descriptions(app: Application) -> None:  # type: ignore[type-arg]
+    """The bot's description ("What can this bot do?") and short description (its profile),
+    in English and Chinese, from the stored articles: their number and titles.
+
+    Cosmetic: when the knowledge base or Telegram fails here it is logged and the bot starts
+    anyway.
+    """
+    try:
+        collection = await asyncio.to_thread(read_collection, app.bot_data["kb"])
+        for code, lang in DESCRIPTION_LANGS:
+            description, short = descriptions(collection, lang)
+            await app.bot.set_my_description(description, language_code=code or None)
+            await app.bot.set_my_short_description(short, language_code=code or None)
+    except (TelegramError, KnowledgeError) as exc:
+        log.warning("could not set the bot's description: %s", exc)
+
+
+async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    await register_commands(app)
+    await set_descriptions(app)
+
+
 async def on_error(update: object, context: Context) -> None:
     """Log the failure (the redactor keeps the token out) and apologise to the user.
 
@@ -244,7 +271,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .post_init(register_commands)
+        .post_init(_post_init)
         .build()
     )
     app.bot_data.update(
@@ -263,7 +290,9 @@ def build_application(
 
 
 # The knowledge-base process has no use for them: one place less for them to leak from.
-SECRET_VARIABLES = ("CITEBOT_TELEGRAM_TOKEN", "CITEBOT_WEBHOOK_SECRET")
+SECRET_VARIABLES = tuple(
+    f"{PREFIX}{name.upper()}{suffix}" for name in secret_fields() for suffix in ("", FILE_SUFFIX)
+)
 
 
 def open_knowledge_base(settings: Settings) -> Knowledge:
@@ -363,12 +392,17 @@ async def _reach_bot_api(
             return True
 
 
-def run(settings: Settings) -> None:
-    """``citebot serve``: open the knowledge base and serve until stopped (Ctrl-C, SIGTERM)."""
+def run(settings: Settings, warnings: Sequence[str] = ()) -> None:
+    """``citebot serve``: open the knowledge base and serve until stopped (Ctrl-C, SIGTERM).
+
+    ``warnings`` (unknown setting names) are logged once, in the configured log format.
+    """
     if settings.mode == "webhook" and not settings.webhook_url:
         raise ValueError("CITEBOT_WEBHOOK_URL is required when CITEBOT_MODE=webhook")
     configure_logging(settings.log_level, settings.log_format)
     install_log_redaction([settings.require_token().get_secret_value()])
+    for line in warnings:
+        log.warning("%s", line)
     metrics = Metrics()
     ops = None
     if settings.health_port is not None:
@@ -381,6 +415,13 @@ def run(settings: Settings) -> None:
         app = build_application(settings, kb, metrics)
         if not reach_bot_api(app, settings.telegram_startup_wait):
             return  # stopped while waiting
+        log.info(
+            "serving as @%s in %s mode: %s, %s",
+            app.bot.username,
+            settings.mode,
+            counted("admins", len(settings.admin_ids), "en"),
+            counted("articles", int(kb.stats().get("articles", 0)), "en"),
+        )
         if settings.mode == "polling":
             app.run_polling(drop_pending_updates=False, allowed_updates=Update.ALL_TYPES)
         else:

@@ -17,7 +17,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import Settings, load_settings
+from bot.config import (
+    KnowledgeSettings,
+    Settings,
+    load_knowledge_settings,
+    load_settings,
+    unknown_names,
+)
+from bot.i18n import counted
 from knowledge.errors import InputError, KnowledgeError, NotFound, WriteFailed
 from knowledge.evaluate import (
     Tally,
@@ -38,7 +45,7 @@ class CliError(Exception):
     """A one-line message for stderr, with exit code 2."""
 
 
-def _open_kb(settings: Settings, *, serving: bool = False) -> KnowledgeBase:
+def _open_kb(settings: KnowledgeSettings, *, serving: bool = False) -> KnowledgeBase:
     return KnowledgeBase(settings.knowledge_config(serving=serving))
 
 
@@ -83,7 +90,8 @@ def _describe(result: IngestResult) -> str:
     if result.status == "unchanged":
         return f"unchanged  {a.id}  {a.title} (identical content is already stored)"
     extra = f" (replaces {result.replaced_id})" if result.replaced_id else ""
-    return f"{result.status:<9}  {a.id}  {a.title} [{a.lang}, {a.passages} passages]{extra}"
+    passages = counted("passages", a.passages, "en")
+    return f"{result.status:<9}  {a.id}  {a.title} [{a.lang}, {passages}]{extra}"
 
 
 def _reason(exc: KnowledgeError) -> str:
@@ -138,8 +146,8 @@ def cmd_list(kb: KnowledgeBase, args: argparse.Namespace) -> int:
         print(json.dumps([a.__dict__ for a in articles], ensure_ascii=False, indent=2))
         return 0
     for a in articles:
-        print(f"{a.id}  {a.lang:<7}  {a.passages:>4} passages  {a.title}")
-    print(f"{len(articles)} articles", file=sys.stderr)
+        print(f"{a.id}  {a.lang:<7}  {counted('passages', a.passages, 'en'):>13}  {a.title}")
+    print(counted("articles", len(articles), "en"), file=sys.stderr)
     return 0
 
 
@@ -266,12 +274,12 @@ def _print_quality(summary: dict[str, Tally]) -> None:
     )
 
 
-def cmd_serve(settings: Settings) -> int:
+def cmd_serve(settings: Settings, warnings: Sequence[str] = ()) -> int:
     from bot.app import BotApiUnreachable, run
 
     settings.require_token()
     try:
-        run(settings)
+        run(settings, warnings)
     except BotApiUnreachable as exc:
         print(f"citebot: {exc}", file=sys.stderr)
         return 1
@@ -394,17 +402,31 @@ COMMANDS = {
 }
 
 
+def _warn(lines: Sequence[str]) -> None:
+    for line in lines:
+        print(f"citebot: warning: {line}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Once per run: `serve` logs them (in its log format), the other commands print them.
+    warnings = unknown_names()
     try:
         data_dir = getattr(args, "data_dir", None)
         overrides = {"data_dir": data_dir} if data_dir else {}
-        settings = load_settings(**overrides)
+        if args.command == "serve":
+            try:
+                serving = load_settings(**overrides)
+            except ValueError:
+                _warn(warnings)  # a typo may be why a setting is missing
+                raise
+            return cmd_serve(serving, warnings)
+        _warn(warnings)
+        # Only what the command uses is read: a bad Telegram setting does not stop `stats`.
+        settings = load_knowledge_settings(**overrides)
         if args.command == "ask" and args.k is not None and not 1 <= args.k <= 10:
             raise CliError("-k must be between 1 and 10")
-        if args.command == "serve":
-            return cmd_serve(settings)
         kb = _open_kb(settings, serving=args.command == "chat")
         try:
             return COMMANDS[args.command](kb, args)

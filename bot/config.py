@@ -1,16 +1,24 @@
 """Settings from CITEBOT_* environment variables and a .env file, validated at start-up.
 
-A bad setting stops the program with one line naming it, before the first question. The bot
-token is a SecretStr so that it never shows up in a repr, a log line or a traceback.
+A bad setting stops the program with one line naming it, before the first question; each
+command validates only the settings it uses (``KnowledgeSettings`` for the commands that only
+open the knowledge base, ``Settings`` for ``serve``), so a bad Telegram setting does not stop
+``citebot stats``. A CITEBOT_* name that is no setting (a typo) is reported, with the nearest
+one, by ``unknown_names``. The secrets are SecretStr so that they never show up in a repr, a
+log line or a traceback; each may instead be read from a file named by ``<NAME>_FILE``
+(Docker and systemd secrets).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -47,19 +55,51 @@ def _str_list(value: Any) -> Any:
     return value
 
 
-class Settings(BaseSettings):
-    """Every setting of citebot; README's configuration table lists them all."""
+PREFIX = "CITEBOT_"
+ENV_FILE = ".env"
+# A secret setting X may be given as X_FILE, the path of a file holding it.
+FILE_SUFFIX = "_FILE"
+
+
+class KnowledgeSettings(BaseSettings):
+    """What every command uses: where the knowledge base lives and how it answers. The
+    commands other than ``serve`` read only these, so a bad Telegram setting does not stop
+    them."""
 
     model_config = SettingsConfigDict(
-        env_prefix="CITEBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=PREFIX, env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore"
     )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    max_upload_mb: float = Field(default=20.0, gt=0, le=2000)
+    bm25_k1: float = Field(default=1.5, ge=0, le=10)
+    bm25_b: float = Field(default=0.75, ge=0, le=1)
+    bm25_epsilon: float = Field(default=0.25, ge=0, le=10)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    def knowledge_config(self, *, serving: bool = False) -> KnowledgeConfig:
+        """What the knowledge base needs of these settings; every front end opens it this way
+        (``serving``: a process that will answer many questions, which reads its files ahead)."""
+        return KnowledgeConfig(
+            data_dir=self.data_dir,
+            max_upload_bytes=self.max_upload_bytes,
+            bm25=BM25Params(k1=self.bm25_k1, b=self.bm25_b, epsilon=self.bm25_epsilon),
+            read_ahead=serving,
+        )
+
+
+class Settings(KnowledgeSettings):
+    """Every setting of citebot (those of the Telegram bot too); README's configuration table
+    lists them all."""
 
     telegram_token: SecretStr | None = Field(default=None, description="Bot API token")
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_base_file_url: str = "https://api.telegram.org/file/bot"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     allowed_chats: Annotated[list[int], NoDecode] = Field(default_factory=list)
-    data_dir: Path = Field(default_factory=default_data_dir)
     group_mode: Literal["ask", "off"] = "ask"
     # Inline queries come with no chat, so allowed_chats cannot gate them by chat: "members"
     # answers the members of an allowed chat (everyone when the list is empty), "off" nobody.
@@ -84,7 +124,6 @@ class Settings(BaseSettings):
     knowledge_process: bool = Field(
         default=True, description="serve runs the knowledge base in a child process"
     )
-    max_upload_mb: float = Field(default=20.0, gt=0, le=2000)
     fetch_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     fetch_timeout: float = Field(default=10.0, gt=0, le=120)
     mode: Literal["polling", "webhook"] = "polling"
@@ -92,9 +131,6 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
-    bm25_k1: float = Field(default=1.5, ge=0, le=10)
-    bm25_b: float = Field(default=0.75, ge=0, le=1)
-    bm25_epsilon: float = Field(default=0.25, ge=0, le=10)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     # Users' questions stay out of the logs unless an operator debugging asks for them.
@@ -112,6 +148,17 @@ class Settings(BaseSettings):
     def _parse_hosts(cls, value: Any) -> Any:
         return _str_list(value)
 
+    # Words, not values: "info", "Webhook" and "JSON" mean what they say.
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("group_mode", "inline_mode", "mode", "log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("telegram_token")
     @classmethod
     def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
@@ -128,31 +175,118 @@ class Settings(BaseSettings):
             return SecretStr(token)
         return value
 
-    @property
-    def max_upload_bytes(self) -> int:
-        return int(self.max_upload_mb * 1024 * 1024)
-
-    def knowledge_config(self, *, serving: bool = False) -> KnowledgeConfig:
-        """What the knowledge base needs of these settings; every front end opens it this way
-        (``serving``: a process that will answer many questions, which reads its files ahead)."""
-        return KnowledgeConfig(
-            data_dir=self.data_dir,
-            max_upload_bytes=self.max_upload_bytes,
-            bm25=BM25Params(k1=self.bm25_k1, b=self.bm25_b, epsilon=self.bm25_epsilon),
-            read_ahead=serving,
-        )
-
     def require_token(self) -> SecretStr:
         if self.telegram_token is None:
             raise ValueError("CITEBOT_TELEGRAM_TOKEN is not set")
         return self.telegram_token
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Settings, or ValueError with one line naming the bad setting (never its value)."""
+S = TypeVar("S", bound=KnowledgeSettings)
+
+
+def secret_fields(kind: type[KnowledgeSettings] = Settings) -> list[str]:
+    """The settings that hold a secret (a SecretStr), which may also be read from a file."""
+    return [
+        name
+        for name, field in kind.model_fields.items()
+        if SecretStr in (field.annotation, *getattr(field.annotation, "__args__", ()))
+    ]
+
+
+def known_names() -> set[str]:
+    """Every CITEBOT_* name that means something: the settings and the secrets' _FILE forms."""
+    names = {PREFIX + name.upper() for name in Settings.model_fields}
+    return names | {PREFIX + name.upper() + FILE_SUFFIX for name in secret_fields()}
+
+
+def _env_file_values(env_file: Path | None) -> dict[str, str]:
+    """The .env file's assignments (as pydantic-settings reads it), or {} without one."""
+    if env_file is None or not env_file.is_file():
+        return {}
+    return {k: v for k, v in dotenv_values(env_file, encoding="utf-8").items() if v is not None}
+
+
+def unknown_names(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(ENV_FILE)
+) -> list[str]:
+    """One warning line for each CITEBOT_* name in the environment or the .env file that is no
+    setting (a setting misspelt is otherwise ignored in silence), with the nearest real one."""
+    known = known_names()
+    suffixes = sorted(name[len(PREFIX) :] for name in known)
+    sources = [
+        (os.environ if environ is None else environ, "the environment"),
+        (_env_file_values(env_file), str(env_file)),
+    ]
+    lines: list[str] = []
+    for values, where in sources:
+        for name in sorted(values):
+            upper = name.upper()  # pydantic-settings reads names in any case
+            if not upper.startswith(PREFIX) or upper in known:
+                continue
+            line = f"unknown setting {name} in {where}"
+            # Compared without the prefix they all share, which would make any two look alike.
+            nearest = difflib.get_close_matches(upper[len(PREFIX) :], suffixes, n=1)
+            if nearest:
+                line += f" (did you mean {PREFIX}{nearest[0]}?)"
+            lines.append(line + "; it is ignored")
+    return lines
+
+
+def _read_secret_files(
+    kind: type[KnowledgeSettings], overrides: dict[str, Any], env_file: Path | None
+) -> dict[str, Any]:
+    """``overrides`` plus each secret whose ``<NAME>_FILE`` is set, read from that file.
+
+    Raises ValueError naming the setting (and the file, never its content) when the file
+    cannot be read or is empty, or when the secret is also given directly.
+    """
+    from_file = dict(_env_file_values(env_file))
+    from_file.update(os.environ)
+    folded = {k.upper(): v for k, v in from_file.items()}
+    result = dict(overrides)
+    for field in secret_fields(kind):
+        name = PREFIX + field.upper()
+        path_text = folded.get(name + FILE_SUFFIX, "").strip()
+        if not path_text:
+            continue
+        if field in overrides or folded.get(name):
+            raise ValueError(f"{name} and {name}{FILE_SUFFIX} are both set: set only one")
+        path = Path(path_text)
+        try:
+            value = path.read_bytes().decode("utf-8").strip()
+        except OSError as exc:
+            raise ValueError(
+                f"{name}{FILE_SUFFIX}: cannot read {path} ({exc.strerror or exc})"
+            ) from None
+        except UnicodeDecodeError:
+            raise ValueError(f"{name}{FILE_SUFFIX}: {path} is not UTF-8 text") from None
+        if not value:
+            raise ValueError(f"{name}{FILE_SUFFIX}: {path} is empty")
+        result[field] = value
+    return result
+
+
+def _load(kind: type[S], overrides: dict[str, Any]) -> S:
+    env_file = overrides.get("_env_file", Path(ENV_FILE))
     try:
-        return Settings(**overrides)
+        values = _read_secret_files(kind, overrides, Path(env_file) if env_file else None)
+        return kind(**values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = "CITEBOT_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
-        raise ValueError(f"{name}: {first['msg']}") from None
+        name = PREFIX + str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if message.startswith(name):  # the validator named it already
+            raise ValueError(message) from None
+        raise ValueError(f"{name}: {message}") from None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Every setting (what ``serve`` needs), or ValueError with one line naming the bad
+    setting (never its value)."""
+    return _load(Settings, overrides)
+
+
+def load_knowledge_settings(**overrides: Any) -> KnowledgeSettings:
+    """The settings of the knowledge base alone (what every other command needs), or
+    ValueError with one line naming the bad one; the Telegram settings are not looked at."""
+    return _load(KnowledgeSettings, overrides)

@@ -23,27 +23,71 @@ from knowledge.text import lang_from_tag
 LANGS: tuple[Lang, ...] = ("en", "zh-Hans", "zh-Hant")
 
 MESSAGES: dict[str, dict[Lang, str]] = {
+    # /start, /help and the bot's description say what this installation holds (bot/about.py
+    # fills them in): the number of articles and their titles, never a fixed subject.
     "start": {
         "en": (
-            "Hello! I answer questions from a collection of articles about Hong Kong and "
-            "Chinese technology, quoting the exact sentences and where they come from.\n\n"
+            "Hello! I answer questions from {articles}, quoting the exact sentences and where "
+            "they come from. Among them:\n{titles}\n\n"
             "Just send me a question, in English or Chinese. /help shows more."
         ),
         "zh-Hans": (
-            "你好！我根据一组关于香港和中国科技的文章回答问题，逐字引用原文句子并注明出处。\n\n"
+            "你好！我根据 {articles}回答问题，逐字引用原文句子并注明出处。其中有：\n{titles}\n\n"
             "直接用中文或英文发问即可。发送 /help 查看更多。"
         ),
         "zh-Hant": (
-            "你好！我根據一組關於香港和中國科技的文章回答問題，逐字引用原文句子並註明出處。\n\n"
+            "你好！我根據 {articles}回答問題，逐字引用原文句子並註明出處。其中有：\n{titles}\n\n"
             "直接用中文或英文發問即可。發送 /help 查看更多。"
         ),
+    },
+    "start_empty": {
+        "en": (
+            "Hello! I answer questions from a collection of articles, quoting the exact "
+            "sentences and where they come from, but it is empty for now: an admin can add "
+            "articles."
+        ),
+        "zh-Hans": "你好！我根据文章库回答问题，逐字引用原文句子并注明出处，"
+        "但文章库目前是空的：管理员可以加入文章。",
+        "zh-Hant": "你好！我根據文章庫回答問題，逐字引用原文句子並註明出處，"
+        "但文章庫目前是空的：管理員可以加入文章。",
+    },
+    "plain_more_titles": {
+        "en": "…and {n} more",
+        "zh-Hans": "……另有 {n} 篇",
+        "zh-Hant": "……另有 {n} 篇",
+    },
+    "plain_description": {
+        "en": (
+            "I answer questions from {articles}, quoting the exact sentences and their sources. "
+            "Ask in English or Chinese. Among them: {titles}"
+        ),
+        "zh-Hans": "我根据 {articles}回答问题，逐字引用原文句子并注明出处，中英文提问皆可。"
+        "其中有：{titles}",
+        "zh-Hant": "我根據 {articles}回答問題，逐字引用原文句子並註明出處，中英文提問皆可。"
+        "其中有：{titles}",
+    },
+    "plain_description_empty": {
+        "en": "I answer questions from a collection of articles, quoting the exact sentences "
+        "and their sources. Ask in English or Chinese.",
+        "zh-Hans": "我根据文章库回答问题，逐字引用原文句子并注明出处，中英文提问皆可。",
+        "zh-Hant": "我根據文章庫回答問題，逐字引用原文句子並註明出處，中英文提問皆可。",
+    },
+    "plain_short_description": {
+        "en": "Cited answers from {articles}: {titles}",
+        "zh-Hans": "根据 {articles}回答并注明出处：{titles}",
+        "zh-Hant": "根據 {articles}回答並註明出處：{titles}",
+    },
+    "plain_short_description_empty": {
+        "en": "Answers questions with exact, cited sentences from its articles.",
+        "zh-Hans": "逐字引用文章原句并注明出处来回答问题。",
+        "zh-Hant": "逐字引用文章原句並註明出處來回答問題。",
     },
     "help": {
         "en": (
             "<b>How to ask</b>\n"
             "• In this chat: send your question as a message.\n"
             "• In a group: <code>/ask your question</code>, mention me, or reply to my message.\n"
-            "• Anywhere: type <code>@{bot} your question</code>.\n\n"
+            "\n"
             "Every answer quotes sentences exactly and numbers their sources. The buttons "
             "show more sentences, the whole paragraph of a source, or rate the answer."
         ),
@@ -51,36 +95,91 @@ MESSAGES: dict[str, dict[Lang, str]] = {
             "<b>如何提问</b>\n"
             "• 私聊：直接发送问题。\n"
             "• 群组：<code>/ask 你的问题</code>、提及我，或回复我的消息。\n"
-            "• 任何对话：输入 <code>@{bot} 你的问题</code>。\n\n"
+            "\n"
             "每个回答都逐字引用原文并为出处编号。按钮可显示更多句子、出处的完整段落，或为回答评分。"
         ),
         "zh-Hant": (
             "<b>如何提問</b>\n"
             "• 私訊：直接發送問題。\n"
             "• 群組：<code>/ask 你的問題</code>、提及我，或回覆我的訊息。\n"
-            "• 任何對話：輸入 <code>@{bot} 你的問題</code>。\n\n"
+            "\n"
             "每個回答都逐字引用原文並為出處編號。按鈕可顯示更多句子、出處的完整段落，或為回答評分。"
         ),
+    },
+    "help_inline": {
+        "en": (
+            "\n\n<b>In any chat (inline mode)</b>\n"
+            "Type <code>@{bot} your question</code> in the message box of any chat. After a "
+            "moment the answer appears above the box; tap it to send it, with its sources, "
+            "into that chat."
+        ),
+        "zh-Hans": (
+            "\n\n<b>在任何对话中（内联模式）</b>\n"
+            "在任何对话的输入框中输入 <code>@{bot} 你的问题</code>，"
+            "稍等片刻，回答会出现在输入框上方；"
+            "点一下即可把回答连同出处发到该对话。"
+        ),
+        "zh-Hant": (
+            "\n\n<b>在任何對話中（行內模式）</b>\n"
+            "在任何對話的輸入框中輸入 <code>@{bot} 你的問題</code>，"
+            "稍等片刻，回答會出現在輸入框上方；"
+            "點一下即可把回答連同出處發到該對話。"
+        ),
+    },
+    "help_inline_members": {
+        "en": " This works for members of the chats this bot serves.",
+        "zh-Hans": "此功能仅供本机器人所服务群组的成员使用。",
+        "zh-Hant": "此功能僅供本機器人所服務群組的成員使用。",
+    },
+    "help_inline_off": {
+        "en": "\n\nInline mode (<code>@{bot} question</code> in other chats) is off for this bot.",
+        "zh-Hans": "\n\n本机器人未开启内联模式（在其他对话中输入 <code>@{bot} 问题</code>）。",
+        "zh-Hant": "\n\n本機器人未開啟行內模式（在其他對話中輸入 <code>@{bot} 問題</code>）。",
+    },
+    "help_examples": {
+        "en": "\n\n<b>For example</b>\n{examples}",
+        "zh-Hans": "\n\n<b>例如</b>\n{examples}",
+        "zh-Hant": "\n\n<b>例如</b>\n{examples}",
+    },
+    "help_limits": {
+        "en": "\n\n<b>Limits</b>\n• {questions} a minute per person\n• {chars} per question",
+        "zh-Hans": "\n\n<b>限制</b>\n• 每人每分钟最多 {questions}\n• 每个问题最多 {chars}",
+        "zh-Hant": "\n\n<b>限制</b>\n• 每人每分鐘最多 {questions}\n• 每個問題最多 {chars}",
     },
     "help_admin": {
         "en": (
             "\n\n<b>Admin</b>\n"
-            "• Send a .txt, .md, .html, .pdf or .docx file to add it.\n"
+            "• Send a .txt, .md, .html, .pdf or .docx file (up to {mb} MB) to add it.\n"
             "• /add text or a web address (or /add as a reply to a message).\n"
             "• /articles, /remove ID, /stats."
         ),
         "zh-Hans": (
             "\n\n<b>管理员</b>\n"
-            "• 发送 .txt、.md、.html、.pdf 或 .docx 文件即可加入文章。\n"
+            "• 发送 .txt、.md、.html、.pdf 或 .docx 文件（最大 {mb} MB）即可加入文章。\n"
             "• /add 文字或网址（或以 /add 回复一条消息）。\n"
             "• /articles、/remove ID、/stats。"
         ),
         "zh-Hant": (
             "\n\n<b>管理員</b>\n"
-            "• 發送 .txt、.md、.html、.pdf 或 .docx 檔案即可加入文章。\n"
+            "• 發送 .txt、.md、.html、.pdf 或 .docx 檔案（最大 {mb} MB）即可加入文章。\n"
             "• /add 文字或網址（或以 /add 回覆一則訊息）。\n"
             "• /articles、/remove ID、/stats。"
         ),
+    },
+    "whoami": {
+        "en": "Your user id: <code>{user}</code>\nThis chat's id: <code>{chat}</code>",
+        "zh-Hans": "你的用户 id：<code>{user}</code>\n本对话的 id：<code>{chat}</code>",
+        "zh-Hant": "你的用戶 id：<code>{user}</code>\n本對話的 id：<code>{chat}</code>",
+    },
+    "whoami_admin": {
+        "en": "\nYou are an admin of this bot.",
+        "zh-Hans": "\n你是本机器人的管理员。",
+        "zh-Hant": "\n你是本機器人的管理員。",
+    },
+    "whoami_hint": {
+        "en": "\nTo make someone an admin, add their user id to CITEBOT_ADMIN_IDS.",
+        "zh-Hans": "\n要设定管理员，请把其用户 id 加入 CITEBOT_ADMIN_IDS。",
+        "zh-Hant": "\n要設定管理員，請把其用戶 id 加入 CITEBOT_ADMIN_IDS。",
     },
     # The same words as every other front end's (knowledge.reply.NOT_FOUND).
     "not_found": dict(NOT_FOUND),
@@ -182,21 +281,22 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh-Hans": "抱歉，只有机器人的管理员可以修改文章。",
         "zh-Hant": "抱歉，只有機器人的管理員可以修改文章。",
     },
+    # /articles and /stats only show things: their refusal must not speak of changing them.
+    "admin_only_view": {
+        "en": "Sorry, only the bot's admins can use this command.",
+        "zh-Hans": "抱歉，只有机器人的管理员可以使用这个命令。",
+        "zh-Hant": "抱歉，只有機器人的管理員可以使用這個命令。",
+    },
     "added": {
-        "en": "Added <b>{title}</b>\nLanguage: {article_lang} · {passages} passages · "
-        "id <code>{id}</code>",
-        "zh-Hans": "已加入<b>{title}</b>\n语言：{article_lang} · {passages} 个段落 · "
-        "id <code>{id}</code>",
-        "zh-Hant": "已加入<b>{title}</b>\n語言：{article_lang} · {passages} 個段落 · "
-        "id <code>{id}</code>",
+        "en": "Added <b>{title}</b>\nLanguage: {article_lang} · {passages} · id <code>{id}</code>",
+        "zh-Hans": "已加入<b>{title}</b>\n语言：{article_lang} · {passages} · id <code>{id}</code>",
+        "zh-Hant": "已加入<b>{title}</b>\n語言：{article_lang} · {passages} · id <code>{id}</code>",
     },
     "replaced": {
-        "en": "Updated <b>{title}</b>\nLanguage: {article_lang} · {passages} passages · "
+        "en": "Updated <b>{title}</b>\nLanguage: {article_lang} · {passages} · "
         "id <code>{id}</code>",
-        "zh-Hans": "已更新<b>{title}</b>\n语言：{article_lang} · {passages} 个段落 · "
-        "id <code>{id}</code>",
-        "zh-Hant": "已更新<b>{title}</b>\n語言：{article_lang} · {passages} 個段落 · "
-        "id <code>{id}</code>",
+        "zh-Hans": "已更新<b>{title}</b>\n语言：{article_lang} · {passages} · id <code>{id}</code>",
+        "zh-Hant": "已更新<b>{title}</b>\n語言：{article_lang} · {passages} · id <code>{id}</code>",
     },
     "unchanged": {
         "en": "Nothing new: <b>{title}</b> is already in the collection (id <code>{id}</code>).",
@@ -329,6 +429,41 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "cmd_articles": {"en": "List the articles", "zh-Hans": "文章列表", "zh-Hant": "文章列表"},
     "cmd_remove": {"en": "Remove an article", "zh-Hans": "删除文章", "zh-Hant": "刪除文章"},
     "cmd_stats": {"en": "Usage statistics", "zh-Hans": "使用统计", "zh-Hant": "使用統計"},
+    "cmd_whoami": {
+        "en": "Your user id and this chat's id",
+        "zh-Hans": "你的用户 id 和本对话的 id",
+        "zh-Hant": "你的用戶 id 和本對話的 id",
+    },
+}
+
+# Counted nouns, (one, other) by CLDR plural category: English says "1 passage", "2 passages";
+# Chinese has one form for every number (CLDR: "other" only), given once.
+COUNTED: dict[str, dict[Lang, tuple[str, ...]]] = {
+    "admins": {
+        "en": ("{n} admin", "{n} admins"),
+        "zh-Hans": ("{n} 位管理员",),
+        "zh-Hant": ("{n} 位管理員",),
+    },
+    "articles": {
+        "en": ("{n} article", "{n} articles"),
+        "zh-Hans": ("{n} 篇文章",),
+        "zh-Hant": ("{n} 篇文章",),
+    },
+    "passages": {
+        "en": ("{n} passage", "{n} passages"),
+        "zh-Hans": ("{n} 个段落",),
+        "zh-Hant": ("{n} 個段落",),
+    },
+    "questions": {
+        "en": ("{n} question", "{n} questions"),
+        "zh-Hans": ("{n} 个问题",),
+        "zh-Hant": ("{n} 個問題",),
+    },
+    "characters": {
+        "en": ("{n} character", "{n} characters"),
+        "zh-Hans": ("{n} 个字符",),
+        "zh-Hant": ("{n} 個字元",),
+    },
 }
 
 
@@ -352,6 +487,13 @@ def t(key: str, lang: Lang, **params: Any) -> str:
     if key.startswith("plain_"):
         return template.format(**params)
     return template.format(**{k: html.escape(str(v), quote=False) for k, v in params.items()})
+
+
+def counted(noun: str, n: int, lang: Lang) -> str:
+    """ "1 passage", "2 passages", "3 个段落": ``n`` with ``noun`` in the form its number takes."""
+    forms = COUNTED[noun].get(lang) or COUNTED[noun]["en"]
+    form = forms[0] if n == 1 or len(forms) == 1 else forms[1]
+    return form.format(n=n)
 
 
 def lang_name(lang: str, in_lang: Lang) -> str:

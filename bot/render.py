@@ -15,9 +15,9 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from bot.i18n import lang_name, t
+from bot.i18n import counted, lang_name, t
 from knowledge.models import Answer, Article, Citation, Lang, QuotedSentence
-from knowledge.reply import ask_back, reading_as, small_talk_lines
+from knowledge.reply import ask_back, quote_marks, reading_as, small_talk_lines
 
 MAX_MESSAGE = 4096
 # Titles come from whatever the file says (front matter, <title>, PDF metadata): a confirmation
@@ -129,10 +129,12 @@ def pack(blocks: Iterable[Block], limit: int = MAX_MESSAGE, separator: str = "\n
     return [m for m in rendered if m.strip()]
 
 
-def quote_block(quote: QuotedSentence) -> Block:
-    """“The sentence, exactly as written” [n], with the question's words in bold."""
+def quote_block(quote: QuotedSentence, lang: Lang) -> Block:
+    """“The sentence, exactly as written” [n] (「」 in a Chinese reply, as the command line
+    quotes), with the question's words in bold."""
     marked = _marked(quote.sentence.text, quote.highlights)
-    return (Span("“"), *marked, Span(f"” [{quote.citation.number}]"))
+    open_q, close_q = quote_marks(lang)
+    return (Span(open_q), *marked, Span(f"{close_q} [{quote.citation.number}]"))
 
 
 def _merged(spans: Sequence[tuple[int, int]], length: int) -> list[tuple[int, int]]:
@@ -179,7 +181,7 @@ def _quoted_reply(
         blocks.append((Span(note, italic=True),))
     if heading:
         blocks.append((Span(heading, bold=True),))
-    blocks.extend(quote_block(q) for q in quotes)
+    blocks.extend(quote_block(q, lang) for q in quotes)
     sources: list[Span] = [Span(t("sources", lang), bold=True)]
     for citation in _citations(quotes):
         sources.append(Span("\n"))
@@ -305,7 +307,7 @@ def render_article(article: Article, lang: Lang, status: str) -> str:
         lang,
         title=title,
         article_lang=lang_name(article.lang, lang),
-        passages=article.passages,
+        passages=counted("passages", article.passages, lang),
         id=article.id,
     )
 

@@ -3,7 +3,12 @@ that shows text (the CLI prints it, ``ask --json`` carries it, the bot's HTML mi
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections.abc import Iterable
+
 from knowledge.models import Answer, Citation, Lang, QuotedSentence
+from knowledge.normalize import fold
 
 NOT_FOUND: dict[Lang, str] = {
     "en": "I don't know: nothing in my articles answers that question.",
@@ -48,6 +53,15 @@ READING_AS = {
     "zh-Hans": "（理解为：{question}）",
     "zh-Hant": "（理解為：{question}）",
 }
+# The marks around a quoted sentence, by the reply's language, for every front end (the bot's
+# HTML and the plain text alike). Chinese gets 「」: the Simplified articles use “ ” inside
+# their own sentences (击败全球“药王”), and a quote in the same marks would not show where
+# it ends; 「」 are the usual marks in Traditional Chinese and read naturally in Simplified.
+QUOTE_MARKS: dict[str, tuple[str, str]] = {
+    "en": ("“", "”"),
+    "zh-Hans": ("「", "」"),
+    "zh-Hant": ("「", "」"),
+}
 _PARAGRAPH = {"en": "paragraph {n}", "zh-Hans": "第{n}段", "zh-Hant": "第{n}段"}
 _SOURCES = {"en": "Sources:", "zh-Hans": "出处：", "zh-Hant": "出處："}
 
@@ -60,6 +74,45 @@ def citation_line(citation: Citation, lang: str) -> str:
     if citation.published:
         line += f" ({citation.published})"
     return line
+
+
+def quote_marks(lang: str) -> tuple[str, str]:
+    """(opening, closing) marks for a quoted sentence in a reply in ``lang``."""
+    return QUOTE_MARKS.get(lang, QUOTE_MARKS["en"])
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def fact_key(text: str) -> str:
+    """What two sentences share when they state the same thing in the same words: the text
+    folded (Traditional to Simplified, case, width) without spaces and punctuation."""
+    return _NOT_WORD.sub("", fold(text))
+
+
+def one_per_fact(
+    quotes: Iterable[QuotedSentence], shown: Iterable[QuotedSentence] = ()
+) -> tuple[QuotedSentence, ...]:
+    """``quotes`` less those saying what an earlier one (or one of ``shown``) says in the same
+    words, in either script: the Simplified and the Traditional version of one article give
+    the same sentence twice, and a reader wants it once (the first, the better ranked)."""
+    seen = {fact_key(q.sentence.text) for q in shown}
+    kept: list[QuotedSentence] = []
+    for quote in quotes:
+        key = fact_key(quote.sentence.text)
+        if key not in seen:
+            seen.add(key)
+            kept.append(quote)
+    return tuple(kept)
+
+
+def without_repeats(answer: Answer) -> Answer:
+    """``answer`` quoting each fact once, in its reply and in its "more" quotes together."""
+    quotes = one_per_fact(answer.quotes)
+    more = one_per_fact(answer.more, shown=quotes)
+    if len(quotes) == len(answer.quotes) and len(more) == len(answer.more):
+        return answer
+    return dataclasses.replace(answer, quotes=quotes, more=more)
 
 
 def unique_citations(quotes: tuple[QuotedSentence, ...]) -> list[Citation]:
@@ -112,7 +165,7 @@ def format_plain(answer: Answer) -> str:
 def _format_answer(answer: Answer) -> str:
     if not answer.found:
         return NOT_FOUND.get(answer.lang, NOT_FOUND["en"])
-    open_q, close_q = ("“", "”") if answer.lang == "en" else ("「", "」")
+    open_q, close_q = quote_marks(answer.lang)
     lines = [f"{open_q}{q.sentence.text}{close_q} [{q.citation.number}]" for q in answer.quotes]
     lines.append("")
     lines.append(_SOURCES.get(answer.lang, _SOURCES["en"]))

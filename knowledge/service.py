@@ -55,6 +55,7 @@ from knowledge.models import Answer, Article, IngestResult, Lang, ParsedDocument
 from knowledge.normalize import fold, guess_lang
 from knowledge.query import build_query
 from knowledge.readahead import read_ahead
+from knowledge.reply import without_repeats
 from knowledge.saver import IndexSaver
 from knowledge.segment import passage_windows, split_sentences
 from knowledge.smalltalk import candidate_names, example_questions, small_talk
@@ -593,6 +594,8 @@ class KnowledgeBase:
             self._names.refresh(self.index.term_ids)  # the vocabulary grows only under a write
             query = build_query(self.analyzer, self.dictionary, question, self._names)
             answer = choose(query, self.index, self.store, self.analyzer, settings)
+        # The Simplified and Traditional versions of one article state a fact twice.
+        answer = without_repeats(answer)
         if understood is not None:
             answer = dataclasses.replace(answer, understood=understood)
         if log_it:  # a follow-up is logged as understood, so "more" can ask it again alone

@@ -42,7 +42,7 @@ from typing import Any
 
 from knowledge.answer import Highlighter, highlight
 from knowledge.errors import KnowledgeError, StoreError
-from knowledge.models import Answer, Article, IngestResult, Spans
+from knowledge.models import Answer, Article, IngestResult, Lang, Spans
 from knowledge.service import BatchReport, KnowledgeBase, KnowledgeConfig
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 _METHODS = frozenset(
     {
         "ask",
+        "examples",
         "recall",
         "feedback",
         "ingest_bytes",
@@ -125,6 +126,9 @@ class KnowledgeWorker:
             max_quotes=max_quotes,
             after=after,
         )
+
+    def examples(self, lang: Lang, count: int = 2) -> tuple[str, ...]:
+        return self._call("examples", lang, count)  # type: ignore[no-any-return]
 
     def recall(self, question_id: int) -> Answer:
         return self._call("recall", question_id)  # type: ignore[no-any-return]

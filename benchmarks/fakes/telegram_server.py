@@ -936,6 +936,8 @@ class FakeTelegram:
         self._callback_answers: list[JSON] = []
         self._chat_actions: list[JSON] = []
         self._commands: dict[tuple[str, str], list[JSON]] = {}
+        # (kind, language_code) -> text; kind is "description" or "short_description".
+        self._descriptions: dict[tuple[str, str], str] = {}
 
         self._faults: list[_FaultRule] = []
         self._floods: dict[str, tuple[float, int]] = {}
@@ -958,6 +960,10 @@ class FakeTelegram:
             ("setMyCommands", self._m_set_my_commands),
             ("getMyCommands", self._m_get_my_commands),
             ("deleteMyCommands", self._m_delete_my_commands),
+            ("setMyDescription", self._m_set_my_description),
+            ("getMyDescription", self._m_get_my_description),
+            ("setMyShortDescription", self._m_set_my_short_description),
+            ("getMyShortDescription", self._m_get_my_short_description),
             ("close", self._m_true),
             ("logOut", self._m_true),
             ("getChat", self._m_get_chat),
@@ -1694,6 +1700,15 @@ class FakeTelegram:
         key = (_scope_key(scope or {"type": "default"}), language_code)
         with self._cond:
             return copy.deepcopy(self._commands.get(key, []))
+
+    def description(self, language_code: str = "", *, short: bool = False) -> str:
+        """The bot's description (or short description) as set for ``language_code``, or as
+        Telegram shows it to a user of that language: the dedicated one, else the default."""
+        kind = "short_description" if short else "description"
+        with self._cond:
+            return self._descriptions.get(
+                (kind, language_code), self._descriptions.get((kind, ""), "")
+            )
 
     def pending_updates(self) -> list[JSON]:
         """Updates not yet confirmed by the bot through getUpdates' offset."""
@@ -2601,6 +2616,42 @@ class FakeTelegram:
         self._commands.pop(self._commands_key(params), None)
         self._cond.notify_all()
         return True
+
+    def _description_language(self, params: JSON) -> str:
+        language = params.get("language_code") or ""
+        if not isinstance(language, str) or (language and not re.fullmatch(r"[a-z]{2}", language)):
+            raise _ApiError(400, "Bad Request: invalid language code specified")
+        return language
+
+    def _set_description(self, params: JSON, kind: str, name: str, limit: int) -> bool:
+        text = params.get(name) or ""
+        if not isinstance(text, str):
+            raise _ApiError(400, f"Bad Request: can't parse {name}")
+        if len(text) > limit:
+            raise _ApiError(400, f"Bad Request: {name} is too long")
+        key = (kind, self._description_language(params))
+        if text:
+            self._descriptions[key] = text
+        else:  # an empty text removes the one for that language
+            self._descriptions.pop(key, None)
+        self._cond.notify_all()
+        return True
+
+    def _m_set_my_description(self, params: JSON) -> bool:
+        return self._set_description(params, "description", "description", 512)
+
+    def _m_set_my_short_description(self, params: JSON) -> bool:
+        return self._set_description(params, "short_description", "short_description", 120)
+
+    def _m_get_my_description(self, params: JSON) -> JSON:
+        language = self._description_language(params)
+        text = self._descriptions.get(("description", language), "")
+        return {"description": text}
+
+    def _m_get_my_short_description(self, params: JSON) -> JSON:
+        language = self._description_language(params)
+        text = self._descriptions.get(("short_description", language), "")
+        return {"short_description": text}
 
     def _m_get_chat(self, params: JSON) -> JSON:
         chat = self._resolve_chat(params.get("chat_id"))

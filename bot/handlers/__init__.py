@@ -1,4 +1,5 @@
-"""Telegram handlers: ask.py (questions, inline mode, answer buttons), admin.py (the collection).
+"""Telegram handlers: ask.py (questions, inline mode, answer buttons), admin.py (the collection),
+info.py (/start, /help, /whoami).
 
 ``register`` is the one place that says which update goes where, in which order.
 """
@@ -16,17 +17,19 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, ask
+from bot.handlers import admin, ask, info
 
 # Edited messages are not questions: answering an edit again would repeat the conversation.
 NEW = filters.UpdateType.MESSAGE
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Add every handler; the allowed-chats gate runs first, in its own group."""
+    """Add every handler; the allowed-chats gate runs first, in its own group, after /whoami,
+    which answers anyone anywhere (see bot/handlers/info.py)."""
+    app.add_handler(CommandHandler("whoami", info.whoami, filters=NEW), group=-2)
     app.add_handler(TypeHandler(Update, ask.gate), group=-1)
-    app.add_handler(CommandHandler("start", ask.start, filters=NEW))
-    app.add_handler(CommandHandler("help", ask.help_command, filters=NEW))
+    app.add_handler(CommandHandler("start", info.start, filters=NEW))
+    app.add_handler(CommandHandler("help", info.help_command, filters=NEW))
     app.add_handler(CommandHandler("ask", ask.ask_command, filters=NEW))
     app.add_handler(CommandHandler("add", admin.add, filters=NEW))
     app.add_handler(CommandHandler("articles", admin.articles, filters=NEW))

@@ -44,10 +44,11 @@ async def _admin_message(
     context: Context,
     action: str,
     hint: Callable[[Message], str | None] | None = None,
+    refusal: str = "admin_only",
 ) -> Message | None:
     """The message of an admin's command, or None: nothing to act on, or a non-admin, who is
-    refused (in the language of ``hint(message)``, the text they sent, when given) and logged
-    with who and where but never with what they sent."""
+    refused (with ``refusal``'s text, in the language of ``hint(message)``, the text they sent,
+    when given) and logged with who and where but never with what they sent."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None:
@@ -59,7 +60,7 @@ async def _admin_message(
         "refused %s from non-admin user %s in chat %s", action, user.id, chat.id if chat else None
     )
     text = hint(message) if hint else None
-    await reply(context, message, [t("admin_only", lang_for(update, text))])
+    await reply(context, message, [t(refusal, lang_for(update, text))])
     return None
 
 
@@ -197,7 +198,7 @@ async def _articles_page(
 
 async def articles(update: Update, context: Context) -> None:
     """/articles: the first page of the collection, with ids and page buttons."""
-    message = await _admin_message(update, context, "/articles")
+    message = await _admin_message(update, context, "/articles", refusal="admin_only_view")
     if message is None:
         return
     text, markup = await _articles_page(context, 0, lang_for(update))
@@ -273,7 +274,7 @@ async def remove_button(update: Update, context: Context) -> None:
 
 async def stats(update: Update, context: Context) -> None:
     """/stats: size of the collection, questions, share answered, 👍/👎."""
-    message = await _admin_message(update, context, "/stats")
+    message = await _admin_message(update, context, "/stats", refusal="admin_only_view")
     if message is None:
         return
     numbers = await off_loop(kb_of(context).stats)

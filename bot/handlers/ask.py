@@ -29,6 +29,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
+from bot.handlers import info
 from bot.handlers.common import (
     Context,
     answers_of,
@@ -379,23 +380,7 @@ async def unknown_command(update: Update, context: Context) -> None:
         command = (message.text or "").split(maxsplit=1)[0] if message.text else ""
         if not command.casefold().endswith(f"@{context.bot.username}".casefold()):
             return
-    await help_command(update, context)
-
-
-async def start(update: Update, context: Context) -> None:
-    if update.effective_message is not None:
-        await reply(context, update.effective_message, [t("start", lang_for(update))])
-
-
-async def help_command(update: Update, context: Context) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    lang = lang_for(update)
-    text = t("help", lang, bot=context.bot.username)
-    if is_admin(context, update.effective_user.id if update.effective_user else None):
-        text += t("help_admin", lang)
-    await reply(context, message, [text])
+    await info.help_command(update, context)
 
 
 # -- inline mode ------------------------------------------------------------------------------

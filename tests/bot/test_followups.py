@@ -19,7 +19,7 @@ HKUST = ("HKUST", "Hong Kong University of Science and Technology", "香港科�
 
 def _about_hkust(reply: dict) -> None:
     text = reply["plain_text"]
-    quotes = [line for line in text.splitlines() if line.startswith("“")]
+    quotes = [line for line in text.splitlines() if line.startswith(("“", "「"))]
     assert quotes, text
     for quote in quotes:
         assert any(form in quote for form in HKUST), quote

@@ -510,6 +510,28 @@ def test_commands_chat_actions_and_delete(fake: FakeTelegram) -> None:
     assert fake.bot_messages(USER)[0]["deleted"] is True
 
 
+def test_descriptions_by_language_with_telegrams_limits(fake: FakeTelegram) -> None:
+    async def scenario() -> None:
+        async with make_bot(fake) as bot:
+            assert await bot.set_my_description("About 3 articles")
+            assert await bot.set_my_description("关于 3 篇文章", language_code="zh")
+            assert await bot.set_my_short_description("Cited answers")
+            assert (await bot.get_my_description()).description == "About 3 articles"
+            assert (await bot.get_my_description("zh")).description == "关于 3 篇文章"
+            assert (await bot.get_my_short_description()).short_description == "Cited answers"
+            with pytest.raises(BadRequest, match="too long"):
+                await bot.set_my_short_description("x" * 121)
+            with pytest.raises(BadRequest, match="too long"):
+                await bot.set_my_description("x" * 513)
+            with pytest.raises(BadRequest, match="language code"):
+                await bot.set_my_description("x", language_code="zh-hant")
+
+    asyncio.run(scenario())
+    assert fake.description("zh") == "关于 3 篇文章"
+    assert fake.description("fr") == "About 3 articles"  # the default, as a user sees it
+    assert fake.description("zh", short=True) == "Cited answers"
+
+
 def test_get_chat_member_answers_as_telegram_does(fake: FakeTelegram) -> None:
     """Writers of a group are members, others have "left"; unknown users and chats are 400s."""
     group, stranger, muted, gone = -1001234567890, 5151, 6161, 7171
