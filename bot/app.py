@@ -51,7 +51,7 @@ REDACTED = "[REDACTED]"
 # A 429 is waited out and the request sent again, up to this many times.
 RATE_LIMIT_RETRIES = 3
 USER_COMMANDS = ("start", "help", "ask")
-ADMIN_COMMANDS = (*USER_COMMANDS, "add", "articles", "remove", "stats")
+ADMIN_COMMANDS = (*USER_COMMANDS, "add", "articles", "remove", "stats", "gaps")
 
 
 class SecretRedactor(logging.Filter):
