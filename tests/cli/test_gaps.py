@@ -14,6 +14,7 @@ import pytest
 from bot.cli import main
 from knowledge.export import write_export
 from knowledge.service import KnowledgeBase, KnowledgeConfig
+from tests.robustness.test_faults import citebot_read_only, needs_read_only_mount
 
 ANSWERED = "Who founded DeepSeek?"
 DECLINED = (
@@ -179,3 +180,28 @@ def test_a_store_from_before_the_gaps_is_upgraded_when_opened(
     finally:
         kb.close()
     assert gaps_json(data_dir, capsys)["gaps"][0]["reasons"] == {"wrong_answer": 1}
+
+
+@needs_read_only_mount
+def test_a_store_from_before_the_gaps_in_a_read_only_data_dir_is_read_as_it_is(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    seed(data_dir)
+    db = sqlite3.connect(data_dir / "citebot.sqlite3")
+    with db:
+        db.execute("ALTER TABLE questions DROP COLUMN answer")
+        db.execute("ALTER TABLE feedback DROP COLUMN reason")
+    db.close()
+
+    listed = citebot_read_only(data_dir, "gaps", "--json", cwd=tmp_path)
+    assert listed.returncode == 0 and "Traceback" not in listed.stderr, listed.stderr[-3000:]
+    report = json.loads(listed.stdout)
+    assert report["total"] == 3
+    first = report["gaps"][0]
+    assert first["thumbs_down"] == 2 and first["reasons"] == {}
+    assert first["answer"] == {"found": True, "kept": False, "quotes": []}
+    db = sqlite3.connect(data_dir / "citebot.sqlite3")
+    try:  # not upgraded: it could not be written
+        assert "answer" not in {r[1] for r in db.execute("PRAGMA table_info(questions)")}
+    finally:
+        db.close()
