@@ -9,6 +9,7 @@ gap, "誰創立了港科大？" and "谁创立了港科大" another.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,10 +18,13 @@ from knowledge.models import FEEDBACK_REASONS, FeedbackReason, Gap, Gaps
 from knowledge.normalize import fold
 from knowledge.store import GapRow
 
+# Punctuation, symbols, spaces: whatever is not a letter or a digit in any script.
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
 
 def question_key(question: str) -> str:
     """What alike questions share: the folded text without punctuation and spaces."""
-    return "".join(ch for ch in fold(question) if ch.isalnum())
+    return _NOT_ALNUM.sub("", fold(question))
 
 
 @dataclass
@@ -36,8 +40,14 @@ def group_gaps(rows: Iterable[GapRow], limit: int) -> Gaps:
     """The first ``limit`` groups of ``rows`` (latest first, as the store gives them), each
     headed by its latest question; ``total`` counts all the groups."""
     groups: dict[str, _Group] = {}
+    keys: dict[str, str] = {}  # a question asked again is folded once
     for row in rows:
-        group = groups.setdefault(question_key(row.question) or row.question, _Group(row))
+        key = keys.get(row.question)
+        if key is None:
+            key = keys[row.question] = question_key(row.question) or row.question
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group(row)
         group.asked += 1
         group.declined += not row.found
         group.thumbs_down += row.thumbs_down
