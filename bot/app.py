@@ -53,7 +53,7 @@ REDACTED = "[REDACTED]"
 # A 429 is waited out and the request sent again, up to this many times.
 RATE_LIMIT_RETRIES = 3
 USER_COMMANDS = ("start", "help", "ask")
-ADMIN_COMMANDS = (*USER_COMMANDS, "add", "articles", "remove", "stats", "whoami")
+ADMIN_COMMANDS = (*USER_COMMANDS, "add", "articles", "remove", "stats", "gaps", "whoami")
 # The languages the bot's descriptions are set in: Telegram's language_code is two letters, so
 # Chinese clients get the Simplified text ("" is everyone else's).
 DESCRIPTION_LANGS: tuple[tuple[str, Lang], ...] = (("", "en"), ("zh", "zh-Hans"))

@@ -1,4 +1,4 @@
-"""The `citebot` command line: ingest, ask, list, remove, stats, chat and serve.
+"""The `citebot` command line: ingest, ask, list, remove, stats, gaps, chat and serve.
 
 The knowledge base raises; this module speaks: every knowledge error becomes one line on stderr
 and exit code 2, and nothing is half-written because each ingest is one transaction.
@@ -12,9 +12,11 @@ import importlib.metadata
 import json
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import (
@@ -34,7 +36,7 @@ from knowledge.evaluate import (
     read_questions,
     summarize,
 )
-from knowledge.models import Answer, IngestResult
+from knowledge.models import Answer, Gap, GivenAnswer, IngestResult
 from knowledge.reply import format_plain
 from knowledge.service import KnowledgeBase, iter_files
 
@@ -164,6 +166,89 @@ def cmd_stats(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     else:
         for key, value in stats.items():
             print(f"{key:<16} {value}")
+    return 0
+
+
+def _since(value: str) -> datetime:
+    """``--since``: a span back from now ("7d", "12h", "30m") or an ISO 8601 date or time."""
+    span = re.fullmatch(r"\s*(\d{1,6})\s*([dhm])\s*", value)
+    if span:
+        unit = {"d": "days", "h": "hours", "m": "minutes"}[span.group(2)]
+        return datetime.now(UTC) - timedelta(**{unit: int(span.group(1))})
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise CliError(
+            f"--since {value!r}: give a span such as 7d, 12h or 30m, or a date such as 2026-12-01"
+        ) from None
+
+
+def _given_json(given: GivenAnswer) -> dict[str, object]:
+    return {
+        "found": given.found,
+        "kept": given.kept,
+        "quotes": [
+            {
+                "text": q.text,
+                "number": q.citation.number,
+                "article_id": q.citation.article_id,
+                "title": q.citation.title,
+                "paragraph": q.citation.paragraph,
+            }
+            for q in given.quotes
+        ],
+    }
+
+
+def _gap_counts(gap: Gap) -> str:
+    parts = [f"asked {gap.asked}x"]
+    if gap.declined:
+        parts.append(f"declined {gap.declined}")
+    if gap.thumbs_down:
+        why = ", ".join(f"{reason.replace('_', ' ')} {n}" for reason, n in gap.reasons)
+        parts.append(f"thumbs down {gap.thumbs_down}" + (f" ({why})" if why else ""))
+    return ", ".join(parts)
+
+
+def _given_lines(given: GivenAnswer) -> list[str]:
+    if not given.found:
+        return ["declined"]
+    if not given.kept:
+        return ["answered (the answer was not kept: asked before answers were stored)"]
+    lines = []
+    for q in given.quotes:
+        text = q.text if len(q.text) <= 160 else q.text[:159] + "…"
+        lines.append(f"“{text}” [{q.citation.number}] {q.citation.title}, ¶{q.citation.paragraph}")
+    return lines
+
+
+def cmd_gaps(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    since = _since(args.since) if args.since else None
+    found = kb.gaps(args.limit, since)
+    answers = [kb.given_answer(gap.question_id) for gap in found.gaps]
+    if args.json:
+        report = {
+            "total": found.total,
+            "gaps": [
+                {
+                    **dataclasses.asdict(gap),
+                    "reasons": dict(gap.reasons),
+                    "answer": _given_json(given),
+                }
+                for gap, given in zip(found.gaps, answers, strict=True)
+            ],
+        }
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for gap, given in zip(found.gaps, answers, strict=True):
+            when = gap.last_at[:16].replace("T", " ")
+            print(f"{when}  {gap.question}  [{_gap_counts(gap)}]")
+            for line in _given_lines(given):
+                print(f"    {line}")
+    more = (
+        f" ({len(found.gaps)} shown; --limit shows more)" if found.total > len(found.gaps) else ""
+    )
+    print(f"{found.total} gaps{more}", file=sys.stderr)
     return 0
 
 
@@ -301,6 +386,7 @@ HELP = {
     "list": "list stored articles",
     "remove": "remove an article by id (or unambiguous prefix)",
     "stats": "counts of articles, passages, questions and feedback",
+    "gaps": "questions declined or voted down, alike ones grouped, newest first",
     "export": "write the knowledge base as JSON Lines",
     "import": "add the articles and feedback of an export",
     "backup": "a consistent copy of the store, safe while the bot runs",
@@ -363,6 +449,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("stats")
     p.add_argument("--json", action="store_true")
 
+    p = command("gaps")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="show N groups (20)")
+    p.add_argument("--since", metavar="WHEN", help="only since then: 7d, 12h, 30m, or a date (UTC)")
+
     p = command("export")
     p.add_argument("path", nargs="?", default="-", help="file to write (default: stdout)")
 
@@ -394,6 +485,7 @@ COMMANDS = {
     "list": cmd_list,
     "remove": cmd_remove,
     "stats": cmd_stats,
+    "gaps": cmd_gaps,
     "chat": cmd_chat,
     "export": cmd_export,
     "import": cmd_import,
@@ -427,6 +519,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_knowledge_settings(**overrides)
         if args.command == "ask" and args.k is not None and not 1 <= args.k <= 10:
             raise CliError("-k must be between 1 and 10")
+        if args.command == "gaps" and args.limit < 1:
+            raise CliError("--limit must be at least 1")
         kb = _open_kb(settings, serving=args.command == "chat")
         try:
             return COMMANDS[args.command](kb, args)

@@ -434,6 +434,84 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh-Hans": "你的用户 id 和本对话的 id",
         "zh-Hant": "你的用戶 id 和本對話的 id",
     },
+    # -- the gaps (/gaps, and the reason buttons after a 👎) --------------------------------
+    "cmd_gaps": {
+        "en": "Questions answered badly or not at all",
+        "zh-Hans": "没答好或没答的问题",
+        "zh-Hant": "沒答好或沒答的問題",
+    },
+    "plain_reason_wrong_answer": {
+        "en": "Wrong answer",
+        "zh-Hans": "答案不对",
+        "zh-Hant": "答案不對",
+    },
+    "plain_reason_wrong_source": {
+        "en": "Wrong source",
+        "zh-Hans": "出处不对",
+        "zh-Hant": "出處不對",
+    },
+    "plain_reason_not_answered": {
+        "en": "Not answered",
+        "zh-Hans": "没回答问题",
+        "zh-Hant": "沒回答問題",
+    },
+    "plain_thanks_why": {
+        "en": "Thanks! If you like, the buttons below say what was wrong.",
+        "zh-Hans": "谢谢！如愿意，可用下方按钮说明哪里不对。",
+        "zh-Hant": "謝謝！如願意，可用下方按鈕說明哪裡不對。",
+    },
+    "plain_reason_thanks": {
+        "en": "Thanks, noted: {reason}.",
+        "zh-Hans": "谢谢，已记下：{reason}。",
+        "zh-Hant": "謝謝，已記下：{reason}。",
+    },
+    "plain_gaps_title": {
+        "en": "Gaps: questions declined or voted 👎, newest first",
+        "zh-Hans": "缺口：未回答或被评 👎 的问题，最新的在前",
+        "zh-Hant": "缺口：未回答或被評 👎 的問題，最新的在前",
+    },
+    "plain_gaps_none": {
+        "en": "No gaps: no question was declined or voted 👎.",
+        "zh-Hans": "没有缺口：没有问题未回答或被评 👎。",
+        "zh-Hant": "沒有缺口：沒有問題未回答或被評 👎。",
+    },
+    "plain_gaps_more": {
+        "en": "…and {n} more (citebot gaps lists them all).",
+        "zh-Hans": "……还有 {n} 项（citebot gaps 可列出全部）。",
+        "zh-Hant": "……還有 {n} 項（citebot gaps 可列出全部）。",
+    },
+    "plain_gap_asked": {"en": "asked {n}×", "zh-Hans": "问了 {n} 次", "zh-Hant": "問了 {n} 次"},
+    "plain_gap_declined": {
+        "en": "declined {n}",
+        "zh-Hans": "未答 {n}",
+        "zh-Hant": "未答 {n}",
+    },
+    "plain_gap_button": {"en": "Answer {n}", "zh-Hans": "回答 {n}", "zh-Hant": "回答 {n}"},
+    "plain_given_asked": {
+        "en": "Asked {when}:",
+        "zh-Hans": "提问时间 {when}：",
+        "zh-Hant": "提問時間 {when}：",
+    },
+    "plain_given_declined": {
+        "en": "Declined: nothing in the articles answered it.",
+        "zh-Hans": "未回答：文章中没有能回答的内容。",
+        "zh-Hant": "未回答：文章中沒有能回答的內容。",
+    },
+    "gaps_in_private": {
+        "en": "The gaps hold questions from every chat: send /gaps to me in a private chat.",
+        "zh-Hans": "缺口列表含有各个对话的问题：请在私聊中向我发送 /gaps。",
+        "zh-Hant": "缺口列表含有各個對話的問題：請在私訊中向我發送 /gaps。",
+    },
+    "plain_gap_gone": {
+        "en": "That question is no longer stored.",
+        "zh-Hans": "这个问题已不在记录中。",
+        "zh-Hant": "這個問題已不在記錄中。",
+    },
+    "plain_given_not_kept": {
+        "en": "Answered, but the answer was not kept (asked before answers were stored).",
+        "zh-Hans": "已回答，但没有保存回答（提问时尚未保存回答）。",
+        "zh-Hant": "已回答，但沒有保存回答（提問時尚未保存回答）。",
+    },
 }
 
 # Counted nouns, (one, other) by CLDR plural category: English says "1 passage", "2 passages";

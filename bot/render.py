@@ -16,7 +16,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.i18n import counted, lang_name, t
-from knowledge.models import Answer, Article, Citation, Lang, QuotedSentence
+from knowledge.models import (
+    Answer,
+    Article,
+    Citation,
+    Gap,
+    Gaps,
+    GivenAnswer,
+    Lang,
+    QuotedSentence,
+)
 from knowledge.reply import ask_back, quote_marks, reading_as, small_talk_lines
 
 MAX_MESSAGE = 4096
@@ -344,3 +353,77 @@ def plain_summary(answer: Answer, limit: int = 200) -> str:
         return ""
     text = answer.quotes[0].sentence.text
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- the gaps (/gaps) -------------------------------------------------------------------------
+# A question quoted in the gaps list gives up what is past this many characters, so that ten
+# of them fit one message with room to spare.
+GAP_QUESTION_CHARS = 300
+
+
+def gap_line(gap: Gap, lang: Lang) -> str:
+    """How often and how a gap went wrong: "asked 3× · declined 2 · 👎 1 (Wrong source 1) ·
+    2026-12-07 05:20" (UTC)."""
+    parts = [t("plain_gap_asked", lang, n=gap.asked)]
+    if gap.declined:
+        parts.append(t("plain_gap_declined", lang, n=gap.declined))
+    if gap.thumbs_down:
+        why = ", ".join(f"{t(f'plain_reason_{r}', lang)} {n}" for r, n in gap.reasons)
+        parts.append(f"👎 {gap.thumbs_down}" + (f" ({why})" if why else ""))
+    parts.append(gap.last_at[:16].replace("T", " "))
+    return " · ".join(parts)
+
+
+def render_gaps(gaps: Gaps, lang: Lang, limit: int = MAX_MESSAGE) -> tuple[str, int]:
+    """The gaps as one message and how many of them it shows: the first ones that fit, then
+    "…and N more" for the rest (those not fetched included)."""
+    if not gaps.gaps:
+        return html.escape(t("plain_gaps_none", lang), quote=False), 0
+    title = (Span(t("plain_gaps_title", lang), bold=True),)
+    entries: list[Block] = []
+    for number, gap in enumerate(gaps.gaps, start=1):
+        question = gap.question
+        if len(question) > GAP_QUESTION_CHARS:
+            question = question[: GAP_QUESTION_CHARS - 1] + "…"
+        entries.append(
+            (
+                Span(f"{number}. "),
+                Span(f"“{question}”", bold=True),
+                Span("\n" + gap_line(gap, lang), italic=True),
+            )
+        )
+    for shown in range(len(entries), 0, -1):
+        blocks = [title, *entries[:shown]]
+        rest = gaps.total - shown
+        if rest:
+            blocks.append((Span(t("plain_gaps_more", lang, n=rest)),))
+        parts = pack(blocks, limit)
+        if len(parts) == 1:
+            return parts[0], shown
+    return pack([title], limit)[0], 0  # not reached: one entry is far under the limit
+
+
+def render_given(given: GivenAnswer, lang: Lang, limit: int = MAX_MESSAGE) -> list[str]:
+    """The answer a question got, quoted as it was given, with its sources; or that it was
+    declined, or that it was not kept."""
+    when = given.asked_at[:16].replace("T", " ")
+    blocks: list[Block] = [
+        (Span(t("plain_given_asked", lang, when=when), italic=True),),
+        (Span(given.question, bold=True),),
+    ]
+    if not given.found:
+        blocks.append((Span(t("plain_given_declined", lang)),))
+        return pack(blocks, limit)
+    if not given.kept:
+        blocks.append((Span(t("plain_given_not_kept", lang)),))
+        return pack(blocks, limit)
+    blocks.extend((Span(f"“{q.text}” [{q.citation.number}]"),) for q in given.quotes)
+    cited: dict[int, Citation] = {}
+    for quote in given.quotes:
+        cited.setdefault(quote.citation.number, quote.citation)
+    sources: list[Span] = [Span(t("sources", lang), bold=True)]
+    for number in sorted(cited):
+        sources.append(Span("\n"))
+        sources.extend(citation_line(cited[number], lang))
+    blocks.append(tuple(sources))
+    return pack(blocks, limit)

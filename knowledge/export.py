@@ -2,7 +2,8 @@
 
     {"type": "citebot-export", "version": 2}                     the header
     {"type": "article", "title": ..., "paragraphs": [...], ...}  one record a line
-    {"type": "feedback", "question": ..., "value": -1, ...}
+    {"type": "feedback", "question": ..., "value": -1, "reason": ..., "answer": [...]}
+    {"type": "question", "question": ..., "found": false, ...}   a declined question
     {"type": "end", "records": 2, "sha256": "9f86d0..."}         the trailer
 
 The trailer counts the records and holds the SHA-256 of every byte before it (the header and the
@@ -10,6 +11,10 @@ record lines with their newlines). An export whose trailer is missing or does no
 short or changed, and is refused whole (``DamagedExport``) before anything is imported: someone
 restoring a knowledge base wants all of it or a clear no, not the first 19 of 40 articles.
 Exports of version 1 (no trailer) are still read, with a warning that a cut cannot be noticed.
+
+Feedback records carry the reason of a 👎 and the quotes the answer gave, and declined
+questions without a vote come as "question" records (both since the gaps): an export made
+before has neither, and is read as it always was (no reason, no answer kept).
 
 Each record is checked against a schema with the limits of an upload (``RecordLimits``) before
 it reaches the knowledge base; a bad record becomes a one-line reason and the others go in.
@@ -87,6 +92,13 @@ def _limits(info: ValidationInfo) -> RecordLimits:
     return info.context
 
 
+def _question_length(value: str, info: ValidationInfo) -> str:
+    limits = _limits(info)
+    if len(value) > limits.question_chars:
+        raise ValueError(f"longer than a question may be ({limits.question_chars} characters)")
+    return value
+
+
 class _Record(BaseModel):
     # Strict: "paragraphs": "text" is not a list of one character each, 1 is not True. Fields
     # a later version adds are ignored, so its exports still import.
@@ -124,8 +136,22 @@ class ArticleRecord(_Record):
         return stripped
 
 
+class GivenQuoteRecord(_Record):
+    """One sentence an answer quoted, with its citation as numbered in that answer."""
+
+    text: Annotated[str, StringConstraints(max_length=20_000)]
+    number: Annotated[int, Field(ge=1, le=1000)]
+    article_id: _Short
+    title: _Short
+    source: _Short | None = None
+    url: Annotated[str, StringConstraints(max_length=8192)] | None = None
+    published: Annotated[str, StringConstraints(max_length=64)] | None = None
+    paragraph: Annotated[int, Field(ge=1, le=2**31)]
+
+
 class FeedbackRecord(_Record):
-    """A question with one user's thumbs up (1) or down (-1)."""
+    """A question with one user's thumbs up (1) or down (-1), the reason of a 👎 when one was
+    given, and the answer's quotes when they were kept."""
 
     type: Literal["feedback"]
     question: str = Field(min_length=1)
@@ -136,6 +162,8 @@ class FeedbackRecord(_Record):
     user_id: _Int64
     value: Literal[-1, 1]
     created_at: str
+    reason: Literal["wrong_answer", "wrong_source", "not_answered"] | None = None
+    answer: Annotated[list[GivenQuoteRecord], Field(max_length=100)] | None = None
 
     _times = field_validator("asked_at", "created_at")(_timestamp)
 
@@ -145,19 +173,29 @@ class FeedbackRecord(_Record):
         """Exports before version 2 wrote SQLite's 0 or 1."""
         return bool(value) if type(value) is int and value in (0, 1) else value
 
-    @field_validator("question")
-    @classmethod
-    def _question_length(cls, value: str, info: ValidationInfo) -> str:
-        limits = _limits(info)
-        if len(value) > limits.question_chars:
-            raise ValueError(f"longer than a question may be ({limits.question_chars} characters)")
-        return value
+    _question = field_validator("question")(_question_length)
 
 
-Record = ArticleRecord | FeedbackRecord
-_MODELS: dict[str, type[ArticleRecord] | type[FeedbackRecord]] = {
+class QuestionRecord(_Record):
+    """A question the articles did not answer (and nobody voted on)."""
+
+    type: Literal["question"]
+    question: str = Field(min_length=1)
+    lang: _Tag
+    found: Literal[False] = False
+    asked_at: str
+    chat_id: _Int64 | None = None
+    user_id: _Int64 | None = None
+
+    _times = field_validator("asked_at")(_timestamp)
+    _question = field_validator("question")(_question_length)
+
+
+Record = ArticleRecord | FeedbackRecord | QuestionRecord
+_MODELS: dict[str, type[ArticleRecord] | type[FeedbackRecord] | type[QuestionRecord]] = {
     "article": ArticleRecord,
     "feedback": FeedbackRecord,
+    "question": QuestionRecord,
 }
 
 

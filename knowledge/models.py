@@ -139,3 +139,60 @@ class IngestResult:
     article: Article
     replaced_id: str | None = None
     learned_aliases: tuple[tuple[str, str], ...] = field(default=())
+
+
+# Why a 👎 was given, when the voter says (buttons under the answer after a 👎).
+FeedbackReason = Literal["wrong_answer", "wrong_source", "not_answered"]
+FEEDBACK_REASONS: tuple[FeedbackReason, ...] = ("wrong_answer", "wrong_source", "not_answered")
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Alike questions that were declined or voted 👎: one wording, with how often and how.
+
+    Questions are alike when they are the same after folding case, width and script
+    (Traditional to Simplified) and dropping punctuation and spaces.
+    """
+
+    question: str  # the latest wording
+    question_id: int  # the latest question of the group: its answer is the one shown
+    lang: Lang
+    last_at: str  # ISO 8601 time of the latest question or 👎 in the group
+    asked: int  # questions in the group
+    declined: int  # of which were declined ("not found")
+    thumbs_down: int  # 👎 votes on the answered ones
+    # Reasons given with the 👎 votes, with their counts, most given first.
+    reasons: tuple[tuple[FeedbackReason, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """The gaps found, newest first; ``total`` counts every group found, shown or not."""
+
+    gaps: tuple[Gap, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class GivenQuote:
+    """One sentence as a stored answer quoted it, with its citation as numbered there."""
+
+    text: str
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class GivenAnswer:
+    """The answer a logged question got, as it was given (not as it would be given now).
+
+    ``quotes`` is empty for a declined question, and for one logged before answers were
+    kept (``kept`` is then False).
+    """
+
+    question_id: int
+    question: str
+    lang: Lang
+    asked_at: str
+    found: bool
+    quotes: tuple[GivenQuote, ...] = ()
+    kept: bool = True

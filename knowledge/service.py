@@ -22,6 +22,7 @@ import time
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -42,6 +43,7 @@ from knowledge.errors import (
 )
 from knowledge.export import (
     ArticleRecord,
+    QuestionRecord,
     RecordLimits,
     check_export,
     read_records,
@@ -49,9 +51,20 @@ from knowledge.export import (
 )
 from knowledge.extract import DEFAULT_MAX_BYTES, SUPPORTED_EXTENSIONS, extract, extract_text
 from knowledge.followup import read_followup
+from knowledge.gaps import group_gaps
 from knowledge.index import ARRAYS, AlreadyIndexed, BM25Index, BM25Params
 from knowledge.locks import ReadWriteLock
-from knowledge.models import Answer, Article, IngestResult, Lang, ParsedDocument
+from knowledge.models import (
+    FEEDBACK_REASONS,
+    Answer,
+    Article,
+    Gaps,
+    GivenAnswer,
+    GivenQuote,
+    IngestResult,
+    Lang,
+    ParsedDocument,
+)
 from knowledge.normalize import fold, guess_lang
 from knowledge.query import build_query
 from knowledge.readahead import read_ahead
@@ -76,6 +89,9 @@ _OVERLAY_SAVE_POSTINGS = 25_000_000
 # Times an ingest is planned again when another process wrote between its reads and its write
 # (each retry means that process's write went in: two ingests of one folder retry often).
 _WRITE_ATTEMPTS = 20
+# Declined or 👎 questions read at most for the gaps (the latest ones): grouping them costs
+# about a folding each, and an admin reads the first few groups.
+_GAP_ROWS = 20_000
 
 MAX_QUESTION_CHARS = 500
 
@@ -648,7 +664,10 @@ class KnowledgeBase:
         if self.store.read_only:
             return answer
         try:
-            qid = self.store.log_question(question, answer.lang, answer.found, chat_id, user_id)
+            given = [GivenQuote(q.sentence.text, q.citation) for q in answer.quotes]
+            qid = self.store.log_question(
+                question, answer.lang, answer.found, chat_id, user_id, given
+            )
         except StoreError as exc:
             level = logging.DEBUG if self._log_failing else logging.WARNING
             log.log(level, "answered without logging the question: %s", exc)
@@ -666,8 +685,44 @@ class KnowledgeBase:
         answer = self.ask(self.store.question_text(question_id), log_it=False)
         return _with_question_id(answer, question_id)
 
-    def feedback(self, question_id: int, user_id: int, value: int) -> None:
-        self.store.add_feedback(question_id, user_id, 1 if value > 0 else -1)
+    def feedback(
+        self, question_id: int, user_id: int, value: int, reason: str | None = None
+    ) -> None:
+        """One user's 👍 (``value`` > 0) or 👎 on a question, replacing their earlier vote; a 👎
+        may say why (``reason``, one of FEEDBACK_REASONS), a vote without one stays valid.
+
+        Raises:
+            InputError: ``reason`` is not one of FEEDBACK_REASONS, or given with a 👍.
+        """
+        if reason is not None and (reason not in FEEDBACK_REASONS or value > 0):
+            raise InputError(f"not a reason for a 👎: {reason!r}", reason="feedback_reason")
+        self.store.add_feedback(question_id, user_id, 1 if value > 0 else -1, reason)
+
+    def gaps(self, limit: int = 20, since: datetime | None = None) -> Gaps:
+        """The recent questions that were declined or voted 👎, alike ones grouped (see
+        knowledge.gaps), newest first: the first ``limit`` groups, and how many there are.
+        Only questions asked or voted on at ``since`` or later (a time without a zone is UTC)
+        count; at most the latest ``_GAP_ROWS`` such questions are read.
+
+        Raises:
+            InputError: ``limit`` is below 1.
+        """
+        if limit < 1:
+            raise InputError(f"the limit must be at least 1, got {limit}", reason="limit")
+        after = None
+        if since is not None:
+            moment = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
+            after = moment.astimezone(UTC).isoformat(timespec="seconds")
+        return group_gaps(self.store.gap_rows(after, _GAP_ROWS), limit)
+
+    def given_answer(self, question_id: int) -> GivenAnswer:
+        """A logged question with the answer it got then, quoted as it was given (not as it
+        would be given now: the articles may have changed since).
+
+        Raises:
+            NotFound: no question has that id.
+        """
+        return self.store.given_answer(question_id)
 
     # -- management -----------------------------------------------------------------------
     def remove(self, article_id: str) -> Article:
@@ -702,7 +757,9 @@ class KnowledgeBase:
 
     # -- moving a knowledge base ---------------------------------------------------------
     def export_records(self) -> Iterator[dict[str, object]]:
-        """The whole knowledge base as JSON-ready records: articles, then feedback.
+        """The whole knowledge base as JSON-ready records: articles, then feedback (with
+        the reason of a 👎 and the answer that was given), then the declined questions without
+        a vote: the gaps an admin sees (``gaps``) come along.
 
         Articles carry their text as paragraphs, not index data, so any later version can
         import them and analyse them its own way. ``export.write_export`` frames them with
@@ -723,6 +780,8 @@ class KnowledgeBase:
             }
         for record in self.store.all_feedback():
             yield {"type": "feedback", **record, "found": bool(record["found"])}
+        for record in self.store.declined_questions():
+            yield {"type": "question", **record, "found": False}
 
     def export_to(self, out: BinaryIO) -> int:
         """Write the export to an open stream (stdout); returns the number of records."""
@@ -769,6 +828,8 @@ class KnowledgeBase:
                         format=record.format,
                     )
                     results.append(self.ingest_document(doc, added_at=record.added_at))
+                elif isinstance(record, QuestionRecord):
+                    self.store.add_question_record(record.model_dump())
                 else:
                     self.store.add_feedback_record(record.model_dump())
             except KnowledgeError as exc:

@@ -36,13 +36,14 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from knowledge.answer import Highlighter, highlight
 from knowledge.errors import KnowledgeError, StoreError
-from knowledge.models import Answer, Article, IngestResult, Lang, Spans
+from knowledge.models import Answer, Article, Gaps, GivenAnswer, IngestResult, Lang, Spans
 from knowledge.service import BatchReport, KnowledgeBase, KnowledgeConfig
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ _METHODS = frozenset(
         "examples",
         "recall",
         "feedback",
+        "gaps",
+        "given_answer",
         "ingest_bytes",
         "ingest_file",
         "ingest_text",
@@ -133,8 +136,16 @@ class KnowledgeWorker:
     def recall(self, question_id: int) -> Answer:
         return self._call("recall", question_id)  # type: ignore[no-any-return]
 
-    def feedback(self, question_id: int, user_id: int, value: int) -> None:
-        self._call("feedback", question_id, user_id, value)
+    def feedback(
+        self, question_id: int, user_id: int, value: int, reason: str | None = None
+    ) -> None:
+        self._call("feedback", question_id, user_id, value, reason)
+
+    def gaps(self, limit: int = 20, since: datetime | None = None) -> Gaps:
+        return self._call("gaps", limit, since)  # type: ignore[no-any-return]
+
+    def given_answer(self, question_id: int) -> GivenAnswer:
+        return self._call("given_answer", question_id)  # type: ignore[no-any-return]
 
     def ingest_bytes(
         self,

@@ -35,6 +35,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("articles", admin.articles, filters=NEW))
     app.add_handler(CommandHandler("remove", admin.remove, filters=NEW))
     app.add_handler(CommandHandler("stats", admin.stats, filters=NEW))
+    app.add_handler(CommandHandler("gaps", admin.gaps, filters=NEW))
     app.add_handler(
         MessageHandler(NEW & filters.ChatType.PRIVATE & filters.Document.ALL, admin.document)
     )
@@ -61,5 +62,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(ask.more_button, pattern=r"^more:\d+$"))
     app.add_handler(CallbackQueryHandler(ask.source_button, pattern=r"^src:\w+:\d+:\d+(:\d+)?$"))
     app.add_handler(CallbackQueryHandler(ask.feedback_button, pattern=r"^fb:\d+:[+-]1$"))
+    app.add_handler(CallbackQueryHandler(ask.reason_button, pattern=r"^fbr:\d+:[a-z_]+$"))
+    app.add_handler(CallbackQueryHandler(admin.gap_button, pattern=r"^gap:\d+$"))
     app.add_handler(CallbackQueryHandler(admin.articles_button, pattern=r"^arts:\d+$"))
     app.add_handler(CallbackQueryHandler(admin.remove_button, pattern=r"^(rm:\w+|rmx)$"))

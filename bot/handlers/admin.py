@@ -1,4 +1,4 @@
-"""Changing the collection: uploads, /add, /articles, /remove, /stats — admins only.
+"""Changing the collection: uploads, /add, /articles, /remove, /stats, /gaps — admins only.
 
 Everyone else gets a polite refusal, nothing is stored, and the attempt is logged with who and
 where but never with what they sent.
@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest
 
 from bot.handlers.ask import command_argument, private_other
@@ -26,8 +27,8 @@ from bot.handlers.common import (
 )
 from bot.i18n import error_text, lang_from_code, t
 from bot.ops import Metrics
-from bot.render import render_article, render_articles, render_stats
-from knowledge.errors import KnowledgeError
+from bot.render import render_article, render_articles, render_gaps, render_given, render_stats
+from knowledge.errors import KnowledgeError, NotFound
 from knowledge.fetch import fetch_url, suggested_filename
 from knowledge.models import IngestResult, Lang
 from knowledge.query import classify
@@ -35,6 +36,9 @@ from knowledge.query import classify
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
+# Gaps one /gaps message lists (each with a button showing the answer given): the rest are
+# counted ("…and N more"), and `citebot gaps` lists them all.
+GAPS_SHOWN = 10
 PUBLIC_API_DOWNLOAD_LIMIT = 20 * 1024 * 1024
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
@@ -279,3 +283,49 @@ async def stats(update: Update, context: Context) -> None:
         return
     numbers = await off_loop(kb_of(context).stats)
     await reply(context, message, [render_stats(numbers, lang_for(update))])
+
+
+def _gaps_keyboard(question_ids: list[int], lang: Lang) -> InlineKeyboardMarkup | None:
+    """One button a gap, numbered as the list numbers them, five to a row."""
+    buttons = [
+        InlineKeyboardButton(t("plain_gap_button", lang, n=n), callback_data=f"gap:{qid}")
+        for n, qid in enumerate(question_ids, start=1)
+    ]
+    rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def gaps(update: Update, context: Context) -> None:
+    """/gaps: the recent questions declined or voted 👎, alike ones grouped, newest first,
+    each with a button showing the answer that was given; in a private chat only."""
+    message = await _admin_message(update, context, "/gaps")
+    if message is None:
+        return
+    lang = lang_for(update)
+    if message.chat.type != ChatType.PRIVATE:
+        # The questions come from every chat, private ones included: not for a group to read.
+        await reply(context, message, [t("gaps_in_private", lang)])
+        return
+    found = await off_loop(kb_of(context).gaps, GAPS_SHOWN)
+    text, shown = render_gaps(found, lang)
+    markup = _gaps_keyboard([g.question_id for g in found.gaps[:shown]], lang)
+    await reply(context, message, [text], markup)
+
+
+async def gap_button(update: Update, context: Context) -> None:
+    """A gap's button: the answer its latest question got, as given (admins only)."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    lang = lang_from_code(query.from_user.language_code)
+    if not is_admin(context, query.from_user.id):
+        await query.answer(t("plain_admin_only", lang), show_alert=True)
+        return
+    try:
+        given = await off_loop(kb_of(context).given_answer, int(query.data.split(":")[1]))
+    except NotFound:
+        await query.answer(t("plain_gap_gone", lang))
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await reply(context, query.message, render_given(given, lang))

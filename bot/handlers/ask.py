@@ -53,7 +53,7 @@ from bot.i18n import choose_lang, error_text, lang_from_code, t
 from bot.ops import Metrics
 from bot.render import plain_summary, render_answer, render_more, render_passage
 from knowledge.errors import BadQuestion, NotFound
-from knowledge.models import Answer, Citation
+from knowledge.models import FEEDBACK_REASONS, Answer, Citation
 
 log = logging.getLogger(__name__)
 
@@ -578,10 +578,55 @@ async def _source_parts(
 
 
 async def feedback_button(update: Update, context: Context) -> None:
-    """👍/👎: stored against the question, acknowledged in a small toast."""
+    """👍/👎: stored against the question, acknowledged in a small toast. A 👎 also puts the
+    reasons under the answer (wrong answer / wrong source / not answered, in the presser's
+    language); the vote stands whether or not one is pressed."""
     query = update.callback_query
     if query is None or query.data is None:
         return
     _, qid, value = query.data.split(":")
     await off_loop(kb_of(context).feedback, int(qid), query.from_user.id, int(value))
-    await query.answer(t("plain_thanks", lang_from_code(query.from_user.language_code)))
+    lang = lang_from_code(query.from_user.language_code)
+    markup = query.message.reply_markup if isinstance(query.message, Message) else None
+    if int(value) > 0 or markup is None:
+        await query.answer(t("plain_thanks", lang))
+        return
+    await query.answer(t("plain_thanks_why", lang))
+    rows = [list(row) for row in markup.inline_keyboard]
+    if not any(_is_reason(b) for row in rows for b in row):
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t(f"plain_reason_{reason}", lang), callback_data=f"fbr:{qid}:{reason}"
+                )
+                for reason in FEEDBACK_REASONS
+            ]
+        )
+        with contextlib.suppress(BadRequest):  # "message is not modified": pressed twice
+            await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
+
+
+def _is_reason(button: InlineKeyboardButton) -> bool:
+    return isinstance(button.callback_data, str) and button.callback_data.startswith("fbr:")
+
+
+async def reason_button(update: Update, context: Context) -> None:
+    """Why a 👎 was given: stored with the presser's 👎 (pressing one is a 👎), the reasons
+    taken off the answer again."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    _, qid, reason = query.data.split(":")
+    lang = lang_from_code(query.from_user.language_code)
+    if reason not in FEEDBACK_REASONS:
+        await query.answer()
+        return
+    await off_loop(kb_of(context).feedback, int(qid), query.from_user.id, -1, reason)
+    await query.answer(t("plain_reason_thanks", lang, reason=t(f"plain_reason_{reason}", lang)))
+    message = query.message
+    if isinstance(message, Message) and message.reply_markup is not None:
+        rows = [
+            [b for b in row if not _is_reason(b)] for row in message.reply_markup.inline_keyboard
+        ]
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(InlineKeyboardMarkup([r for r in rows if r]))
