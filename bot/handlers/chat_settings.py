@@ -223,13 +223,11 @@ async def settings_button(update: Update, context: Context) -> None:
         log.info("refused a settings change by user %s in chat %s", user.id, chat.id)
         await query.answer(t("plain_settings_refused", toast_lang), show_alert=True)
         return
-    try:
-        wanted = (
-            ChatSettings(answer=value, lang=current.lang)  # type: ignore[arg-type]
-            if field == "a"
-            else ChatSettings(answer=current.answer, lang=value)  # type: ignore[arg-type]
-        )
-    except ValueError:  # data from an older keyboard, or made up: nothing to change
+    if field == "a" and value in ANSWER_MODES:
+        wanted = ChatSettings(answer=value, lang=current.lang)
+    elif field == "l" and value in REPLY_LANGS:
+        wanted = ChatSettings(answer=current.answer, lang=value)
+    else:  # data from an older keyboard, or made up: nothing to change
         await query.answer()
         return
     if wanted == current:

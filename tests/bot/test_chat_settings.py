@@ -94,9 +94,13 @@ def test_a_member_who_is_not_a_chat_admin_gets_a_toast_refusal(bot: RunningBot) 
 
 def test_off_leaves_only_settings_working_until_an_admin_turns_it_on(bot: RunningBot) -> None:
     _group_with_admin(bot)
+    [earlier] = bot.ask("/ask " + QUESTION, chat_id=GROUP)
     shown = _settings_message(bot, GROUP, CHAT_ADMIN)
     redrawn = _press(bot, shown, "cs:a:off", CHAT_ADMIN)
     assert "not at all" in redrawn["plain_text"]
+    # The buttons of an answer given before: a toast, not a Source paragraph.
+    source = next(d for d in _buttons(earlier) if d.startswith("src:"))
+    assert "switched off" in _toast(bot, bot.fake.user_presses(earlier, source))["text"]
     assert "✓ Off" in str(redrawn["reply_markup"])
     assert bot.kb.chat_settings(GROUP).answer == "off"
     bot.fake.user_says("/ask " + QUESTION, chat_id=GROUP)
