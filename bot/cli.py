@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.metadata
 import json
 import logging
 import os
@@ -277,17 +278,53 @@ def cmd_serve(settings: Settings) -> int:
     return 0
 
 
+def _version() -> str:
+    """The installed distribution's version, or "unknown" when run from a bare source tree."""
+    try:
+        return importlib.metadata.version("citebot")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+# Each command's one line, shown in `citebot --help` and atop `citebot COMMAND --help`.
+HELP = {
+    "ingest": "add article files or folders",
+    "ask": "answer one question",
+    "list": "list stored articles",
+    "remove": "remove an article by id (or unambiguous prefix)",
+    "stats": "counts of articles, passages, questions and feedback",
+    "export": "write the knowledge base as JSON Lines",
+    "import": "add the articles and feedback of an export",
+    "backup": "a consistent copy of the store, safe while the bot runs",
+    "eval": "measure answer quality on a question set (JSON Lines)",
+    "chat": "ask questions interactively",
+    "serve": "run the Telegram bot",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The `citebot` parser; `--data-dir` is accepted before or after the command."""
+    # SUPPRESS as the default on both levels: a subparser's own default would otherwise
+    # overwrite a --data-dir given before the command.
+    data_dir = argparse.ArgumentParser(add_help=False)
+    data_dir.add_argument(
+        "--data-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="where the store and index live (env CITEBOT_DATA_DIR)",
+    )
     parser = argparse.ArgumentParser(
         prog="citebot",
         description="Answer questions from English and Chinese articles with cited sentences.",
+        parents=[data_dir],
     )
-    parser.add_argument(
-        "--data-dir", type=Path, help="where the store and index live (env CITEBOT_DATA_DIR)"
-    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("ingest", help="add article files or folders")
+    def command(name: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=HELP[name], description=HELP[name], parents=[data_dir])
+
+    p = command("ingest")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--title")
     p.add_argument("--source")
@@ -299,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
         "its target is inside that folder, with or without this)",
     )
 
-    p = sub.add_parser("ask", help="answer one question")
+    p = command("ask")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("-k", type=int, default=None, metavar="N", help="quote at most N sentences")
@@ -309,25 +346,25 @@ def build_parser() -> argparse.ArgumentParser:
         help='the question asked before, for a follow-up such as "when was it founded?"',
     )
 
-    p = sub.add_parser("list", help="list stored articles")
+    p = command("list")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("remove", help="remove an article by id (or unambiguous prefix)")
+    p = command("remove")
     p.add_argument("id")
 
-    p = sub.add_parser("stats", help="counts of articles, passages, questions and feedback")
+    p = command("stats")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("export", help="write the knowledge base as JSON Lines")
+    p = command("export")
     p.add_argument("path", nargs="?", default="-", help="file to write (default: stdout)")
 
-    p = sub.add_parser("import", help="add the articles and feedback of an export")
+    p = command("import")
     p.add_argument("path")
 
-    p = sub.add_parser("backup", help="a consistent copy of the store, safe while the bot runs")
+    p = command("backup")
     p.add_argument("dest", help="the SQLite file to write")
 
-    p = sub.add_parser("eval", help="measure answer quality on a question set (JSON Lines)")
+    p = command("eval")
     p.add_argument("file", type=Path, metavar="FILE.jsonl")
     p.add_argument("--details", action="store_true", help="list every question scored wrong")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
@@ -338,8 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the articles' folder: questions' sources are its file names",
     )
 
-    sub.add_parser("chat", help="ask questions interactively")
-    sub.add_parser("serve", help="run the Telegram bot")
+    command("chat")
+    command("serve")
     return parser
 
 
@@ -361,7 +398,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        overrides = {"data_dir": args.data_dir} if args.data_dir else {}
+        data_dir = getattr(args, "data_dir", None)
+        overrides = {"data_dir": data_dir} if data_dir else {}
         settings = load_settings(**overrides)
         if args.command == "ask" and args.k is not None and not 1 <= args.k <= 10:
             raise CliError("-k must be between 1 and 10")

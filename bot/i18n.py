@@ -18,6 +18,7 @@ from knowledge.errors import KnowledgeError
 from knowledge.models import Lang
 from knowledge.normalize import guess_lang
 from knowledge.reply import NOT_FOUND
+from knowledge.text import lang_from_tag
 
 LANGS: tuple[Lang, ...] = ("en", "zh-Hans", "zh-Hant")
 
@@ -401,28 +402,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
 }
 
-_CODE_LANGS: dict[str, Lang] = {
-    "zh-tw": "zh-Hant",
-    "zh-hk": "zh-Hant",
-    "zh-mo": "zh-Hant",
-    "zh-hant": "zh-Hant",
-    "zh": "zh-Hans",
-    "zh-cn": "zh-Hans",
-    "zh-sg": "zh-Hans",
-    "zh-hans": "zh-Hans",
-}
-
 
 def lang_from_code(language_code: str | None) -> Lang:
     """A Telegram language_code ("zh-TW", "zh-hans", "en-US"...) mapped to one of ours."""
-    code = (language_code or "").strip().replace("_", "-").casefold()
-    if code in _CODE_LANGS:
-        return _CODE_LANGS[code]
-    if code.startswith("zh-hant") or code.startswith("zh-tw") or code.startswith("zh-hk"):
-        return "zh-Hant"
-    if code.startswith("zh"):
-        return "zh-Hans"
-    return "en"
+    return lang_from_tag(language_code) or "en"
 
 
 def choose_lang(text: str | None, language_code: str | None) -> Lang:

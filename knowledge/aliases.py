@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.normalize import fold
+from knowledge.text import HAN
 
-HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RUN = re.compile(f"[{HAN}]+")
 _HAS_LATIN = re.compile(r"[a-z0-9]")
 # "Name (中文)" and "中文（Name）": the bracketed part is the other-language form.
@@ -41,18 +41,31 @@ class AliasTable:
     # Groups that name something (a form was written with a capital: HKUST, Liang Wenfeng),
     # as opposed to common words (university / 大学): a question's names must be answered.
     names: set[str] = field(default_factory=set)
+    # What a group of the shipped table names, from its section ("# --- places and regions"):
+    # "place", "organisation", "person" or "term". Pairs learned from articles have none.
+    kinds: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_lines(cls, lines: Iterable[str]) -> AliasTable:
         table = cls()
+        kind: str | None = None
         for line in lines:
             line = line.strip()
+            if line.startswith("# ---"):
+                kind = _section_kind(line)
+                continue
             if not line or line.startswith("#"):
                 continue
             forms = [f.strip() for f in line.split("\t") if f.strip()]
             if len(forms) >= 2:
-                table.add_group(forms)
+                token, _ = table.add_group(forms)
+                if kind is not None:
+                    table.kinds.setdefault(token, kind)
         return table
+
+    def may_be_person(self, token: str) -> bool:
+        """Whether the group ``token`` could name a person: not a place, firm or common term."""
+        return self.kinds.get(token, "person") == "person"
 
     @classmethod
     def from_file(cls, path: Path) -> AliasTable:
@@ -79,6 +92,21 @@ class AliasTable:
 
     def latin_forms(self) -> list[str]:
         return [f for f in self.by_form if _HAS_LATIN.search(f)]
+
+
+_SECTION_KINDS = (
+    ("people", "person"),
+    ("place", "place"),
+    ("universit", "organisation"),
+    ("institution", "organisation"),
+    ("compan", "organisation"),
+)
+
+
+def _section_kind(header: str) -> str:
+    """The kind of name a section of the alias table holds, from its header's words."""
+    words = header.lower()
+    return next((kind for cue, kind in _SECTION_KINDS if cue in words), "term")
 
 
 def learn_pairs(text: str, last_han_word: Callable[[str], str]) -> list[tuple[str, str]]:

@@ -22,9 +22,10 @@ from pathlib import Path
 import jieba
 import Stemmer
 
-from knowledge.aliases import HAN, AliasTable, learn_pairs
+from knowledge.aliases import AliasTable, learn_pairs
 from knowledge.normalize import fold, fold_with_offsets
 from knowledge.segmenter import Segmenter
+from knowledge.text import HAN, is_han
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -182,6 +183,16 @@ class Analyzer:
         counts it 1,000 times or more: 公司, 科技, 中心, 人群), which names nothing alone."""
         return 2 <= len(han) <= 3 and self._base_freq.get(han, 0) >= COMMON_WORD_COUNT
 
+    def coined(self, term: str) -> bool:
+        """Whether ``term`` is a Han word jieba's dictionary does not know (港大, 英矽, 智谱):
+        a name, an abbreviation or a coinage, as opposed to a word of the language."""
+        return (
+            len(term) >= 2
+            and all("\u3400" <= ch <= "\ufaff" for ch in term)
+            and not self._base_freq.get(term)
+            and term not in CANTONESE_WORDS
+        )
+
     def add_alias(self, form: str, other: str) -> bool:
         """Put two forms in one alias group; True when that taught the table something."""
         _, added = self.aliases.add_group([form, other])
@@ -232,7 +243,7 @@ class Analyzer:
         for run in _RUN.finditer(folded):
             word = run.group(0)
             pos = run.start()
-            if "\u3400" <= word[0] <= "\ufaff":
+            if is_han(word[0]):
                 for piece in cut(word):
                     terms = words.get(piece)
                     if terms is None:

@@ -114,17 +114,40 @@ def choose(
     # A word no passage holds still counts: "weather" asked of articles that never mention it
     # is the evidence that they do not answer.
     counted = [not c.focus for c in query.concepts]
-    names = analyzer.aliases.names
+    aliases = analyzer.aliases
+    names = aliases.names
+    # Asked for a person, a place or a firm the sentence names is no answer.
+    not_people = (
+        [f for t, forms in aliases.groups.items() if not aliases.may_be_person(t) for f in forms]
+        if query.kind == "person"
+        else []
+    )
     # The question's rarest name: a sentence must name it, or its context must.
     # Not the focus: "which *HKUST* president" is answered by a name, not by repeating HKUST.
     named = [
         (idf, c.terms)
-        for c, idf in zip(query.concepts, idfs, strict=True)
-        if c.name and not c.focus
+        for c, idf, alternatives in zip(query.concepts, idfs, concepts, strict=True)
+        if not c.focus
+        and (
+            c.name
+            # A word the language does not know (港大, 理大) that some article holds names
+            # something; one that no article holds may be a name written in another language.
+            or (analyzer.coined(c.label) and index.concept_df(alternatives) > 0)
+        )
     ]
     predicates_mask = [use and not c.name for c, use in zip(query.concepts, counted, strict=True)]
     predicates = any(predicates_mask)
-    required = max(named)[1] if named else ()
+    # A known name no passage holds in any of the table's forms ("中國醫學科學院腫瘤醫院" of an
+    # article that writes "the Chinese Academy of Medical Sciences' Cancer Hospital") cannot
+    # be checked: the rarest name some passage holds is required instead. A name the table
+    # does not know and no article holds is the evidence that no article answers.
+    held = [
+        (idf, terms)
+        for idf, terms in named
+        if index.concept_df(terms) > 0 or not any(t.startswith("~") for t in terms)
+    ]
+    required = max(held)[1] if held else ()
+    asked_names = {t for _, terms in named for t in terms}
     # Articles that name it anywhere: an article about Chapter 18C says "the consultation
     # conclusions" many paragraphs after it last wrote "18C".
     naming = _articles_naming(required, index, store) if required else set()
@@ -135,6 +158,18 @@ def choose(
     # A year the question names ("2023年的营业额") is part of what it asks: a sentence about
     # another year does not answer it, unless its context gives that year.
     years = [t for t in asked_terms if _is_year(t)]
+    # "How many students does CityU have *now*", "现任校长": a sentence about years well before
+    # its article's time ("opened in 1984 with 480 students") says how it was, not how it is.
+    latest: dict[str, int] = {}
+    if _NOW.search(asked_text):
+        for cand in candidates.values():
+            article_id = cand.sentence.article_id
+            stated = [int(t) for t in cand.terms if _is_year(t)]
+            latest[article_id] = max([latest.get(article_id, 0), *stated])
+        for article_id, article in articles.items():
+            dated = _YEAR.findall(article.published or "")
+            if dated:
+                latest[article_id] = int(dated[0])
     total_idf = sum(idfs) or 1.0
     coverage_total = sum(i for i, use in zip(idfs, counted, strict=True) if use) or 1.0
     k1, b = index.params.k1, index.params.b
@@ -178,14 +213,32 @@ def choose(
             cand.says_more
             and (
                 not required
-                or (cand.sentence.article_id in naming and not _names_another(cand, asked_text))
+                or (
+                    cand.sentence.article_id in naming
+                    # Naming something else, it is about that, unless it also names
+                    # something the question does ("As Andrew Yao, deputy to the NPC and
+                    # chairman of Lingnan University's council": the new name answers).
+                    and (
+                        not _names_another(cand, asked_text)
+                        or any(t in cand.terms for t in asked_names)
+                    )
+                )
                 or any(term in present for term in required)
             )
             and (not years or _about_years(years, cand.terms, present))
+            and (not latest or not _of_the_past(cand, latest))
         )
         if trace is None and (cand.coverage < settings.min_coverage or not cand.names_ok):
             continue  # it cannot be quoted, so its score (and the language guess) decides nothing
-        cand.holds = cand.names_ok and holds_answer(text, query.kind, query.text, cand.new_name)
+        new_name = cand.new_name and (
+            query.kind != "person"
+            or any(
+                t in names and t not in asked_terms and aliases.may_be_person(t) for t in cand.terms
+            )
+        )
+        cand.holds = cand.names_ok and holds_answer(
+            text, query.kind, query.text, new_name, not_people
+        )
         if cand.holds and units:
             cand.holds = _counts(analyzer.terms(text), units)
         same_lang = _same_script(text, query.lang)
@@ -281,6 +334,25 @@ def _about_years(years: list[str], terms: Collection[str], context: Collection[s
     states none, those of its context (the sentence before, the title, the article's date)."""
     own = [t for t in terms if _is_year(t)]
     return all(year in (terms if own else context) for year in years)
+
+
+# A question about the present, in English or Chinese (folded): now, 现任, 而家.
+_NOW = re.compile(
+    r"\b(now|currently|current|today|nowadays|presently|at present|these days)\b"
+    r"|现在|目前|现任|而家|如今|当前|眼下|现时|现今|时下"
+)
+# How many years before its article's latest year a sentence's years are history.
+_PAST_YEARS = 2
+
+
+def _of_the_past(cand: _Candidate, latest: dict[str, int]) -> bool:
+    """Whether a sentence is about a time well before its article's own ("时任", or only years
+    older than the article's date, else than the newest year its read passages state)."""
+    if "时任" in fold(cand.sentence.text):
+        return True
+    stated = [int(t) for t in cand.terms if _is_year(t)]
+    newest = latest.get(cand.sentence.article_id, 0)
+    return bool(stated) and max(stated) < newest - _PAST_YEARS
 
 
 def _same_script(text: str, lang: str) -> bool:

@@ -34,6 +34,7 @@ from knowledge.extract import SUPPORTED_EXTENSIONS, extract, front_matter
 from knowledge.models import Answer
 from knowledge.reply import format_plain
 from knowledge.service import KnowledgeBase
+from knowledge.text import HAN
 
 UNANSWERABLE = "unanswerable"
 KINDS = ("same-language", "cross-language", "traditional-vs-simplified", "paraphrase", UNANSWERABLE)
@@ -59,7 +60,7 @@ TITLE_PREFIX = 40  # a longer title is also named by its first this many charact
 MIN_QUOTE = 12  # an article sentence this long, found in a reply, is a quote
 QUOTE_RUN = 32  # so is a run of this many characters of an article (spacing aside)
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK = re.compile(f"[{HAN}]")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[.])\s+|\n+")
 _CURLY_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 # Text files are named by their own first lines (as a plain-text reader shows them); other

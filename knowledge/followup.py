@@ -26,6 +26,7 @@ from knowledge.analyze import Analyzer
 from knowledge.models import Answer, Lang
 from knowledge.normalize import fold, guess_lang, to_simplified, to_traditional
 from knowledge.query import classify
+from knowledge.text import HAN
 
 # At most this many things are offered when a follow-up could mean several.
 MAX_CHOICES = 3
@@ -174,7 +175,7 @@ def _of_sort(names: Sequence[Name], person: bool | None, nouns: Sequence[str]) -
 def _display(name: Name, lang: Lang) -> str:
     """The name as a reader of ``lang`` would write it: as written when in that script, else a
     form of its alias group in that script."""
-    han = re.compile(r"[\u3400-\u9fff]")
+    han = re.compile(f"[{HAN}]")
     if lang == "en":
         if re.search(r"[A-Za-z]", name.written):
             return name.written

@@ -13,8 +13,9 @@ from functools import cache
 import opencc
 
 from knowledge.models import Lang
+from knowledge.text import HAN
 
-_NOT_HAN = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_NOT_HAN = re.compile(f"[^{HAN}]+")
 _NOT_LATIN = re.compile(r"[^A-Za-z]+")
 
 

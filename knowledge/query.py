@@ -9,9 +9,10 @@ answerer decline when the sentences that mention the question's names do not hol
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from knowledge.analyze import Analyzer, Token
+from knowledge.analyze import ENGLISH_STOP, Analyzer, Token
 from knowledge.models import Lang
 from knowledge.normalize import fold, guess_lang
 from knowledge.translate import Dictionary, RomanisedNames
@@ -58,7 +59,9 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (
         "reason",
         re.compile(
-            r"\bwhy\b|\bfor what reason\b|\bwhat made\b|为什么|为何|为啥|何故|什么原因|原因是|点解"
+            # "称为什么" is "called what", not "why".
+            r"\bwhy\b|\bfor what reason\b|\bwhat made\b|(?<![称成作认视])为什么|为何|为啥|何故"
+            r"|什么原因|原因是|点解"
         ),
     ),
     (
@@ -67,6 +70,7 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
             r"\bhow (much|many|large|big|long|old|far)\b"
             r"|\bwhat (share|percentage|proportion|number)\b"
             r"|多少|几个|几家|几位|几名|几成|几间|几所|多大|多久|多长|几多|几岁|几耐"
+            r"|几年|几天|几周|几星期|几个月|几次|几倍|几项|几座|几条|几款|几种|几只"
         ),
     ),
     # Cantonese, as Hong Kong writes it, asks with 边 (邊): 边个 who, 边度 where, 边间 which.
@@ -76,9 +80,10 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
         re.compile(
             r"\b(which|what) (\w+ )?(university|universities|company|companies|firm|firms|"
             r"school|exchange|institution|organi[sz]ation|lab|laboratory|bank|fund|hospital|"
-            r"college|startup|start-up|group|body|agency)\b"
+            r"college|startup|start-up|group|body|agency|journal|newspaper|magazine|weekly|"
+            r"publication|media outlet|broadcaster|brand)\b"
             r"|哪所|哪家|哪间|哪个(大学|公司|机构|交易所|实验室|基金|医院|学校|企业|团队)|什么(公司|机构|大学)"
-            r"|边间|边家|边所"
+            r"|边间|边家|边所|哪份|哪本|哪家(报|媒体|杂志)"
         ),
     ),
     (
@@ -93,6 +98,11 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
 
 # Capitalised words after the first one: the first word of a question is capitalised anyway.
 _CAPITALISED = re.compile(r"(?<=[\s(“\"'])[A-Z][A-Za-z0-9'’-]*")
+_CALENDAR = re.compile(
+    r"(january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+)
 _FOCUS = re.compile(
     r"\b(what|which)\s+(?:kind of\s+|type of\s+|sort of\s+)?([a-z][a-z'-]*)"
     r"|(什么|哪个|哪一个|哪款|哪种|哪类|哪一类|哪些)([\u4e00-\u9fff])"
@@ -131,7 +141,10 @@ _ASKS_NAME = re.compile(
     r"|叫什么|什么名字|名字是|名叫|叫做什么|称为什么|叫乜|咩名"
 )
 # A count ("how many investors", "多少个", "几多位") is an amount but never a sum of money.
-_COUNT = re.compile(r"\bhow many\b|(多少|几多|几)[个家位名间所只项款次倍]|投资者|投资人")
+_COUNT = re.compile(
+    r"\bhow many\b|\bhow long\b|(多少|几多|几)[个家位名间所只项款次倍年天周月种条座]|多久|多长时间"
+    r"|投资者|投资人"
+)
 
 
 def classify(question: str) -> Kind | None:
@@ -141,12 +154,21 @@ def classify(question: str) -> Kind | None:
     also a short question with no question word that names a price or a valuation ("Zhipu IPO
     price per share"): people type a price question as a search.
     """
-    folded = fold(question)
-    for kind, pattern in _KIND_PATTERNS:
-        if pattern.search(folded):
-            if kind == "amount" and _MONEY_WORD.search(folded) and not _COUNT.search(folded):
-                return "money"
-            return kind
+    folded = fold(question).replace("甚么", "什么")
+    # In English the first question word is the question's own: "How much did it sell *when*
+    # Akeso announced…" asks for an amount. Chinese question words overlap ("在哪一年" holds
+    # 在哪 and 哪一年), so there the first pattern that matches decides.
+    english = guess_lang(question) == "en"
+    found = [
+        (m.start() if english else 0, i)
+        for i, (_, pattern) in enumerate(_KIND_PATTERNS)
+        if (m := pattern.search(folded))
+    ]
+    if found:
+        kind = _KIND_PATTERNS[min(found)[1]][0]
+        if kind == "amount" and _MONEY_WORD.search(folded) and not _COUNT.search(folded):
+            return "money"
+        return kind
     if _ASKS_NAME.search(folded):
         # "What is the founder's name?" asks for a person; "那款药叫什么" for a named thing.
         return "person" if _PERSON_CUE.search(folded) else "organisation"
@@ -160,6 +182,13 @@ def classify(question: str) -> Kind | None:
 def states_sum(text: str) -> bool:
     """Whether ``text`` (folded) states a sum of money."""
     return _SUM.search(text) is not None
+
+
+_PIVOTS = 2
+
+
+def _same_writing(a: str, b: str) -> bool:
+    return ("\u3400" <= a[0] <= "\ufaff") == ("\u3400" <= b[0] <= "\ufaff")
 
 
 def build_query(
@@ -186,7 +215,12 @@ def build_query(
         for m in _COUNTED.finditer(folded)
         if not (m.group(2) and m.group(2) in _MEASURE_WORDS)  # "前多少名": 名 counts nothing
     }
-    capitalised = {term for word in _CAPITALISED.findall(question) for term in analyzer.terms(word)}
+    capitalised = {
+        term
+        for word in _CAPITALISED.findall(question)
+        if not _CALENDAR.fullmatch(word.lower())  # "in August": capitalised, but no name
+        for term in analyzer.terms(word)
+    }
     name_groups = analyzer.aliases.names
 
     kind = classify(question)
@@ -257,6 +291,11 @@ def build_query(
             for word in list(alternatives):
                 for gloss in dictionary.translations(word):
                     alternatives.append(forms.get(gloss, gloss))
+                    # Through the other language and back: "all-rounder" is 多面手, which
+                    # is "jack of all trades"; 招揽 is "attract", which is 吸引.
+                    for back in dictionary.translations(gloss)[:_PIVOTS]:
+                        if back != word and _same_writing(back, word) and not is_han:
+                            alternatives.append(forms.get(back, back))
             between = folded[previous.end : token.start] if previous else "-"
             if previous and not is_han and not between.strip(" -"):
                 phrase = dictionary.phrase(previous.term, term)
@@ -302,7 +341,7 @@ _MONTHS = re.compile(
 _NUMBER = re.compile(
     # A digit inside a name (PD-L1, HARMONi-2, DeepSeek-R1) is not an amount.
     r"(?<![A-Za-z\-\d.])\d+(?:[.,]\d+)*(?![\d.]*[A-Za-z\-]*[A-Za-z])(?!\d)|[二三四五六七八九十两][个名家位所倍成亿万千百项款座间种次]|"
-    r"[一二三四五六七八九十百千万亿两]{2,}|\b(three|four|five|six|seven|eight|nine|ten|"
+    r"[一二三四五六七八九十百千万亿两]{2,}|\b(two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve|dozen|dozens|hundred|hundreds|thousand|thousands|million|billion|trillion|"
     r"half|percent|majority)\b|倍|半数"
 )
@@ -315,6 +354,7 @@ _REASON = re.compile(
     r"|因为|由于|因此|所以|得益于|原因|使得|让|帮助|凭借|受惠|受益|有助|促成|支持|得以|允许|令"
 )
 _LATIN_NAME = re.compile(r"\b[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+)+")
+_POSSESSIVE = re.compile(r"['’]s?$")
 _ORG_SUFFIX = (
     "企业|大学|公司|交易所|集团|研究院|实验室|医院|机构|基金|量化|银行|学院|中心|平台|委员会"
 )
@@ -337,8 +377,32 @@ _PLACE_CUE = re.compile(
 )
 
 
-def holds_answer(sentence: str, kind: Kind | None, question: str, new_name: bool = False) -> bool:
-    """Whether ``sentence`` holds something of ``kind`` that the question does not already say."""
+def _capitalised_runs(pattern: re.Pattern[str], sentence: str) -> list[str]:
+    """The runs of capitalised words ``pattern`` finds, without a leading everyday word: a
+    sentence's first word is capitalised anyway ("The study showed", "The Lancet")."""
+    runs = []
+    for match in pattern.finditer(sentence):
+        words = match.group(0).split()
+        while words and words[0].lower() in ENGLISH_STOP:
+            words.pop(0)
+        if words:
+            runs.append(" ".join(words))
+    return runs
+
+
+def holds_answer(
+    sentence: str,
+    kind: Kind | None,
+    question: str,
+    new_name: bool = False,
+    not_people: Collection[str] = (),
+) -> bool:
+    """Whether ``sentence`` holds something of ``kind`` that the question does not already say.
+
+    ``new_name``: the sentence names something the question does not (for a person, something
+    that may be one). ``not_people``: folded names of places, firms and terms, so that "Hong
+    Kong" or "Leveraging Hong Kong's" is not taken for a person's name.
+    """
     if kind is None:
         return True
     folded = fold(sentence)
@@ -357,15 +421,17 @@ def holds_answer(sentence: str, kind: Kind | None, question: str, new_name: bool
         # enough"); coverage alone decides.
         return True
     if kind == "person":
-        names = [m.group(0) for m in _LATIN_NAME.finditer(sentence)]
-        if new_name or any(fold(n) not in asked for n in names):
+        names = [_POSSESSIVE.sub("", fold(n)) for n in _capitalised_runs(_LATIN_NAME, sentence)]
+        names = [n for n in names if " " in n or "-" in n]
+        names = [n for n in names if not any(f" {f} " in f" {n} " for f in not_people)]
+        if new_name or any(n not in asked for n in names):
             return True
         # A role the question itself names ("who is HKIC's CEO?") is no sign of a person in
         # "HKIC is close to appointing its first CEO".
         roles = {m.group(0) for m in _PERSON_CUE.finditer(folded)}
         return bool(roles - {m.group(0) for m in _PERSON_CUE.finditer(asked)})
     if kind == "organisation":
-        names = [m.group(0) for m in _ACRONYM_OR_NAME.finditer(sentence)]
+        names = _capitalised_runs(_ACRONYM_OR_NAME, sentence)
         new_names = [n for n in names if fold(n) not in asked]
         return bool(new_names or new_name) or bool(ORG_NAME.search(folded))
     if kind == "place":

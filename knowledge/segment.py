@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from knowledge.text import HAN
+
 # Abbreviations after which a period does not end an English sentence (compared case-folded,
 # without the final period).
 _ABBREVIATIONS = frozenset(
@@ -97,7 +99,7 @@ _END = re.compile(
     rf"(?:[。！？；]+|…+|\.{{3}}|[!?]+|\.)[{re.escape(_CLOSERS)}]*",
 )
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
-_OPENERS_AFTER = re.compile(r"\s*[\"'“‘「『（(\[]*[A-Z0-9\u3400-\u9fff]")
+_OPENERS_AFTER = re.compile(rf"\s*[\"'“‘「『（(\[]*[A-Z0-9{HAN}]")
 _NON_SPACE = re.compile(r"\S")  # \s is str.isspace(), so this finds what strip() keeps
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
 

@@ -42,6 +42,8 @@ import jieba
 import jieba.finalseg
 import rjieba
 
+from knowledge.text import HAN
+
 jieba.setLogLevel(logging.WARNING)
 
 # jieba's re_han_default restricted to Han: the only characters it segments with its dictionary.
@@ -49,7 +51,7 @@ _JIEBA_HAN_BLOCK = re.compile("([\u4e00-\u9fd5]+)")
 _OUTSIDE_JIEBA_HAN = re.compile("[^\u4e00-\u9fd5]")
 # The analyzer's Han runs: beyond these jieba's own handling (Latin words, spaces) is not
 # mirrored here, so such text goes to jieba itself.
-_OUTSIDE_HAN_RUN = re.compile("[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_OUTSIDE_HAN_RUN = re.compile(f"[^{HAN}]")
 # Private-use characters: never in a Han run, so this word only ever adds to jieba-rs's total.
 _PADDING_WORD = "\ue000\ue001"
 

@@ -70,6 +70,7 @@ from knowledge.saver import IndexSaver
 from knowledge.segment import passage_windows, split_sentences
 from knowledge.smalltalk import candidate_names, example_questions, small_talk
 from knowledge.store import NewSentence, Store, now
+from knowledge.text import lang_from_tag
 from knowledge.translate import Dictionary, RomanisedNames
 from knowledge.writing import atomic_path
 
@@ -87,14 +88,6 @@ _OVERLAY_SAVE_POSTINGS = 25_000_000
 _WRITE_ATTEMPTS = 20
 
 MAX_QUESTION_CHARS = 500
-_LANGS = {
-    "en": "en",
-    "zh": "zh-Hans",
-    "zh-hans": "zh-Hans",
-    "zh-cn": "zh-Hans",
-    "zh-hant": "zh-Hant",
-}
-_LANGS.update({"zh-tw": "zh-Hant", "zh-hk": "zh-Hant", "zh-sg": "zh-Hans"})
 
 
 def bundled_corpus() -> Path:
@@ -419,7 +412,7 @@ class KnowledgeBase:
         title = (title or doc.title or doc.paragraphs[0][:80]).strip()
         source = doc.source or source
         url = url or doc.url
-        lang = _LANGS.get((doc.lang or "").casefold()) or guess_lang(body)
+        lang = lang_from_tag(doc.lang) or guess_lang(body)
         replace_key = url or f"{source or ''}\x1f{title}"
         existing = self.store.find_article(article_id)
         if existing is not None:

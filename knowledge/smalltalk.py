@@ -19,6 +19,7 @@ from typing import Literal
 from knowledge.aliases import AliasTable
 from knowledge.models import Answer, Lang
 from knowledge.normalize import fold, to_simplified, to_traditional
+from knowledge.text import HAN
 
 Talk = Literal["greeting", "thanks", "capabilities"]
 
@@ -54,7 +55,7 @@ _TALK: list[tuple[Talk, re.Pattern[str]]] = [
     ),
 ]
 # Punctuation, symbols and emoji around or between the words of a short message.
-_NOISE = re.compile(r"[^\w\s\u3400-\u9fff']+")
+_NOISE = re.compile(rf"[^\w\s{HAN}']+")
 _LEADING_BOT = re.compile(r"^(@?\w*bot\b[,:]?\s*)")
 _MAX_TALK_CHARS = 60
 
@@ -93,7 +94,7 @@ _SHAPES: dict[str, tuple[str, ...]] = {
 # Names tried, most mentioned first: enough to find two that work, few enough to stay cheap.
 _NAMES_TRIED = 8
 _HAS_LATIN = re.compile(r"[a-z]")
-_HAS_HAN = re.compile(r"[\u3400-\u9fff]")
+_HAS_HAN = re.compile(f"[{HAN}]")
 
 
 def candidate_names(

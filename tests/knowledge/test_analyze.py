@@ -80,3 +80,34 @@ def test_cantonese_question_words_are_not_topics(kb: KnowledgeBase) -> None:
     terms = kb.analyzer.terms("港大而家嘅校長係邊位？佢哋幾時成立？")
     assert {"港大", "校长"} <= set(terms)
     assert not {"而家", "嘅", "系边位", "系边", "系", "边位", "几时", "佢哋"} & set(terms)
+
+
+def test_the_alias_table_knows_places_firms_and_people_apart() -> None:
+    from knowledge.aliases import AliasTable
+
+    table = AliasTable.from_lines(
+        [
+            "# --- places and regions",
+            "Hong Kong\t香港",
+            "# --- companies",
+            "Quillop\t奎洛普",
+            "# --- people",
+            "Ada Brell\t白雅达",
+        ]
+    )
+    kinds = {form: table.may_be_person(token) for form, token in table.by_form.items()}
+    assert kinds == {
+        "hong kong": False,
+        "香港": False,
+        "quillop": False,
+        "奎洛普": False,
+        "ada brell": True,
+        "白雅达": True,
+    }
+    token, _ = table.add_group(["Brellow", "布雷洛"])  # learned from an article: could be anyone
+    assert table.may_be_person(token)
+
+
+def test_words_no_dictionary_knows_are_coined(kb: KnowledgeBase) -> None:
+    assert kb.analyzer.coined("岚溪") and not kb.analyzer.coined("大学")
+    assert not kb.analyzer.coined("边位") and not kb.analyzer.coined("hkust")

@@ -53,3 +53,91 @@ def test_a_name_the_article_is_about_need_not_be_repeated_in_each_sentence(
         "When were the Quillop Rules consultation conclusions published?", log_it=False
     )
     assert answer.found and "24 March 2023" in answer.quotes[0].sentence.text
+
+
+def test_a_word_no_dictionary_knows_is_a_name_the_answer_must_hold(
+    empty_kb: KnowledgeBase,
+) -> None:
+    """岚溪 is in no dictionary: a name. A principal of another university is no answer."""
+    empty_kb.ingest_text(
+        "---\ntitle: 岚溪研究院\npublished: 2024-01-01\n---\n"
+        "岚溪研究院去年成立了新的实验室，研究海洋生物。\n\n实验室有四十名研究人员。"
+    )
+    empty_kb.ingest_text(
+        "---\ntitle: 嘉禾大学\npublished: 2024-01-01\n---\n"
+        "嘉禾大学现任校长是王立德教授。\n\n嘉禾大学有两万名学生。"
+    )
+    assert not empty_kb.ask("岚溪的校长是谁？", log_it=False).found
+    answer = empty_kb.ask("嘉禾大学的校长是谁？", log_it=False)
+    assert answer.found and "王立德" in answer.quotes[0].sentence.text
+
+
+HISTORY = """---
+title: Brellow University
+published: 2024-03-01
+---
+Brellow University opened in 1985 with 300 students.
+
+Its library holds two million books.
+
+In 2024 the university celebrated a new library wing."""
+
+
+def test_a_question_about_now_is_not_answered_from_history(empty_kb: KnowledgeBase) -> None:
+    empty_kb.ingest_text(HISTORY)
+    assert not empty_kb.ask(
+        "How many students does Brellow University have now?", log_it=False
+    ).found
+    answer = empty_kb.ask("How many students did Brellow University open with?", log_it=False)
+    assert answer.found and "300 students" in answer.quotes[0].sentence.text
+
+
+def test_a_place_is_not_the_person_asked_for(empty_kb: KnowledgeBase) -> None:
+    """ "Leveraging Hong Kong's" is capitalised like a name, and Hong Kong is a place."""
+    empty_kb.ingest_text(
+        "---\ntitle: Quillop council\npublished: 2024-03-01\n---\n"
+        "Leveraging Hong Kong's strengths, the Quillop council set new goals for research."
+    )
+    assert not empty_kb.ask("Who chairs the Quillop council?", log_it=False).found
+
+
+def test_a_known_name_no_article_writes_in_the_tables_forms_is_not_required(
+    empty_kb: KnowledgeBase,
+) -> None:
+    """中國醫學科學院腫瘤醫院 is in the alias table; an article writes it another way. The other
+    names of the question still decide, and the sentence naming them answers."""
+    for n, topic in enumerate(["rowing", "baking", "chess", "gardening", "sailing"]):
+        empty_kb.ingest_text(
+            f"---\ntitle: Notes on {topic}\n---\nThe club held {n + 2} meetings on {topic} "
+            f"last year.\n\nMembers wrote a guide to {topic} for beginners."
+        )
+    empty_kb.ingest_text(
+        "---\ntitle: Brellow at the Two Sessions\npublished: 2025-03-08\n---\n"
+        "At the Two Sessions, Ada Quillop, chief physician at the Cancer Hospital of the Medical "
+        "Academy, praised Akeso's new drug.\n\nThe drug was approved in 2024."
+    )
+    answer = empty_kb.ask(
+        "在两会上称赞康方生物新药的中国医学科学院肿瘤医院主任医师是谁？", log_it=False
+    )
+    assert answer.found and "Ada Quillop" in answer.quotes[0].sentence.text
+
+
+def test_a_sentence_naming_the_answer_and_one_of_the_questions_names_answers(
+    empty_kb: KnowledgeBase,
+) -> None:
+    """The question's rarest name (NPC deputy) is elsewhere in the article; the sentence names
+    Andrew Yao, whom the question names too, and Lingnan University, which answers."""
+    for n, topic in enumerate(["rowing", "baking", "chess"]):
+        empty_kb.ingest_text(
+            f"---\ntitle: Notes on {topic}\n---\nAndrew Yao gave {n + 2} talks on {topic} "
+            f"last year.\n\nMembers wrote a guide to {topic} for beginners."
+        )
+    empty_kb.ingest_text(
+        "---\ntitle: Deputies speak\npublished: 2025-03-05\n---\n"
+        "Nancy Ip, an NPC deputy, spoke about research funding at the meeting.\n\n"
+        "The meeting lasted two hours in the main hall.\n\n"
+        "As Andrew Yao, another deputy to the NPC and chairman of the Lingnan University "
+        "council, noted, much work remains."
+    )
+    answer = empty_kb.ask("Which university's council does NPC deputy Andrew Yao chair?")
+    assert answer.found and "Lingnan" in answer.quotes[0].sentence.text

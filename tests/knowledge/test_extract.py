@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from knowledge import extract_docx, extract_html, extract_pdf
 from knowledge.errors import (
     EmptyDocument,
     FileTooLarge,
@@ -28,6 +27,9 @@ from knowledge.extract import (
     extract,
     extract_text,
 )
+from knowledge.extract import docx as extract_docx
+from knowledge.extract import html as extract_html
+from knowledge.extract import pdf as extract_pdf
 
 HKUST_HANT = "香港科技大學（HKUST）的博士畢業生創立了大疆。"
 HANT_PARAGRAPHS = [

@@ -34,6 +34,9 @@ from knowledge.service import KnowledgeBase
         ("黑芝麻智能创始人叫什么名字", "person"),
         ("What is the name of the founder?", "person"),
         ("那款双抗叫什么？", "organisation"),
+        # A count of years is an amount, never a sum, though the question says 盈利.
+        ("未盈利公司获准上市后，它过了几年才上市？", "amount"),
+        ("How long did the unprofitable firm wait before it could sell shares?", "amount"),
     ],
 )
 def test_question_words_in_three_scripts(question: str, kind: str | None) -> None:
@@ -153,3 +156,46 @@ def test_a_count_is_answered_by_a_number_of_what_is_counted(empty_kb: KnowledgeB
     )
     assert empty_kb.ask("How many cities does Quillop county have?", log_it=False).found
     assert not empty_kb.ask("How many cities does the Brannoch region have?", log_it=False).found
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much did Quillop sell when Brellow announced its trial?", "money"),
+        ("Who led the firm when it listed in Leeds?", "person"),
+        ("When did Quillop say how many staff it had?", "time"),
+        ("汪滔在哪一年完成本科课程？", "time"),
+        ("電子設計自動化常被稱為甚麼名字？", "organisation"),
+    ],
+)
+def test_the_first_english_question_word_is_the_questions_own(question: str, kind: str) -> None:
+    assert classify(question) == kind
+
+
+def test_a_month_is_capitalised_but_no_name(kb: KnowledgeBase) -> None:
+    query = build_query(kb.analyzer, kb.dictionary, "What did Quillop sell in August 2025?")
+    names = {c.label for c in query.concepts if c.name}
+    assert "quillop" in names and "august" not in names
+
+
+def test_a_sentence_s_first_word_is_no_name() -> None:
+    """ "The study showed…" names nothing; "The Lancet" and "Ada Brell" do."""
+    question = "Which journal published the Quillop study?"
+    assert classify(question) == "organisation"
+    assert not holds_answer("The study showed that results improved.", "organisation", question)
+    assert holds_answer("The results appeared in The Lancet.", "organisation", question)
+    who = "Who wrote the Quillop report?"
+    assert not holds_answer("The Economist published the report.", "person", who)
+    assert holds_answer("Ada Brell wrote the report.", "person", who)
+
+
+def test_two_is_a_number() -> None:
+    question = "How many years did Quillop wait?"
+    assert holds_answer("Two years later, Quillop listed in Leeds.", "amount", question)
+
+
+def test_an_english_word_meets_its_synonyms_through_chinese(kb: KnowledgeBase) -> None:
+    """ "all-rounder" is 多面手 in CC-CEDICT, whose English is also "jack of all trades"."""
+    query = build_query(kb.analyzer, kb.dictionary, "Who is the all-rounder of the team?")
+    terms = {t for c in query.concepts for t in c.terms}
+    assert "jack" in terms or "versatil" in terms

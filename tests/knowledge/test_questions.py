@@ -37,7 +37,6 @@ KNOWN_MISSES = frozenset(
         "zh-hans-para-loss-listing",
         "zh-hans-cross-pfs",
         "zh-hant-science-park",
-        "zh-hant-para-fundraising",
         "zh-hant-unans-easylogic-year",
     }
 )

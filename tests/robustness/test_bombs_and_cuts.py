@@ -127,7 +127,7 @@ import json, sys
 import docx, httpx  # what a running bot has imported already
 from knowledge.extract import extract
 from knowledge.fetch import fetch_url
-import knowledge.extract_docx
+import knowledge.extract.docx
 
 mode, target = sys.argv[1], sys.argv[2]
 data = Path(target).read_bytes() if mode == "extract" else b""

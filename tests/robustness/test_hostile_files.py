@@ -1,7 +1,7 @@
 """Hostile files through KnowledgeBase.ingest_bytes: a clean ingest or a one-line refusal, fast.
 
 Every input built in hostile.py goes through the real readers into one knowledge base. The
-contract, from knowledge/extract.py: whatever the bytes, the result is either an article stored
+contract, from knowledge/extract/: whatever the bytes, the result is either an article stored
 whole or one of UnsupportedFormat, FileTooLarge, EmptyDocument, UnreadableDocument with a
 one-line message; never another exception, never more than TIME_LIMIT seconds, and a refusal
 leaves the store exactly as it was (row counts, generation, indexed passages).

@@ -20,7 +20,7 @@ import pypdf
 from pypdf import PasswordType
 
 from knowledge.errors import KnowledgeError
-from knowledge.extract import (
+from knowledge.extract.common import (
     empty_document,
     fallback_title,
     is_cjk,

@@ -26,7 +26,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from knowledge.errors import KnowledgeError
-from knowledge.extract import fallback_title, unreadable
+from knowledge.extract.common import fallback_title, unreadable
 from knowledge.models import ParsedDocument
 
 MAX_UNCOMPRESSED = 200 * 1024 * 1024

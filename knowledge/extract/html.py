@@ -16,18 +16,18 @@ import lxml.html
 import trafilatura
 from trafilatura.settings import use_config
 
-from knowledge.extract import (
+from knowledge.extract.charset import WEAK_CHARSETS, canonical_charset
+from knowledge.extract.common import (
     decode_or_raise,
     empty_document,
     fallback_title,
     is_cjk,
     join_lines,
-    markdown_paragraphs,
-    normalize_lang,
     unreadable,
 )
-from knowledge.extract_charset import WEAK_CHARSETS, canonical_charset
+from knowledge.extract.markdown import markdown_paragraphs
 from knowledge.models import ParsedDocument
+from knowledge.text import lang_from_tag
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
@@ -92,7 +92,7 @@ def read_html(data: bytes, name: str, charset: str | None) -> ParsedDocument:
         title=title,
         source=meta["source"],
         url=meta["url"],
-        lang=normalize_lang(meta["lang"]),
+        lang=lang_from_tag(meta["lang"]),
         published=meta["published"],
         format="html",
     )

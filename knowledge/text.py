@@ -1,0 +1,42 @@
+"""Facts about text written once: which characters are Han, and which language a tag names.
+
+Every module that asks "is this Han?" or "which of our languages is this tag?" reads the answer
+here, so the readers, the knowledge base and the bot cannot disagree (they did: "zh" was None in
+the readers and zh-Hans elsewhere).
+"""
+
+from __future__ import annotations
+
+from knowledge.models import Lang
+
+# The Han ideographs: CJK Unified Ideographs Extension A, the unified block and the
+# compatibility ideographs, as the body of a regex character class ("[" + HAN + "]").
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+
+# Subtags that make a Chinese tag Traditional: the script itself, or a region that writes it.
+_HANT_REGIONS = frozenset({"tw", "hk", "mo"})
+
+
+def is_han(ch: str) -> bool:
+    """Whether the one character ``ch`` is a Han ideograph (in ``HAN``)."""
+    return "\u3400" <= ch <= "\u4dbf" or "\u4e00" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+def lang_from_tag(tag: str | None) -> Lang | None:
+    """Which of our languages a BCP 47 tag ("en-US", "zh_TW", "zh-Hant-HK") names, or None.
+
+    An explicit script subtag decides; else a region that writes Traditional (Taiwan, Hong Kong,
+    Macau) gives zh-Hant; any other Chinese tag, bare "zh" included, gives zh-Hans, as CLDR's
+    likely subtags have it. Tags of other languages, and empty ones, give None: the caller
+    decides (the knowledge base guesses from the text, the bot speaks English).
+    """
+    subtags = (tag or "").strip().replace("_", "-").casefold().split("-")
+    if subtags[0] == "en":
+        return "en"
+    if subtags[0] != "zh":
+        return None
+    if "hans" in subtags:
+        return "zh-Hans"
+    if "hant" in subtags or _HANT_REGIONS & set(subtags[1:]):
+        return "zh-Hant"
+    return "zh-Hans"
