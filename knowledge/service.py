@@ -70,7 +70,7 @@ from knowledge.saver import IndexSaver
 from knowledge.segment import passage_windows, split_sentences
 from knowledge.smalltalk import candidate_names, example_questions, small_talk
 from knowledge.store import NewSentence, Store, now
-from knowledge.text import lang_from_tag
+from knowledge.text import is_han, lang_from_tag
 from knowledge.translate import Dictionary, RomanisedNames
 from knowledge.writing import atomic_path
 
@@ -1010,7 +1010,7 @@ def in_language(answer: Answer, lang: Lang) -> Answer:
 
 def _quote_in(quote: QuotedSentence, convert: Callable[[str], str]) -> QuotedSentence:
     text = quote.sentence.text
-    if not any("\u3400" <= ch <= "\u9fff" for ch in text):
+    if not any(map(is_han, text)):
         return quote  # nothing Chinese to show in another script
     shown = convert(text)
     if shown == text:
