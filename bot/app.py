@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 REDACTED = "[REDACTED]"
 # A 429 is waited out and the request sent again, up to this many times.
 RATE_LIMIT_RETRIES = 3
-USER_COMMANDS = ("start", "help", "ask")
+USER_COMMANDS = ("start", "help", "ask", "settings")
 ADMIN_COMMANDS = (*USER_COMMANDS, "add", "articles", "remove", "stats", "gaps", "whoami")
 # The languages the bot's descriptions are set in: Telegram's language_code is two letters, so
 # Chinese clients get the Simplified text ("" is everyone else's).

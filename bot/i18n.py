@@ -512,6 +512,77 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh-Hans": "已回答，但没有保存回答（提问时尚未保存回答）。",
         "zh-Hant": "已回答，但沒有保存回答（提問時尚未保存回答）。",
     },
+    # -- per-chat settings (/settings) --
+    "cmd_settings": {
+        "en": "When I answer here, and in which language",
+        "zh-Hans": "设置何时回答及回复语言",
+        "zh-Hant": "設定何時回答及回覆語言",
+    },
+    "settings": {
+        "en": "<b>Settings for this chat</b>\nI answer: {mode}\nReply language: {language}",
+        "zh-Hans": "<b>本对话的设置</b>\n回答时机：{mode}\n回复语言：{language}",
+        "zh-Hant": "<b>本對話的設定</b>\n回答時機：{mode}\n回覆語言：{language}",
+    },
+    "settings_asked": {
+        "en": "when asked (/ask, a mention, or a reply to my message)",
+        "zh-Hans": "被问到时（/ask、提及我，或回复我的消息）",
+        "zh-Hant": "被問到時（/ask、提及我，或回覆我的訊息）",
+    },
+    "settings_questions": {
+        "en": "when asked, and every message that looks like a question (those only when "
+        "my articles answer them)",
+        "zh-Hans": "被问到时，以及每条看起来像问题的消息（后者仅在文章中有答案时回答）",
+        "zh-Hant": "被問到時，以及每則看起來像問題的訊息（後者僅在文章中有答案時回答）",
+    },
+    "settings_off": {
+        "en": "not at all (only /settings works)",
+        "zh-Hans": "不回答（只有 /settings 有效）",
+        "zh-Hant": "不回答（只有 /settings 有效）",
+    },
+    "settings_private_asked": {
+        "en": "every message",
+        "zh-Hans": "每条消息",
+        "zh-Hant": "每則訊息",
+    },
+    "settings_private_questions": {
+        "en": "every message",
+        "zh-Hans": "每条消息",
+        "zh-Hant": "每則訊息",
+    },
+    "settings_lang_auto": {
+        "en": "the question's",
+        "zh-Hans": "跟随提问的语言",
+        "zh-Hant": "跟隨提問的語言",
+    },
+    "settings_privacy": {
+        "en": "<i>To see messages not addressed to me I need privacy mode off: in @BotFather, "
+        "/setprivacy → Disable, then remove me from this group and add me again.</i>",
+        "zh-Hans": "<i>要看到没有发给我的消息，需要关闭隐私模式：在 @BotFather 中 /setprivacy → "
+        "Disable，然后把我移出本群组再重新加入。</i>",
+        "zh-Hant": "<i>要看到沒有發給我的訊息，需要關閉隱私模式：在 @BotFather 中 /setprivacy → "
+        "Disable，然後把我移出本群組再重新加入。</i>",
+    },
+    "plain_set_asked": {"en": "When asked", "zh-Hans": "被问到时", "zh-Hant": "被問到時"},
+    "plain_set_questions": {"en": "Every question", "zh-Hans": "所有问题", "zh-Hant": "所有問題"},
+    "plain_set_off": {"en": "Off", "zh-Hans": "关闭", "zh-Hant": "關閉"},
+    "plain_set_on": {"en": "On", "zh-Hans": "开启", "zh-Hant": "開啟"},
+    "plain_set_auto": {"en": "Auto", "zh-Hans": "自动", "zh-Hant": "自動"},
+    "plain_settings_saved": {"en": "Saved.", "zh-Hans": "已保存。", "zh-Hant": "已儲存。"},
+    "plain_settings_refused": {
+        "en": "Only this chat's admins can change its settings.",
+        "zh-Hans": "只有本对话的管理员可以修改设置。",
+        "zh-Hant": "只有本對話的管理員可以修改設定。",
+    },
+    "plain_settings_failed": {
+        "en": "Sorry, the settings could not be saved. Please try again later.",
+        "zh-Hans": "抱歉，设置无法保存，请稍后再试。",
+        "zh-Hant": "抱歉，設定無法儲存，請稍後再試。",
+    },
+    "plain_chat_off": {
+        "en": "I am switched off in this chat; its admins can turn me on with /settings.",
+        "zh-Hans": "我在本对话中已关闭；管理员可以用 /settings 重新开启。",
+        "zh-Hant": "我在本對話中已關閉；管理員可以用 /settings 重新開啟。",
+    },
 }
 
 # Counted nouns, (one, other) by CLDR plural category: English says "1 passage", "2 passages";

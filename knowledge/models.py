@@ -196,3 +196,35 @@ class GivenAnswer:
     found: bool
     quotes: tuple[GivenQuote, ...] = ()
     kept: bool = True
+
+
+# When the bot answers in a chat: "asked" (a command, a mention, a reply to the bot; every
+# message in a private chat), "questions" (also every message that looks like a question),
+# "off" (nothing but the settings themselves).
+AnswerMode = Literal["asked", "questions", "off"]
+# The language of a chat's replies: "auto" follows each question (else the asker's Telegram).
+ReplyLang = Literal["auto", "en", "zh-Hans", "zh-Hant"]
+ANSWER_MODES: tuple[AnswerMode, ...] = ("asked", "questions", "off")
+REPLY_LANGS: tuple[ReplyLang, ...] = ("auto", "en", "zh-Hans", "zh-Hant")
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    """How the bot behaves in one chat, as that chat's admins set it; the defaults otherwise.
+
+    Raises ValueError for a mode or language not in ANSWER_MODES / REPLY_LANGS.
+    """
+
+    answer: AnswerMode = "asked"
+    lang: ReplyLang = "auto"
+
+    def __post_init__(self) -> None:
+        if self.answer not in ANSWER_MODES:
+            raise ValueError(f"answer mode must be one of {ANSWER_MODES}, got {self.answer!r}")
+        if self.lang not in REPLY_LANGS:
+            raise ValueError(f"reply language must be one of {REPLY_LANGS}, got {self.lang!r}")
+
+    @property
+    def reply_lang(self) -> Lang | None:
+        """The language every reply is in, or None to follow each question."""
+        return None if self.lang == "auto" else self.lang

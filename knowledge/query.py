@@ -439,3 +439,31 @@ def holds_answer(
         places += [m.group(0) for m in _PLACE_CUE.finditer(folded)]
         return any(fold(p) not in asked for p in places)
     return True
+
+
+# -- whether a message is a question at all ---------------------------------------------------
+_QUESTION_START = re.compile(
+    r"(what|who|whom|whose|when|where|which|why|how|is|are|was|were|do|does|did|can|could|"
+    r"will|would|should|has|have|had)\b"
+)
+# Folded (Simplified) question words and particles: 吗 嗎, 什么 什麼, 谁 誰, 哪, 几 幾, 多少...
+_QUESTION_WORDS = re.compile(
+    r"吗|什么|甚么|谁|哪|几|多少|为何|为什么|怎么|怎样|如何|是否|有没有|是不是|呢\s*$"
+)
+
+
+def looks_like_question(text: str) -> bool:
+    """Whether ``text`` reads as a question of any kind: it ends with a question mark, starts
+    with an English question word ("how", "does"), holds a Chinese one (吗, 什么, 谁, 哪, 几,
+    多少, 怎么, 是否; Traditional folded to Simplified), or asks for a kind of answer
+    (``classify``). For telling questions from chatter, not for answering them.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return False
+    if stripped.endswith(("?", "？")):
+        return True
+    folded = fold(stripped)
+    if _QUESTION_START.match(folded) or _QUESTION_WORDS.search(folded):
+        return True
+    return classify(stripped) is not None

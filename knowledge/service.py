@@ -12,6 +12,7 @@ which works from a snapshot on a thread of its own.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -20,7 +21,7 @@ import stat
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -58,14 +59,16 @@ from knowledge.models import (
     FEEDBACK_REASONS,
     Answer,
     Article,
+    ChatSettings,
     Gaps,
     GivenAnswer,
     GivenQuote,
     IngestResult,
     Lang,
     ParsedDocument,
+    QuotedSentence,
 )
-from knowledge.normalize import fold, guess_lang
+from knowledge.normalize import fold, guess_lang, to_simplified, to_traditional
 from knowledge.query import build_query
 from knowledge.readahead import read_ahead
 from knowledge.reply import without_repeats
@@ -73,7 +76,7 @@ from knowledge.saver import IndexSaver
 from knowledge.segment import passage_windows, split_sentences
 from knowledge.smalltalk import candidate_names, example_questions, small_talk
 from knowledge.store import NewSentence, Store, now
-from knowledge.text import lang_from_tag
+from knowledge.text import is_han, lang_from_tag
 from knowledge.translate import Dictionary, RomanisedNames
 from knowledge.writing import atomic_path
 
@@ -563,8 +566,13 @@ class KnowledgeBase:
         log_it: bool = True,
         max_quotes: int | None = None,
         after: str | None = None,
+        lang: Lang | None = None,
     ) -> Answer:
         """Answer ``question``; ``max_quotes`` overrides how many sentences the reply quotes.
+
+        ``lang``: the language the reply is in (a chat's setting) instead of the question's:
+        its fixed texts and small talk's example questions, and its Chinese quotes shown in
+        that script (see ``in_language``).
 
         ``after`` is the question asked just before, for a follow-up ("when was it founded?"):
         the answer is about what that one was about, or asks which thing is meant
@@ -584,8 +592,8 @@ class KnowledgeBase:
             )
         talk = small_talk(question)
         if talk is not None:
-            lang = guess_lang(question)
-            return Answer(question, lang, False, small_talk=talk, examples=self.examples(lang))
+            said = lang or guess_lang(question)
+            return Answer(question, said, False, small_talk=talk, examples=self.examples(said))
         understood = None
         after = " ".join((after or "").split())[:MAX_QUESTION_CHARS]
         if after and small_talk(after) is None:
@@ -597,7 +605,8 @@ class KnowledgeBase:
                 self._has_name,
             )
             if reading.choices:
-                return Answer(question, guess_lang(question), False, choices=reading.choices)
+                said = lang or guess_lang(question)
+                return Answer(question, said, False, choices=reading.choices)
             if reading.question != question:
                 understood = question = reading.question
         if self.store.generation() != self.index.generation:
@@ -614,6 +623,8 @@ class KnowledgeBase:
         answer = without_repeats(answer)
         if understood is not None:
             answer = dataclasses.replace(answer, understood=understood)
+        if lang is not None:
+            answer = in_language(answer, lang)
         if log_it:  # a follow-up is logged as understood, so "more" can ask it again alone
             answer = self._logged(question, answer, chat_id, user_id)
         return answer
@@ -676,13 +687,14 @@ class KnowledgeBase:
         self._log_failing = False
         return _with_question_id(answer, qid)
 
-    def recall(self, question_id: int) -> Answer:
-        """The answer to a question asked earlier (by id), as it would be given now.
+    def recall(self, question_id: int, *, lang: Lang | None = None) -> Answer:
+        """The answer to a question asked earlier (by id), as it would be given now (in
+        ``lang``, as ``ask`` gives it).
 
         Lets a "more" button work after a restart or on another replica than the one that
         answered first.
         """
-        answer = self.ask(self.store.question_text(question_id), log_it=False)
+        answer = self.ask(self.store.question_text(question_id), log_it=False, lang=lang)
         return _with_question_id(answer, question_id)
 
     def feedback(
@@ -723,6 +735,19 @@ class KnowledgeBase:
             NotFound: no question has that id.
         """
         return self.store.given_answer(question_id)
+
+    # -- chat settings --------------------------------------------------------------------
+    def chat_settings(self, chat_id: int) -> ChatSettings:
+        """How the bot behaves in ``chat_id`` (the defaults until its admins change them)."""
+        return self.store.chat_settings(chat_id)
+
+    def set_chat_settings(
+        self, chat_id: int, settings: ChatSettings, *, user_id: int | None = None
+    ) -> ChatSettings:
+        """Keep ``settings`` for ``chat_id`` and give them back; who may change them is the
+        front end's to decide. Raises StoreError on a read-only store or a failed write."""
+        self.store.set_chat_settings(chat_id, settings, user_id)
+        return settings
 
     # -- management -----------------------------------------------------------------------
     def remove(self, article_id: str) -> Article:
@@ -1017,3 +1042,41 @@ def _is_han(text: str) -> bool:
 
 def _with_question_id(answer: Answer, qid: int) -> Answer:
     return dataclasses.replace(answer, question_id=qid)
+
+
+def in_language(answer: Answer, lang: Lang) -> Answer:
+    """``answer`` to be shown in ``lang``: its fixed texts (``Answer.lang``) in that language,
+    and in Chinese its quotes in that script (OpenCC), Simplified or Traditional.
+
+    Quotes are not translated: an English sentence stays English. A quote keeps its
+    highlights, read lazily as before (a "more" quote's are found only if it is shown); where
+    a conversion changed a sentence's length, it is converted character by character so that
+    the highlighted spans still fall on the same words.
+    """
+    if lang == "en":
+        return dataclasses.replace(answer, lang=lang)
+    convert = to_traditional if lang == "zh-Hant" else to_simplified
+    return dataclasses.replace(
+        answer,
+        lang=lang,
+        quotes=tuple(_quote_in(q, convert) for q in answer.quotes),
+        more=tuple(_quote_in(q, convert) for q in answer.more),
+    )
+
+
+def _quote_in(quote: QuotedSentence, convert: Callable[[str], str]) -> QuotedSentence:
+    text = quote.sentence.text
+    if not any(map(is_han, text)):
+        return quote  # nothing Chinese to show in another script
+    shown = convert(text)
+    if shown == text:
+        return quote
+    if len(shown) != len(text):
+        shown = "".join(c if len(c := convert(ch)) == 1 else ch for ch in text)
+    return QuotedSentence(
+        dataclasses.replace(quote.sentence, text=shown),
+        quote.citation,
+        quote.score,
+        # Read from the original when first read: uncomputed highlights stay uncomputed.
+        highlights=functools.partial(getattr, quote, "highlights"),
+    )

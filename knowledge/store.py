@@ -30,7 +30,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from knowledge.errors import AmbiguousId, DamagedStore, NotFound, StoreChanged, StoreError
-from knowledge.models import Article, Citation, GivenAnswer, GivenQuote, Lang, Sentence
+from knowledge.models import (
+    ANSWER_MODES,
+    REPLY_LANGS,
+    Article,
+    ChatSettings,
+    Citation,
+    GivenAnswer,
+    GivenQuote,
+    Lang,
+    Sentence,
+)
 from knowledge.tempfiles import remove_stale, temporary
 
 log = logging.getLogger(__name__)
@@ -97,6 +107,13 @@ CREATE TABLE IF NOT EXISTS feedback (
     reason TEXT,
     PRIMARY KEY (question_id, user_id)
 );
+CREATE TABLE IF NOT EXISTS chat_settings (
+    chat_id INTEGER PRIMARY KEY,
+    answer TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    changed_by INTEGER,
+    changed_at TEXT NOT NULL
+);
 """
 # Columns added to a table after stores were first made, oldest first. A table that exists
 # is left as it is by CREATE TABLE IF NOT EXISTS: a store opened for writing gets each column
@@ -108,6 +125,9 @@ _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     # Why a 👎 was given: wrong_answer, wrong_source or not_answered (None: no reason).
     ("feedback", "reason", "TEXT"),
 )
+# Tables added after stores were in use. Opening a store writes the schema, so an older store
+# gains them then; one this process cannot write keeps lacking them, and reads as if empty.
+_ADDED_LATER = frozenset({"chat_settings"})
 
 
 @dataclass(frozen=True)
@@ -339,6 +359,8 @@ class Store:
         absent: set[tuple[str, str]] = set()
         for table, columns in _COLUMNS.items():
             present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if not present and table in _ADDED_LATER and self.read_only:
+                continue  # an older store opened read-only: see _ADDED_LATER
             missing = [c for c in columns if c not in present]
             if self.read_only:
                 absent.update((table, c) for c in missing if (table, c) in added)
@@ -1102,6 +1124,46 @@ class Store:
             (limit,),
         )
         return [dict(r) for r in rows]
+
+    # -- chat settings --------------------------------------------------------------------
+    def chat_settings(self, chat_id: int) -> ChatSettings:
+        """What the chat's admins set; the defaults for a chat that set nothing (or for an
+        older store opened read-only, which has no such table). A value this code does not
+        know (written by a newer version) reads as its default."""
+        if self.read_only and not self._has_table("chat_settings"):
+            return ChatSettings()
+        rows = self._query("SELECT answer, lang FROM chat_settings WHERE chat_id = ?", (chat_id,))
+        if not rows:
+            return ChatSettings()
+        answer, lang = rows[0]["answer"], rows[0]["lang"]
+        return ChatSettings(
+            answer=answer if answer in ANSWER_MODES else "asked",
+            lang=lang if lang in REPLY_LANGS else "auto",
+        )
+
+    def set_chat_settings(self, chat_id: int, settings: ChatSettings, user_id: int | None) -> None:
+        """Keep ``settings`` for ``chat_id`` (who changed them last, and when).
+
+        Raises:
+            StoreError: the store is read-only, or the write failed.
+        """
+        if self.read_only:
+            raise StoreError(f"{self.path} is read-only", path=str(self.path))
+        try:
+            with self._lock:
+                self._db.execute(
+                    "INSERT INTO chat_settings(chat_id, answer, lang, changed_by, changed_at) "
+                    "VALUES (?,?,?,?,?) ON CONFLICT(chat_id) DO UPDATE SET "
+                    "answer = excluded.answer, lang = excluded.lang, "
+                    "changed_by = excluded.changed_by, changed_at = excluded.changed_at",
+                    (chat_id, settings.answer, settings.lang, user_id, now()),
+                )
+        except sqlite3.Error as exc:
+            raise self._error("could not keep the chat's settings", exc) from exc
+
+    def _has_table(self, name: str) -> bool:
+        rows = self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        return bool(rows)
 
 
 @dataclass(frozen=True)

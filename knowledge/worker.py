@@ -43,7 +43,16 @@ from typing import Any
 
 from knowledge.answer import Highlighter, highlight
 from knowledge.errors import KnowledgeError, StoreError
-from knowledge.models import Answer, Article, Gaps, GivenAnswer, IngestResult, Lang, Spans
+from knowledge.models import (
+    Answer,
+    Article,
+    ChatSettings,
+    Gaps,
+    GivenAnswer,
+    IngestResult,
+    Lang,
+    Spans,
+)
 from knowledge.service import BatchReport, KnowledgeBase, KnowledgeConfig
 
 log = logging.getLogger(__name__)
@@ -68,6 +77,8 @@ _METHODS = frozenset(
         "ensure_content",
         "backup",
         "highlights",
+        "chat_settings",
+        "set_chat_settings",
     }
 )
 # Calls that may take seconds (an upload is parsed and analysed) wait in a lane of their own,
@@ -119,6 +130,7 @@ class KnowledgeWorker:
         log_it: bool = True,
         max_quotes: int | None = None,
         after: str | None = None,
+        lang: Lang | None = None,
     ) -> Answer:
         return self._call(  # type: ignore[no-any-return]
             "ask",
@@ -128,13 +140,24 @@ class KnowledgeWorker:
             log_it=log_it,
             max_quotes=max_quotes,
             after=after,
+            lang=lang,
         )
 
     def examples(self, lang: Lang, count: int = 2) -> tuple[str, ...]:
         return self._call("examples", lang, count)  # type: ignore[no-any-return]
 
-    def recall(self, question_id: int) -> Answer:
-        return self._call("recall", question_id)  # type: ignore[no-any-return]
+    def recall(self, question_id: int, *, lang: Lang | None = None) -> Answer:
+        return self._call("recall", question_id, lang=lang)  # type: ignore[no-any-return]
+
+    def chat_settings(self, chat_id: int) -> ChatSettings:
+        return self._call("chat_settings", chat_id)  # type: ignore[no-any-return]
+
+    def set_chat_settings(
+        self, chat_id: int, settings: ChatSettings, *, user_id: int | None = None
+    ) -> ChatSettings:
+        return self._call(  # type: ignore[no-any-return]
+            "set_chat_settings", chat_id, settings, user_id=user_id
+        )
 
     def feedback(
         self, question_id: int, user_id: int, value: int, reason: str | None = None

@@ -1608,11 +1608,12 @@ class FakeTelegram:
 
     def wait_until(
         self,
-        predicate: Callable[[], T],
+        predicate: Callable[[], T | None],
         timeout: float = 10.0,
         description: str = "condition",
     ) -> T:
-        """Wait until ``predicate()`` is truthy, re-checking whenever the fake's state changes.
+        """Wait until ``predicate()`` is truthy, re-checking whenever the fake's state changes;
+        returns what it gave then (a predicate may give None or False for "not yet").
 
         The predicate may call the fake's own accessors (the lock is re-entrant).
         """

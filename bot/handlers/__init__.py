@@ -1,5 +1,6 @@
 """Telegram handlers: ask.py (questions, inline mode, answer buttons), admin.py (the collection),
 info.py (/start, /help, /whoami).
+chat_settings.py (/settings: when the bot answers in a chat, and in which language).
 
 ``register`` is the one place that says which update goes where, in which order.
 """
@@ -17,17 +18,21 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, ask, info
+from bot.handlers import admin, ask, chat_settings, info
 
-# Edited messages are not questions: answering an edit again would repeat the conversation.
+# Commands, documents and the rest are acted on when sent, not when edited; an edited text
+# message is a corrected question (ask.edited_text: its answer is edited in place).
 NEW = filters.UpdateType.MESSAGE
+EDITED = filters.UpdateType.EDITED_MESSAGE
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Add every handler; the allowed-chats gate runs first, in its own group, after /whoami,
-    which answers anyone anywhere (see bot/handlers/info.py)."""
-    app.add_handler(CommandHandler("whoami", info.whoami, filters=NEW), group=-2)
-    app.add_handler(TypeHandler(Update, ask.gate), group=-1)
+    """Add every handler: /whoami first (it answers anyone anywhere, see bot/handlers/info.py),
+    then the allowed-chats gate, then the chat's "off" setting, each in its own group."""
+    app.add_handler(CommandHandler("whoami", info.whoami, filters=NEW), group=-3)
+    app.add_handler(TypeHandler(Update, ask.gate), group=-2)
+    app.add_handler(TypeHandler(Update, chat_settings.off_gate), group=-1)
+    app.add_handler(CommandHandler("settings", chat_settings.settings_command, filters=NEW))
     app.add_handler(CommandHandler("start", info.start, filters=NEW))
     app.add_handler(CommandHandler("help", info.help_command, filters=NEW))
     app.add_handler(CommandHandler("ask", ask.ask_command, filters=NEW))
@@ -38,6 +43,13 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("gaps", admin.gaps, filters=NEW))
     app.add_handler(
         MessageHandler(NEW & filters.ChatType.PRIVATE & filters.Document.ALL, admin.document)
+    )
+    # In a group, a document is for the bot only when addressed to it (mention, /command,
+    # reply): an admin sharing a file with the group is not uploading it.
+    app.add_handler(
+        MessageHandler(
+            NEW & filters.ChatType.GROUPS & filters.Document.ALL, ask.when_addressed(admin.document)
+        )
     )
     app.add_handler(
         MessageHandler(
@@ -58,6 +70,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
             ask.private_other,
         )
     )
+    app.add_handler(MessageHandler(EDITED & filters.TEXT, ask.edited_text))
     app.add_handler(InlineQueryHandler(ask.inline_query))
     app.add_handler(CallbackQueryHandler(ask.more_button, pattern=r"^more:\d+$"))
     app.add_handler(CallbackQueryHandler(ask.source_button, pattern=r"^src:\w+:\d+:\d+(:\d+)?$"))
@@ -66,3 +79,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(admin.gap_button, pattern=r"^gap:\d+$"))
     app.add_handler(CallbackQueryHandler(admin.articles_button, pattern=r"^arts:\d+$"))
     app.add_handler(CallbackQueryHandler(admin.remove_button, pattern=r"^(rm:\w+|rmx)$"))
+    app.add_handler(
+        CallbackQueryHandler(chat_settings.settings_button, pattern=r"^cs:[al]:[\w-]+$")
+    )

@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 
-from bot.handlers.ask import command_argument, private_other
+from bot.handlers.ask import addressed_caption, command_argument, private_other
 from bot.handlers.common import (
     Context,
     is_admin,
@@ -118,7 +118,10 @@ async def document(update: Update, context: Context) -> None:
         await reply(context, message, [t("err_too_large", lang, size=size, limit="20.0")])
         return
     data = bytes(await tg_file.download_as_bytearray())
-    title = (message.caption or "").strip() or None
+    caption = message.caption or ""
+    if message.chat.type != ChatType.PRIVATE:  # the "@bot" that addressed it is no title
+        caption = addressed_caption(message, context.bot) or ""
+    title = caption.strip() or None
     try:
         result = await off_loop(
             kb_of(context).ingest_bytes,

@@ -13,6 +13,9 @@ import dataclasses
 import functools
 import logging
 import time
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from typing import Any
 
 from telegram import (
     Bot,
@@ -26,10 +29,11 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.handlers import info
+from bot.handlers.chat_settings import reply_lang, settings_for
 from bot.handlers.common import (
     Context,
     answers_of,
@@ -53,7 +57,9 @@ from bot.i18n import choose_lang, error_text, lang_from_code, t
 from bot.ops import Metrics
 from bot.render import plain_summary, render_answer, render_more, render_passage
 from knowledge.errors import BadQuestion, NotFound
-from knowledge.models import FEEDBACK_REASONS, Answer, Citation
+from knowledge.models import FEEDBACK_REASONS, Answer, Citation, Lang
+from knowledge.normalize import to_simplified, to_traditional
+from knowledge.query import looks_like_question
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +69,63 @@ MAX_SOURCE_BUTTONS = 6
 # member's cached answer must not reach a stranger, nor outlive their membership by long.
 INLINE_CACHE = 30
 INLINE_PERSONAL_CACHE = 10
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+# Questions whose answer messages are remembered, for edits (see AnsweredMessages).
+ANSWERED_SIZE = 4096
+
+
+# -- which messages of the bot answered which question ---------------------------------------
+class AnsweredMessages:
+    """The bot's answer messages by the message they answered, so that an edited question
+    gets its answer edited in place rather than a second answer below it.
+
+    Kept in memory and bounded (oldest forgotten first), not in the store: people correct a
+    question within minutes of asking it, a restart forgetting costs only that an edit is
+    answered as a new message, and the store would gain a write per answer and a table to
+    prune for it.
+    """
+
+    def __init__(self, size: int = ANSWERED_SIZE) -> None:
+        self._items: OrderedDict[tuple[int, int], tuple[int, ...]] = OrderedDict()
+        self._size = size
+        # Messages being answered now, so that an edit arriving meanwhile waits for the answer.
+        self._pending: dict[tuple[int, int], asyncio.Future[None]] = {}
+
+    @contextlib.contextmanager
+    def answering(self, chat_id: int, message_id: int) -> Iterator[None]:
+        """Around answering a message: ``after`` waits for the block to end."""
+        key = (chat_id, message_id)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending[key] = done
+        try:
+            yield
+        finally:
+            if self._pending.get(key) is done:
+                del self._pending[key]
+            done.set_result(None)
+
+    async def after(self, chat_id: int, message_id: int) -> tuple[int, ...] | None:
+        """The answer's message ids, once any answer to this message under way is out."""
+        pending = self._pending.get((chat_id, message_id))
+        if pending is not None:
+            await asyncio.shield(pending)
+        return self.get(chat_id, message_id)
+
+    def put(self, chat_id: int, message_id: int, answer_ids: Sequence[int]) -> None:
+        key = (chat_id, message_id)
+        self._items[key] = tuple(answer_ids)
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+    def get(self, chat_id: int, message_id: int) -> tuple[int, ...] | None:
+        return self._items.get((chat_id, message_id))
+
+
+def answered_of(context: Context) -> AnsweredMessages:
+    return context.bot_data.setdefault(  # type: ignore[no-any-return]
+        "answered_messages", AnsweredMessages()
+    )
 
 
 # -- telling whether a message is for the bot ---------------------------------------------------
@@ -102,6 +165,55 @@ def addressed_question(message: Message, bot: Bot) -> str | None:
     if is_reply_to_bot(message, bot.id):
         return text.strip()
     return None
+
+
+def addressed_caption(message: Message, bot: Bot) -> str | None:
+    """A group document's caption, without the bot's mention or a leading command, when the
+    document is addressed to the bot (a mention in the caption, a leading /command for this
+    bot, or a reply to the bot); None when it is not."""
+    caption = message.caption or ""
+    handle = f"@{bot.username}".casefold()
+    mentions = [
+        entity
+        for entity, value in message.parse_caption_entities([MessageEntity.MENTION]).items()
+        if value.casefold() == handle
+    ]
+    commands = [
+        entity
+        for entity, value in message.parse_caption_entities([MessageEntity.BOT_COMMAND]).items()
+        if entity.offset == 0 and value.casefold().partition("@")[2] in ("", handle[1:])
+    ]
+    if mentions or commands:
+        data = caption.encode("utf-16-le")
+        for entity in sorted(mentions + commands, key=lambda e: e.offset, reverse=True):
+            data = data[: entity.offset * 2] + data[(entity.offset + entity.length) * 2 :]
+        return data.decode("utf-16-le").strip()
+    if is_reply_to_bot(message, bot.id):
+        return caption.strip()
+    return None
+
+
+def when_addressed(handler: Handler) -> Handler:
+    """``handler`` for group documents run only for those addressed to the bot (see
+    ``addressed_caption``): an admin's file shared with the group is not an upload."""
+
+    @functools.wraps(handler)
+    async def addressed(update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is not None and addressed_caption(message, context.bot) is not None:
+            await handler(update, context)
+
+    return addressed
+
+
+def group_question(message: Message, bot: Bot) -> str | None:
+    """The question in a group message for the bot: /ask's argument (empty for a bare /ask),
+    a mention's or a reply's text; None for chatter, and for other commands."""
+    if _is_ask(message, bot):
+        return command_argument(message)
+    if any(e.type == MessageEntity.BOT_COMMAND and e.offset == 0 for e in message.entities):
+        return None
+    return addressed_question(message, bot)
 
 
 def command_argument(message: Message) -> str:
@@ -220,49 +332,89 @@ def answer_keyboard(answer: Answer, *, with_more: bool = True) -> InlineKeyboard
     return InlineKeyboardMarkup(rows)
 
 
-async def answer_question(update: Update, context: Context, question: str) -> None:
-    """Rate-limit, ask the knowledge base in a thread, reply with the rendered answer.
+async def answer_question(
+    update: Update,
+    context: Context,
+    question: str,
+    *,
+    quiet: bool = False,
+    replacing: Sequence[int] = (),
+) -> None:
+    """Rate-limit, ask the knowledge base in a thread, reply with the rendered answer, in the
+    chat's reply language when its admins set one.
+
+    ``quiet``: a message not addressed to the bot (a chat set to answer every question) gets a
+    reply only when the articles answer it; nothing else is said, not even "slow down", and
+    the question is logged only then, so chatter does not fill the gaps admins read.
+    ``replacing``: the bot's messages that answered this message before it was edited; the
+    new answer takes their place (see ``_replace``).
 
     The "typing…" action goes out only if the answer is not ready after ``typing_delay`` and
     the bot is not behind (``InFlight``).
     """
     message = update.effective_message
+    if message is None:
+        return
+    with answered_of(context).answering(message.chat_id, message.message_id):
+        await _answer(update, context, question, quiet=quiet, replacing=replacing)
+
+
+async def _answer(
+    update: Update,
+    context: Context,
+    question: str,
+    *,
+    quiet: bool,
+    replacing: Sequence[int],
+) -> None:
+    message = update.effective_message
     user = update.effective_user
     if message is None or user is None:
         return
-    lang = lang_for(update, question)
-    allowed, notice = rate_of(context).check(user.id)
-    if not allowed:
-        if notice:
-            await reply(context, message, [t("rate_limited", lang)])
-        return
+    chosen = (await settings_for(context, message.chat_id)).reply_lang
+    lang = chosen or lang_for(update, question)
+    if not quiet:
+        allowed, notice = rate_of(context).check(user.id)
+        if not allowed:
+            if notice:
+                await reply(context, message, [t("rate_limited", lang)])
+            return
     settings = settings_of(context)
     if settings.log_messages:
         log.info("question from user %s in chat %s: %r", user.id, message.chat_id, question)
     earlier = await earlier_question(context, message, user.id)
+    ask = functools.partial(
+        kb_of(context).ask,
+        question,
+        chat_id=message.chat_id,
+        user_id=user.id,
+        after=earlier,
+        lang=chosen,
+    )
     in_flight = in_flight_of(context)
     with in_flight.one():
         started = time.perf_counter()
-        asking = asyncio.ensure_future(
-            off_loop(
-                kb_of(context).ask,
-                question,
-                chat_id=message.chat_id,
-                user_id=user.id,
-                after=earlier,
-            )
-        )
+        asking = asyncio.ensure_future(off_loop(ask, log_it=not quiet))
         # "typing…" only for an answer that keeps the user waiting, and not while the bot is
         # behind: a fast answer would spend a second Bot API call (of about 30 a second for the
         # whole bot) on a hint nobody sees, a flood would spend them on hints instead of answers.
-        done, _ = await asyncio.wait({asking}, timeout=settings.typing_delay)
-        if not done and not in_flight.behind:
-            await typing(context, message)
+        if not quiet:
+            done, _ = await asyncio.wait({asking}, timeout=settings.typing_delay)
+            if not done and not in_flight.behind:
+                await typing(context, message)
         try:
             answer = await asking
         except BadQuestion as err:
-            await reply(context, message, [error_text(err, lang)])
+            if not quiet:
+                await reply(context, message, [error_text(err, lang)])
             return
+        if quiet:
+            if not answer.found or answer.small_talk is not None or answer.choices:
+                return
+            if not rate_of(context).check(user.id)[0]:
+                return
+            # Asked again to be logged: only the questions answered aloud are (see above).
+            answer = await off_loop(ask, log_it=True)
         answers_of(context).put(answer)
         # A reply to the question or to any part of the answer, or the asker's next message in
         # a private chat, may lean on it: kept as understood, so a chain stays on one thing.
@@ -271,14 +423,56 @@ async def answer_question(update: Update, context: Context, question: str) -> No
         understood = answer.understood or answer.question
         if answer.small_talk is None:
             talk.asked(message.chat_id, user.id, understood, message.message_id)
-        sent = await reply(context, message, render_answer(answer), answer_keyboard(answer))
+        parts, markup = render_answer(answer), answer_keyboard(answer)
+        if replacing:
+            sent = await _replace(context, message, replacing, parts, markup)
+        else:
+            sent = [m.message_id for m in await reply(context, message, parts, markup)]
+        answered_of(context).put(message.chat_id, message.message_id, sent)
         if answer.small_talk is None:
-            talk.answered(message.chat_id, understood, [m.message_id for m in sent])
+            talk.answered(message.chat_id, understood, sent)
     if answer.small_talk is not None:
         return  # not counted as a question
     metrics = context.bot_data.get("metrics")
     if isinstance(metrics, Metrics):
         metrics.observe_question(answer.found, time.perf_counter() - started)
+
+
+async def _replace(
+    context: Context,
+    message: Message,
+    old: Sequence[int],
+    parts: Sequence[str],
+    markup: InlineKeyboardMarkup | None,
+) -> list[int]:
+    """The new answer to an edited question put where the old one was; its message ids.
+
+    Each part is edited into the old answer's message at its place (editMessageText, the
+    keyboard under the last part); old messages left over are deleted, and parts beyond the
+    old ones, or whose old message is gone (deleted by someone), are sent as new replies.
+    """
+    sent: list[int] = []
+    for i, part in enumerate(parts):
+        keyboard = markup if i == len(parts) - 1 else None
+        if i < len(old):
+            try:
+                await context.bot.edit_message_text(
+                    part, chat_id=message.chat_id, message_id=old[i], reply_markup=keyboard
+                )
+                sent.append(old[i])
+                continue
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():  # the same answer again
+                    sent.append(old[i])
+                    continue
+                log.debug("answer %s not edited (%s): sent anew", old[i], exc)
+        sent.extend(m.message_id for m in await reply(context, message, [part], keyboard))
+    for leftover in old[len(parts) :]:
+        try:
+            await context.bot.delete_message(message.chat_id, leftover)
+        except TelegramError as exc:  # already deleted, or too old to delete (48 hours)
+            log.debug("answer part %s not deleted: %s", leftover, exc)
+    return sent
 
 
 async def earlier_question(context: Context, message: Message, user_id: int) -> str | None:
@@ -337,7 +531,7 @@ async def ask_command(update: Update, context: Context) -> None:
         return
     question = command_argument(message)
     if not question:
-        await reply(context, message, [t("usage_ask", lang_for(update))])
+        await reply(context, message, [t("usage_ask", await reply_lang(update, context))])
         return
     await answer_question(update, context, question)
 
@@ -349,11 +543,63 @@ async def group_text(update: Update, context: Context) -> None:
         return
     question = addressed_question(message, context.bot)
     if question is None:
+        # Chatter, unless the group's admins asked for every question to be answered (those
+        # the articles answer: see answer_question's ``quiet``).
+        text = (message.text or "").strip()
+        chat = await settings_for(context, message.chat_id)
+        from_bot = message.from_user is not None and message.from_user.is_bot
+        if chat.answer == "questions" and not from_bot and looks_like_question(text):
+            await answer_question(update, context, text, quiet=True)
         return
     if not question:
-        await reply(context, message, [t("usage_ask", lang_for(update))])
+        await reply(context, message, [t("usage_ask", await reply_lang(update, context))])
         return
     await answer_question(update, context, question)
+
+
+async def edited_text(update: Update, context: Context) -> None:
+    """An edited text message. One the bot answered gets its answer edited in place with the
+    answer to the new text; any other is taken as a new message: answered in a private chat,
+    and in a group when it is now addressed to the bot (or, in a chat answering every
+    question, when it now looks like one)."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    private = message.chat.type == ChatType.PRIVATE
+    if not private and settings_of(context).group_mode == "off":
+        return
+    command = message.text.startswith("/")
+    if private:
+        question = command_argument(message) if _is_ask(message, context.bot) else None
+        if not command:
+            question = message.text
+    else:
+        question = group_question(message, context.bot)
+    # An edit made while the first answer is still on its way waits for it, then edits it.
+    old = await answered_of(context).after(message.chat_id, message.message_id)
+    if old is not None:
+        # No longer addressed (the mention edited out): the text is still what was asked.
+        if question is None and not command:
+            question = message.text
+        if question and question.strip():
+            await answer_question(update, context, question.strip(), replacing=old)
+        return
+    if question is not None:
+        if question.strip():
+            await answer_question(update, context, question.strip())
+        return
+    if not private and not command:
+        await group_text(update, context)  # a chat answering every question-looking message
+
+
+def _is_ask(message: Message, bot: Bot) -> bool:
+    """Whether the message starts with /ask (or /ask@this_bot)."""
+    text = message.text or ""
+    for entity in message.entities:
+        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+            name, _, to = text[1 : entity.length].casefold().partition("@")
+            return name == "ask" and to in ("", (bot.username or "").casefold())
+    return False
 
 
 async def private_other(update: Update, context: Context) -> None:
@@ -367,7 +613,7 @@ async def private_other(update: Update, context: Context) -> None:
     if caption:
         await answer_question(update, context, caption)
         return
-    await reply(context, message, [t("text_only", lang_for(update))])
+    await reply(context, message, [t("text_only", await reply_lang(update, context))])
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -451,7 +697,10 @@ async def more_button(update: Update, context: Context) -> None:
     if answer is None:
         # Not in this process's cache (a restart, another replica): ask the stored question again.
         try:
-            answer = await off_loop(kb_of(context).recall, question_id)
+            chosen = None
+            if isinstance(query.message, Message):
+                chosen = (await settings_for(context, query.message.chat_id)).reply_lang
+            answer = await off_loop(kb_of(context).recall, question_id, lang=chosen)
         except NotFound:
             await query.answer(t("plain_expired", lang_from_code(query.from_user.language_code)))
             return
@@ -511,7 +760,10 @@ async def source_button(update: Update, context: Context) -> None:
         budget.spent(origin.chat_id, pressed_by=user.id)
     delivered = False
     try:
-        parts = await _source_parts(context, article_id, int(paragraph), int(number), asked, user)
+        chosen = (await settings_for(context, origin.chat_id)).reply_lang
+        parts = await _source_parts(
+            context, article_id, int(paragraph), int(number), asked, user, chosen
+        )
         if not privately:
             await query.answer()
             await reply(context, origin, parts, counted=True)
@@ -540,8 +792,10 @@ async def _source_parts(
     number: int,
     asked: list[str],
     user: User,
+    chosen: Lang | None = None,
 ) -> list[str]:
-    """The rendered paragraph (one message), the quotes of question ``asked`` marked in it.
+    """The rendered paragraph (one message), the quotes of question ``asked`` marked in it;
+    in the chat's reply language ``chosen`` when set (a Chinese paragraph in its script).
 
     The quotes come from this process's answer cache, else the question is asked again (as
     "More" does after a restart); a button from before question ids were in its data, or an
@@ -573,7 +827,10 @@ async def _source_parts(
         article.published,
         paragraph,
     )
-    lang = choose_lang(text, user.language_code)
+    lang = chosen or choose_lang(text, user.language_code)
+    if chosen in ("zh-Hans", "zh-Hant"):
+        # The quotes were converted alike (in_language), so they are still found in it.
+        text = to_traditional(text) if chosen == "zh-Hant" else to_simplified(text)
     return render_passage(citation, text, lang, quoted)
 
 

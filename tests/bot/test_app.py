@@ -88,7 +88,7 @@ def test_start_and_help_in_the_users_language(bot: RunningBot) -> None:
 
 def test_commands_registered_for_users_and_admins(bot: RunningBot) -> None:
     names = [c["command"] for c in bot.fake.commands_for()]
-    assert names == ["start", "help", "ask"]
+    assert names == ["start", "help", "ask", "settings"]
     zh = bot.fake.commands_for(language_code="zh")
     assert [c["command"] for c in zh] == names and zh[2]["description"] == "提问"
     admin_scope = {"type": "chat", "chat_id": ADMIN}
