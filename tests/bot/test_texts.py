@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.fakes.telegram_server import running_fake
 from bot.app import build_application, open_knowledge_base
 from bot.cli import main
 from bot.config import Settings
@@ -19,7 +20,6 @@ from knowledge.normalize import fold
 from knowledge.service import KnowledgeBase, KnowledgeConfig
 from tests.bot.conftest import ADMIN, USER, RunningBot, _serving, start_bot_on
 from tests.bot.documents import FACT, TITLE, as_txt
-from tests.fakes.telegram_server import running_fake
 
 # The same two facts in a Simplified and a Traditional article: the same sentences, folded.
 ZH_TITLE = "佐布拉克斯天文台"

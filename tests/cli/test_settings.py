@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.fakes.processes import start_serve
+from benchmarks.fakes.telegram_server import running_fake
 from bot.cli import main
-from tests.fakes.processes import start_serve
-from tests.fakes.telegram_server import running_fake
 
 ADMIN = 4242
 
