@@ -386,7 +386,7 @@ HELP = {
     "list": "list stored articles",
     "remove": "remove an article by id (or unambiguous prefix)",
     "stats": "counts of articles, passages, questions and feedback",
-    "gaps": "questions declined or voted down, alike ones grouped, newest first",
+    "gaps": "questions declined or voted down, newest first",
     "export": "write the knowledge base as JSON Lines",
     "import": "add the articles and feedback of an export",
     "backup": "a consistent copy of the store, safe while the bot runs",

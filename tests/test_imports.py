@@ -16,11 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("knowledge", "bot")
 
-# Issue 17: the index taken apart into four files that import each other's private helpers.
-# Its redesign into knowledge/index/ (one class owning the postings) is under way in another
-# branch; delete this allowance when it lands. Any other circle, or this one growing, fails.
-_INDEX_FILES = ("index", "index_files", "index_updates", "maxscore")
-KNOWN_CIRCLES: tuple[frozenset[str], ...] = (frozenset(f"knowledge.{m}" for m in _INDEX_FILES),)
+# Circles known and allowed (none): any circle fails.
+KNOWN_CIRCLES: tuple[frozenset[str], ...] = ()
 
 
 def _module_name(path: Path) -> str:
@@ -28,8 +25,12 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imported(module: str, path: Path) -> set[str]:
-    """Every module name an import statement anywhere in the file could load."""
+def _imported(module: str, path: Path, modules: Iterable[str] = ()) -> set[str]:
+    """Every module name an import statement anywhere in the file could load.
+
+    ``from knowledge.index import bm25`` names the submodule knowledge.index.bm25; the package
+    itself counts only for a name that is not one of its submodules (``modules``)."""
+    known = set(modules)
     package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -41,9 +42,11 @@ def _imported(module: str, path: Path) -> set[str]:
                 source = ".".join([*base, *([node.module] if node.module else [])])
             else:
                 source = node.module or ""
-            names.add(source)
+            submodules = {f"{source}.{alias.name}" for alias in node.names}
             # `from knowledge.extract import html` imports the submodule knowledge.extract.html
-            names.update(f"{source}.{alias.name}" for alias in node.names)
+            names.update(submodules)
+            if not submodules <= known:
+                names.add(source)
     return names
 
 
@@ -51,7 +54,9 @@ def import_graph() -> dict[str, set[str]]:
     """Module -> the project's modules it imports (knowledge/ and bot/ only)."""
     paths = {_module_name(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py")}
     return {
-        module: {name for name in _imported(module, path) if name in paths and name != module}
+        module: {
+            name for name in _imported(module, path, paths) if name in paths and name != module
+        }
         for module, path in paths.items()
     }
 

@@ -119,7 +119,7 @@ def test_a_refused_description_is_logged_and_the_bot_starts_anyway(
         )
         kb = open_knowledge_base(settings)
         stack.callback(kb.close)
-        errors = stack.enter_context(_serving(build_application(settings, kb)))
+        _, errors = stack.enter_context(_serving(build_application(settings, kb)))
         sent = fake.user_says("When was DeepSeek founded?", user_id=USER)
         [answer] = fake.wait_for_bot_messages(sent["chat"]["id"])
         assert "2023" in answer["plain_text"]
