@@ -202,6 +202,8 @@ def build_query(
     ``names``, when given, adds the index's words that spell a name in the other script: the
     Han words a pinyin word reads as ("Zhipu": 智谱), the pinyin spellings of a Han name.
     """
+    asked = question
+    question = analyzer.rejoined(question)  # analysed as the words the articles hold
     tokens = analyzer.analyze(question)
     alias_spans = [(t.start, t.end) for t in tokens if t.term.startswith("~")]
     forms = analyzer.aliases.by_form
@@ -327,7 +329,7 @@ def build_query(
                         break
         add(term, alternatives, token.start, token.end, name=romanised or merged_name)
         previous = None if is_han else token
-    return Query(question, guess_lang(question), kind, tuple(concepts))
+    return Query(asked, guess_lang(asked), kind, tuple(concepts))
 
 
 # -- does a sentence hold an answer of the asked-for kind? -----------------------------------

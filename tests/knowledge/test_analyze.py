@@ -111,3 +111,9 @@ def test_the_alias_table_knows_places_firms_and_people_apart() -> None:
 def test_words_no_dictionary_knows_are_coined(kb: KnowledgeBase) -> None:
     assert kb.analyzer.coined("岚溪") and not kb.analyzer.coined("大学")
     assert not kb.analyzer.coined("边位") and not kb.analyzer.coined("hkust")
+
+
+def test_a_verb_split_from_its_object_by_a_particle_is_joined_again(kb: KnowledgeBase) -> None:
+    assert kb.analyzer.rejoined("總共融咗幾多資?") == "總共融資咗幾多?"
+    assert kb.analyzer.rejoined("它上了市") == "它上市了"
+    assert kb.analyzer.rejoined("过了几年才上市") == "过了几年才上市"  # 几年 is a count

@@ -141,3 +141,18 @@ def test_a_sentence_naming_the_answer_and_one_of_the_questions_names_answers(
     )
     answer = empty_kb.ask("Which university's council does NPC deputy Andrew Yao chair?")
     assert answer.found and "Lingnan" in answer.quotes[0].sentence.text
+
+
+def test_a_cantonese_question_with_a_split_verb_finds_its_word(empty_kb: KnowledgeBase) -> None:
+    """ "融咗幾多資" asks about 融資, the word the article holds."""
+    for n, topic in enumerate(["划船", "烘焙", "象棋", "园艺", "航海"]):
+        empty_kb.ingest_text(
+            f"---\ntitle: {topic}笔记\n---\n俱乐部去年举办了{n + 2}次{topic}聚会。\n\n"
+            f"会员为初学者写了一本{topic}指南。"
+        )
+    empty_kb.ingest_text(
+        "---\ntitle: 奎洛普的融资\npublished: 2025-08-01\n---\n"
+        "截至2025年7月，奎洛普累计融资逾人民币135亿元。\n\n奎洛普在北京设有研发中心。"
+    )
+    answer = empty_kb.ask("奎洛普總共融咗幾多資?", log_it=False)
+    assert answer.found and "135" in answer.quotes[0].sentence.text
