@@ -329,8 +329,8 @@ class Analyzer:
                 seen.add((group, m.start()))
         # Forms nested inside a longer one ("香港" in "香港科技大学") come through the segmenter's
         # search-mode sub-words: the document mentions both names. The tokens are picked in C
-        # (few are forms; a Latin term sorts below every Han one): a Python step per token was
-        # a sixth of analysing a Chinese text.
+        # (few are forms; a Latin term sorts below every Han one): a Python step per token would
+        # be a sixth of analysing a Chinese text.
         terms = list(map(itemgetter(0), tokens))
         for term, start, end in compress(tokens, map(by_form.__contains__, terms)):
             if term >= _HAN_START:

@@ -13,8 +13,8 @@ restoring a knowledge base wants all of it or a clear no, not the first 19 of 40
 Exports of version 1 (no trailer) are still read, with a warning that a cut cannot be noticed.
 
 Feedback records carry the reason of a 👎 and the quotes the answer gave, and declined
-questions without a vote come as "question" records (both since the gaps): an export made
-before has neither, and is read as it always was (no reason, no answer kept).
+questions without a vote come as "question" records; an export without them (made by an older
+citebot) is read with no reason and no answer kept.
 
 Each record is checked against a schema with the limits of an upload (``RecordLimits``) before
 it reaches the knowledge base; a bad record becomes a one-line reason and the others go in.

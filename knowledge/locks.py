@@ -1,8 +1,8 @@
 """A readers-writer lock: questions read the index together, a write has it alone.
 
-The knowledge base used one lock for everything, so a question waited for the question before
-it even though neither changes anything; with the search's C loops running without the GIL, two
-questions can use two cores. The standard library has no such lock.
+Questions change nothing, so none waits for another; with the search's C loops running
+without the GIL, two questions can use two cores. A write waits for the questions under way and
+holds off new ones until it is done. The standard library has no such lock.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ class ReadWriteLock:
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
+        """Hold the lock beside other readers for the block; waits while a writer holds or
+        awaits it."""
         if self._writer == threading.get_ident():
             yield  # the writer itself: it already excludes everyone
             return
@@ -45,6 +47,7 @@ class ReadWriteLock:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
+        """Hold the lock alone for the block, once the readers under way are done."""
         me = threading.get_ident()
         with self._state:
             if self._writer == me:

@@ -86,11 +86,11 @@ def guess_lang(text: str) -> Lang:
     if not han_text or len(han_text) * 3 < latin:
         return "en"
     simplified = to_simplified(han_text)
-    # Compared whole first (in C): counting character by character was 3% of a Chinese ingest.
+    # Compared whole first (in C): counting character by character costs 3% of a Chinese ingest.
     trad_only = 0 if simplified == han_text else sum(map(str.__ne__, han_text, simplified))
     if not trad_only:
         # Nothing Traditional to outweigh: skip the Simplified -> Traditional pass, which is
-        # the slow one (phrase tables): about 5% of a Chinese ingest before.
+        # the slow one (phrase tables, about 5% of a Chinese ingest).
         return "zh-Hans"
     simp_only = sum(map(str.__ne__, han_text, to_traditional(han_text)))
     return "zh-Hant" if trad_only > simp_only else "zh-Hans"

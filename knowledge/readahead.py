@@ -2,10 +2,10 @@
 
 An answer reads a few SQLite pages of sentences scattered through the store and the postings
 of its terms in the index file. Straight after a reboot, or once the OS has dropped the files,
-each of those is a disk read: at a million passages an ask took 9-12 ms instead of 4-5, and the
-search's p99 70-95 ms instead of 6-14. The kernel's own read-ahead hints (``POSIX_FADV_WILLNEED``,
-``MADV_WILLNEED``) read almost nothing ahead on this project's machine (0.5% of the store, an
-ext4 disk on virtio), so the files are read through, once, on a thread.
+each of those is a disk read, and at a million passages that about doubles an answer's time.
+The kernel's own read-ahead hints (``POSIX_FADV_WILLNEED``, ``MADV_WILLNEED``) may read almost
+nothing ahead (0.5% of the store on an ext4 disk on virtio), so the files are read through,
+once, on a thread.
 """
 
 from __future__ import annotations

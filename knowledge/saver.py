@@ -98,12 +98,12 @@ class IndexSaver:
 
 def _yield_the_cpu() -> None:
     """Lower the calling thread's priority, so that a save running beside an ingest or a question
-    takes the CPU they leave (measured at a million passages on two busy cores: a removal during
-    a save took a median 0.26-0.28 s at normal priority, 0.08-0.11 s when the save yields).
+    takes the CPU they leave (on two busy cores, a removal during a save at a million passages
+    takes about three times as long when the save does not yield).
 
     Only on Linux, where a thread has a nice value of its own; elsewhere the call would renice
     the whole process.
     """
     if sys.platform == "linux":
-        with contextlib.suppress(OSError):  # not allowed here: the save competes as before
+        with contextlib.suppress(OSError):  # not allowed here: the save runs at normal priority
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)

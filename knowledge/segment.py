@@ -117,7 +117,7 @@ def _is_latin_end(paragraph: str, mark_start: int, mark_end: int) -> bool:
     """Whether a Latin '.', '!' or '?' ends a sentence, minding abbreviations and numbers.
 
     Works on offsets into ``paragraph``: slicing off the text before or after every period
-    made a long English paragraph quadratic (15% of an English ingest).
+    would make a long English paragraph quadratic.
     """
     mark = paragraph[mark_start]
     first = paragraph[mark_end : mark_end + 1]

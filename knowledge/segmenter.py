@@ -2,9 +2,9 @@
 
 jieba (Python) stays the dictionary of record: it loads dict.txt from its cache, reads user
 dictionaries and computes the frequency of every word added at run time (``add_word`` with no
-frequency asks ``suggest_freq``). Cutting through it costs 1.2-2 s per MB, so every word it
+frequency asks ``suggest_freq``). Cutting through it is slow (seconds per MB), so every word it
 ends up with is mirrored, with the same frequency, into a jieba-rs instance that finds the
-dictionary route ten times faster (the whole cut runs at 3.7 MB/s against jieba's 0.5-0.85).
+dictionary route about ten times faster (the whole cut about five times faster than jieba's).
 Four things make the two give the same tokens:
 
 * the same words with the same frequencies: the mirror is built from jieba's own ``FREQ`` and
@@ -60,7 +60,7 @@ class Segmenter(jieba.Tokenizer):  # type: ignore[misc]
     """A jieba Tokenizer whose :meth:`words` gives ``lcut(text, HMM=True)``'s tokens quickly.
 
     Everything else (``FREQ``, ``total``, ``add_word``, ``load_userdict``, ``lcut``) is jieba's
-    own, so code that reads the dictionary sees exactly what it saw before.
+    own, so code that reads the dictionary sees exactly what plain jieba would show it.
     """
 
     def __init__(self, freq: dict[str, int], total: int) -> None:

@@ -85,9 +85,8 @@ log = logging.getLogger(__name__)
 _CHANGES_KEPT = 1000
 # Sentences re-termed per transaction when an analyzer upgrade concerns many of them.
 _RETERM_BATCH = 50_000
-# Postings the index's updates may hold in memory (200 MB: the tails of added postings, and
-# whole terms that removals rewrote) before a save is started early; its rebase frees them.
-# At a million passages a dozen removals get there; additions hardly ever do.
+# Postings the index's updates may hold in memory (200 MB: the tails of added postings and
+# the terms rewritten in memory) before a save is started early; its rebase frees them.
 _OVERLAY_SAVE_POSTINGS = 25_000_000
 # Times an ingest is planned again when another process wrote between its reads and its write
 # (each retry means that process's write went in: two ingests of one folder retry often).
@@ -148,6 +147,20 @@ class BatchReport:
 
 
 class KnowledgeBase:
+    """The knowledge base in ``config.data_dir``: its articles, their BM25 index, and the
+    questions asked of it; the one door front ends use (ingest, ask, remove, list, stats,
+    gaps, export, import, backup).
+
+    Opening it opens (or creates) the SQLite store, upgrades stored terms made by an older
+    analyzer, and loads the saved index brought up to the store through its change log (rebuilt
+    from the stored terms when no usable save exists). Questions may be asked from several
+    threads at once; writes take the index alone. Writes by another process on the same folder
+    are seen by the next question or write. ``close`` saves the index and waits for the save.
+
+    Every refusal is a ``KnowledgeError`` (knowledge/errors.py): an ``InputError`` for the
+    caller's input, ``NotFound`` for an unknown id, ``StoreError`` when the store itself fails.
+    """
+
     def __init__(self, config: KnowledgeConfig) -> None:
         self.config = config
         data = config.data_dir
@@ -379,6 +392,17 @@ class KnowledgeBase:
         url: str | None = None,
         content_type: str | None = None,
     ) -> IngestResult:
+        """Store one uploaded or fetched file whole, or nothing of it; its format is told by
+        ``filename``'s extension (else ``content_type``). ``title``, ``source`` and ``url``
+        replace what the file says; ``source`` defaults to ``filename``.
+
+        The result is "unchanged" for text already stored, "replaced" when an article of the
+        same url (or source and title) was there, else "added".
+
+        Raises:
+            UnsupportedFormat, FileTooLarge, EmptyDocument, UnreadableDocument: see ``extract``.
+            StoreError: the store could not be written; nothing of the article was kept.
+        """
         doc = extract(
             data, filename, max_bytes=self.config.max_upload_bytes, content_type=content_type
         )
@@ -403,6 +427,9 @@ class KnowledgeBase:
         return self.ingest_bytes(data, path.name, **overrides)
 
     def ingest_text(self, text: str, **overrides: str | None) -> IngestResult:
+        """Store pasted text (plain or light Markdown) as one article, as ``ingest_bytes``
+        stores a file; ``overrides`` are its title, source and url. EmptyDocument when it
+        holds no text."""
         return self.ingest_document(extract_text(text, title=overrides.get("title")), **overrides)
 
     def ingest_document(
@@ -415,7 +442,7 @@ class KnowledgeBase:
         added_at: str | None = None,
     ) -> IngestResult:
         """Store and index one parsed article whole, or nothing of it; ``added_at`` keeps an
-        imported article's time (default: now)."""
+        imported article's time (default: now). StoreError when the store cannot be written."""
         body = "\n\n".join(doc.paragraphs)
         article_id = content_id(body)
         title = (title or doc.title or doc.paragraphs[0][:80]).strip()
@@ -546,6 +573,8 @@ class KnowledgeBase:
         return BatchReport(results, failures)
 
     def load_bundled(self) -> BatchReport:
+        """Ingest the articles shipped in ``config.corpus_dir``; a bad one is skipped and
+        reported, as in ``ingest_paths``."""
         # The shipped articles are ours, and a package manager may install duplicate files as
         # links: they are followed (to regular files only, like every other ingest).
         return self.ingest_paths(bundled_articles(self.config.corpus_dir), follow_symlinks=True)
@@ -578,6 +607,10 @@ class KnowledgeBase:
         the answer is about what that one was about, or asks which thing is meant
         (``choices``). Small talk ("hi", "thanks") gets ``small_talk`` and example questions,
         and is not logged as a question.
+
+        Raises:
+            BadQuestion: the question is empty or over-long. An answer is given even when its
+            log line cannot be written (see ``_logged``).
         """
         question = " ".join(question.split())
         if not question:
@@ -751,6 +784,13 @@ class KnowledgeBase:
 
     # -- management -----------------------------------------------------------------------
     def remove(self, article_id: str) -> Article:
+        """Remove the article with this id (or an unambiguous prefix of it) from the store and
+        the index; the article as it was. Answers given from then on never cite it.
+
+        Raises:
+            NotFound: no article has that id; AmbiguousId: the prefix starts several ids.
+            StoreError: the store could not be written; the article is still there.
+        """
         with self._lock.writing():
             self._refresh_if_stale()
             full_id = self.store.resolve_id(article_id)
@@ -762,13 +802,20 @@ class KnowledgeBase:
         return article
 
     def article(self, article_id: str) -> Article:
+        """The stored article with this id or unambiguous id prefix.
+
+        Raises:
+            NotFound: no article has that id; AmbiguousId: the prefix starts several ids.
+        """
         return self.store.article(self.store.resolve_id(article_id))
 
     def list(self, offset: int = 0, limit: int = 1000) -> list[Article]:
+        """Up to ``limit`` stored articles after the first ``offset``, oldest added first."""
         return self.store.list_articles(offset, limit)
 
     def passage_text(self, article_id: str, paragraph: int) -> str:
-        """The whole paragraph a quote came from, for a "source" button."""
+        """The whole paragraph a quote came from, for a "source" button; NotFound when the
+        article has no such paragraph (or is gone)."""
         sentences = [
             s for s, _ in self.store.sentences(article_id, 0, 1 << 30) if s.paragraph == paragraph
         ]
@@ -875,6 +922,9 @@ class KnowledgeBase:
             raise WriteFailed(f"{target}: {exc}; nothing was written", path=str(target)) from exc
 
     def stats(self) -> dict[str, int | float]:
+        """Counts for ``citebot stats`` and /stats: articles, passages, sentences, indexed
+        passages, distinct terms, questions asked and answered (with the answered share, 0.0
+        before any question), and the 👍 and 👎 given."""
         counts = self.store.counts()
         q = self.store.question_stats()
         return {
@@ -1049,7 +1099,7 @@ def in_language(answer: Answer, lang: Lang) -> Answer:
     and in Chinese its quotes in that script (OpenCC), Simplified or Traditional.
 
     Quotes are not translated: an English sentence stays English. A quote keeps its
-    highlights, read lazily as before (a "more" quote's are found only if it is shown); where
+    highlights, read lazily (a "more" quote's are found only if it is shown); where
     a conversion changed a sentence's length, it is converted character by character so that
     the highlighted spans still fall on the same words.
     """

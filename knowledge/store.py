@@ -336,8 +336,8 @@ class Store:
         self._lock = threading.RLock()
 
     def _store_id(self) -> str:
-        """The id the store was made with; a store made before ids were kept gets one now
-        (written only then, so that a read-only store opens as before)."""
+        """The id the store was made with; an older store without one gets one here (written
+        only then, so that a read-only older store still opens, with "" as its id)."""
         read = "SELECT value FROM meta WHERE key = 'store_id'"
         row = self._db.execute(read).fetchone()
         if row is None and self.read_only:
@@ -431,6 +431,7 @@ class Store:
             return _read_only_connection(f"{uri}?immutable=1")
 
     def close(self) -> None:
+        """Close the connection; the store is not used after this."""
         with self._lock:
             self._db.close()
 
@@ -469,10 +470,13 @@ class Store:
 
     # -- reading --------------------------------------------------------------------------
     def generation(self) -> int:
+        """The number of the last write that changed what the index holds (0 for a new store):
+        an index built or caught up at this generation is current."""
         rows = self._query("SELECT value FROM meta WHERE key = 'generation'")
         return int(rows[0]["value"]) if rows else 0
 
     def article_count(self) -> int:
+        """How many articles are stored."""
         return int(self._query("SELECT COUNT(*) AS n FROM articles")[0]["n"])
 
     def counts(self) -> dict[str, int]:
@@ -504,27 +508,31 @@ class Store:
     )
 
     def article(self, article_id: str) -> Article:
+        """The article with this full id; NotFound when there is none."""
         rows = self._query(self._ARTICLE_SELECT + "WHERE a.id = ?", (article_id,))
         if not rows:
             raise NotFound(f"no article with id {article_id}", id=article_id)
         return self._article(rows[0])
 
     def find_article(self, article_id: str) -> Article | None:
+        """The article with this full id, None when there is none."""
         try:
             return self.article(article_id)
         except NotFound:
             return None
 
     def find_by_replace_key(self, key: str) -> Article | None:
+        """The stored article a new one with this key replaces (the key is its url, else its
+        source and title), None when there is none."""
         rows = self._query(self._ARTICLE_SELECT + "WHERE a.replace_key = ?", (key,))
         return self._article(rows[0]) if rows else None
 
     def resolve_id(self, prefix: str) -> str:
         """A full article id from an unambiguous prefix, as people type short ids.
 
-        A range over the primary key, not LIKE (which scanned every article: 5 ms of a 7 ms
-        removal at 80k articles, and took "_" in a prefix for any character). Ids are lower-case
-        hex; U+10FFFF sorts after every character a longer id can continue with.
+        A range over the primary key, not LIKE: LIKE scans every article and takes "_" in a
+        prefix for any character. Ids are lower-case hex; U+10FFFF sorts after every character a
+        longer id can continue with.
 
         Raises:
             AmbiguousId: the prefix starts several ids; ``params["matches"]`` lists up to ten.
@@ -549,6 +557,7 @@ class Store:
         return str(rows[0]["id"])
 
     def list_articles(self, offset: int = 0, limit: int = 1000) -> list[Article]:
+        """Up to ``limit`` articles after the first ``offset``, oldest added first."""
         rows = self._query(
             self._ARTICLE_SELECT + "ORDER BY a.added_at, a.title LIMIT ? OFFSET ?", (limit, offset)
         )
@@ -606,9 +615,12 @@ class Store:
                 self._db.execute("COMMIT")
 
     def passage_terms(self, article_id: str) -> list[tuple[int, list[str]]]:
+        """Each of the article's passages as (id, the terms of its sentences): what the index
+        holds for it."""
         return list(self._passage_terms("WHERE p.article_id = ?", (article_id,)))
 
     def passage_terms_by_id(self, ids: Sequence[int]) -> list[tuple[int, list[str]]]:
+        """The stored passages among ``ids``, each with its terms."""
         out: list[tuple[int, list[str]]] = []
         for lo in range(0, len(ids), _IN_BATCH):
             chunk = list(ids[lo : lo + _IN_BATCH])
@@ -642,6 +654,8 @@ class Store:
             return Changes(now, list(left.items()), present)
 
     def passages(self, ids: Sequence[int]) -> list[PassageRow]:
+        """The stored passages among ``ids`` (their article and sentence positions); ids not
+        stored are left out."""
         marks = ",".join("?" * len(ids))
         rows = self._query(f"SELECT * FROM passages WHERE id IN ({marks})", list(ids))
         return [
@@ -650,6 +664,8 @@ class Store:
         ]
 
     def sentences(self, article_id: str, first: int, last: int) -> list[tuple[Sentence, list[str]]]:
+        """The article's sentences at positions ``first`` to ``last``, in order, each with its
+        terms."""
         rows = self._query(
             "SELECT * FROM sentences WHERE article_id = ? AND position BETWEEN ? AND ? "
             "ORDER BY position",
@@ -753,6 +769,7 @@ class Store:
             raise StoreError(f"could not update the stored terms: {exc}") from exc
 
     def learned_aliases(self) -> list[tuple[str, str]]:
+        """The name pairs learned from articles' brackets, to add to the alias table at open."""
         return [(r["form"], r["other"]) for r in self._query("SELECT form, other FROM aliases")]
 
     # -- writing (each call is one transaction) -------------------------------------------
@@ -935,6 +952,7 @@ class Store:
             raise StoreError(f"could not log the question: {exc}", path=str(self.path)) from exc
 
     def question_text(self, question_id: int) -> str:
+        """The logged question's text; NotFound when no question has that id."""
         rows = self._query("SELECT question FROM questions WHERE id = ?", (question_id,))
         if not rows:
             raise NotFound(f"no question with id {question_id}", id=question_id)
@@ -983,6 +1001,7 @@ class Store:
             )
 
     def question_stats(self) -> dict[str, int]:
+        """Questions logged, those answered, and the 👍 and 👎 given."""
         q = self._query("SELECT COUNT(*) AS n, COALESCE(SUM(found), 0) AS f FROM questions")[0]
         fb = self._query(
             "SELECT COALESCE(SUM(value > 0), 0) AS up, COALESCE(SUM(value < 0), 0) AS down "
@@ -1067,7 +1086,7 @@ class Store:
         Two reads that each stop at ``scan`` rows, rather than one join over every question:
         the declined questions newest first along the primary key, and the 👎 votes grouped
         by question (at 100,000 questions, 25,000 of them declined, one join grouped by
-        question took 9.8 s on a busy 2-core machine; these two 1.8 s).
+        question is about five times slower than these two reads).
         """
         after = since or ""
         reason = "NULL" if ("feedback", "reason") in self._absent else "reason"
@@ -1118,6 +1137,7 @@ class Store:
         return rows[:scan]
 
     def recent_feedback(self, limit: int = 20) -> list[dict[str, object]]:
+        """The latest ``limit`` votes, newest first: the question, its language, the value, when."""
         rows = self._query(
             "SELECT q.question, q.lang, f.value, f.created_at FROM feedback f JOIN questions q "
             "ON q.id = f.question_id ORDER BY f.created_at DESC LIMIT ?",

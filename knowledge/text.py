@@ -1,8 +1,8 @@
 """Facts about text written once: which characters are Han, and which language a tag names.
 
 Every module that asks "is this Han?" or "which of our languages is this tag?" reads the answer
-here, so the readers, the knowledge base and the bot cannot disagree (they did: "zh" was None in
-the readers and zh-Hans elsewhere).
+here, so the readers, the knowledge base and the bot cannot disagree (say, on whether "zh" is
+Simplified Chinese).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ running count of the bytes that really come out, into a fresh archive that pytho
 
 The declared sizes alone are no safe basis: zipfile does stop at a member's declared size, but
 a whole-member read first inflates all of its compressed data in one call (a 680 KB file
-claiming 2,000 bytes took 1.3 GB that way), and bzip2 or LZMA members are inflated whole
+claiming 2,000 bytes takes 1.3 GB that way), and bzip2 or LZMA members are inflated whole
 whatever the read size. So only the two methods Office Open XML allows (stored and deflate) are
 read, always in bounded chunks.
 """

@@ -66,10 +66,12 @@ class BM25Index:
 
     @property
     def doc_count(self) -> int:
+        """How many passages are indexed (removed ones not counted)."""
         return self._postings.doc_count
 
     @property
     def total_len(self) -> int:
+        """The indexed passages' terms, counted with repeats: the sum of their lengths."""
         return self._postings.total_len
 
     @property
@@ -90,6 +92,7 @@ class BM25Index:
         return (_EMPTY_I, _EMPTY_I) if tid is None else self._postings.live(tid)
 
     def df(self, term: str) -> int:
+        """How many indexed passages hold ``term`` (0 for a term never seen)."""
         tid = self._postings.term_ids.get(term)
         return 0 if tid is None else self._postings.df(tid)
 
@@ -116,6 +119,7 @@ class BM25Index:
     # -- scoring ----------------------------------------------------------------------------
     @property
     def avgdl(self) -> float:
+        """The mean passage length in terms (0.0 for an empty index), BM25's avgdl."""
         return self.total_len / self.doc_count if self.doc_count else 0.0
 
     def idf(self, df: int) -> float:

@@ -295,7 +295,7 @@ class Postings:
             ids = list(map(known, terms))
             if None in ids:
                 # New terms get ids in order of first occurrence, as they would one by one;
-                # the lookups stay in C (a method call per token was a quarter of the batch).
+                # the lookups stay in C (a method call per token costs a quarter of the batch).
                 for term in dict.fromkeys(compress(terms, map(is_, ids, repeat(None)))):
                     term_id(term)
                 ids = list(map(known, terms))

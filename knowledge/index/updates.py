@@ -28,8 +28,8 @@ def batches(
     docs: Iterable[tuple[int, Sequence[str]]], size: int | None = None
 ) -> Iterator[list[tuple[int, Sequence[str]]]]:
     """The passages in lists of about ``size`` tokens (BATCH_TOKENS by default): a rebuild
-    passes every stored passage at once, and grouping 120 million tokens in one go held 10 GB
-    at a million passages."""
+    passes every stored passage at once, and grouping the 120 million tokens of a million
+    passages in one go would hold 10 GB."""
     limit = BATCH_TOKENS if size is None else size
     batch: list[tuple[int, Sequence[str]]] = []
     tokens = 0
