@@ -274,6 +274,7 @@ def choose(
         quotes=tuple(quotes[: len(chosen)]),
         more=tuple(quotes[len(chosen) :]),
         expected_kind=query.kind,
+        terms=query_terms,
     )
 
 
@@ -370,7 +371,8 @@ def _quote(
     """Number citations by (article, paragraph) in order of first appearance.
 
     Highlights cost a second analysis of the sentence: the first ``shown`` quotes get theirs
-    now, the rest (the "more" reply, seldom opened) when something first reads them.
+    now, the rest (the "more" reply, seldom opened) none: ``KnowledgeService.more`` finds them
+    when the reply is asked for.
     """
     numbers: dict[tuple[str, int], int] = {}
     quotes: list[QuotedSentence] = []
@@ -388,28 +390,9 @@ def _quote(
             published=article.published,
             paragraph=s.paragraph,
         )
-        find = Highlighter(s.text, analyzer, query_terms)
-        highlights = find() if position < shown else find
+        highlights = highlight(s.text, analyzer, query_terms) if position < shown else ()
         quotes.append(QuotedSentence(s, citation, round(cand.score, 4), highlights))
     return quotes
-
-
-class Highlighter:
-    """The spans of ``text`` that match ``terms``, found when called.
-
-    A class rather than a closure so that a process serving the knowledge base can send an
-    uncomputed one by its text and terms (knowledge/worker.py) and compute it when read.
-    """
-
-    __slots__ = ("analyzer", "terms", "text")
-
-    def __init__(self, text: str, analyzer: Analyzer, terms: frozenset[str]) -> None:
-        self.text = text
-        self.terms = terms
-        self.analyzer = analyzer
-
-    def __call__(self) -> Spans:
-        return highlight(self.text, self.analyzer, self.terms)
 
 
 def highlight(text: str, analyzer: Analyzer, terms: Collection[str]) -> Spans:

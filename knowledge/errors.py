@@ -14,7 +14,9 @@
     ├── WriteFailed                writing an export or backup failed (disk full, I/O error)
     ├── StoreError                 the store itself failed (disk, schema)
     │   ├── StoreChanged           another process wrote since a write was planned (retried)
-    │   └── DamagedStore           the store file is damaged: restore a backup, export the rest
+    │   ├── DamagedStore           the store file is damaged: restore a backup, export the rest
+    │   └── ProcessStopped         the child process serving the knowledge base stopped or was
+    │                              closed (knowledge/worker.py): the store is out of reach
     └── DamagedIndex               a saved index fails its checks (the knowledge base rebuilds
                                    it from the store; never reaches a front end)
 
@@ -97,6 +99,15 @@ class DamagedStore(StoreError):
     not a store at all (0 bytes); ``params["path"]`` names it."""
 
     code = "damaged_store"
+
+
+class ProcessStopped(StoreError):
+    """The process serving the knowledge base (knowledge/worker.py) ended before it answered,
+    or was closed; the next call after a crash starts a new one. A StoreError still, since to
+    the caller the store is out of reach as when its disk fails (a bot keeps a chat's default
+    settings then, say)."""
+
+    code = "process_stopped"
 
 
 class DamagedIndex(KnowledgeError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -71,31 +70,6 @@ class Citation:
 Spans = tuple[tuple[int, int], ...]
 
 
-class _OnFirstRead:
-    """A frozen dataclass field that may be given a function instead of its value.
-
-    The function runs the first time the field is read and its result is kept; for every reader
-    the field is a plain value (equality, ``asdict`` and ``replace`` read it too). Lets a value
-    that costs work and is seldom read, such as the highlights of a "more" quote, be left
-    uncomputed until someone shows it.
-    """
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self._slot = f"_{name}"
-
-    def __get__(self, obj: object | None, owner: type | None = None) -> Spans:
-        if obj is None:
-            return ()  # the field's default
-        value: Spans | Callable[[], Spans] = obj.__dict__[self._slot]
-        if callable(value):
-            value = value()
-            obj.__dict__[self._slot] = value
-        return value
-
-    def __set__(self, obj: object, value: Spans | Callable[[], Spans]) -> None:
-        obj.__dict__[self._slot] = value
-
-
 @dataclass(frozen=True)
 class QuotedSentence:
     """A sentence chosen for the reply, quoted exactly, with its citation and score."""
@@ -104,9 +78,8 @@ class QuotedSentence:
     citation: Citation
     score: float
     # Character spans of the sentence that match the question's terms, for bold in front ends;
-    # may be given as a function that finds them, called when they are first read.
-    # (mypy takes the type __init__ accepts from __set__ and the one read from __get__.)
-    highlights: _OnFirstRead = _OnFirstRead()
+    # () in an answer's "more" quotes until ``KnowledgeService.more`` finds them.
+    highlights: Spans = ()
 
 
 @dataclass(frozen=True)
@@ -119,6 +92,9 @@ class Answer:
     quotes: tuple[QuotedSentence, ...] = ()
     # Further candidate sentences beyond the first reply, for a "more" button.
     more: tuple[QuotedSentence, ...] = ()
+    # The question's terms as analysed, the ones highlights mark; ``KnowledgeService.more``
+    # finds the "more" quotes' highlights by them.
+    terms: frozenset[str] = frozenset()
     expected_kind: str | None = None
     # The stored question's id, so feedback buttons can refer to it.
     question_id: int | None = None

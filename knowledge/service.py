@@ -12,7 +12,6 @@ which works from a snapshot on a thread of its own.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import json
 import logging
@@ -30,7 +29,7 @@ from typing import BinaryIO, Literal
 
 from knowledge.aliases import AliasTable
 from knowledge.analyze import ANALYZER_VERSION, TERMS_CHANGED_SINCE, Analyzer
-from knowledge.answer import AnswerSettings, choose
+from knowledge.answer import AnswerSettings, choose, highlight
 from knowledge.errors import (
     BadQuestion,
     DamagedIndex,
@@ -730,6 +729,17 @@ class KnowledgeBase:
         answer = self.ask(self.store.question_text(question_id), log_it=False, lang=lang)
         return _with_question_id(answer, question_id)
 
+    def more(self, answer: Answer) -> Answer:
+        """``answer`` (from ``ask`` or ``recall``) with its "more" quotes highlighted, for the
+        reply that shows them; ``ask`` leaves them bare, as most are never shown."""
+        more = tuple(
+            dataclasses.replace(
+                q, highlights=highlight(q.sentence.text, self.analyzer, answer.terms)
+            )
+            for q in answer.more
+        )
+        return dataclasses.replace(answer, more=more)
+
     def feedback(
         self, question_id: int, user_id: int, value: int, reason: str | None = None
     ) -> None:
@@ -1099,9 +1109,8 @@ def in_language(answer: Answer, lang: Lang) -> Answer:
     and in Chinese its quotes in that script (OpenCC), Simplified or Traditional.
 
     Quotes are not translated: an English sentence stays English. A quote keeps its
-    highlights, read lazily (a "more" quote's are found only if it is shown); where
-    a conversion changed a sentence's length, it is converted character by character so that
-    the highlighted spans still fall on the same words.
+    highlights; where a conversion changed a sentence's length, it is converted character by
+    character so that the highlighted spans still fall on the same words.
     """
     if lang == "en":
         return dataclasses.replace(answer, lang=lang)
@@ -1127,6 +1136,5 @@ def _quote_in(quote: QuotedSentence, convert: Callable[[str], str]) -> QuotedSen
         dataclasses.replace(quote.sentence, text=shown),
         quote.citation,
         quote.score,
-        # Read from the original when first read: uncomputed highlights stay uncomputed.
-        highlights=functools.partial(getattr, quote, "highlights"),
+        quote.highlights,
     )

@@ -10,10 +10,11 @@ Calls are multiplexed over one pipe: each carries an id, the child runs it in on
 lanes, questions (two threads: the knowledge base answers questions together, and its search
 loops run without the GIL) and writes (one thread: a long ingest does not hold up questions, as
 in one process), and replies in completion order. Arguments, results and exceptions travel
-pickled. An answer's "more" quotes travel without their highlights (as the text and terms to
-find them in), and the child computes them if and when they are first read, as in one process.
+pickled, so an error arrives with its type and params. The calls are those of
+``KnowledgeService`` (knowledge/interface.py), forwarded by name: a call added there needs
+nothing here.
 
-If the child dies, the calls in flight raise StoreError and the next call starts a new child.
+If the child dies, the calls in flight raise ProcessStopped and the next call starts a new child.
 The child ends when told to close (after the knowledge base has saved its index) or when the
 parent's end of the pipe closes because the parent died: it then closes the knowledge base too.
 """
@@ -23,7 +24,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
-import io
 import itertools
 import logging
 import os
@@ -36,62 +36,24 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from knowledge.answer import Highlighter, highlight
-from knowledge.errors import KnowledgeError, StoreError
-from knowledge.models import (
-    Answer,
-    Article,
-    ChatSettings,
-    Gaps,
-    GivenAnswer,
-    IngestResult,
-    Lang,
-    Spans,
-)
-from knowledge.service import BatchReport, KnowledgeBase, KnowledgeConfig
+from knowledge.errors import KnowledgeError, ProcessStopped, StoreError
+from knowledge.interface import CALLS, WRITES, KnowledgeService
+from knowledge.service import KnowledgeBase, KnowledgeConfig
 
 log = logging.getLogger(__name__)
 
-# What a front end may call; anything else is refused by the child, not looked up.
-_METHODS = frozenset(
-    {
-        "ask",
-        "examples",
-        "recall",
-        "feedback",
-        "gaps",
-        "given_answer",
-        "ingest_bytes",
-        "ingest_file",
-        "ingest_text",
-        "remove",
-        "article",
-        "list",
-        "passage_text",
-        "stats",
-        "ensure_content",
-        "backup",
-        "highlights",
-        "chat_settings",
-        "set_chat_settings",
-    }
-)
-# Calls that may take seconds (an upload is parsed and analysed) wait in a lane of their own,
-# so that questions go on meanwhile, as they do in one process.
-_WRITES = frozenset(
-    {"ingest_bytes", "ingest_file", "ingest_text", "remove", "backup", "ensure_content"}
-)
-_HIGHLIGHTS = "highlights"
 _CLOSE = "close"
 
 
 class KnowledgeWorker:
-    """The KnowledgeBase methods front ends use, each run by a child process that owns the base.
+    """The calls of ``KnowledgeService``, each run by a child process that owns the base.
+
+    A call is looked up by name (``__getattr__``), so hold the worker as a ``KnowledgeService``
+    to have its calls typed: ``kb: KnowledgeService = KnowledgeWorker(config)``.
 
     ``initializer`` runs first thing in the child (a spawned process starts with nothing, not
     even the parent's logging set-up); it must be picklable, e.g. a module-level function or a
@@ -120,102 +82,12 @@ class KnowledgeWorker:
         # A front end that forgot close() still gets its index saved, and its child ended.
         atexit.register(self.close)
 
-    # -- the calls ------------------------------------------------------------------------
-    def ask(
-        self,
-        question: str,
-        *,
-        chat_id: int | None = None,
-        user_id: int | None = None,
-        log_it: bool = True,
-        max_quotes: int | None = None,
-        after: str | None = None,
-        lang: Lang | None = None,
-    ) -> Answer:
-        return self._call(  # type: ignore[no-any-return]
-            "ask",
-            question,
-            chat_id=chat_id,
-            user_id=user_id,
-            log_it=log_it,
-            max_quotes=max_quotes,
-            after=after,
-            lang=lang,
-        )
-
-    def examples(self, lang: Lang, count: int = 2) -> tuple[str, ...]:
-        return self._call("examples", lang, count)  # type: ignore[no-any-return]
-
-    def recall(self, question_id: int, *, lang: Lang | None = None) -> Answer:
-        return self._call("recall", question_id, lang=lang)  # type: ignore[no-any-return]
-
-    def chat_settings(self, chat_id: int) -> ChatSettings:
-        return self._call("chat_settings", chat_id)  # type: ignore[no-any-return]
-
-    def set_chat_settings(
-        self, chat_id: int, settings: ChatSettings, *, user_id: int | None = None
-    ) -> ChatSettings:
-        return self._call(  # type: ignore[no-any-return]
-            "set_chat_settings", chat_id, settings, user_id=user_id
-        )
-
-    def feedback(
-        self, question_id: int, user_id: int, value: int, reason: str | None = None
-    ) -> None:
-        self._call("feedback", question_id, user_id, value, reason)
-
-    def gaps(self, limit: int = 20, since: datetime | None = None) -> Gaps:
-        return self._call("gaps", limit, since)  # type: ignore[no-any-return]
-
-    def given_answer(self, question_id: int) -> GivenAnswer:
-        return self._call("given_answer", question_id)  # type: ignore[no-any-return]
-
-    def ingest_bytes(
-        self,
-        data: bytes,
-        filename: str,
-        *,
-        title: str | None = None,
-        source: str | None = None,
-        url: str | None = None,
-        content_type: str | None = None,
-    ) -> IngestResult:
-        return self._call(  # type: ignore[no-any-return]
-            "ingest_bytes",
-            data,
-            filename,
-            title=title,
-            source=source,
-            url=url,
-            content_type=content_type,
-        )
-
-    def ingest_file(self, path: Path, **overrides: str | None) -> IngestResult:
-        return self._call("ingest_file", path, **overrides)  # type: ignore[no-any-return]
-
-    def ingest_text(self, text: str, **overrides: str | None) -> IngestResult:
-        return self._call("ingest_text", text, **overrides)  # type: ignore[no-any-return]
-
-    def remove(self, article_id: str) -> Article:
-        return self._call("remove", article_id)  # type: ignore[no-any-return]
-
-    def article(self, article_id: str) -> Article:
-        return self._call("article", article_id)  # type: ignore[no-any-return]
-
-    def list(self, offset: int = 0, limit: int = 1000) -> list[Article]:
-        return self._call("list", offset, limit)  # type: ignore[no-any-return]
-
-    def passage_text(self, article_id: str, paragraph: int) -> str:
-        return self._call("passage_text", article_id, paragraph)  # type: ignore[no-any-return]
-
-    def stats(self) -> dict[str, int | float]:
-        return self._call("stats")  # type: ignore[no-any-return]
-
-    def ensure_content(self) -> BatchReport | None:
-        return self._call("ensure_content")  # type: ignore[no-any-return]
-
-    def backup(self, target: Path) -> None:
-        self._call("backup", target)
+    def __getattr__(self, name: str) -> Any:
+        """A call of ``KnowledgeService`` by name, run in the child; typed where the worker is
+        held as a ``KnowledgeService``."""
+        if name not in CALLS:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return functools.partial(self._call, name)
 
     def close(self) -> None:
         """Let the child finish its calls and save the index, and wait for it to end."""
@@ -227,7 +99,7 @@ class KnowledgeWorker:
         atexit.unregister(self.close)
         if link is None or not link.alive:
             return
-        with contextlib.suppress(StoreError):  # it died meanwhile: nothing to wait for
+        with contextlib.suppress(ProcessStopped):  # it died meanwhile: nothing to wait for
             link.request(next(self._ids), _CLOSE, (), {}).result()
         link.process.wait()
         link.conn.close()
@@ -242,15 +114,12 @@ class KnowledgeWorker:
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         with self._lock:
             if self._closed:
-                raise StoreError("the knowledge base is closed")
+                raise ProcessStopped("the knowledge base is closed")
             if self._link is None or not self._link.alive or self._link.process.poll() is not None:
                 log.warning("the knowledge base process had stopped: starting a new one")
                 self._link = self._start()
             future = self._link.request(next(self._ids), method, args, kwargs)
         return future.result()
-
-    def _highlights(self, text: str, terms: frozenset[str]) -> Spans:
-        return self._call(_HIGHLIGHTS, text, terms)  # type: ignore[no-any-return]
 
     def _start(self) -> _Link:
         # A fresh interpreter running this module, not multiprocessing's spawn: spawn re-imports
@@ -269,11 +138,11 @@ class KnowledgeWorker:
         conn = Connection(ours.detach())
         try:
             conn.send_bytes(pickle.dumps((self.config, self._threads, self._initializer)))
-            status, value = _loads(conn.recv_bytes(), None)
+            status, value = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             conn.close()
             code = process.wait()
-            raise StoreError(
+            raise ProcessStopped(
                 f"the knowledge base process ended while starting (exit code {code})"
             ) from None
         if status != "ready":
@@ -288,10 +157,9 @@ class KnowledgeWorker:
 
     def _read(self, link: _Link) -> None:
         """Hand each reply to its caller until the child's end of the pipe closes."""
-        load_highlights = self._highlights
         while True:
             try:
-                call_id, ok, value = _loads(link.conn.recv_bytes(), load_highlights)
+                call_id, ok, value = pickle.loads(link.conn.recv_bytes())
             except (EOFError, OSError):
                 break
             future = link.take(call_id)
@@ -332,7 +200,7 @@ class _Link:
         with self._lock:
             return self.pending.pop(call_id, None)
 
-    def fail(self, error: StoreError) -> None:
+    def fail(self, error: ProcessStopped) -> None:
         with self._lock:
             self.alive = False
             pending, self.pending = self.pending, {}
@@ -343,44 +211,18 @@ class _Link:
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
-def _stopped() -> StoreError:
+def _stopped() -> ProcessStopped:
     """What a call gets when the child died before answering it (a new error each time)."""
-    return StoreError("the knowledge base process stopped")
-
-
-class _Pickler(pickle.Pickler):
-    """Sends an uncomputed highlight as its text and terms (its analyzer stays here)."""
-
-    def persistent_id(self, obj: Any) -> Any:
-        if type(obj) is Highlighter:
-            return (obj.text, obj.terms)
-        return None
-
-
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, data: bytes, highlights: Callable[[str, frozenset[str]], Spans]) -> None:
-        super().__init__(io.BytesIO(data))
-        self._highlights = highlights
-
-    def persistent_load(self, pid: Any) -> Any:
-        text, terms = pid
-        return functools.partial(self._highlights, text, terms)
+    return ProcessStopped("the knowledge base process stopped")
 
 
 def _dumps(value: Any) -> bytes:
-    buffer = io.BytesIO()
-    _Pickler(buffer, _PROTOCOL).dump(value)
-    return buffer.getvalue()
+    return pickle.dumps(value, _PROTOCOL)
 
 
-def _loads(data: bytes, highlights: Callable[[str, frozenset[str]], Spans] | None) -> Any:
-    if highlights is None:
-        return pickle.loads(data)
-    return _Unpickler(data, highlights).load()
-
-
-# What a front end holds: the knowledge base itself, or the process that serves it.
-Knowledge = KnowledgeBase | KnowledgeWorker
+# What a front end holds (the knowledge base itself, or the process that serves it); the bot's
+# older name for ``KnowledgeService``.
+Knowledge = KnowledgeService
 
 
 # -- the child --------------------------------------------------------------------------------
@@ -394,7 +236,7 @@ def _serve(conn: Connection) -> None:
     if initializer is not None:
         initializer()
     try:
-        kb = KnowledgeBase(config)
+        kb: KnowledgeService = KnowledgeBase(config)
     except Exception as exc:
         conn.send_bytes(_dumps(("failed", exc)))
         return
@@ -428,7 +270,7 @@ def _serve(conn: Connection) -> None:
             if method == _CLOSE:
                 close_id = call_id
                 break
-            lane = writes if method in _WRITES else questions
+            lane = writes if method in WRITES else questions
             lane.submit(run, call_id, method, args, kwargs)
     kb.close()
     if close_id is not None:
@@ -437,12 +279,11 @@ def _serve(conn: Connection) -> None:
     conn.close()
 
 
-def _dispatch(kb: KnowledgeBase, method: str, args: Iterable[Any], kwargs: dict[str, Any]) -> Any:
-    if method not in _METHODS:
+def _dispatch(
+    kb: KnowledgeService, method: str, args: Iterable[Any], kwargs: dict[str, Any]
+) -> Any:
+    if method not in CALLS:
         raise StoreError(f"the knowledge base has no call {method!r}")
-    if method == _HIGHLIGHTS:
-        text, terms = args
-        return highlight(text, kb.analyzer, terms)
     return getattr(kb, method)(*args, **kwargs)
 
 

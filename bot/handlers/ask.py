@@ -704,9 +704,11 @@ async def more_button(update: Update, context: Context) -> None:
         except NotFound:
             await query.answer(t("plain_expired", lang_from_code(query.from_user.language_code)))
             return
+    # The "more" quotes come without highlights (most are never shown): found only now.
+    if answer.more:
+        answer = await off_loop(kb_of(context).more, answer)
         answers_of(context).put(answer)
-    # Rendering reads the "more" quotes' highlights, found only now: analysis, off the loop.
-    parts = await off_loop(render_more, answer)
+    parts = render_more(answer)
     if not parts:
         await query.answer(t("plain_no_more", answer.lang))
         return

@@ -383,9 +383,12 @@ def test_ingest_ask_and_remove_go_on_while_an_index_save_is_stalled(data_dir: Pa
 def test_more_quotes_are_cited_and_highlighted_like_shown_ones(kb: KnowledgeBase) -> None:
     question = "which HK university trained a DeepSeek founder"
     answer = kb.ask(question, log_it=False)
+    assert answer.more and not any(q.highlights for q in answer.more)  # found when asked for
+    answer = kb.more(answer)
     assert answer.more and any(q.highlights for q in answer.more)
     # Asked for more quotes at once, the same sentences come highlighted straight away.
-    wide = kb.ask(question, log_it=False, max_quotes=10)
+    wide = kb.more(kb.ask(question, log_it=False, max_quotes=10))
+    assert len(wide.quotes) > len(answer.quotes)
     together = answer.quotes + answer.more
     assert (wide.quotes + wide.more)[: len(together)] == together
 

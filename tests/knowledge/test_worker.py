@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.errors import BadQuestion, NotFound, StoreError, UnsupportedFormat
+from knowledge.errors import BadQuestion, NotFound, ProcessStopped, StoreError, UnsupportedFormat
 from knowledge.service import KnowledgeBase, KnowledgeConfig
 from knowledge.worker import KnowledgeWorker
 from tests.waiting import wait_until, wait_until_blocked
@@ -60,19 +60,20 @@ def test_answers_equal_the_in_process_answers(data_dir: Path) -> None:
     served = KnowledgeWorker(config)
     try:
         remote = [served.ask(q, log_it=False) for q in questions]
-        # "more" quotes arrive without highlights; reading them asks the child for them.
-        remote_more = [[m.highlights for m in a.more] for a in remote]
+        # "more" quotes arrive without highlights; an explicit call has the child find them.
+        remote_more = [served.more(a) for a in remote]
     finally:
         served.close()
     kb = KnowledgeBase(config)
     try:
         local = [kb.ask(q, log_it=False) for q in questions]
-        local_more = [[m.highlights for m in a.more] for a in local]
+        local_more = [kb.more(a) for a in local]
     finally:
         kb.close()
     assert remote == local
     assert remote_more == local_more
     assert any(a.found and a.more for a in remote)  # the comparison covered "more" quotes
+    assert any(q.highlights for a in remote_more for q in a.more)
 
 
 def test_errors_arrive_with_their_type_and_params(worker: KnowledgeWorker) -> None:
@@ -105,7 +106,7 @@ def test_close_saves_what_was_added(data_dir: Path) -> None:
     served = KnowledgeWorker(config)
     added = served.ingest_bytes(ARTICLE.encode(), "glass.md")
     served.close()
-    with pytest.raises(StoreError):
+    with pytest.raises(ProcessStopped):
         served.ask("Who founded the Kowloon Glassworks?")
     kb = KnowledgeBase(config)
     try:
@@ -141,7 +142,7 @@ def test_a_killed_child_is_replaced_at_the_next_call(worker: KnowledgeWorker) ->
     assert worker.pid not in (None, first)
 
 
-def test_a_call_in_flight_when_the_child_dies_raises_store_error(
+def test_a_call_in_flight_when_the_child_dies_raises_process_stopped(
     worker: KnowledgeWorker,
 ) -> None:
     pid = worker.pid
@@ -162,7 +163,7 @@ def test_a_call_in_flight_when_the_child_dies_raises_store_error(
     os.kill(pid, signal.SIGKILL)
     thread.join(20)
     assert not thread.is_alive()
-    assert len(errors) == 1 and isinstance(errors[0], StoreError)
+    assert len(errors) == 1 and isinstance(errors[0], ProcessStopped)
 
 
 def test_the_child_ends_when_its_parent_is_killed(data_dir: Path, tmp_path: Path) -> None:
@@ -201,3 +202,5 @@ def test_a_knowledge_base_that_cannot_open_raises_at_start(tmp_path: Path) -> No
 def test_only_the_front_end_calls_are_served(worker: KnowledgeWorker) -> None:
     with pytest.raises(StoreError, match="no call"):
         worker._call("close_all_connections")
+    with pytest.raises(AttributeError):
+        worker.close_all_connections  # noqa: B018 (the look-up itself is refused)
