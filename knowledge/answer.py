@@ -19,7 +19,7 @@ from knowledge.analyze import Analyzer
 from knowledge.index import BM25Index
 from knowledge.models import Answer, Article, Citation, QuotedSentence, Sentence, Spans
 from knowledge.normalize import fold, guess_lang
-from knowledge.query import ORG_NAME, Query, holds_answer, states_sum
+from knowledge.query import CHINESE_SURNAMES, ORG_NAME, Query, holds_answer, states_sum
 from knowledge.segment import MAX_SENTENCE_CHARS
 from knowledge.store import Store
 
@@ -230,10 +230,23 @@ def choose(
         )
         if trace is None and (cand.coverage < settings.min_coverage or not cand.names_ok):
             continue  # it cannot be quoted, so its score (and the language guess) decides nothing
-        new_name = cand.new_name and (
-            query.kind != "person"
-            or any(
-                t in names and t not in asked_terms and aliases.may_be_person(t) for t in cand.terms
+        new_name = (
+            cand.new_name
+            and (
+                query.kind != "person"
+                or any(
+                    t in names and t not in asked_terms and aliases.may_be_person(t)
+                    for t in cand.terms
+                )
+            )
+        ) or (
+            query.kind == "person"
+            and any(
+                t not in asked_terms
+                and _chinese_name(t, analyzer)
+                # not the head of a longer word: 康方 of 康方生物 is a firm's
+                and not any(o != t and o.startswith(t) for o in cand.terms)
+                for t in cand.terms
             )
         )
         cand.holds = cand.names_ok and holds_answer(
@@ -312,6 +325,12 @@ def _counts(terms: list[str], units: frozenset[str]) -> bool:
         if term in units and _NUMERAL.match(term):  # "四十分钟" is one word
             return True
     return False
+
+
+def _chinese_name(term: str, analyzer: Analyzer) -> bool:
+    """Whether ``term`` looks like a Chinese person's name: a word no dictionary knows, of two
+    to four characters, starting with a common surname (吴家玮, 夏瑜)."""
+    return 2 <= len(term) <= 4 and term[0] in CHINESE_SURNAMES and analyzer.coined(term)
 
 
 def _names_another(cand: _Candidate, asked_text: str) -> bool:

@@ -368,6 +368,16 @@ _PERSON_CUE = re.compile(
     r"physician|deputy|scientist|engineer|student|graduate|graduates|ceo|mentor|supervisor)\b"
     r"|教授|主席|校长|院长|创始人|创办人|医生|医师|代表|委员|总裁|首席|董事长|先生|女士|毕业生|导师|学生|博士|科学家|工程师"
 )
+# The commonest Chinese surnames (folded to Simplified), the first character of most names:
+# a word no dictionary knows that starts with one (吴家玮, 夏瑜, 梅琳) is likely a person's name.
+CHINESE_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛"
+    "郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰"
+    "焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁"
+    "蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂"
+    "全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
 _ORG_CUE = re.compile(
     r"(university|college|company|exchange|group|technolog|bank|institute|hospital|fund|lab|"
     r"inc\b|ltd\b|school|academy|council|government)"

@@ -156,3 +156,15 @@ def test_a_cantonese_question_with_a_split_verb_finds_its_word(empty_kb: Knowled
     )
     answer = empty_kb.ask("奎洛普總共融咗幾多資?", log_it=False)
     assert answer.found and "135" in answer.quotes[0].sentence.text
+
+
+def test_a_chinese_name_answers_who(empty_kb: KnowledgeBase) -> None:
+    """梅琳 is in no dictionary and starts with a surname: the person "谁" asks for. The
+    sentence about the telescope names a city, no person."""
+    empty_kb.ingest_text(
+        "---\ntitle: 佐布拉克斯天文台\n---\n"
+        "佐布拉克斯天文台位于九龙，由天文学家梅琳于1987年创立。\n\n"
+        "天文台的折射望远镜在格拉斯哥制造，经海路运到香港。"
+    )
+    answer = empty_kb.ask("佐布拉克斯天文台是谁创立的？", log_it=False)
+    assert answer.found and "梅琳" in answer.quotes[0].sentence.text
