@@ -33,7 +33,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -69,6 +69,7 @@ _METHODS = frozenset(
         "ingest_bytes",
         "ingest_file",
         "ingest_text",
+        "ingest_url",
         "remove",
         "article",
         "list",
@@ -84,7 +85,15 @@ _METHODS = frozenset(
 # Calls that may take seconds (an upload is parsed and analysed) wait in a lane of their own,
 # so that questions go on meanwhile, as they do in one process.
 _WRITES = frozenset(
-    {"ingest_bytes", "ingest_file", "ingest_text", "remove", "backup", "ensure_content"}
+    {
+        "ingest_bytes",
+        "ingest_file",
+        "ingest_text",
+        "ingest_url",
+        "remove",
+        "backup",
+        "ensure_content",
+    }
 )
 _HIGHLIGHTS = "highlights"
 _CLOSE = "close"
@@ -195,6 +204,13 @@ class KnowledgeWorker:
 
     def ingest_text(self, text: str, **overrides: str | None) -> IngestResult:
         return self._call("ingest_text", text, **overrides)  # type: ignore[no-any-return]
+
+    def ingest_url(
+        self, url: str, *, allowed_hosts: Collection[str] = (), timeout: float = 10.0
+    ) -> IngestResult:
+        return self._call(  # type: ignore[no-any-return]
+            "ingest_url", url, allowed_hosts=tuple(allowed_hosts), timeout=timeout
+        )
 
     def remove(self, article_id: str) -> Article:
         return self._call("remove", article_id)  # type: ignore[no-any-return]

@@ -29,7 +29,6 @@ from bot.i18n import error_text, lang_from_code, t
 from bot.ops import Metrics
 from bot.render import render_article, render_articles, render_gaps, render_given, render_stats
 from knowledge.errors import KnowledgeError, NotFound
-from knowledge.fetch import fetch_url, suggested_filename
 from knowledge.models import IngestResult, Lang
 from knowledge.query import classify
 
@@ -155,19 +154,11 @@ async def add(update: Update, context: Context) -> None:
     await typing(context, message)
     try:
         if _URL.match(text):
-            page = await off_loop(
-                fetch_url,
+            result = await off_loop(
+                kb.ingest_url,
                 text,
                 allowed_hosts=settings.fetch_allowed_hosts,
-                max_bytes=settings.max_upload_bytes,
                 timeout=settings.fetch_timeout,
-            )
-            result = await off_loop(
-                kb.ingest_bytes,
-                page.content,
-                suggested_filename(page),
-                url=page.url,
-                content_type=page.content_type,
             )
         else:
             result = await off_loop(kb.ingest_text, text, source="Telegram")
