@@ -392,13 +392,20 @@ async def _reach_bot_api(
             return True
 
 
+def check_serving(settings: Settings) -> None:
+    """Raise ValueError, one line naming the setting, when ``serve`` lacks one it needs: the
+    token, or the webhook's URL in webhook mode."""
+    settings.require_token()
+    if settings.mode == "webhook" and not settings.webhook_url:
+        raise ValueError("CITEBOT_WEBHOOK_URL is required when CITEBOT_MODE=webhook")
+
+
 def run(settings: Settings, warnings: Sequence[str] = ()) -> None:
     """``citebot serve``: open the knowledge base and serve until stopped (Ctrl-C, SIGTERM).
 
     ``warnings`` (unknown setting names) are logged once, in the configured log format.
     """
-    if settings.mode == "webhook" and not settings.webhook_url:
-        raise ValueError("CITEBOT_WEBHOOK_URL is required when CITEBOT_MODE=webhook")
+    check_serving(settings)
     configure_logging(settings.log_level, settings.log_format)
     install_log_redaction([settings.require_token().get_secret_value()])
     for line in warnings:
