@@ -14,19 +14,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 
-from bot.handlers.ask import addressed_caption, command_argument, private_other
+from bot.context import Context
+from bot.handlers.addressing import addressed_caption, command_argument
 from bot.handlers.common import (
-    Context,
     is_admin,
-    kb_of,
     lang_for,
     off_loop,
     reply,
-    settings_of,
     typing,
 )
 from bot.i18n import error_text, lang_from_code, t
-from bot.ops import Metrics
 from bot.render import render_article, render_articles, render_gaps, render_given, render_stats
 from knowledge.errors import KnowledgeError, NotFound
 from knowledge.models import IngestResult, Lang
@@ -71,9 +68,7 @@ async def _ingest_reply(
     context: Context, message: Message, lang: Lang, result: IngestResult
 ) -> None:
     log.info("ingest %s: article %s", result.status, result.article.id)
-    metrics = context.bot_data.get("metrics")
-    if isinstance(metrics, Metrics):
-        metrics.inc("citebot_ingests_total", status=result.status)
+    context.metrics.inc("citebot_ingests_total", status=result.status)
     await reply(context, message, [render_article(result.article, lang, result.status)])
 
 
@@ -83,23 +78,27 @@ def _asks(caption: str) -> bool:
     return text.endswith(("?", "？")) or (bool(text) and classify(text) is not None)
 
 
+def asks_instead(update: Update, context: Context) -> bool:
+    """Whether a document is no upload but a question: a non-admin's document captioned with
+    a question is that question, while one captioned "please add this" is an upload attempt,
+    told that only admins add articles."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or is_admin(context, user.id if user else None):
+        return False
+    return _asks(message.caption or "")
+
+
 async def document(update: Update, context: Context) -> None:
     """An admin's file: size checked before downloading, then read and stored in a thread."""
     if update.effective_message is None or update.effective_message.document is None:
-        return
-    user = update.effective_user
-    caption = update.effective_message.caption or ""
-    if not is_admin(context, user.id if user else None) and _asks(caption):
-        # Not an upload anyone may make: a user's document captioned with a question is that
-        # question; one captioned "please add this" is told that only admins add articles.
-        await private_other(update, context)
         return
     message = await _admin_message(update, context, "upload", lambda m: m.caption)
     if message is None or message.document is None:
         return
     lang = lang_for(update, message.caption)
     doc = message.document
-    limit = settings_of(context).max_upload_bytes
+    limit = context.settings.max_upload_bytes
     if doc.file_size and doc.file_size > limit:
         mb = 1024 * 1024
         size, cap = f"{doc.file_size / mb:.1f}", f"{limit / mb:.1f}"
@@ -123,7 +122,7 @@ async def document(update: Update, context: Context) -> None:
     title = caption.strip() or None
     try:
         result = await off_loop(
-            kb_of(context).ingest_bytes,
+            context.kb.ingest_bytes,
             data,
             doc.file_name or "upload",
             title=title,
@@ -149,8 +148,8 @@ async def add(update: Update, context: Context) -> None:
     if not text:
         await reply(context, message, [t("add_usage", lang)])
         return
-    kb = kb_of(context)
-    settings = settings_of(context)
+    kb = context.kb
+    settings = context.settings
     await typing(context, message)
     try:
         if _URL.match(text):
@@ -187,7 +186,7 @@ def _articles_keyboard(offset: int, total: int, lang: Lang) -> InlineKeyboardMar
 async def _articles_page(
     context: Context, offset: int, lang: Lang
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    kb = kb_of(context)
+    kb = context.kb
     total = int((await off_loop(kb.stats))["articles"])
     offset = max(0, min(offset, max(0, total - 1)))
     page = await off_loop(kb.list, offset, PAGE_SIZE)
@@ -227,7 +226,7 @@ async def remove(update: Update, context: Context) -> None:
         await reply(context, message, [t("remove_usage", lang)])
         return
     try:
-        article = await off_loop(kb_of(context).article, wanted[0])
+        article = await off_loop(context.kb.article, wanted[0])
     except KnowledgeError as err:
         await reply(context, message, [error_text(err, lang)])
         return
@@ -260,7 +259,7 @@ async def remove_button(update: Update, context: Context) -> None:
         await query.edit_message_text(t("remove_cancelled", lang))
         return
     try:
-        article = await off_loop(kb_of(context).remove, query.data.split(":", 1)[1])
+        article = await off_loop(context.kb.remove, query.data.split(":", 1)[1])
     except KnowledgeError as err:
         await query.answer()
         await query.edit_message_text(error_text(err, lang))
@@ -275,7 +274,7 @@ async def stats(update: Update, context: Context) -> None:
     message = await _admin_message(update, context, "/stats", refusal="admin_only_view")
     if message is None:
         return
-    numbers = await off_loop(kb_of(context).stats)
+    numbers = await off_loop(context.kb.stats)
     await reply(context, message, [render_stats(numbers, lang_for(update))])
 
 
@@ -300,7 +299,7 @@ async def gaps(update: Update, context: Context) -> None:
         # The questions come from every chat, private ones included: not for a group to read.
         await reply(context, message, [t("gaps_in_private", lang)])
         return
-    found = await off_loop(kb_of(context).gaps, GAPS_SHOWN)
+    found = await off_loop(context.kb.gaps, GAPS_SHOWN)
     text, shown = render_gaps(found, lang)
     markup = _gaps_keyboard([g.question_id for g in found.gaps[:shown]], lang)
     await reply(context, message, [text], markup)
@@ -316,7 +315,7 @@ async def gap_button(update: Update, context: Context) -> None:
         await query.answer(t("plain_admin_only", lang), show_alert=True)
         return
     try:
-        given = await off_loop(kb_of(context).given_answer, int(query.data.split(":")[1]))
+        given = await off_loop(context.kb.given_answer, int(query.data.split(":")[1]))
     except NotFound:
         await query.answer(t("plain_gap_gone", lang))
         return
