@@ -23,7 +23,8 @@ from bot.handlers.common import (
     reply,
     typing,
 )
-from bot.i18n import error_text, lang_from_code, t
+from bot.i18n import lang_from_code, t
+from bot.refusals import refusal_text
 from bot.render import render_article, render_articles, render_gaps, render_given, render_stats
 from knowledge.errors import KnowledgeError, NotFound
 from knowledge.models import IngestResult, Lang
@@ -130,7 +131,7 @@ async def document(update: Update, context: Context) -> None:
         )
     except KnowledgeError as err:
         log.info("upload refused: %s", err.code)
-        await reply(context, message, [error_text(err, lang)])
+        await reply(context, message, [refusal_text(err, lang)])
         return
     await _ingest_reply(context, message, lang, result)
 
@@ -163,7 +164,7 @@ async def add(update: Update, context: Context) -> None:
             result = await off_loop(kb.ingest_text, text, source="Telegram")
     except KnowledgeError as err:
         log.info("/add refused: %s %s", err.code, err.params.get("reason", ""))
-        await reply(context, message, [error_text(err, lang)])
+        await reply(context, message, [refusal_text(err, lang)])
         return
     await _ingest_reply(context, message, lang, result)
 
@@ -228,7 +229,7 @@ async def remove(update: Update, context: Context) -> None:
     try:
         article = await off_loop(context.kb.article, wanted[0])
     except KnowledgeError as err:
-        await reply(context, message, [error_text(err, lang)])
+        await reply(context, message, [refusal_text(err, lang)])
         return
     markup = InlineKeyboardMarkup(
         [
@@ -262,7 +263,7 @@ async def remove_button(update: Update, context: Context) -> None:
         article = await off_loop(context.kb.remove, query.data.split(":", 1)[1])
     except KnowledgeError as err:
         await query.answer()
-        await query.edit_message_text(error_text(err, lang))
+        await query.edit_message_text(refusal_text(err, lang))
         return
     log.info("removed article %s", article.id)
     await query.answer()
@@ -316,8 +317,8 @@ async def gap_button(update: Update, context: Context) -> None:
         return
     try:
         given = await off_loop(context.kb.given_answer, int(query.data.split(":")[1]))
-    except NotFound:
-        await query.answer(t("plain_gap_gone", lang))
+    except NotFound as err:
+        await query.answer(refusal_text(err, lang, gone="plain_gap_gone"))
         return
     await query.answer()
     if isinstance(query.message, Message):

@@ -46,7 +46,8 @@ from bot.handlers.common import (
     thread_id_of,
     typing,
 )
-from bot.i18n import choose_lang, error_text, lang_from_code, t
+from bot.i18n import choose_lang, lang_from_code, t
+from bot.refusals import refusal_text
 from bot.render import plain_summary, render_answer, render_more, render_passage
 from knowledge.errors import BadQuestion, NotFound
 from knowledge.models import FEEDBACK_REASONS, Answer, Citation, Lang
@@ -232,7 +233,7 @@ async def _answer(
             answer = await asking
         except BadQuestion as err:
             if not quiet:
-                await reply(context, message, [error_text(err, lang)])
+                await reply(context, message, [refusal_text(err, lang)])
             return
         if quiet:
             if not answer.found or answer.small_talk is not None or answer.choices:
@@ -470,7 +471,7 @@ async def inline_query(update: Update, context: Context) -> None:
         answer = await off_loop(context.kb.ask, text, user_id=query.from_user.id, log_it=False)
     except BadQuestion as err:
         title = t("plain_inline_no_answer", lang)
-        content = InputTextMessageContent(error_text(err, lang))
+        content = InputTextMessageContent(refusal_text(err, lang))
         await query.answer([InlineQueryResultArticle("bad", title, content)], cache_time=5)
         return
     if answer.found:
@@ -515,8 +516,9 @@ async def more_button(update: Update, context: Context) -> None:
             if isinstance(query.message, Message):
                 chosen = (await settings_for(context, query.message.chat_id)).reply_lang
             answer = await off_loop(context.kb.recall, question_id, lang=chosen)
-        except NotFound:
-            await query.answer(t("plain_expired", lang_from_code(query.from_user.language_code)))
+        except NotFound as err:
+            lang = lang_from_code(query.from_user.language_code)
+            await query.answer(refusal_text(err, lang, gone="plain_expired"))
             return
         context.answers.put(answer)
     # Rendering reads the "more" quotes' highlights, found only now: analysis, off the loop.
@@ -592,8 +594,8 @@ async def source_button(update: Update, context: Context) -> None:
             return
         delivered = True
         await query.answer(t("plain_source_private", lang))
-    except NotFound:
-        await query.answer(t("plain_gone", lang))
+    except NotFound as err:
+        await query.answer(refusal_text(err, lang, gone="plain_gone"))
     finally:
         if not delivered:
             shown.discard(key)

@@ -28,6 +28,7 @@ from bot.context import Context
 from bot.handlers.addressing import is_command
 from bot.handlers.common import lang_for, off_loop, reply
 from bot.i18n import lang_from_code, t
+from bot.refusals import refusal_text
 from knowledge.errors import StoreError
 from knowledge.models import ANSWER_MODES, REPLY_LANGS, ChatSettings, Lang
 
@@ -189,7 +190,8 @@ async def settings_button(update: Update, context: Context) -> None:
         await off_loop(context.kb.set_chat_settings, chat.id, wanted, user_id=user.id)
     except StoreError as exc:
         log.warning("could not keep the settings of chat %s: %s", chat.id, exc)
-        await query.answer(t("plain_settings_failed", toast_lang), show_alert=True)
+        text = refusal_text(exc, toast_lang, failed="plain_settings_failed")
+        await query.answer(text, show_alert=True)
         return
     context.bot_data.chat_settings.put(chat.id, wanted)
     log.info(
