@@ -27,21 +27,16 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import NetworkError, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
 
 from bot.about import descriptions, read_collection
 from bot.config import FILE_SUFFIX, PREFIX, Settings, secret_fields
+from bot.context import CONTEXT_TYPES, BotApplication, Context
 from bot.handlers import register
-from bot.handlers.common import (
-    AnswerCache,
-    Context,
-    InFlight,
-    RateLimiter,
-    lang_for,
-    thread_id_of,
-)
+from bot.handlers.common import lang_for, thread_id_of
 from bot.i18n import counted, lang_from_code, t
 from bot.ops import Metrics, OpsServer, configure_logging
+from bot.state import RateLimiter
 from knowledge.errors import KnowledgeError
 from knowledge.models import Lang
 from knowledge.service import KnowledgeBase
@@ -145,7 +140,7 @@ def _commands(names: Iterable[str], lang: Lang) -> list[BotCommand]:
     return [BotCommand(name, t(f"cmd_{name}", lang)) for name in names]
 
 
-async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
+async def register_commands(app: BotApplication) -> None:
     """The short list for everyone (English and Chinese) and the full list in admins' chats.
 
     Telegram's language_code is two letters, so Chinese clients get the Simplified list.
@@ -156,7 +151,7 @@ async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
     await bot.set_my_commands(
         _commands(USER_COMMANDS, "zh-Hans"), scope=BotCommandScopeDefault(), language_code="zh"
     )
-    settings: Settings = app.bot_data["settings"]
+    settings = app.bot_data.settings
     for admin_id in settings.admin_ids:
         scope = BotCommandScopeChat(admin_id)
         try:
@@ -168,7 +163,7 @@ async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
             log.warning("could not set the admin commands for %s: %s", admin_id, exc)
 
 
-async def set_descriptions(app: Application) -> None:  # type: ignore[type-arg]
+async def set_descriptions(app: BotApplication) -> None:
     """The bot's description ("What can this bot do?") and short description (its profile),
     in English and Chinese, from the stored articles: their number and titles.
 
@@ -176,7 +171,7 @@ async def set_descriptions(app: Application) -> None:  # type: ignore[type-arg]
     anyway.
     """
     try:
-        collection = await asyncio.to_thread(read_collection, app.bot_data["kb"])
+        collection = await asyncio.to_thread(read_collection, app.bot_data.kb)
         for code, lang in DESCRIPTION_LANGS:
             description, short = descriptions(collection, lang)
             await app.bot.set_my_description(description, language_code=code or None)
@@ -185,7 +180,7 @@ async def set_descriptions(app: Application) -> None:  # type: ignore[type-arg]
         log.warning("could not set the bot's description: %s", exc)
 
 
-async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(app: BotApplication) -> None:
     await register_commands(app)
     await set_descriptions(app)
 
@@ -202,9 +197,7 @@ async def on_error(update: object, context: Context) -> None:
         return
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("handler failed on update %s", update_id, exc_info=error)
-    metrics = context.bot_data.get("metrics")
-    if isinstance(metrics, Metrics):
-        metrics.inc("citebot_errors_total")
+    context.metrics.inc("citebot_errors_total")
     if not isinstance(update, Update):
         return
     try:
@@ -242,8 +235,9 @@ class CountingRateLimiter(AIORateLimiter):
 
 def build_application(
     settings: Settings, kb: Knowledge, metrics: Metrics | None = None
-) -> Application:  # type: ignore[type-arg]
-    """A ready-to-run Application whose handlers find ``kb`` and ``settings`` in bot_data."""
+) -> BotApplication:
+    """A ready-to-run Application whose handlers find ``kb``, ``settings`` and the rest on
+    their typed context (bot/context.py)."""
     token = settings.require_token().get_secret_value()
     secrets = [token]
     if settings.webhook_secret is not None:
@@ -271,17 +265,15 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
+        .context_types(CONTEXT_TYPES)
         .post_init(_post_init)
         .build()
     )
-    app.bot_data.update(
-        kb=kb,
-        settings=settings,
-        rate=RateLimiter(settings.user_rate_limit),
-        answers=AnswerCache(),
-        in_flight=InFlight(),
-        metrics=metrics,
-    )
+    # The one place the handlers' dependencies are set (bot/context.py: BotData).
+    app.bot_data.kb = kb
+    app.bot_data.settings = settings
+    app.bot_data.rate = RateLimiter(settings.user_rate_limit)
+    app.bot_data.metrics = metrics
     register(app)
     app.add_error_handler(on_error)
     # Again: building created loggers of its own (telegram.ext.ExtBot logs file URLs).
@@ -330,7 +322,7 @@ _FIRST_RETRY_SECONDS = 1.0
 _LONGEST_RETRY_SECONDS = 30.0
 
 
-def reach_bot_api(app: Application, patience: float) -> bool:  # type: ignore[type-arg]
+def reach_bot_api(app: BotApplication, patience: float) -> bool:
     """Initialize ``app`` (its first Bot API call), trying again with backoff for ``patience``
     seconds while the Bot API cannot be reached: a bot started before the network is up then
     comes up by itself. The first failure is one warning line, not PTB's tracebacks.
@@ -355,7 +347,7 @@ def reach_bot_api(app: Application, patience: float) -> bool:  # type: ignore[ty
 
 
 async def _reach_bot_api(
-    app: Application,  # type: ignore[type-arg]
+    app: BotApplication,
     patience: float,
     stop: asyncio.Event,
 ) -> bool:
@@ -392,13 +384,20 @@ async def _reach_bot_api(
             return True
 
 
+def check_serving(settings: Settings) -> None:
+    """Raise ValueError, one line naming the setting, when ``serve`` lacks one it needs: the
+    token, or the webhook's URL in webhook mode."""
+    settings.require_token()
+    if settings.mode == "webhook" and not settings.webhook_url:
+        raise ValueError("CITEBOT_WEBHOOK_URL is required when CITEBOT_MODE=webhook")
+
+
 def run(settings: Settings, warnings: Sequence[str] = ()) -> None:
     """``citebot serve``: open the knowledge base and serve until stopped (Ctrl-C, SIGTERM).
 
     ``warnings`` (unknown setting names) are logged once, in the configured log format.
     """
-    if settings.mode == "webhook" and not settings.webhook_url:
-        raise ValueError("CITEBOT_WEBHOOK_URL is required when CITEBOT_MODE=webhook")
+    check_serving(settings)
     configure_logging(settings.log_level, settings.log_format)
     install_log_redaction([settings.require_token().get_secret_value()])
     for line in warnings:

@@ -15,9 +15,10 @@ import os
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from bot.config import (
     KnowledgeSettings,
@@ -41,6 +42,7 @@ from knowledge.reply import format_plain
 from knowledge.service import KnowledgeBase, iter_files
 
 EXIT_INPUT = 2
+S = TypeVar("S", bound=KnowledgeSettings)
 
 
 class CliError(Exception):
@@ -360,9 +362,12 @@ def _print_quality(summary: dict[str, Tally]) -> None:
 
 
 def cmd_serve(settings: Settings, warnings: Sequence[str] = ()) -> int:
-    from bot.app import BotApiUnreachable, run
+    from bot.app import BotApiUnreachable, check_serving, run
 
-    settings.require_token()
+    try:
+        check_serving(settings)
+    except ValueError as exc:  # a setting serve needs: the person's to fix
+        raise CliError(str(exc)) from None
     try:
         run(settings, warnings)
     except BotApiUnreachable as exc:
@@ -494,6 +499,14 @@ COMMANDS = {
 }
 
 
+def _settings(load: Callable[..., S], overrides: dict[str, Any]) -> S:
+    """The settings ``load`` reads, or a CliError with its one line naming the bad setting."""
+    try:
+        return load(**overrides)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
 def _warn(lines: Sequence[str]) -> None:
     for line in lines:
         print(f"citebot: warning: {line}", file=sys.stderr)
@@ -509,14 +522,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides = {"data_dir": data_dir} if data_dir else {}
         if args.command == "serve":
             try:
-                serving = load_settings(**overrides)
-            except ValueError:
+                serving = _settings(load_settings, overrides)
+            except CliError:
                 _warn(warnings)  # a typo may be why a setting is missing
                 raise
             return cmd_serve(serving, warnings)
         _warn(warnings)
         # Only what the command uses is read: a bad Telegram setting does not stop `stats`.
-        settings = load_knowledge_settings(**overrides)
+        settings = _settings(load_knowledge_settings, overrides)
         if args.command == "ask" and args.k is not None and not 1 <= args.k <= 10:
             raise CliError("-k must be between 1 and 10")
         if args.command == "gaps" and args.limit < 1:
@@ -526,7 +539,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return COMMANDS[args.command](kb, args)
         finally:
             kb.close()
-    except (CliError, InputError, NotFound, ValueError) as exc:
+    # Only the person's mistakes are exit 2: a ValueError from our own code is a bug, and
+    # reads as one (a traceback), not as "bad input".
+    except (CliError, InputError, NotFound) as exc:
         print(f"citebot: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KnowledgeError as exc:

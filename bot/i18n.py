@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from knowledge.errors import KnowledgeError
 from knowledge.models import Lang
 from knowledge.normalize import guess_lang
 from knowledge.reply import NOT_FOUND
@@ -649,28 +648,3 @@ def lang_name(lang: str, in_lang: Lang) -> str:
     """The name of an article language, said in the reader's language."""
     key = f"lang_{lang}"
     return t(key, in_lang) if key in MESSAGES else lang
-
-
-def error_text(err: KnowledgeError, lang: Lang) -> str:
-    """A knowledge refusal in the user's language, from its code and params (never its text)."""
-    params = err.params
-    if err.code == "too_large":
-        mb = 1024 * 1024
-        size = params.get("size") or 0
-        limit = params.get("limit") or 0
-        return t("err_too_large", lang, size=f"{size / mb:.1f}", limit=f"{limit / mb:.1f}")
-    if err.code == "bad_question":
-        if params.get("reason") == "too_long":
-            return t(
-                "question_too_long", lang, length=params.get("length"), limit=params.get("limit")
-            )
-        return t("question_empty", lang)
-    if err.code == "not_found":
-        return t("err_not_found", lang, id=params.get("id", ""))
-    if err.code == "ambiguous_id":
-        ids = ", ".join(params.get("matches") or [])
-        return t("err_ambiguous_id", lang, id=params.get("id", ""), ids=ids)
-    if err.code == "fetch_failed":
-        return t("err_fetch_failed", lang, host=params.get("host") or "?")
-    key = f"err_{err.code}"
-    return t(key, lang) if key in MESSAGES else t("err_other", lang)

@@ -8,7 +8,9 @@
     │   ├── UnreadableDocument     binary, corrupt, undecodable, or a decompression bomb
     │   ├── BadQuestion            empty or over-long question
     │   ├── BadDestination         a path we will not write to (a folder, device, link, no folder)
-    │   └── DamagedExport          an export cut short or changed: nothing of it is imported
+    │   ├── DamagedExport          an export cut short or changed: nothing of it is imported
+    │   ├── FetchRefused           a link we will not fetch (scheme, credentials, private address)
+    │   └── FetchFailed            a link we could not get whole (network, status, size, encoding)
     ├── NotFound                   no article with that id
     │   └── AmbiguousId            a short id that starts several ids (listed in params)
     ├── WriteFailed                writing an export or backup failed (disk full, I/O error)
@@ -69,6 +71,19 @@ class BadDestination(InputError):
 
 class DamagedExport(InputError):
     code = "damaged_export"
+
+
+class FetchRefused(InputError):
+    """The URL is not one we will fetch: bad scheme, credentials, or a non-public address."""
+
+    code = "fetch_refused"
+
+
+class FetchFailed(InputError):
+    """We tried and could not get the page whole: network, timeout, HTTP status, size, encoding,
+    or a body that ended before its end."""
+
+    code = "fetch_failed"
 
 
 class NotFound(KnowledgeError):

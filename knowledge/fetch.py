@@ -25,7 +25,7 @@ from urllib.parse import unquote
 
 import httpx
 
-from knowledge.errors import InputError, UnsupportedFormat
+from knowledge.errors import FetchFailed, FetchRefused, UnsupportedFormat
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -45,19 +45,6 @@ _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _HAS_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:(?!\d)")  # "host:8080" is a port, not a scheme
 _DECODE_STEP = 64 * 1024
-
-
-class FetchRefused(InputError):
-    """The URL is not one we will fetch: bad scheme, credentials, or a non-public address."""
-
-    code = "fetch_refused"
-
-
-class FetchFailed(InputError):
-    """We tried and could not get the page whole: network, timeout, HTTP status, size, encoding,
-    or a body that ended before its end."""
-
-    code = "fetch_failed"
 
 
 @dataclass(frozen=True)

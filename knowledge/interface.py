@@ -9,7 +9,7 @@ analysed); the child runs them in a lane of their own so that questions go on me
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -93,6 +93,11 @@ class KnowledgeService(Protocol):
 
     @write
     def ingest_text(self, text: str, **overrides: str | None) -> IngestResult: ...
+
+    @write
+    def ingest_url(
+        self, url: str, *, allowed_hosts: Collection[str] = (), timeout: float = 10.0
+    ) -> IngestResult: ...
 
     @write
     def remove(self, article_id: str) -> Article: ...

@@ -20,7 +20,7 @@ import stat
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -50,6 +50,7 @@ from knowledge.export import (
     write_export,
 )
 from knowledge.extract import DEFAULT_MAX_BYTES, SUPPORTED_EXTENSIONS, extract, extract_text
+from knowledge.fetch import fetch_url, suggested_filename
 from knowledge.followup import read_followup
 from knowledge.gaps import group_gaps
 from knowledge.index import ARRAYS, AlreadyIndexed, BM25Index, BM25Params
@@ -406,6 +407,26 @@ class KnowledgeBase:
             data, filename, max_bytes=self.config.max_upload_bytes, content_type=content_type
         )
         return self.ingest_document(doc, title=title, source=source or filename, url=url)
+
+    def ingest_url(
+        self, url: str, *, allowed_hosts: Collection[str] = (), timeout: float = 10.0
+    ) -> IngestResult:
+        """Store the web page at ``url`` whole (after vetted redirects), or raise an InputError
+        saying why not: ``FetchRefused`` for an address we will not reach, ``FetchFailed`` for a
+        page we could not get whole, or the extractor's refusals. ``allowed_hosts`` ("host" or
+        "host:port") skip the public-address check; the page may be at most max_upload_bytes."""
+        page = fetch_url(
+            url,
+            allowed_hosts=allowed_hosts,
+            max_bytes=self.config.max_upload_bytes,
+            timeout=timeout,
+        )
+        return self.ingest_bytes(
+            page.content,
+            suggested_filename(page),
+            url=page.url,
+            content_type=page.content_type,
+        )
 
     def ingest_file(
         self,

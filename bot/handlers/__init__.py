@@ -1,6 +1,7 @@
 """Telegram handlers: ask.py (questions, inline mode, answer buttons), admin.py (the collection),
-info.py (/start, /help, /whoami).
-chat_settings.py (/settings: when the bot answers in a chat, and in which language).
+info.py (/start, /help, /whoami),
+chat_settings.py (/settings: when the bot answers in a chat, and in which language);
+addressing.py says whether a message is meant for the bot.
 
 ``register`` is the one place that says which update goes where, in which order.
 """
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     InlineQueryHandler,
@@ -18,7 +18,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, ask, chat_settings, info
+from bot.context import BotApplication, Context
+from bot.handlers import addressing, admin, ask, chat_settings, info
 
 # Commands, documents and the rest are acted on when sent, not when edited; an edited text
 # message is a corrected question (ask.edited_text: its answer is edited in place).
@@ -26,7 +27,16 @@ NEW = filters.UpdateType.MESSAGE
 EDITED = filters.UpdateType.EDITED_MESSAGE
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+async def document(update: Update, context: Context) -> None:
+    """A document: a non-admin's captioned with a question is that question (answered as a
+    caption in private is), any other an upload (which admin.document refuses to non-admins)."""
+    if admin.asks_instead(update, context):
+        await ask.private_other(update, context)
+    else:
+        await admin.document(update, context)
+
+
+def register(app: BotApplication) -> None:
     """Add every handler: /whoami first (it answers anyone anywhere, see bot/handlers/info.py),
     then the allowed-chats gate, then the chat's "off" setting, each in its own group."""
     app.add_handler(CommandHandler("whoami", info.whoami, filters=NEW), group=-3)
@@ -41,14 +51,13 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("remove", admin.remove, filters=NEW))
     app.add_handler(CommandHandler("stats", admin.stats, filters=NEW))
     app.add_handler(CommandHandler("gaps", admin.gaps, filters=NEW))
-    app.add_handler(
-        MessageHandler(NEW & filters.ChatType.PRIVATE & filters.Document.ALL, admin.document)
-    )
+    app.add_handler(MessageHandler(NEW & filters.ChatType.PRIVATE & filters.Document.ALL, document))
     # In a group, a document is for the bot only when addressed to it (mention, /command,
     # reply): an admin sharing a file with the group is not uploading it.
     app.add_handler(
         MessageHandler(
-            NEW & filters.ChatType.GROUPS & filters.Document.ALL, ask.when_addressed(admin.document)
+            NEW & filters.ChatType.GROUPS & filters.Document.ALL,
+            addressing.when_addressed(document),
         )
     )
     app.add_handler(

@@ -14,22 +14,19 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 
-from bot.handlers.ask import addressed_caption, command_argument, private_other
+from bot.context import Context
+from bot.handlers.addressing import addressed_caption, command_argument
 from bot.handlers.common import (
-    Context,
     is_admin,
-    kb_of,
     lang_for,
     off_loop,
     reply,
-    settings_of,
     typing,
 )
-from bot.i18n import error_text, lang_from_code, t
-from bot.ops import Metrics
+from bot.i18n import lang_from_code, t
+from bot.refusals import refusal_text
 from bot.render import render_article, render_articles, render_gaps, render_given, render_stats
 from knowledge.errors import KnowledgeError, NotFound
-from knowledge.fetch import fetch_url, suggested_filename
 from knowledge.models import IngestResult, Lang
 from knowledge.query import classify
 
@@ -72,9 +69,7 @@ async def _ingest_reply(
     context: Context, message: Message, lang: Lang, result: IngestResult
 ) -> None:
     log.info("ingest %s: article %s", result.status, result.article.id)
-    metrics = context.bot_data.get("metrics")
-    if isinstance(metrics, Metrics):
-        metrics.inc("citebot_ingests_total", status=result.status)
+    context.metrics.inc("citebot_ingests_total", status=result.status)
     await reply(context, message, [render_article(result.article, lang, result.status)])
 
 
@@ -84,23 +79,27 @@ def _asks(caption: str) -> bool:
     return text.endswith(("?", "？")) or (bool(text) and classify(text) is not None)
 
 
+def asks_instead(update: Update, context: Context) -> bool:
+    """Whether a document is no upload but a question: a non-admin's document captioned with
+    a question is that question, while one captioned "please add this" is an upload attempt,
+    told that only admins add articles."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or is_admin(context, user.id if user else None):
+        return False
+    return _asks(message.caption or "")
+
+
 async def document(update: Update, context: Context) -> None:
     """An admin's file: size checked before downloading, then read and stored in a thread."""
     if update.effective_message is None or update.effective_message.document is None:
-        return
-    user = update.effective_user
-    caption = update.effective_message.caption or ""
-    if not is_admin(context, user.id if user else None) and _asks(caption):
-        # Not an upload anyone may make: a user's document captioned with a question is that
-        # question; one captioned "please add this" is told that only admins add articles.
-        await private_other(update, context)
         return
     message = await _admin_message(update, context, "upload", lambda m: m.caption)
     if message is None or message.document is None:
         return
     lang = lang_for(update, message.caption)
     doc = message.document
-    limit = settings_of(context).max_upload_bytes
+    limit = context.settings.max_upload_bytes
     if doc.file_size and doc.file_size > limit:
         mb = 1024 * 1024
         size, cap = f"{doc.file_size / mb:.1f}", f"{limit / mb:.1f}"
@@ -124,7 +123,7 @@ async def document(update: Update, context: Context) -> None:
     title = caption.strip() or None
     try:
         result = await off_loop(
-            kb_of(context).ingest_bytes,
+            context.kb.ingest_bytes,
             data,
             doc.file_name or "upload",
             title=title,
@@ -132,7 +131,7 @@ async def document(update: Update, context: Context) -> None:
         )
     except KnowledgeError as err:
         log.info("upload refused: %s", err.code)
-        await reply(context, message, [error_text(err, lang)])
+        await reply(context, message, [refusal_text(err, lang)])
         return
     await _ingest_reply(context, message, lang, result)
 
@@ -150,30 +149,22 @@ async def add(update: Update, context: Context) -> None:
     if not text:
         await reply(context, message, [t("add_usage", lang)])
         return
-    kb = kb_of(context)
-    settings = settings_of(context)
+    kb = context.kb
+    settings = context.settings
     await typing(context, message)
     try:
         if _URL.match(text):
-            page = await off_loop(
-                fetch_url,
+            result = await off_loop(
+                kb.ingest_url,
                 text,
                 allowed_hosts=settings.fetch_allowed_hosts,
-                max_bytes=settings.max_upload_bytes,
                 timeout=settings.fetch_timeout,
-            )
-            result = await off_loop(
-                kb.ingest_bytes,
-                page.content,
-                suggested_filename(page),
-                url=page.url,
-                content_type=page.content_type,
             )
         else:
             result = await off_loop(kb.ingest_text, text, source="Telegram")
     except KnowledgeError as err:
         log.info("/add refused: %s %s", err.code, err.params.get("reason", ""))
-        await reply(context, message, [error_text(err, lang)])
+        await reply(context, message, [refusal_text(err, lang)])
         return
     await _ingest_reply(context, message, lang, result)
 
@@ -196,7 +187,7 @@ def _articles_keyboard(offset: int, total: int, lang: Lang) -> InlineKeyboardMar
 async def _articles_page(
     context: Context, offset: int, lang: Lang
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    kb = kb_of(context)
+    kb = context.kb
     total = int((await off_loop(kb.stats))["articles"])
     offset = max(0, min(offset, max(0, total - 1)))
     page = await off_loop(kb.list, offset, PAGE_SIZE)
@@ -236,9 +227,9 @@ async def remove(update: Update, context: Context) -> None:
         await reply(context, message, [t("remove_usage", lang)])
         return
     try:
-        article = await off_loop(kb_of(context).article, wanted[0])
+        article = await off_loop(context.kb.article, wanted[0])
     except KnowledgeError as err:
-        await reply(context, message, [error_text(err, lang)])
+        await reply(context, message, [refusal_text(err, lang)])
         return
     markup = InlineKeyboardMarkup(
         [
@@ -269,10 +260,10 @@ async def remove_button(update: Update, context: Context) -> None:
         await query.edit_message_text(t("remove_cancelled", lang))
         return
     try:
-        article = await off_loop(kb_of(context).remove, query.data.split(":", 1)[1])
+        article = await off_loop(context.kb.remove, query.data.split(":", 1)[1])
     except KnowledgeError as err:
         await query.answer()
-        await query.edit_message_text(error_text(err, lang))
+        await query.edit_message_text(refusal_text(err, lang))
         return
     log.info("removed article %s", article.id)
     await query.answer()
@@ -284,7 +275,7 @@ async def stats(update: Update, context: Context) -> None:
     message = await _admin_message(update, context, "/stats", refusal="admin_only_view")
     if message is None:
         return
-    numbers = await off_loop(kb_of(context).stats)
+    numbers = await off_loop(context.kb.stats)
     await reply(context, message, [render_stats(numbers, lang_for(update))])
 
 
@@ -309,7 +300,7 @@ async def gaps(update: Update, context: Context) -> None:
         # The questions come from every chat, private ones included: not for a group to read.
         await reply(context, message, [t("gaps_in_private", lang)])
         return
-    found = await off_loop(kb_of(context).gaps, GAPS_SHOWN)
+    found = await off_loop(context.kb.gaps, GAPS_SHOWN)
     text, shown = render_gaps(found, lang)
     markup = _gaps_keyboard([g.question_id for g in found.gaps[:shown]], lang)
     await reply(context, message, [text], markup)
@@ -325,9 +316,9 @@ async def gap_button(update: Update, context: Context) -> None:
         await query.answer(t("plain_admin_only", lang), show_alert=True)
         return
     try:
-        given = await off_loop(kb_of(context).given_answer, int(query.data.split(":")[1]))
-    except NotFound:
-        await query.answer(t("plain_gap_gone", lang))
+        given = await off_loop(context.kb.given_answer, int(query.data.split(":")[1]))
+    except NotFound as err:
+        await query.answer(refusal_text(err, lang, gone="plain_gap_gone"))
         return
     await query.answer()
     if isinstance(query.message, Message):

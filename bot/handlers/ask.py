@@ -1,8 +1,7 @@
 """Questions: private chats, groups, inline mode, and the buttons under an answer.
 
 Handlers stay thin: work out the question, call the knowledge base off the event loop, render,
-reply. Whether a group message is meant for the bot is decided here, because it is about
-Telegram (commands, mentions, replies), not about knowledge.
+reply. Whether a group message is meant for the bot is bot/handlers/addressing.py's to say.
 """
 
 from __future__ import annotations
@@ -13,18 +12,14 @@ import dataclasses
 import functools
 import logging
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Iterator, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from telegram import (
-    Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
     Message,
-    MessageEntity,
     Update,
     User,
 )
@@ -32,29 +27,27 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from bot.context import Context
 from bot.handlers import info
+from bot.handlers.addressing import (
+    addressed_question,
+    command_argument,
+    group_question,
+    is_addressed,
+    is_command,
+)
 from bot.handlers.chat_settings import reply_lang, settings_for
 from bot.handlers.common import (
-    Context,
-    answers_of,
-    budget_of,
-    conversations_of,
-    in_flight_of,
     is_admin,
-    kb_of,
     lang_for,
     member_of_any,
-    members_of,
     off_loop,
-    rate_of,
     reply,
-    settings_of,
-    shown_of,
     thread_id_of,
     typing,
 )
-from bot.i18n import choose_lang, error_text, lang_from_code, t
-from bot.ops import Metrics
+from bot.i18n import choose_lang, lang_from_code, t
+from bot.refusals import refusal_text
 from bot.render import plain_summary, render_answer, render_more, render_passage
 from knowledge.errors import BadQuestion, NotFound
 from knowledge.models import FEEDBACK_REASONS, Answer, Citation, Lang
@@ -69,172 +62,6 @@ MAX_SOURCE_BUTTONS = 6
 # member's cached answer must not reach a stranger, nor outlive their membership by long.
 INLINE_CACHE = 30
 INLINE_PERSONAL_CACHE = 10
-Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
-# Questions whose answer messages are remembered, for edits (see AnsweredMessages).
-ANSWERED_SIZE = 4096
-
-
-# -- which messages of the bot answered which question ---------------------------------------
-class AnsweredMessages:
-    """The bot's answer messages by the message they answered, so that an edited question
-    gets its answer edited in place rather than a second answer below it.
-
-    Kept in memory and bounded (oldest forgotten first), not in the store: people correct a
-    question within minutes of asking it, a restart forgetting costs only that an edit is
-    answered as a new message, and the store would gain a write per answer and a table to
-    prune for it.
-    """
-
-    def __init__(self, size: int = ANSWERED_SIZE) -> None:
-        self._items: OrderedDict[tuple[int, int], tuple[int, ...]] = OrderedDict()
-        self._size = size
-        # Messages being answered now, so that an edit arriving meanwhile waits for the answer.
-        self._pending: dict[tuple[int, int], asyncio.Future[None]] = {}
-
-    @contextlib.contextmanager
-    def answering(self, chat_id: int, message_id: int) -> Iterator[None]:
-        """Around answering a message: ``after`` waits for the block to end."""
-        key = (chat_id, message_id)
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending[key] = done
-        try:
-            yield
-        finally:
-            if self._pending.get(key) is done:
-                del self._pending[key]
-            done.set_result(None)
-
-    async def after(self, chat_id: int, message_id: int) -> tuple[int, ...] | None:
-        """The answer's message ids, once any answer to this message under way is out."""
-        pending = self._pending.get((chat_id, message_id))
-        if pending is not None:
-            await asyncio.shield(pending)
-        return self.get(chat_id, message_id)
-
-    def put(self, chat_id: int, message_id: int, answer_ids: Sequence[int]) -> None:
-        key = (chat_id, message_id)
-        self._items[key] = tuple(answer_ids)
-        self._items.move_to_end(key)
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-    def get(self, chat_id: int, message_id: int) -> tuple[int, ...] | None:
-        return self._items.get((chat_id, message_id))
-
-
-def answered_of(context: Context) -> AnsweredMessages:
-    return context.bot_data.setdefault(  # type: ignore[no-any-return]
-        "answered_messages", AnsweredMessages()
-    )
-
-
-# -- telling whether a message is for the bot ---------------------------------------------------
-def strip_entities(text: str, entities: list[MessageEntity]) -> str:
-    """``text`` without the given entities; offsets are UTF-16 code units, as Telegram sends."""
-    data = text.encode("utf-16-le")
-    for entity in sorted(entities, key=lambda e: e.offset, reverse=True):
-        data = data[: entity.offset * 2] + data[(entity.offset + entity.length) * 2 :]
-    return data.decode("utf-16-le")
-
-
-def is_reply_to_bot(message: Message, bot_id: int) -> bool:
-    """A real reply to one of the bot's messages.
-
-    In forum topics every message "replies" to the topic's service message, which may well be
-    the bot's own if the bot opened the topic; that is not a reply to the bot.
-    """
-    replied = message.reply_to_message
-    if replied is None or replied.from_user is None or replied.from_user.id != bot_id:
-        return False
-    if replied.forum_topic_created is not None:
-        return False
-    return not (message.is_topic_message and replied.message_id == message.message_thread_id)
-
-
-def addressed_question(message: Message, bot: Bot) -> str | None:
-    """The question in a group message meant for the bot, or None for ordinary chatter."""
-    text = message.text or ""
-    handle = f"@{bot.username}".casefold()
-    mentions = [
-        entity
-        for entity, value in message.parse_entities([MessageEntity.MENTION]).items()
-        if value.casefold() == handle
-    ]
-    if mentions:
-        return strip_entities(text, mentions).strip()
-    if is_reply_to_bot(message, bot.id):
-        return text.strip()
-    return None
-
-
-def addressed_caption(message: Message, bot: Bot) -> str | None:
-    """A group document's caption, without the bot's mention or a leading command, when the
-    document is addressed to the bot (a mention in the caption, a leading /command for this
-    bot, or a reply to the bot); None when it is not."""
-    caption = message.caption or ""
-    handle = f"@{bot.username}".casefold()
-    mentions = [
-        entity
-        for entity, value in message.parse_caption_entities([MessageEntity.MENTION]).items()
-        if value.casefold() == handle
-    ]
-    commands = [
-        entity
-        for entity, value in message.parse_caption_entities([MessageEntity.BOT_COMMAND]).items()
-        if entity.offset == 0 and value.casefold().partition("@")[2] in ("", handle[1:])
-    ]
-    if mentions or commands:
-        data = caption.encode("utf-16-le")
-        for entity in sorted(mentions + commands, key=lambda e: e.offset, reverse=True):
-            data = data[: entity.offset * 2] + data[(entity.offset + entity.length) * 2 :]
-        return data.decode("utf-16-le").strip()
-    if is_reply_to_bot(message, bot.id):
-        return caption.strip()
-    return None
-
-
-def when_addressed(handler: Handler) -> Handler:
-    """``handler`` for group documents run only for those addressed to the bot (see
-    ``addressed_caption``): an admin's file shared with the group is not an upload."""
-
-    @functools.wraps(handler)
-    async def addressed(update: Update, context: Context) -> None:
-        message = update.effective_message
-        if message is not None and addressed_caption(message, context.bot) is not None:
-            await handler(update, context)
-
-    return addressed
-
-
-def group_question(message: Message, bot: Bot) -> str | None:
-    """The question in a group message for the bot: /ask's argument (empty for a bare /ask),
-    a mention's or a reply's text; None for chatter, and for other commands."""
-    if _is_ask(message, bot):
-        return command_argument(message)
-    if any(e.type == MessageEntity.BOT_COMMAND and e.offset == 0 for e in message.entities):
-        return None
-    return addressed_question(message, bot)
-
-
-def command_argument(message: Message) -> str:
-    """The text after a leading /command (or /command@bot), keeping line breaks."""
-    text = message.text or ""
-    commands = [
-        e for e in message.entities if e.type == MessageEntity.BOT_COMMAND and e.offset == 0
-    ]
-    return strip_entities(text, commands[:1]).strip() if commands else text.strip()
-
-
-def is_addressed(update: Update, bot: Bot) -> bool:
-    """Would the bot normally answer this update? (Private chats, commands, mentions, replies.)"""
-    message = update.effective_message
-    if message is None or update.effective_chat is None:
-        return update.inline_query is not None
-    if update.effective_chat.type == ChatType.PRIVATE:
-        return True
-    if any(e.type == MessageEntity.BOT_COMMAND and e.offset == 0 for e in message.entities):
-        return True
-    return addressed_question(message, bot) is not None
 
 
 # -- the allowed-chats gate -------------------------------------------------------------------
@@ -244,13 +71,13 @@ async def may_use_inline(context: Context, user_id: int) -> bool:
     ``inline_mode`` "off": nobody's. Otherwise everyone's when ``allowed_chats`` is empty, else
     the admins' and those of the members of an allowed chat, as Telegram says (cached).
     """
-    settings = settings_of(context)
+    settings = context.settings
     if settings.inline_mode == "off":
         return False
     if not settings.allowed_chats or is_admin(context, user_id):
         return True
     lookup = functools.partial(member_of_any, context.bot, settings.allowed_chats)
-    return await members_of(context).verdict(user_id, lookup)
+    return await context.members.verdict(user_id, lookup)
 
 
 async def gate(update: Update, context: Context) -> None:
@@ -276,7 +103,7 @@ async def gate(update: Update, context: Context) -> None:
         if button is None or await may_use_inline(context, button.from_user.id):
             return
     else:
-        allowed = settings_of(context).allowed_chats
+        allowed = context.settings.allowed_chats
         if not allowed or chat.id in allowed:
             return
         user = update.effective_user
@@ -291,7 +118,7 @@ async def gate(update: Update, context: Context) -> None:
 
 async def _tell_once(update: Update, context: Context, chat_id: int) -> None:
     """Say "not enabled in this chat" the first time someone there addresses the bot."""
-    notified: set[int] = context.bot_data.setdefault("notified_chats", set())
+    notified = context.bot_data.notified_chats
     if chat_id in notified or not is_addressed(update, context.bot):
         return
     notified.add(chat_id)
@@ -355,7 +182,7 @@ async def answer_question(
     message = update.effective_message
     if message is None:
         return
-    with answered_of(context).answering(message.chat_id, message.message_id):
+    with context.answered.answering(message.chat_id, message.message_id):
         await _answer(update, context, question, quiet=quiet, replacing=replacing)
 
 
@@ -374,24 +201,24 @@ async def _answer(
     chosen = (await settings_for(context, message.chat_id)).reply_lang
     lang = chosen or lang_for(update, question)
     if not quiet:
-        allowed, notice = rate_of(context).check(user.id)
+        allowed, notice = context.rate.check(user.id)
         if not allowed:
             if notice:
                 await reply(context, message, [t("rate_limited", lang)])
             return
-    settings = settings_of(context)
+    settings = context.settings
     if settings.log_messages:
         log.info("question from user %s in chat %s: %r", user.id, message.chat_id, question)
     earlier = await earlier_question(context, message, user.id)
     ask = functools.partial(
-        kb_of(context).ask,
+        context.kb.ask,
         question,
         chat_id=message.chat_id,
         user_id=user.id,
         after=earlier,
         lang=chosen,
     )
-    in_flight = in_flight_of(context)
+    in_flight = context.in_flight
     with in_flight.one():
         started = time.perf_counter()
         asking = asyncio.ensure_future(off_loop(ask, log_it=not quiet))
@@ -406,20 +233,20 @@ async def _answer(
             answer = await asking
         except BadQuestion as err:
             if not quiet:
-                await reply(context, message, [error_text(err, lang)])
+                await reply(context, message, [refusal_text(err, lang)])
             return
         if quiet:
             if not answer.found or answer.small_talk is not None or answer.choices:
                 return
-            if not rate_of(context).check(user.id)[0]:
+            if not context.rate.check(user.id)[0]:
                 return
             # Asked again to be logged: only the questions answered aloud are (see above).
             answer = await off_loop(ask, log_it=True)
-        answers_of(context).put(answer)
+        context.answers.put(answer)
         # A reply to the question or to any part of the answer, or the asker's next message in
         # a private chat, may lean on it: kept as understood, so a chain stays on one thing.
         # Small talk is not a question to follow up on.
-        talk = conversations_of(context)
+        talk = context.conversations
         understood = answer.understood or answer.question
         if answer.small_talk is None:
             talk.asked(message.chat_id, user.id, understood, message.message_id)
@@ -428,14 +255,12 @@ async def _answer(
             sent = await _replace(context, message, replacing, parts, markup)
         else:
             sent = [m.message_id for m in await reply(context, message, parts, markup)]
-        answered_of(context).put(message.chat_id, message.message_id, sent)
+        context.answered.put(message.chat_id, message.message_id, sent)
         if answer.small_talk is None:
             talk.answered(message.chat_id, understood, sent)
     if answer.small_talk is not None:
         return  # not counted as a question
-    metrics = context.bot_data.get("metrics")
-    if isinstance(metrics, Metrics):
-        metrics.observe_question(answer.found, time.perf_counter() - started)
+    context.metrics.observe_question(answer.found, time.perf_counter() - started)
 
 
 async def _replace(
@@ -478,7 +303,7 @@ async def _replace(
 async def earlier_question(context: Context, message: Message, user_id: int) -> str | None:
     """The question a follow-up may lean on: the one the replied-to message asked or answered,
     else, in a private chat, the asker's previous question if recent (see Conversations)."""
-    talk = conversations_of(context)
+    talk = context.conversations
     replied = message.reply_to_message
     if replied is not None and not _is_topic_root(message, replied):
         known = talk.about(message.chat_id, replied.message_id)
@@ -508,7 +333,7 @@ async def _asked_under(context: Context, answer: Message) -> str | None:
     for item in data:
         if isinstance(item, str) and item.startswith(("more:", "fb:")):
             try:
-                recalled = await off_loop(kb_of(context).recall, int(item.split(":")[1]))
+                recalled = await off_loop(context.kb.recall, int(item.split(":")[1]))
             except (NotFound, ValueError):
                 return None
             return recalled.question
@@ -527,7 +352,7 @@ async def ask_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    if message.chat.type != ChatType.PRIVATE and settings_of(context).group_mode == "off":
+    if message.chat.type != ChatType.PRIVATE and context.settings.group_mode == "off":
         return
     question = command_argument(message)
     if not question:
@@ -539,7 +364,7 @@ async def ask_command(update: Update, context: Context) -> None:
 async def group_text(update: Update, context: Context) -> None:
     """Group messages: answer mentions and replies to the bot, ignore everything else."""
     message = update.effective_message
-    if message is None or settings_of(context).group_mode == "off":
+    if message is None or context.settings.group_mode == "off":
         return
     question = addressed_question(message, context.bot)
     if question is None:
@@ -566,17 +391,17 @@ async def edited_text(update: Update, context: Context) -> None:
     if message is None or message.text is None:
         return
     private = message.chat.type == ChatType.PRIVATE
-    if not private and settings_of(context).group_mode == "off":
+    if not private and context.settings.group_mode == "off":
         return
     command = message.text.startswith("/")
     if private:
-        question = command_argument(message) if _is_ask(message, context.bot) else None
+        question = command_argument(message) if is_command(message, "ask", context.bot) else None
         if not command:
             question = message.text
     else:
         question = group_question(message, context.bot)
     # An edit made while the first answer is still on its way waits for it, then edits it.
-    old = await answered_of(context).after(message.chat_id, message.message_id)
+    old = await context.answered.after(message.chat_id, message.message_id)
     if old is not None:
         # No longer addressed (the mention edited out): the text is still what was asked.
         if question is None and not command:
@@ -590,16 +415,6 @@ async def edited_text(update: Update, context: Context) -> None:
         return
     if not private and not command:
         await group_text(update, context)  # a chat answering every question-looking message
-
-
-def _is_ask(message: Message, bot: Bot) -> bool:
-    """Whether the message starts with /ask (or /ask@this_bot)."""
-    text = message.text or ""
-    for entity in message.entities:
-        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
-            name, _, to = text[1 : entity.length].casefold().partition("@")
-            return name == "ask" and to in ("", (bot.username or "").casefold())
-    return False
 
 
 async def private_other(update: Update, context: Context) -> None:
@@ -653,10 +468,10 @@ async def inline_query(update: Update, context: Context) -> None:
         await query.answer([], cache_time=5)
         return
     try:
-        answer = await off_loop(kb_of(context).ask, text, user_id=query.from_user.id, log_it=False)
+        answer = await off_loop(context.kb.ask, text, user_id=query.from_user.id, log_it=False)
     except BadQuestion as err:
         title = t("plain_inline_no_answer", lang)
-        content = InputTextMessageContent(error_text(err, lang))
+        content = InputTextMessageContent(refusal_text(err, lang))
         await query.answer([InlineQueryResultArticle("bad", title, content)], cache_time=5)
         return
     if answer.found:
@@ -678,7 +493,7 @@ async def inline_query(update: Update, context: Context) -> None:
             InputTextMessageContent(t("not_found", answer.lang)),
         )
     # With an allow-list the answer is for this user only: see INLINE_PERSONAL_CACHE.
-    personal = bool(settings_of(context).allowed_chats)
+    personal = bool(context.settings.allowed_chats)
     await query.answer(
         [result],
         cache_time=INLINE_PERSONAL_CACHE if personal else INLINE_CACHE,
@@ -693,21 +508,22 @@ async def more_button(update: Update, context: Context) -> None:
     if query is None or query.data is None:
         return
     question_id = int(query.data.split(":")[1])
-    answer = answers_of(context).get(question_id)
+    answer = context.answers.get(question_id)
     if answer is None:
         # Not in this process's cache (a restart, another replica): ask the stored question again.
         try:
             chosen = None
             if isinstance(query.message, Message):
                 chosen = (await settings_for(context, query.message.chat_id)).reply_lang
-            answer = await off_loop(kb_of(context).recall, question_id, lang=chosen)
-        except NotFound:
-            await query.answer(t("plain_expired", lang_from_code(query.from_user.language_code)))
+            answer = await off_loop(context.kb.recall, question_id, lang=chosen)
+        except NotFound as err:
+            lang = lang_from_code(query.from_user.language_code)
+            await query.answer(refusal_text(err, lang, gone="plain_expired"))
             return
     # The "more" quotes come without highlights (most are never shown): found only now.
     if answer.more:
-        answer = await off_loop(kb_of(context).more, answer)
-        answers_of(context).put(answer)
+        answer = await off_loop(context.kb.more, answer)
+        context.answers.put(answer)
     parts = render_more(answer)
     if not parts:
         await query.answer(t("plain_no_more", answer.lang))
@@ -738,7 +554,7 @@ async def source_button(update: Update, context: Context) -> None:
     article_id, paragraph, number, *asked = query.data.split(":")[1:]
     user = query.from_user
     lang = lang_from_code(user.language_code)
-    shown = shown_of(context)
+    shown = context.shown_sources
     keys = {
         where: (where, origin.chat_id, origin.message_id, article_id, int(paragraph))
         for where in (origin.chat_id, user.id)
@@ -746,11 +562,11 @@ async def source_button(update: Update, context: Context) -> None:
     if keys[origin.chat_id] in shown or keys[user.id] in shown:
         await query.answer(t("plain_source_shown", lang))
         return
-    allowed, _ = rate_of(context).check(user.id)
+    allowed, _ = context.rate.check(user.id)
     if not allowed:
         await query.answer(t("rate_limited", lang))
         return
-    budget = budget_of(context)
+    budget = context.budget
     in_group = origin.chat.type != ChatType.PRIVATE
     privately = in_group and not budget.source_fits(origin.chat_id, user.id)
     key = keys[user.id if privately else origin.chat_id]
@@ -780,8 +596,8 @@ async def source_button(update: Update, context: Context) -> None:
             return
         delivered = True
         await query.answer(t("plain_source_private", lang))
-    except NotFound:
-        await query.answer(t("plain_gone", lang))
+    except NotFound as err:
+        await query.answer(refusal_text(err, lang, gone="plain_gone"))
     finally:
         if not delivered:
             shown.discard(key)
@@ -804,16 +620,16 @@ async def _source_parts(
     answer that no longer cites this paragraph, shows it unmarked. Raises NotFound when the
     article or paragraph is gone.
     """
-    kb = kb_of(context)
+    kb = context.kb
     article = await off_loop(kb.article, article_id)
     text = await off_loop(kb.passage_text, article_id, paragraph)
     quoted: list[str] = []
     if asked:
-        answer = answers_of(context).get(int(asked[0]))
+        answer = context.answers.get(int(asked[0]))
         if answer is None:
             with contextlib.suppress(NotFound):
                 answer = await off_loop(kb.recall, int(asked[0]))
-                answers_of(context).put(answer)
+                context.answers.put(answer)
         if answer is not None:
             quoted = [
                 q.sentence.text
@@ -844,7 +660,7 @@ async def feedback_button(update: Update, context: Context) -> None:
     if query is None or query.data is None:
         return
     _, qid, value = query.data.split(":")
-    await off_loop(kb_of(context).feedback, int(qid), query.from_user.id, int(value))
+    await off_loop(context.kb.feedback, int(qid), query.from_user.id, int(value))
     lang = lang_from_code(query.from_user.language_code)
     markup = query.message.reply_markup if isinstance(query.message, Message) else None
     if int(value) > 0 or markup is None:
@@ -880,7 +696,7 @@ async def reason_button(update: Update, context: Context) -> None:
     if reason not in FEEDBACK_REASONS:
         await query.answer()
         return
-    await off_loop(kb_of(context).feedback, int(qid), query.from_user.id, -1, reason)
+    await off_loop(context.kb.feedback, int(qid), query.from_user.id, -1, reason)
     await query.answer(t("plain_reason_thanks", lang, reason=t(f"plain_reason_{reason}", lang)))
     message = query.message
     if isinstance(message, Message) and message.reply_markup is not None:

@@ -11,10 +11,6 @@ group is Telegram's to say (getChatMember), asked when someone presses a button 
 from __future__ import annotations
 
 import logging
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
 
 from telegram import (
     Chat,
@@ -22,77 +18,34 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
-    MessageEntity,
     Update,
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.handlers.common import Context, kb_of, lang_for, off_loop, reply
+from bot.context import Context
+from bot.handlers.addressing import is_command
+from bot.handlers.common import lang_for, off_loop, reply
 from bot.i18n import lang_from_code, t
+from bot.refusals import refusal_text
 from knowledge.errors import StoreError
 from knowledge.models import ANSWER_MODES, REPLY_LANGS, ChatSettings, Lang
 
 log = logging.getLogger(__name__)
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-# A chat's settings as read from the knowledge base are used for this long (seconds); this
-# process's own changes apply at once.
-SETTINGS_TTL = 60.0
-# Whether a user administers a chat, as getChatMember said, is believed for this long.
-ADMIN_TTL = 60.0
-CACHE_SIZE = 10_000
 # What the language buttons say, the same in every language: each names itself.
 LANG_LABELS: dict[str, str] = {"en": "English", "zh-Hans": "简体", "zh-Hant": "繁體"}
-
-
-class TimedCache(Generic[K, V]):
-    """Values kept for ``ttl`` seconds, at most ``size`` of them (oldest forgotten first)."""
-
-    def __init__(
-        self, ttl: float, size: int = CACHE_SIZE, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._ttl = ttl
-        self._size = size
-        self._clock = clock
-        self._items: OrderedDict[K, tuple[float, V]] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        kept = self._items.get(key)
-        if kept is None or kept[0] <= self._clock():
-            return None
-        return kept[1]
-
-    def put(self, key: K, value: V) -> None:
-        self._items[key] = (self._clock() + self._ttl, value)
-        self._items.move_to_end(key)
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-
-def _settings_cache(context: Context) -> TimedCache[int, ChatSettings]:
-    return context.bot_data.setdefault(  # type: ignore[no-any-return]
-        "chat_settings", TimedCache[int, ChatSettings](SETTINGS_TTL)
-    )
-
-
-def _admins_cache(context: Context) -> TimedCache[tuple[int, int], bool]:
-    return context.bot_data.setdefault(  # type: ignore[no-any-return]
-        "chat_admins", TimedCache[tuple[int, int], bool](ADMIN_TTL)
-    )
 
 
 async def settings_for(context: Context, chat_id: int) -> ChatSettings:
     """The chat's settings; the defaults when the store cannot be read (logged): a bot that
     cannot read its settings answers as it always did rather than not at all."""
-    cache = _settings_cache(context)
+    cache = context.bot_data.chat_settings
     kept = cache.get(chat_id)
     if kept is None:
         try:
-            kept = await off_loop(kb_of(context).chat_settings, chat_id)
+            kept = await off_loop(context.kb.chat_settings, chat_id)
         except StoreError as exc:
             log.warning("could not read the settings of chat %s: %s", chat_id, exc)
             return ChatSettings()
@@ -119,7 +72,7 @@ async def may_change(context: Context, chat: Chat, user_id: int) -> bool:
     """
     if chat.type == ChatType.PRIVATE:
         return chat.id == user_id
-    cache = _admins_cache(context)
+    cache = context.bot_data.chat_admins
     kept = cache.get((chat.id, user_id))
     if kept is not None:
         return kept
@@ -234,12 +187,13 @@ async def settings_button(update: Update, context: Context) -> None:
         await query.answer(t("plain_settings_saved", toast_lang))
         return
     try:
-        await off_loop(kb_of(context).set_chat_settings, chat.id, wanted, user_id=user.id)
+        await off_loop(context.kb.set_chat_settings, chat.id, wanted, user_id=user.id)
     except StoreError as exc:
         log.warning("could not keep the settings of chat %s: %s", chat.id, exc)
-        await query.answer(t("plain_settings_failed", toast_lang), show_alert=True)
+        text = refusal_text(exc, toast_lang, failed="plain_settings_failed")
+        await query.answer(text, show_alert=True)
         return
-    _settings_cache(context).put(chat.id, wanted)
+    context.bot_data.chat_settings.put(chat.id, wanted)
     log.info(
         "chat %s settings set by user %s: %s, %s", chat.id, user.id, wanted.answer, wanted.lang
     )
@@ -250,16 +204,6 @@ async def settings_button(update: Update, context: Context) -> None:
         settings_text(wanted, lang, private=private, sees_all=_sees_all(context)),
         reply_markup=settings_keyboard(wanted, lang, private=private),
     )
-
-
-def _is_settings_command(message: Message, username: str) -> bool:
-    text = message.text or ""
-    for entity in message.entities:
-        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
-            command = text[1 : entity.length].casefold()
-            name, _, bot = command.partition("@")
-            return name == "settings" and bot in ("", username.casefold())
-    return False
 
 
 async def off_gate(update: Update, context: Context) -> None:
@@ -277,6 +221,6 @@ async def off_gate(update: Update, context: Context) -> None:
         await query.answer(t("plain_chat_off", lang_from_code(query.from_user.language_code)))
         raise ApplicationHandlerStop
     message = update.message
-    if message is not None and _is_settings_command(message, context.bot.username):
+    if message is not None and is_command(message, "settings", context.bot):
         return
     raise ApplicationHandlerStop

@@ -13,7 +13,8 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.about import help_text, read_collection, start_text
-from bot.handlers.common import Context, is_admin, kb_of, lang_for, off_loop, reply, settings_of
+from bot.context import Context
+from bot.handlers.common import is_admin, lang_for, off_loop, reply
 from bot.i18n import t
 from knowledge.errors import KnowledgeError
 
@@ -25,7 +26,7 @@ async def start(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    collection = await off_loop(read_collection, kb_of(context))
+    collection = await off_loop(read_collection, context.kb)
     await reply(context, message, [start_text(collection, lang_for(update))])
 
 
@@ -36,13 +37,13 @@ async def help_command(update: Update, context: Context) -> None:
         return
     lang = lang_for(update)
     try:
-        examples = await off_loop(kb_of(context).examples, lang)
+        examples = await off_loop(context.kb.examples, lang)
     except KnowledgeError as exc:  # the help still helps without them
         log.warning("no example questions for /help: %s", exc)
         examples = ()
     user = update.effective_user
     text = help_text(
-        settings_of(context),
+        context.settings,
         lang,
         bot_username=context.bot.username,
         inline_supported=bool(context.bot.supports_inline_queries),

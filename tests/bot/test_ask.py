@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.handlers.common import BUSY_QUESTIONS
+from bot.state import BUSY_QUESTIONS
 from knowledge.reply import NOT_FOUND
 from tests.bot.conftest import USER, RunningBot
 

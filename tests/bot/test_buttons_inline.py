@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.fakes.telegram_server import parse_html, utf16_len
-from bot.handlers.common import AnswerCache
+from bot.state import AnswerCache
 from tests.bot.conftest import ADMIN, USER, RunningBot
 
 pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
@@ -38,7 +38,7 @@ def test_more_button_works_after_the_answer_left_the_cache(bot: RunningBot) -> N
     """As after a restart or on another replica: the stored question is asked again."""
     [answer] = bot.ask(QUESTION)
     more = next(d for d in _buttons(answer) if d.startswith("more:"))
-    bot.app.bot_data["answers"] = AnswerCache()  # an empty cache, as after a restart
+    bot.app.bot_data.answers = AnswerCache()  # an empty cache, as after a restart
     mark = bot.fake.mark()
     bot.fake.user_presses(answer, more)
     [extra] = bot.fake.wait_for_bot_messages(USER, after=mark)

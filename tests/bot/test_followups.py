@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.handlers.common import FOLLOW_UP_SECONDS, Conversations
+from bot.state import FOLLOW_UP_SECONDS, Conversations
 from tests.bot.conftest import USER, RunningBot
 
 pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
@@ -42,7 +42,7 @@ def test_private_follow_up_after_the_window_is_a_question_of_its_own(
 ) -> None:
     bot = make_bot()
     now = [1000.0]
-    bot.app.bot_data["conversations"] = Conversations(clock=lambda: now[0])
+    bot.app.bot_data.conversations = Conversations(clock=lambda: now[0])
     bot.ask(EARLIER)
     now[0] += FOLLOW_UP_SECONDS + 1
     [reply] = bot.ask("when was it founded?")
@@ -77,7 +77,7 @@ def test_reply_to_an_answer_from_before_a_restart_uses_its_buttons_question(
     bot: RunningBot,
 ) -> None:
     [answer] = bot.ask("/ask " + EARLIER, chat_id=GROUP)
-    bot.app.bot_data["conversations"] = Conversations()  # what a restart forgets
+    bot.app.bot_data.conversations = Conversations()  # what a restart forgets
     [reply] = bot.ask(
         "when was it founded?", chat_id=GROUP, reply_to_message_id=answer["message_id"]
     )

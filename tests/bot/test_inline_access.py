@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from benchmarks.fakes.telegram_server import parse_html
-from bot.handlers.common import MemberCache
+from bot.state import MemberCache
 from tests.bot.conftest import ADMIN, RunningBot
 
 pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base

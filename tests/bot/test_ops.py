@@ -57,7 +57,7 @@ def test_json_log_lines_are_one_object_each() -> None:
 
 
 def test_metrics_count_real_traffic(bot: RunningBot) -> None:
-    metrics = bot.app.bot_data["metrics"]
+    metrics = bot.app.bot_data.metrics
     bot.fake.fail_next("sendMessage", 429, retry_after=1)
     replies = bot.ask("which HK university trained a DeepSeek founder")
     assert "HKUST" in replies[0]["plain_text"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.fakes.telegram_server import parse_html, utf16_len
-from bot.i18n import LANGS, MESSAGES, choose_lang, error_text, lang_from_code, t
+from bot.i18n import LANGS, MESSAGES, choose_lang, lang_from_code, t
+from bot.refusals import refusal_text
 from bot.render import Span, pack, render_answer
 from knowledge.errors import BadQuestion, FileTooLarge
 from knowledge.models import Answer, Citation, QuotedSentence, Sentence
@@ -93,9 +94,9 @@ def test_question_language_wins_over_the_users_setting() -> None:
 
 def test_errors_are_worded_from_code_and_params() -> None:
     err = FileTooLarge("english text", size=3 * 1024 * 1024, limit=1024 * 1024)
-    assert error_text(err, "zh-Hans") == "文件太大（3.0 MB），上限是 1.0 MB。"
+    assert refusal_text(err, "zh-Hans") == "文件太大（3.0 MB），上限是 1.0 MB。"
     long = BadQuestion("x", reason="too_long", length=600, limit=500)
-    assert "600" in error_text(long, "en")
+    assert "600" in refusal_text(long, "en")
     assert t("plain_source", "en", n=3) == "📄 Source 3"
     assert (
         t("err_not_found", "en", id="<x>") == "There is no article with id <code>&lt;x&gt;</code>."

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from benchmarks.fakes.telegram_server import utf16_len
-from bot.handlers.common import SOURCE_CHAT_SHARE, SOURCE_USER_SHARE, AnswerCache, ChatBudget
+from bot.state import SOURCE_CHAT_SHARE, SOURCE_USER_SHARE, AnswerCache, ChatBudget
 from tests.bot.conftest import USER, RunningBot
 
 pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
@@ -104,7 +104,7 @@ def test_quote_is_bold_after_the_answer_left_the_cache(bot: RunningBot) -> None:
     """As after a restart: the question id in the button finds the quotes again."""
     [answer] = bot.ask(QUESTIONS[0])
     source = _sources(answer)[0]
-    bot.app.bot_data["answers"] = AnswerCache()  # an empty cache, as after a restart
+    bot.app.bot_data.answers = AnswerCache()  # an empty cache, as after a restart
     mark = bot.fake.mark()
     bot.fake.user_presses(answer, source)
     [passage] = bot.fake.wait_for_bot_messages(USER, after=mark)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from knowledge.service import KnowledgeBase
 
 pytestmark = pytest.mark.slow  # every test runs `citebot` in a child process
 
@@ -235,3 +236,17 @@ def test_bm25_parameters_come_from_settings(
     monkeypatch.setenv("CITEBOT_BM25_B", "5")
     assert run(data_dir, "stats") == 2
     assert "CITEBOT_BM25_B" in capsys.readouterr().err
+
+
+def test_a_value_error_inside_a_command_is_a_bug_not_bad_input(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 2 says "your input was wrong": a ValueError raised by our own code (injected here,
+    as no input provokes one) must surface as the bug it is, not as a refused input."""
+
+    def broken(self: KnowledgeBase) -> dict[str, int | float]:
+        raise ValueError("an internal fault")
+
+    monkeypatch.setattr(KnowledgeBase, "stats", broken)
+    with pytest.raises(ValueError, match="an internal fault"):
+        run(data_dir, "stats")
