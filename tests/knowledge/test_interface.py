@@ -19,7 +19,15 @@ def test_every_call_is_a_knowledge_base_method_with_the_same_signature() -> None
 
 
 def test_the_writes_are_the_marked_calls() -> None:
-    writes = {"ingest_bytes", "ingest_file", "ingest_text", "remove", "backup", "ensure_content"}
+    writes = {
+        "ingest_bytes",
+        "ingest_file",
+        "ingest_text",
+        "ingest_url",
+        "remove",
+        "backup",
+        "ensure_content",
+    }
     assert writes == WRITES
     assert WRITES < CALLS
     assert "close" not in CALLS  # the proxy closes the child itself
