@@ -296,7 +296,12 @@ def build_query(
                     # Through the other language and back: "all-rounder" is 多面手, which
                     # is "jack of all trades"; 招揽 is "attract", which is 吸引.
                     for back in dictionary.translations(gloss)[:_PIVOTS]:
-                        if back != word and _same_writing(back, word) and not is_han:
+                        if (
+                            back != word
+                            and _same_writing(back, word)
+                            and not is_han
+                            and gloss in dictionary.translations(back)
+                        ):
                             alternatives.append(forms.get(back, back))
             between = folded[previous.end : token.start] if previous else "-"
             if previous and not is_han and not between.strip(" -"):
