@@ -38,8 +38,9 @@ from knowledge.evaluate import (
     summarize,
 )
 from knowledge.models import Answer, Gap, GivenAnswer, IngestResult
+from knowledge.paths import iter_files
 from knowledge.reply import format_plain
-from knowledge.service import KnowledgeBase, iter_files
+from knowledge.service import KnowledgeBase
 
 EXIT_INPUT = 2
 S = TypeVar("S", bound=KnowledgeSettings)

@@ -30,7 +30,7 @@ from knowledge.text import HAN, is_han
 jieba.setLogLevel(logging.WARNING)
 
 # Raised whenever a change gives some text other terms than before: a knowledge base stored with
-# an older version re-terms the sentences concerned when it opens (KnowledgeBase._upgrade_terms).
+# an older version re-terms the sentences concerned when it opens (reterm.upgrade_terms).
 ANALYZER_VERSION = 3
 # For each older version, the texts whose terms differ from what it gave (None: any text).
 # 1 -> 2: Latin letters with diacritics were separators ("café" gave "caf").

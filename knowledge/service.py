@@ -1,12 +1,14 @@
 """KnowledgeBase: the one entry point front ends use (ingest, ask, remove, list, stats).
 
 It owns the store, the analyzer and the index and keeps them in step: the store is the truth,
-the index is a cache stamped with the store's generation. On open, a saved index of the same
-generation is loaded as is; otherwise it is rebuilt from the stored terms, never by
-re-tokenizing articles. One lock keeps the index and the store in step: a question sees an
-article either whole or not at all. Analysing an upload, the slow part of an ingest, happens
-outside it, so questions are not held up by a large upload; nor is writing the index to disk,
-which works from a snapshot on a thread of its own.
+the index is a cache stamped with the store's generation. Every write (ingest, removal, import,
+terms upgrade) goes to the store only; the index then applies the store's change log
+(``follower.catch_up``), the same code that takes in another process's writes and, at open,
+those a crash kept from the last save. Without a usable save the index is rebuilt from the
+stored terms, never by re-tokenizing articles. One lock keeps the index and the store in
+step: a question sees an article either whole or not at all. Analysing an upload, the slow part
+of an ingest, happens outside it, so questions are not held up by a large upload; nor is
+writing the index to disk, which works from a snapshot on a thread of its own.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
-import stat
 import threading
 import time
 import unicodedata
@@ -28,12 +28,11 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from knowledge.aliases import AliasTable
-from knowledge.analyze import ANALYZER_VERSION, TERMS_CHANGED_SINCE, Analyzer
+from knowledge.analyze import ANALYZER_VERSION, Analyzer
 from knowledge.answer import AnswerSettings, choose, highlight
 from knowledge.errors import (
     BadQuestion,
     DamagedIndex,
-    FileTooLarge,
     InputError,
     KnowledgeError,
     NotFound,
@@ -41,19 +40,13 @@ from knowledge.errors import (
     StoreError,
     WriteFailed,
 )
-from knowledge.export import (
-    ArticleRecord,
-    QuestionRecord,
-    RecordLimits,
-    check_export,
-    read_records,
-    write_export,
-)
-from knowledge.extract import DEFAULT_MAX_BYTES, SUPPORTED_EXTENSIONS, extract, extract_text
+from knowledge.export import RecordLimits, write_export
+from knowledge.extract import DEFAULT_MAX_BYTES, extract, extract_text
 from knowledge.fetch import fetch_url, suggested_filename
+from knowledge.follower import catch_up
 from knowledge.followup import read_followup
 from knowledge.gaps import group_gaps
-from knowledge.index import ARRAYS, AlreadyIndexed, BM25Index, BM25Params
+from knowledge.index import ARRAYS, BM25Index, BM25Params
 from knowledge.locks import ReadWriteLock
 from knowledge.models import (
     FEEDBACK_REASONS,
@@ -68,23 +61,24 @@ from knowledge.models import (
     ParsedDocument,
     QuotedSentence,
 )
-from knowledge.normalize import fold, guess_lang, to_simplified, to_traditional
+from knowledge.normalize import guess_lang, to_simplified, to_traditional
+from knowledge.paths import bundled_articles, iter_files, read_file
 from knowledge.query import build_query
 from knowledge.readahead import read_ahead
 from knowledge.reply import without_repeats
+from knowledge.reterm import terms_for_aliases, upgrade_terms
 from knowledge.saver import IndexSaver
 from knowledge.segment import passage_windows, split_sentences
 from knowledge.smalltalk import candidate_names, example_questions, small_talk
 from knowledge.store import NewSentence, Store, now
 from knowledge.text import is_han, lang_from_tag
+from knowledge.transfer import ImportReport, export_records, import_export
 from knowledge.translate import Dictionary, RomanisedNames
 from knowledge.writing import atomic_path
 
 log = logging.getLogger(__name__)
 # Generations of change log kept behind the latest save (each ingest or removal is one).
 _CHANGES_KEPT = 1000
-# Sentences re-termed per transaction when an analyzer upgrade concerns many of them.
-_RETERM_BATCH = 50_000
 # Postings the index's updates may hold in memory (200 MB: the tails of added postings and
 # the terms rewritten in memory) before a save is started early; its rebase frees them.
 _OVERLAY_SAVE_POSTINGS = 25_000_000
@@ -126,16 +120,6 @@ class KnowledgeConfig:
             raise ValueError(f"max_upload_bytes must be positive, got {self.max_upload_bytes}")
         if not 1 <= self.passage_sentences <= 20:
             raise ValueError(f"passage_sentences must be 1..20, got {self.passage_sentences}")
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    """An import: what was added, what was skipped (by line, with the reason), and a warning
-    for an export too old to prove it is whole."""
-
-    results: list[IngestResult]
-    failures: list[tuple[str, KnowledgeError]]
-    warning: str | None = None
 
 
 @dataclass(frozen=True)
@@ -183,7 +167,7 @@ class KnowledgeBase:
         self._saver = IndexSaver(data / "index", on_saved=self._saved)
         self._saved_at = time.monotonic()
         self._unsaved = False
-        self._upgrade_terms()
+        upgrade_terms(self.store, self.analyzer)
         self.index = self._open_index()
         # Example questions for small talk, by language, with the generation they were made at.
         self._examples: dict[tuple[Lang, int], tuple[int, tuple[str, ...]]] = {}
@@ -213,56 +197,6 @@ class KnowledgeBase:
             log.warning("could not cache the dictionary: %s", exc)
         return dictionary
 
-    def _upgrade_terms(self) -> None:
-        """Re-term the stored sentences whose terms an older analyzer made differently.
-
-        Only the sentences a version change concerns are analysed again (the change to 2 gave
-        accented Latin words their letters back: a scan of the texts and a few re-termed
-        sentences, not a re-analysis of everything); their passages go through the change log,
-        so the index replays them like any write. Batches keep memory bounded when a change
-        concerns every sentence; a crash between batches re-terms again at the next start.
-        """
-        version = self.store.terms_version()
-        if version == ANALYZER_VERSION:
-            return
-        if version is None and not self.store.article_count():
-            self.store.reterm([], [], ANALYZER_VERSION, expected=None)  # a new store
-            return
-        older = version or 1
-        # A store written by a newer analyzer (a downgrade): no telling what differs.
-        changes = range(older, ANALYZER_VERSION) if older < ANALYZER_VERSION else [0]
-        patterns = [TERMS_CHANGED_SINCE.get(v) for v in changes]
-        concerned = None if None in patterns else [p for p in patterns if p is not None]
-        started = time.monotonic()
-        batch: list[tuple[int, str]] = []
-        count = 0
-        for sid, text in self.store.sentence_texts():
-            if concerned is None or any(p.search(text) for p in concerned):
-                batch.append((sid, text))
-                if len(batch) == _RETERM_BATCH:
-                    if not self._reterm(batch, version, final=False):
-                        return
-                    count += len(batch)
-                    batch = []
-        if self._reterm(batch, version, final=True):
-            count += len(batch)
-            log.info(
-                "stored terms upgraded from analyzer version %s to %d: %d sentences in %.1f s",
-                older,
-                ANALYZER_VERSION,
-                count,
-                time.monotonic() - started,
-            )
-
-    def _reterm(self, batch: list[tuple[int, str]], version: int | None, *, final: bool) -> bool:
-        """One transaction of the upgrade; False when another process did the upgrade."""
-        retermed = [(sid, self.analyzer.terms(text)) for sid, text in batch]
-        passages = self.store.passages_of_sentences([sid for sid, _ in batch])
-        left = self.store.passage_terms_by_id(passages)
-        # Until the last batch the version stays the old one, so a crash starts over.
-        target = ANALYZER_VERSION if final else None
-        return self.store.reterm(retermed, left, target, expected=version)
-
     def _open_index(self) -> BM25Index:
         """The saved index brought up to the store's generation from the change log (after a
         crash, or writes by another process, since it was saved); rebuilt from every stored
@@ -282,7 +216,7 @@ class KnowledgeBase:
         if index is not None:
             saved, unnamed = index.generation, index.store_id is None
             index.store_id = self.store.store_id  # a save from before stores had ids: ours
-            if self._caught_up(index):
+            if catch_up(index, self.store):
                 if index.generation != saved:
                     self._unsaved = True  # saved with the next write's save, or at close
                 elif unnamed or not index.save_is_current:
@@ -297,21 +231,6 @@ class KnowledgeBase:
         index.generation = generation
         self._save_index(index)
         return index
-
-    def _caught_up(self, index: BM25Index) -> bool:
-        """Apply the logged changes made after ``index.generation``; False when the log does not
-        reach back that far or does not fit the index (which is then not to be used)."""
-        changes = self.store.changes_since(index.generation)
-        if changes is None:
-            return False
-        try:
-            index.remove(changes.left)  # passages it does not hold are skipped
-            index.add(changes.came)
-        except AlreadyIndexed:  # a passage logged as new that the index holds already
-            log.warning("the change log does not fit the index at generation %d", index.generation)
-            return False
-        index.generation = changes.generation
-        return True
 
     def _saved(self, snapshot: BM25Index) -> None:
         """After a snapshot reached the disk (on the saver's thread): the index takes the file
@@ -344,27 +263,35 @@ class KnowledgeBase:
         """
         if self.store.generation() == self.index.generation:
             return
+        self._learn_aliases()
+        self._follow_store()
+
+    def _learn_aliases(self) -> None:
+        """Take in the aliases other processes' uploads taught the store."""
         for form, other in self.store.learned_aliases():
             self.analyzer.add_alias(form, other)
-        if not self._caught_up(self.index):
+
+    def _follow_store(self) -> None:
+        """The index takes every write the store logged after its generation, ours and other
+        processes' alike (``follower.catch_up``); it is rebuilt from the stored terms when the
+        log does not reach back to it. The caller holds the write lock."""
+        if not catch_up(self.index, self.store):
             self.index = self._open_index()
         self._unsaved = True
 
-    def _stamp_after_write(self) -> None:
-        """Our write bumped the generation by one; more means another process wrote too."""
-        expected = self.index.generation + 1
-        if self.store.generation() == expected:
-            self.index.generation = expected
-            self._unsaved = True
-            due = time.monotonic() - self._saved_at >= self.config.index_save_seconds
-            if due or (
-                # Early while none is under way (its rebase will free them, and a snapshot
-                # per write would cost more than the write at a million passages).
-                not self._saver.busy and self.index.overlay_postings() > _OVERLAY_SAVE_POSTINGS
-            ):
-                self._save_index(self.index)
-        else:
-            self.index = self._open_index()
+    def _after_write(self) -> None:
+        """After this process committed a write: the index follows the store at once (an
+        article is answerable when its ingest returns), and is saved when a save is due."""
+        if self.store.generation() != self.index.generation + 1:
+            self._learn_aliases()  # another process wrote too
+        self._follow_store()
+        due = time.monotonic() - self._saved_at >= self.config.index_save_seconds
+        if due or (
+            # Early while none is under way (its rebase will free them, and a snapshot
+            # per write would cost more than the write at a million passages).
+            not self._saver.busy and self.index.overlay_postings() > _OVERLAY_SAVE_POSTINGS
+        ):
+            self._save_index(self.index)
 
     def _save_index(self, index: BM25Index) -> None:
         """Start writing ``index`` as it is now, in the background; the caller holds the lock
@@ -486,7 +413,6 @@ class KnowledgeBase:
                 if existing is not None:
                     return IngestResult("unchanged", existing)
                 replaced = self.store.find_by_replace_key(replace_key)
-                retermed, reindex_old = self._reanalyse_for(learned, replaced)
                 article = Article(
                     id=article_id,
                     title=title,
@@ -499,18 +425,15 @@ class KnowledgeBase:
                     sentences=len(sentences),
                     format=doc.format,
                 )
-                old_terms = self.store.passage_terms(replaced.id) if replaced else []
                 try:
-                    passage_ids = self.store.add_article(
+                    self.store.add_article(
                         article,
                         replace_key,
                         sentences,
                         windows,
                         aliases=learned,
                         replace_id=replaced.id if replaced else None,
-                        retermed=retermed,
-                        left=old_terms + reindex_old,
-                        reindexed=[pid for pid, _ in reindex_old],
+                        retermed=terms_for_aliases(self.store, self.analyzer, learned),
                         # What was read above is the store at the index's generation.
                         expected_generation=self.index.generation,
                     )
@@ -520,14 +443,7 @@ class KnowledgeBase:
                     # version of it): read again and decide again, or give up.
                     if attempt == _WRITE_ATTEMPTS:
                         raise
-            new_terms = [
-                (pid, [t for s in sentences[lo : hi + 1] for t in s.terms])
-                for pid, (lo, hi) in zip(passage_ids, windows, strict=True)
-            ]
-            self.index.remove(old_terms + reindex_old)
-            reindex_new = self.store.passage_terms_by_id([pid for pid, _ in reindex_old])
-            self.index.add(new_terms + reindex_new)
-            self._stamp_after_write()
+            self._after_write()
         status: Literal["added", "replaced"] = "replaced" if replaced else "added"
         return IngestResult(status, article, replaced.id if replaced else None, tuple(learned))
 
@@ -552,30 +468,6 @@ class KnowledgeBase:
             for lo, hi in passage_windows(len(spans), self.config.passage_sentences):
                 windows.append((base + lo, base + hi - 1))
         return sentences, windows
-
-    def _reanalyse_for(
-        self, learned: list[tuple[str, str]], replaced: Article | None
-    ) -> tuple[list[tuple[int, list[str]]], list[tuple[int, list[str]]]]:
-        """Stored sentences that name a newly learned alias get their terms recomputed.
-
-        Returns the new sentence terms and the affected passages with their old terms.
-        """
-        if not learned:
-            return [], []
-        from knowledge.normalize import to_traditional
-
-        needles: set[str] = set()
-        for pair in learned:
-            for form in pair:
-                needles.update({form, fold(form), to_traditional(form)})
-        hits = self.store.sentences_like(sorted(needles))
-        retermed = [(sid, self.analyzer.terms(text)) for sid, text in hits]
-        passages = self.store.passages_of_sentences([sid for sid, _ in hits]) if hits else []
-        old = self.store.passage_terms_by_id(passages) if passages else []
-        if replaced is not None:
-            gone = {pid for pid, _ in self.store.passage_terms(replaced.id)}
-            old = [(pid, t) for pid, t in old if pid not in gone]
-        return retermed, old
 
     def ingest_paths(self, paths: Iterable[Path], *, follow_symlinks: bool = False) -> BatchReport:
         """Ingest files and folders; a bad file is skipped and reported, the rest go in.
@@ -826,10 +718,8 @@ class KnowledgeBase:
             self._refresh_if_stale()
             full_id = self.store.resolve_id(article_id)
             article = self.store.article(full_id)
-            terms = self.store.passage_terms(full_id)
-            self.store.remove_article(full_id, left=terms)
-            self.index.remove(terms)
-            self._stamp_after_write()
+            self.store.remove_article(full_id)
+            self._after_write()
         return article
 
     def article(self, article_id: str) -> Article:
@@ -860,31 +750,8 @@ class KnowledgeBase:
 
     # -- moving a knowledge base ---------------------------------------------------------
     def export_records(self) -> Iterator[dict[str, object]]:
-        """The whole knowledge base as JSON-ready records: articles, then feedback (with
-        the reason of a 👎 and the answer that was given), then the declined questions without
-        a vote: the gaps an admin sees (``gaps``) come along.
-
-        Articles carry their text as paragraphs, not index data, so any later version can
-        import them and analyse them its own way. ``export.write_export`` frames them with
-        the header and the trailer.
-        """
-        for article in self.store.list_articles(0, 1 << 62):
-            yield {
-                "type": "article",
-                "id": article.id,
-                "title": article.title,
-                "source": article.source,
-                "url": article.url,
-                "lang": article.lang,
-                "published": article.published,
-                "format": article.format,
-                "added_at": article.added_at,
-                "paragraphs": self.store.paragraphs(article.id),
-            }
-        for record in self.store.all_feedback():
-            yield {"type": "feedback", **record, "found": bool(record["found"])}
-        for record in self.store.declined_questions():
-            yield {"type": "question", **record, "found": False}
+        """The whole knowledge base as JSON-ready records (see ``transfer.export_records``)."""
+        return export_records(self.store)
 
     def export_to(self, out: BinaryIO) -> int:
         """Write the export to an open stream (stdout); returns the number of records."""
@@ -901,43 +768,17 @@ class KnowledgeBase:
             return write_export(self.export_records(), out)
 
     def import_file(self, path: Path) -> ImportReport:
-        """Import an export: checked whole first, then record by record.
-
-        A damaged export (cut short, changed) is refused before anything goes in; in a whole
-        one, a record that fails the schema or the limits of an upload is skipped with its
-        reason and the rest go in. Articles keep the time they were first added.
+        """Import an export: checked whole first, then record by record (see
+        ``transfer.import_export``); articles keep the time they were first added.
 
         Raises:
             InputError: not an export, or a version this code does not read.
             DamagedExport: the trailer is missing or does not match.
         """
         limits = RecordLimits(self.config.max_upload_bytes, MAX_QUESTION_CHARS)
-        export = check_export(path, limits)
-        results: list[IngestResult] = []
-        failures: list[tuple[str, KnowledgeError]] = []
-        for line, record in read_records(export, limits):
-            where = f"line {line}"
-            try:
-                if isinstance(record, InputError):
-                    raise record
-                if isinstance(record, ArticleRecord):
-                    doc = ParsedDocument(
-                        paragraphs=tuple(record.paragraphs),
-                        title=record.title,
-                        source=record.source,
-                        url=record.url,
-                        lang=record.lang,
-                        published=record.published,
-                        format=record.format,
-                    )
-                    results.append(self.ingest_document(doc, added_at=record.added_at))
-                elif isinstance(record, QuestionRecord):
-                    self.store.add_question_record(record.model_dump())
-                else:
-                    self.store.add_feedback_record(record.model_dump())
-            except KnowledgeError as exc:
-                failures.append((where, exc))
-        return ImportReport(results, failures, export.warning)
+        return import_export(
+            path, limits, self.store, lambda doc, at: self.ingest_document(doc, added_at=at)
+        )
 
     def backup(self, target: Path) -> None:
         """A consistent copy of the store at ``target``, written whole or not at all.
@@ -990,131 +831,6 @@ def _reload(directory: Path, params: BM25Params) -> BM25Index | None:
     except DamagedIndex as exc:
         log.warning("%s", exc)
         return None
-
-
-def bundled_articles(corpus_dir: Path) -> list[Path]:
-    """The shipped articles; SOURCES.md documents them and is not one."""
-    return sorted(
-        p for p in corpus_dir.glob("*.md") if p.name != "SOURCES.md" and not p.name.startswith(".")
-    )
-
-
-def iter_files(
-    paths: Iterable[Path], *, follow_symlinks: bool = False
-) -> Iterator[tuple[Path, Path | None]]:
-    """The files named, and the supported files inside the folders named, in a stable order,
-    each with the folder it was found in (None for a path named on its own).
-
-    A folder's links, FIFOs and devices are yielded too, so that ``read_file`` refuses them
-    with a reason rather than passing over them in silence; linked folders inside are not
-    entered. A link to a folder named on its own is walked only with ``follow_symlinks``.
-    """
-    for path in paths:
-        if path.is_dir() and (follow_symlinks or not path.is_symlink()):
-            for child in sorted(path.rglob("*")):
-                wanted = child.suffix.lower() in SUPPORTED_EXTENSIONS
-                if wanted and child.name != "SOURCES.md" and not _is_real_dir(child):
-                    yield child, path
-        else:
-            yield path, None
-
-
-def read_file(
-    path: Path, limit: int, *, root: Path | None = None, follow_symlinks: bool = False
-) -> bytes:
-    """The bytes of the regular file at ``path``, refused when there are more than ``limit``.
-
-    Only a regular file is opened: a device or FIFO is refused by its type first (reading
-    /dev/zero never ends; opening a FIFO waits for a writer), and at most ``limit`` + 1 bytes
-    are read, so a file that grows past the limit, or says it is empty as /proc files do, is
-    refused as well. A symbolic link is read only when its target is inside ``root`` (the folder
-    ``path`` was found in) or, for a path named on its own, with ``follow_symlinks``: a link in
-    an article folder must not publish /etc/shadow.
-
-    Raises:
-        InputError: one line naming the path and why it was not read; a link named on its own
-            that was not followed has ``params["reason"] == "symlink"``.
-        FileTooLarge: more than ``limit`` bytes.
-    """
-    try:
-        target = _target(path, root, follow_symlinks)
-        info = os.stat(target)
-        if not stat.S_ISREG(info.st_mode):
-            kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a file")
-            raise InputError(
-                f"{path}: not a regular file ({kind}), not read",
-                name=str(path),
-                reason="not_regular",
-                kind=kind,
-            )
-        if info.st_size > limit:
-            # Refuse before reading a huge file into memory.
-            why = f"{info.st_size} bytes is over the limit of {limit} bytes"
-            raise _too_large(path, why, info.st_size, limit)
-        # The target was checked, then opened: O_NOFOLLOW and O_NONBLOCK keep a link or a FIFO
-        # put in its place meanwhile from being followed or waited on, and the file opened
-        # must be the one checked.
-        flags = os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-        with open(os.open(target, flags), "rb") as file:
-            opened = os.fstat(file.fileno())
-            if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
-                raise InputError(
-                    f"{path}: replaced while being opened, not read",
-                    name=str(path),
-                    reason="replaced",
-                )
-            data = file.read(limit + 1)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the file ({exc.strerror})", name=str(path)) from exc
-    if len(data) > limit:
-        why = f"over the limit of {limit} bytes once read (its size said {info.st_size})"
-        raise _too_large(path, why, len(data), limit)
-    return data
-
-
-# What a path that is not a regular file is, as a person would say it.
-_KINDS = {
-    stat.S_IFDIR: "a folder",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFIFO: "a FIFO",
-    stat.S_IFSOCK: "a socket",
-}
-_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-
-
-def _target(path: Path, root: Path | None, follow_symlinks: bool) -> Path:
-    """The path ``read_file`` may open for ``path``: itself, or where its link leads."""
-    # os.path.realpath, not Path.resolve: on Python 3.11 a link loop makes resolve raise
-    # RuntimeError; realpath returns, and opening its answer fails with an OSError.
-    if root is not None:
-        target = Path(os.path.realpath(path))
-        if not target.is_relative_to(os.path.realpath(root)):
-            how = "a symbolic link" if path.is_symlink() else "reached through a symbolic link"
-            raise InputError(
-                f"{path}: {how} to outside {root}, not followed", name=str(path), reason="outside"
-            )
-        return target
-    if not path.is_symlink():
-        return path
-    if not follow_symlinks:
-        raise InputError(f"{path}: a symbolic link, not followed", name=str(path), reason="symlink")
-    return Path(os.path.realpath(path))
-
-
-def _too_large(path: Path, why: str, size: int, limit: int) -> FileTooLarge:
-    return FileTooLarge(
-        f"{path.name}: {why}",
-        size=size,
-        limit=limit,
-        name=path.name,
-    )
-
-
-def _is_real_dir(path: Path) -> bool:
-    """A folder itself, not a link to one (rglob has already walked into it)."""
-    return path.is_dir() and not path.is_symlink()
 
 
 def _is_han(text: str) -> bool:

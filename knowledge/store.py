@@ -734,27 +734,22 @@ class Store:
     def reterm(
         self,
         retermed: Sequence[tuple[int, Sequence[str]]],
-        left: Sequence[tuple[int, Sequence[str]]],
         version: int | None,
         *,
         expected: int | None,
     ) -> bool:
         """Give sentences new terms and record ``version`` (unless None), in one transaction;
-        ``left`` are the passages concerned with the terms they were indexed with (they come
-        back, for the log).
+        the passages holding them are logged as leaving with their old terms and coming back.
 
         False, and nothing written, when the stored version is no longer ``expected``: another
         process upgraded the store meanwhile.
         """
         try:
-            with self.transaction(bump=bool(left)) as db:
+            with self.transaction(bump=bool(retermed)) as db:
                 row = db.execute("SELECT value FROM meta WHERE key = 'terms_version'").fetchone()
                 if (int(row[0]) if row else None) != expected:
                     raise _Upgraded
-                db.executemany(
-                    "UPDATE sentences SET terms = ? WHERE id = ?",
-                    [(" ".join(terms), sid) for sid, terms in retermed],
-                )
+                left = self._set_terms(db, retermed)
                 self._log(db, left, [pid for pid, _ in left])
                 if version is not None:
                     db.execute(
@@ -782,15 +777,14 @@ class Store:
         aliases: Sequence[tuple[str, str]] = (),
         replace_id: str | None = None,
         retermed: Sequence[tuple[int, Sequence[str]]] = (),
-        left: Sequence[tuple[int, Sequence[str]]] = (),
-        reindexed: Sequence[int] = (),
         expected_generation: int | None = None,
     ) -> list[int]:
-        """Insert an article whole (and drop the one it replaces); returns the new passage ids.
+        """Insert an article whole (and drop the one it replaces, and give the ``retermed``
+        sentences their new terms); returns the new passage ids.
 
-        ``left`` are the passages that leave the index with this write (the replaced article's,
-        those whose sentences were ``retermed``) with the terms they were indexed with, and
-        ``reindexed`` the ones among them that come back with new terms: both go to the log.
+        The change log learns what an index must do to follow (:meth:`changes_since`): the
+        replaced article's passages leave with their stored terms, those holding a retermed
+        sentence leave with their old terms and come back, and the new passages come.
 
         ``expected_generation`` is the generation the caller read the store at (whether the
         article is there, which one it replaces). It is checked inside the write transaction,
@@ -809,6 +803,7 @@ class Store:
                             "the store changed while the article was being prepared",
                             path=str(self.path),
                         )
+                left = self.passage_terms(replace_id) if replace_id is not None else []
                 if replace_id is not None:
                     db.execute("DELETE FROM articles WHERE id = ?", (replace_id,))
                 db.execute(
@@ -854,27 +849,37 @@ class Store:
                     "INSERT OR IGNORE INTO aliases(form, other, article_id) VALUES (?,?,?)",
                     [(a, b, article.id) for a, b in aliases],
                 )
-                db.executemany(
-                    "UPDATE sentences SET terms = ? WHERE id = ?",
-                    [(" ".join(terms), sid) for sid, terms in retermed],
-                )
-                self._log(db, left, [*reindexed, *ids])
+                reindexed = self._set_terms(db, retermed)
+                self._log(db, left + reindexed, [*(pid for pid, _ in reindexed), *ids])
                 return ids
         except sqlite3.Error as exc:
             raise StoreError(f"could not store the article: {exc}") from exc
 
-    def remove_article(
-        self, article_id: str, left: Sequence[tuple[int, Sequence[str]]] = ()
-    ) -> None:
-        """Delete an article; ``left`` are its passages with their indexed terms, for the log."""
+    def remove_article(self, article_id: str) -> None:
+        """Delete an article; its passages are logged as leaving, with their stored terms."""
         try:
             with self.transaction() as db:
+                left = self.passage_terms(article_id)
                 cur = db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
                 if cur.rowcount == 0:
                     raise NotFound(f"no article with id {article_id}", id=article_id)
                 self._log(db, left, [])
         except sqlite3.Error as exc:
             raise StoreError(f"could not remove the article: {exc}") from exc
+
+    def _set_terms(
+        self, db: sqlite3.Connection, retermed: Sequence[tuple[int, Sequence[str]]]
+    ) -> list[tuple[int, list[str]]]:
+        """Inside a write: give sentences new terms; returns the passages holding them, with
+        the terms they had before (the index holds them so), for the log."""
+        if not retermed:
+            return []
+        before = self.passage_terms_by_id(self.passages_of_sentences([s for s, _ in retermed]))
+        db.executemany(
+            "UPDATE sentences SET terms = ? WHERE id = ?",
+            [(" ".join(terms), sid) for sid, terms in retermed],
+        )
+        return before
 
     @staticmethod
     def _log(

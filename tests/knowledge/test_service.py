@@ -255,6 +255,23 @@ def test_a_crash_between_saves_is_replayed_from_the_change_log_not_rebuilt(
         kb.close()
 
 
+def test_the_writing_process_index_learns_its_own_writes_from_the_store_alone(
+    kb: KnowledgeBase,
+) -> None:
+    """Every write commits to the store only and the index follows the change log: after an
+    ingest, a replacement, a removal and re-terming for a learned alias, the writer's own index
+    is what a rebuild from the stored terms makes, and is at the store's generation."""
+    kb.ingest_bytes(ARTICLE.encode(), "glass.md")
+    kb.ingest_bytes(ARTICLE.replace("400 workers", "650 workers").encode(), "glass.md")
+    kb.ingest_text(CHINESE_GLASSWORKS, title="九龙玻璃厂")
+    removed = kb.ingest_text("The Tsuen Wan ferry pier closed in 1999.", title="Pier").article
+    kb.remove(removed.id)
+    assert kb.ingest_text(TEACHES_THE_ALIAS, title="Glassworks museum").learned_aliases
+    assert kb.index.generation == kb.store.generation()
+    assert_same_index(kb.index, rebuilt(kb))
+    assert kb.ask(GLASSWORKS).found
+
+
 def test_another_process_writes_are_replayed_into_the_running_index(
     data_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

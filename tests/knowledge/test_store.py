@@ -65,10 +65,10 @@ def test_a_terms_upgrade_another_process_made_first_writes_nothing(
     generation, version = store.generation(), store.terms_version()
     assert version is not None
     # Another process went from version - 1 to this version meanwhile: this one was late.
-    assert not store.reterm([(sid, ["late"])], [(pid, terms)], version + 1, expected=version - 1)
+    assert not store.reterm([(sid, ["late"])], version + 1, expected=version - 1)
     assert store.generation() == generation and store.terms_version() == version
     assert store.passage_terms(article.id) == [(pid, terms)]
-    assert store.reterm([(sid, ["now"])], [(pid, terms)], version + 1, expected=version)
+    assert store.reterm([(sid, ["now"])], version + 1, expected=version)
     assert store.terms_version() == version + 1 and store.generation() == generation + 1
     assert store.passage_terms(article.id) == [(pid, ["now"])]
     changes = store.changes_since(generation)

@@ -31,7 +31,8 @@ from pathlib import Path
 import pytest
 
 from knowledge.index import ARRAYS, BM25Index
-from knowledge.service import KnowledgeBase, KnowledgeConfig, bundled_articles, bundled_corpus
+from knowledge.paths import bundled_articles
+from knowledge.service import KnowledgeBase, KnowledgeConfig, bundled_corpus
 from knowledge.store import Store
 from tests.robustness import processes
 from tests.robustness.conftest import FIGURES

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.errors import FileTooLarge
-from knowledge.service import read_file
+from knowledge.paths import read_file
 from tests.robustness import processes
 from tests.robustness.conftest import table_counts
 
