@@ -22,6 +22,7 @@ from knowledge.normalize import fold, guess_lang
 from knowledge.query import CHINESE_SURNAMES, ORG_NAME, Query, holds_answer, states_sum
 from knowledge.segment import MAX_SENTENCE_CHARS
 from knowledge.store import Store
+from knowledge.text import is_han
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ def choose(
     context: dict[int, set[str]] = {}
     articles: dict[str, Article] = {}
     titles: dict[str, set[str]] = {}
+    # The question's Chinese words, looked for in a sentence's characters too (see _spelled).
+    han_terms = sorted({t for c in concepts for t in c if len(t) > 1 and is_han(t[0])})
     for pid, pscore in hits:
         row = rows.get(pid)
         if row is None:
@@ -95,7 +98,8 @@ def choose(
             if sentence.position >= row.first_position:
                 known = candidates.get(sentence.id)
                 if known is None or known.passage_score < pscore:
-                    candidates[sentence.id] = _Candidate(sentence, Counter(terms), pscore)
+                    counts = _spelled(Counter(terms), sentence.text, han_terms)
+                    candidates[sentence.id] = _Candidate(sentence, counts, pscore)
                 context.setdefault(sentence.id, set()).update(previous)
             previous = set(terms)
         if row.article_id not in titles:
@@ -289,6 +293,27 @@ def choose(
         expected_kind=query.kind,
         terms=query_terms,
     )
+
+
+def _spelled(terms: Counter[str], text: str, han_terms: Collection[str]) -> Counter[str]:
+    """``terms`` with the question's Chinese words that ``text`` spells but its terms lack.
+
+    The segmenter cuts the same characters differently by what follows them: "俞德超说" keeps
+    the name whole, "俞德超出生" reads 超出 ("exceed") and loses it. A sentence that writes
+    the asked word across a cut holds it; one that writes it inside a longer word (智能 in
+    人工智能) does not.
+    """
+    missing = [t for t in han_terms if t not in terms]
+    if not missing:
+        return terms
+    folded = fold(text)
+    for term in missing:
+        count = folded.count(term)
+        if count:
+            count -= sum(n * word.count(term) for word, n in terms.items() if term in word)
+        if count > 0:
+            terms[term] = count
+    return terms
 
 
 # A sentence of the body ends as one (unless the segmenter cut a run-on one at a soft break):

@@ -54,6 +54,7 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
         re.compile(
             r"\bwhen\b|\b(what|which) (year|date|month|day)\b|\bin what year\b|\bhow long ago\b"
             r"|哪年|哪一年|何时|什么时候|几时|哪一天|哪天|几月|何年|什么时间|哪个时候|哪段时间"
+            r"|边年|边一年|边日|边一日|边个月"
         ),
     ),
     (

@@ -26,9 +26,12 @@ _SKIP = re.compile(
 )
 _WORD = re.compile(r"[a-z]+")
 _SYLLABLE = re.compile(r"^([A-Za-z:]+)[1-5]$")
+# One or two capitalised words that open a gloss and are followed by a lower-case word.
+_NAMED = re.compile(r"^([A-Z][a-z'-]+(?: [A-Z][a-z'-]+)?) (?=[a-z])")
 # What the cached term maps were made by; a cache from another version is rebuilt.
 # 2: readings, and names (Guangzhou, 广州) matched by their pinyin.
-DICTIONARY_VERSION = 3
+# 4: a place named at the head of its gloss ("Kowloon district of Hong Kong": 九龙).
+DICTIONARY_VERSION = 4
 
 
 def cedict_entries() -> Iterator[tuple[str, list[str]]]:
@@ -85,13 +88,22 @@ class Dictionary:
                 self.readings.setdefault(simplified, syllables[0].casefold())
             if not 1 < len(simplified) <= 4:
                 continue
-            if syllables[0][0].isupper() and len(syllables) == len(simplified):
+            proper = syllables[0][0].isupper() and len(syllables) == len(simplified)
+            if proper:
                 # A proper name (CC-CEDICT capitalises their pinyin): 广州 is "guangzhou" in
                 # an English text, whatever its gloss says after the name.
                 for name in english_terms("".join(syllables).casefold()):
                     en_to_zh[name].add(simplified)
                     self.zh_to_en.setdefault(simplified, []).append(name)
             stems: list[str] = []
+            if proper and glosses:
+                # "Kowloon district of Hong Kong", "Tiantai county in Taizhou": a place's
+                # gloss names it first, then says what it is; the name is what English writes.
+                named = _NAMED.match(_PAREN.sub("", glosses[0]))
+                if named:
+                    terms = [t for t in english_terms(named.group(1).casefold()) if len(t) > 2]
+                    if 0 < len(terms) <= 2:
+                        en_to_zh[" ".join(terms)].add(simplified)
             for rank, definition in enumerate(glosses):
                 # "San Francisco, California": a place's gloss names it before the comma.
                 for gloss in definition.split(";"):

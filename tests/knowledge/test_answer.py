@@ -168,3 +168,30 @@ def test_a_chinese_name_answers_who(empty_kb: KnowledgeBase) -> None:
     )
     answer = empty_kb.ask("佐布拉克斯天文台是谁创立的？", log_it=False)
     assert answer.found and "梅琳" in answer.quotes[0].sentence.text
+
+
+FOUNDER = """---
+title: 魏思超与星河电池
+published: 2021-05-01
+---
+魏思超表示，星河电池明年会在三个城市设厂。魏思超出生在浙江省宁波市，大学读的是化学。星河电池的工厂雇用了\
+两千名工人。"""
+
+
+def test_a_name_the_segmenter_cut_across_is_still_in_the_sentence(
+    empty_kb: KnowledgeBase,
+) -> None:
+    """ "魏思超出生" is cut 魏思/超出/生: the sentence still writes the name and the verb."""
+    empty_kb.ingest_text(FOUNDER)
+    answer = empty_kb.ask("Where was Wei Sichao born?", log_it=False)
+    assert answer.found and "宁波市" in answer.quotes[0].sentence.text
+
+
+def test_a_word_inside_a_longer_word_is_not_found_by_its_characters() -> None:
+    """智能 is not in a sentence that writes 人工智能: that is another word."""
+    from collections import Counter
+
+    from knowledge.answer import _spelled
+
+    assert _spelled(Counter({"人工智能": 1}), "人工智能。", ["智能"]) == Counter({"人工智能": 1})
+    assert _spelled(Counter({"魏思": 1, "超出": 1}), "魏思超出任。", ["魏思超"])["魏思超"] == 1

@@ -37,6 +37,9 @@ from knowledge.service import KnowledgeBase
         # A count of years is an amount, never a sum, though the question says 盈利.
         ("未盈利公司获准上市后，它过了几年才上市？", "amount"),
         ("How long did the unprofitable firm wait before it could sell shares?", "amount"),
+        # Hong Kong's written Cantonese asks "which year" with 邊年.
+        ("星河電池係邊年成立？", "time"),
+        ("佢哋邊一日開始招股？", "time"),
     ],
 )
 def test_question_words_in_three_scripts(question: str, kind: str | None) -> None:
@@ -202,3 +205,9 @@ def test_an_english_word_meets_its_synonyms_through_chinese(kb: KnowledgeBase) -
     assert {"almost", "compani"} <= terms
     query = build_query(kb.analyzer, kb.dictionary, "what is the weather on mars tomorrow")
     assert "day" not in {t for c in query.concepts for t in c.terms}
+
+
+def test_a_place_named_at_the_head_of_its_gloss_translates(kb: KnowledgeBase) -> None:
+    """CC-CEDICT glosses 九龍 "Kowloon district of Hong Kong": English writes "Kowloon"."""
+    query = build_query(kb.analyzer, kb.dictionary, "How far is Kowloon from the airport?")
+    assert any("九龙" in c.terms for c in query.concepts if c.label == "kowloon")
