@@ -1,0 +1,167 @@
+"""The stored passages and sentences, read: what answers quote, what the index is built from.
+
+A passage is a window of an article's sentences (first to last position); its terms are its
+sentences' stored terms, joined here rather than analysed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from knowledge.models import Sentence
+from knowledge.store.database import IN_BATCH, Database
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    id: int
+    article_id: str
+    first_position: int
+    last_position: int
+
+
+_PASSAGE_TERMS = (
+    "SELECT p.id AS pid, s.terms AS terms FROM passages p JOIN sentences s "
+    "ON s.article_id = p.article_id AND s.position BETWEEN p.first_position "
+    "AND p.last_position "
+)
+
+
+class Passages:
+    """Reads of the passages and sentences tables, through the store's :class:`Database`."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def _passage_terms(
+        self, where: str = "", params: Sequence[object] = ()
+    ) -> Iterator[tuple[int, list[str]]]:
+        """Passages with their terms, rebuilt from the stored sentence terms (no re-tokenizing)."""
+        rows = self._db.query(_PASSAGE_TERMS + where + " ORDER BY p.id, s.position", params)
+        current: int | None = None
+        terms: list[str] = []
+        for row in rows:
+            if row["pid"] != current:
+                if current is not None:
+                    yield current, terms
+                current, terms = row["pid"], []
+            terms.extend(row["terms"].split())
+        if current is not None:
+            yield current, terms
+
+    def all_passage_terms(self, batch: int = 20_000) -> Iterator[tuple[int, list[str]]]:
+        """Every passage with its terms, ``batch`` passages read at a time: a rebuild at a
+        million passages held all 2.5 million rows in memory at once (GBs). Inside
+        :meth:`Database.reading` the pages come from one state of the store."""
+        last = -1
+        while True:
+            rows = self._db.query(
+                "SELECT MAX(id) AS hi FROM (SELECT id FROM passages WHERE id > ? ORDER BY id "
+                "LIMIT ?)",
+                (last, batch),
+            )
+            high = rows[0]["hi"]
+            if high is None:
+                return
+            yield from self._passage_terms("WHERE p.id > ? AND p.id <= ?", (last, high))
+            last = high
+
+    def passage_terms(self, article_id: str) -> list[tuple[int, list[str]]]:
+        """Each of the article's passages as (id, the terms of its sentences): what the index
+        holds for it."""
+        return list(self._passage_terms("WHERE p.article_id = ?", (article_id,)))
+
+    def passage_terms_by_id(self, ids: Sequence[int]) -> list[tuple[int, list[str]]]:
+        """The stored passages among ``ids``, each with its terms."""
+        out: list[tuple[int, list[str]]] = []
+        for lo in range(0, len(ids), IN_BATCH):
+            chunk = list(ids[lo : lo + IN_BATCH])
+            marks = ",".join("?" * len(chunk))
+            out += self._passage_terms(f"WHERE p.id IN ({marks})", chunk)
+        return out
+
+    def passages(self, ids: Sequence[int]) -> list[PassageRow]:
+        """The stored passages among ``ids`` (their article and sentence positions); ids not
+        stored are left out."""
+        marks = ",".join("?" * len(ids))
+        rows = self._db.query(f"SELECT * FROM passages WHERE id IN ({marks})", list(ids))
+        return [
+            PassageRow(r["id"], r["article_id"], r["first_position"], r["last_position"])
+            for r in rows
+        ]
+
+    def passages_of_sentences(self, sentence_ids: Sequence[int]) -> list[int]:
+        """The passages holding any of the sentences, ascending."""
+        found: set[int] = set()
+        for lo in range(0, len(sentence_ids), IN_BATCH):
+            chunk = list(sentence_ids[lo : lo + IN_BATCH])
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.query(
+                "SELECT DISTINCT p.id AS pid FROM passages p JOIN sentences s ON s.article_id = "
+                "p.article_id AND s.position BETWEEN p.first_position AND p.last_position "
+                f"WHERE s.id IN ({marks})",
+                chunk,
+            )
+            found.update(r["pid"] for r in rows)
+        return sorted(found)
+
+    def sentences(self, article_id: str, first: int, last: int) -> list[tuple[Sentence, list[str]]]:
+        """The article's sentences at positions ``first`` to ``last``, in order, each with its
+        terms."""
+        rows = self._db.query(
+            "SELECT * FROM sentences WHERE article_id = ? AND position BETWEEN ? AND ? "
+            "ORDER BY position",
+            (article_id, first, last),
+        )
+        return [
+            (
+                Sentence(
+                    r["id"],
+                    r["article_id"],
+                    r["paragraph"],
+                    r["position"],
+                    r["start"],
+                    r["end"],
+                    r["text"],
+                ),
+                r["terms"].split(),
+            )
+            for r in rows
+        ]
+
+    def sentences_like(self, needles: Sequence[str]) -> list[tuple[int, str]]:
+        """Sentences whose text contains any needle (case-insensitive for ASCII)."""
+        if not needles:
+            return []
+        where = " OR ".join("text LIKE ?" for _ in needles)
+        rows = self._db.query(
+            f"SELECT id, text FROM sentences WHERE {where}", [f"%{n}%" for n in needles]
+        )
+        return [(r["id"], r["text"]) for r in rows]
+
+    def sentence_texts(self, batch: int = 10_000) -> Iterator[tuple[int, str]]:
+        """Every sentence as (id, text), read in batches so the lock is not held throughout."""
+        last = -1
+        while True:
+            rows = self._db.query(
+                "SELECT id, text FROM sentences WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+            )
+            if not rows:
+                return
+            for row in rows:
+                yield row["id"], row["text"]
+            last = rows[-1]["id"]
+
+    def paragraphs(self, article_id: str) -> list[str]:
+        """An article's paragraphs rebuilt from its sentences and their offsets.
+
+        The gaps between sentences were whitespace; a space per gap character restores them.
+        """
+        paragraphs: dict[int, str] = {}
+        for sentence, _ in self.sentences(article_id, 0, 1 << 62):
+            text = paragraphs.get(sentence.paragraph, "")
+            if sentence.start > len(text):
+                text += " " * (sentence.start - len(text))
+            paragraphs[sentence.paragraph] = text + sentence.text
+        return [paragraphs[n] for n in sorted(paragraphs)]
