@@ -17,7 +17,7 @@ generated words (so jieba's search-mode sub-words and stemming are there, but ru
 not re-segmented), then opens the KnowledgeBase, which builds and saves its index from the
 stored terms. The ``ingest`` mode measures the real pipeline on real-sized Chinese text.
 Built knowledge bases are cached under ``benchmarks/.cache/`` keyed by size, seed, vocabulary
-and the source of ``knowledge/store.py`` and ``knowledge/analyze.py``.
+and the store's schema (``knowledge/store/schema.py``) and ``knowledge/analyze.py``.
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ from benchmarks.corpus import (
     vocabulary,
 )
 from benchmarks.measure import (
-    ROOT,
     emit,
     page_cache_share,
     peak_rss_mb,
@@ -62,12 +61,9 @@ def _source_key() -> str:
     """The text generator's version and the store's schema: what makes an old knowledge base
     unreadable or different. (Stored terms come from the analyzer at build time; delete the
     cached knowledge bases to pick up analyzer changes.)"""
-    import knowledge.store
+    from knowledge.store.schema import SCHEMA
 
-    schema = getattr(knowledge.store, "_SCHEMA", None)
-    source = (
-        schema.encode() if isinstance(schema, str) else (ROOT / "knowledge/store.py").read_bytes()
-    )
+    source = SCHEMA.encode()
     return hashlib.sha1(f"text{TEXT_VERSION}".encode() + source).hexdigest()[:8]
 
 
