@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from knowledge.analyze import Analyzer
@@ -68,10 +68,12 @@ def choose(
     analyzer: Analyzer,
     settings: AnswerSettings | None = None,
     trace: list[tuple[float, float, bool, str]] | None = None,
+    kind_of: Callable[[str], str | None] | None = None,
 ) -> Answer:
     """The sentences that answer ``query``, or a decline.
 
     ``trace``, when given, receives (score, coverage, holds-answer, text) per candidate.
+    ``kind_of`` says what a proper name names ("organisation" for 华为), from the dictionary.
     """
     settings = settings or AnswerSettings()
     concepts = [c.terms for c in query.concepts]
@@ -253,8 +255,11 @@ def choose(
                 for t in cand.terms
             )
         )
+        named_kind = kind_of is not None and any(
+            t not in asked_terms and kind_of(t) == query.kind for t in cand.terms
+        )
         cand.holds = cand.names_ok and holds_answer(
-            text, query.kind, query.text, new_name, not_people
+            text, query.kind, query.text, new_name, not_people, named_kind
         )
         if cand.holds and units:
             cand.holds = _counts(analyzer.terms(text), units)

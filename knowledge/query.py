@@ -414,14 +414,19 @@ def holds_answer(
     question: str,
     new_name: bool = False,
     not_people: Collection[str] = (),
+    named_kind: bool = False,
 ) -> bool:
     """Whether ``sentence`` holds something of ``kind`` that the question does not already say.
 
     ``new_name``: the sentence names something the question does not (for a person, something
     that may be one). ``not_people``: folded names of places, firms and terms, so that "Hong
-    Kong" or "Leveraging Hong Kong's" is not taken for a person's name.
+    Kong" or "Leveraging Hong Kong's" is not taken for a person's name. ``named_kind``: the
+    sentence names a person, organisation or place the dictionary knows as the asked kind
+    (华为, 宁波) and the question does not.
     """
     if kind is None:
+        return True
+    if named_kind and kind in ("person", "organisation", "place"):
         return True
     folded = fold(sentence)
     asked = fold(question)

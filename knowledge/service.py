@@ -563,7 +563,14 @@ class KnowledgeBase:
         with self._lock.reading():  # questions together; a write waits for them
             self._names.refresh(self.index.term_ids)  # the vocabulary grows only under a write
             query = build_query(self.analyzer, self.dictionary, question, self._names)
-            answer = choose(query, self.index, self.store, self.analyzer, settings)
+            answer = choose(
+                query,
+                self.index,
+                self.store,
+                self.analyzer,
+                settings,
+                kind_of=self.dictionary.kind_of,
+            )
         # The Simplified and Traditional versions of one article state a fact twice.
         answer = without_repeats(answer)
         if understood is not None:

@@ -31,7 +31,42 @@ _NAMED = re.compile(r"^([A-Z][a-z'-]+(?: [A-Z][a-z'-]+)?) (?=[a-z])")
 # What the cached term maps were made by; a cache from another version is rebuilt.
 # 2: readings, and names (Guangzhou, 广州) matched by their pinyin.
 # 4: a place named at the head of its gloss ("Kowloon district of Hong Kong": 九龙).
-DICTIONARY_VERSION = 4
+# 5: what a proper name names (``kinds``).
+DICTIONARY_VERSION = 5
+
+
+_ORGANISATION = re.compile(
+    r"\b(company|corporation|corp|co|inc|ltd|group|holdings|bank|university|college|"
+    r"institute|academy|hospital|school|agency|ministry|bureau|commission|council|"
+    r"association|organi[sz]ation|foundation|exchange|newspaper|magazine|journal|weekly|"
+    r"periodical|brand|manufacturer|maker|firm|airline|publisher|broadcaster|laboratory|"
+    r"fund|conglomerate|e-commerce|portal|search engine)\b",
+    re.IGNORECASE,
+)
+_PLACE = re.compile(
+    r"\b(city|county|district|province|prefecture|town|township|village|region|country|"
+    r"island|islands|river|lake|mountain|capital|port|peninsula|municipality|suburb)\b",
+    re.IGNORECASE,
+)
+# "Ma Yun (1964-), aka Jack Ma", "Li Bai (701-762), famous Tang Dynasty poet".
+_LIFESPAN = re.compile(r"^[A-Z][^()]*\((?:c\. )?\d{1,4}(?: BC)?-(?:\d{0,4}|\?)")
+
+
+def _entity_kind(glosses: list[str]) -> str | None:
+    """What the first gloss that says so calls a proper name: a person (by a lifespan), an
+    organisation or a place (by its words); None when no gloss says."""
+    for gloss in glosses:
+        if _SKIP.match(gloss.casefold()):
+            continue
+        if _LIFESPAN.match(gloss):
+            return "person"
+        organisation = _ORGANISATION.search(gloss)
+        place = _PLACE.search(gloss)
+        if organisation and (not place or organisation.start() < place.start()):
+            return "organisation"
+        if place:
+            return "place"
+    return None
 
 
 def cedict_entries() -> Iterator[tuple[str, list[str]]]:
@@ -78,6 +113,9 @@ class Dictionary:
         self.zh_to_en: dict[str, list[str]] = {}
         # Each character's first reading, for names the dictionary does not list (智谱: zhipu).
         self.readings: dict[str, str] = {}
+        # What a proper name names, by its gloss: 华为 "Huawei (brand)" an organisation,
+        # 宁波 "Ningbo subprovincial city" a place (see ``kind_of``).
+        self.kinds: dict[str, str] = {}
         en_to_zh: dict[str, set[str]] = defaultdict(set)
         for headword, pinyin, glosses in cedict_lines():
             simplified = fold(headword)
@@ -96,6 +134,10 @@ class Dictionary:
                     en_to_zh[name].add(simplified)
                     self.zh_to_en.setdefault(simplified, []).append(name)
             stems: list[str] = []
+            if proper:
+                kind = _entity_kind(glosses)
+                if kind is not None:
+                    self.kinds.setdefault(simplified, kind)
             if proper and glosses:
                 # "Kowloon district of Hong Kong", "Tiantai county in Taizhou": a place's
                 # gloss names it first, then says what it is; the name is what English writes.
@@ -139,6 +181,11 @@ class Dictionary:
             return self.zh_to_en.get(term, [])
         return self.en_to_zh.get(term, [])
 
+    def kind_of(self, term: str) -> str | None:
+        """ "organisation", "place" or "person" for a Chinese proper name the dictionary
+        glosses as one (华为, 宁波, 马云), else None: what a sentence naming it can answer."""
+        return self.kinds.get(term)
+
     def phrase(self, first: str, second: str) -> list[str]:
         """Chinese terms for a two-word English phrase given as index terms ("san",
         "francisco": 旧金山); empty when the dictionary has none."""
@@ -162,6 +209,7 @@ class Dictionary:
             "zh_to_en": self.zh_to_en,
             "en_to_zh": self.en_to_zh,
             "readings": self.readings,
+            "kinds": self.kinds,
         }
 
     @classmethod
@@ -176,6 +224,7 @@ class Dictionary:
         self.zh_to_en = state["zh_to_en"]
         self.en_to_zh = state["en_to_zh"]
         self.readings = state["readings"]
+        self.kinds = state["kinds"]
         return self
 
 

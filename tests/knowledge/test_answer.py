@@ -195,3 +195,24 @@ def test_a_word_inside_a_longer_word_is_not_found_by_its_characters() -> None:
 
     assert _spelled(Counter({"人工智能": 1}), "人工智能。", ["智能"]) == Counter({"人工智能": 1})
     assert _spelled(Counter({"魏思": 1, "超出": 1}), "魏思超出任。", ["魏思超"])["魏思超"] == 1
+
+
+CAREER = """---
+title: 魏思超的履历
+published: 2022-03-01
+---
+魏思超在大学读的是化学。毕业后，魏思超出生地的工厂请他回去，他没有去。2020年，魏思超加入了华为。\
+魏思超在宁波长大。"""
+
+
+def test_a_firm_the_dictionary_knows_answers_which_company(kb: KnowledgeBase) -> None:
+    """华为 has no company word beside it; CC-CEDICT glosses it "Huawei (brand)"."""
+    kb.ingest_text(CAREER)
+    answer = kb.ask("魏思超后来加入了哪家公司？", log_it=False)
+    assert answer.found and "华为" in answer.quotes[0].sentence.text
+
+
+def test_a_city_the_dictionary_knows_answers_where(kb: KnowledgeBase) -> None:
+    kb.ingest_text(CAREER)
+    answer = kb.ask("魏思超在哪里长大？", log_it=False)
+    assert answer.found and "宁波" in answer.quotes[0].sentence.text
