@@ -2,9 +2,11 @@
 
 ``PgStore`` has the public methods of the SQLite ``knowledge.store.Store``, with the same
 arguments and results, so that several replicas on several machines can share one knowledge
-base; tests/knowledge/test_store_contract.py runs one suite against both. What differs:
+base; tests/knowledge/test_store_contract.py runs one suite against both. Questions, votes and
+chat settings are in knowledge/pgstore/questions.py, the tables in schema.py. What differs:
 
-- Connections come from a pool (psycopg_pool), so threads do not queue behind one lock.
+- Connections come from a pool (knowledge/pgstore/connection.py), so threads do not queue
+  behind one lock.
   ``reading()`` and ``transaction()`` hold one connection for the calling thread until they end;
   the store's methods called inside use it, so they see that snapshot (``reading``, REPEATABLE
   READ) or take part in that write.
@@ -23,44 +25,19 @@ base; tests/knowledge/test_store_contract.py runs one suite against both. What d
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
-from urllib.parse import urlsplit
-
-import psycopg
-from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
+from typing import NoReturn
 
 from knowledge.errors import AmbiguousId, NotFound, StoreChanged, StoreError
-from knowledge.models import (
-    ANSWER_MODES,
-    REPLY_LANGS,
-    Article,
-    ChatSettings,
-    GivenAnswer,
-    GivenQuote,
-    Lang,
-    Sentence,
-)
-from knowledge.pgstore.quotes import cleaned, from_dicts, imported, to_dicts
-from knowledge.pgstore.schema import migrate
-from knowledge.store import Changes, GapRow, NewSentence, PassageRow, now
-
-log = logging.getLogger(__name__)
-
-Row = dict[str, Any]
+from knowledge.models import Article, ChatSettings, GivenAnswer, GivenQuote, Sentence
+from knowledge.pgstore import questions
+from knowledge.pgstore.connection import Connection, Database, Row
+from knowledge.store import Changes, GapRow, NewSentence, PassageRow
 
 # Ids an ambiguous prefix lists (as the SQLite store does).
 _AMBIGUOUS_SHOWN = 10
-# One writer at a time per schema, for the length of its transaction.
-_WRITE_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':citebot-write'))"
-_BUMP = "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'"
 # The change log of the write under way: its rows carry the generation it will commit as.
 _LOG_CHANGES = (
     "INSERT INTO changes(generation, passage_id, terms) "
@@ -82,23 +59,6 @@ class _Late(Exception):
     """Another process recorded a terms version first (rolls the transaction back)."""
 
 
-def redacted(url: str) -> str:
-    """``url`` without its password (and query), fit for messages and logs.
-
-    Raises:
-        StoreError: ``url`` is not a URL libpq reads; the message does not repeat it (it may
-            hold a password).
-    """
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        raise StoreError("the database URL is not a valid postgresql:// URL") from None
-    user = f"{parts.username}@" if parts.username else ""
-    return f"{parts.scheme}://{user}{host}{port}{parts.path}"
-
-
 class PgStore:
     """A knowledge base in one PostgreSQL database (in the first schema of its search_path);
     safe to use from several threads and from several processes and machines at once."""
@@ -113,116 +73,15 @@ class PgStore:
                 tables were made by a newer citebot. The message names the database without
                 its password.
         """
-        if pool_size < 1:
-            raise ValueError(f"pool_size must be at least 1, got {pool_size}")
-        self.location = redacted(url)
+        self._db = Database(url, pool_size=pool_size, connect_timeout=connect_timeout)
+        self.location = self._db.location
         # Not a file: read-ahead and file backups do not apply (see the module docstring).
         self.path: Path | None = None
-        self._password = urlsplit(url).password
-        self._local = threading.local()
-        try:
-            with psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout) as conn:
-                row = conn.execute(
-                    "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = "
-                    "'on', current_setting('server_encoding')"
-                ).fetchone()
-                assert row is not None
-                self.read_only: bool = bool(row[0])
-                if row[1] != "UTF8":
-                    raise StoreError(
-                        f"the database at {self.location} stores text as {row[1]}; citebot "
-                        "needs UTF8 (create it with: createdb -E UTF8 -T template0 NAME)",
-                        path=self.location,
-                    )
-                migrate(conn, read_only=self.read_only, location=self.location)
-                found = conn.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
-                self.store_id: str = str(found[0]) if found else ""
-        except psycopg.Error as exc:
-            raise self._error("cannot open the store", exc) from exc
-        if self.read_only:
-            log.warning(
-                "%s cannot be written: answering from it read-only (questions are not "
-                "logged; nothing can be added or removed)",
-                self.location,
-            )
-        self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=pool_size,
-            kwargs={"autocommit": True, "connect_timeout": connect_timeout},
-            # A connection the server dropped (a restart, a failover) is replaced before use
-            # instead of failing the call that drew it.
-            check=ConnectionPool.check_connection,
-            timeout=connect_timeout,
-            name="citebot-store",
-            open=False,
-        )
-        try:
-            self._pool.open(wait=True, timeout=connect_timeout)
-        except psycopg.Error as exc:
-            self._pool.close()
-            raise self._error("cannot open the store", exc) from exc
-
-    # -- connections ----------------------------------------------------------------------
-    def _error(self, doing: str, exc: BaseException) -> StoreError:
-        """``exc`` as one line naming the database, never its password."""
-        detail = " ".join(str(exc).split()) or type(exc).__name__
-        if self._password:
-            detail = detail.replace(self._password, "***")
-        return StoreError(f"{doing} ({self.location}): {detail}", path=self.location)
+        self.read_only: bool = self._db.read_only
+        self.store_id: str = self._db.store_id
 
     @contextmanager
-    def _failing(self, doing: str) -> Iterator[None]:
-        try:
-            yield
-        except psycopg.Error as exc:
-            raise self._error(doing, exc) from exc
-
-    @contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
-        """The connection this thread holds inside ``reading`` or a write, else one from the
-        pool for the length of the block."""
-        held: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
-        if held is not None:
-            yield held
-            return
-        with self._pool.connection() as conn:
-            yield conn
-
-    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
-        with (
-            self._failing("could not read the store"),
-            self._connection() as conn,
-            conn.cursor(row_factory=dict_row) as cur,
-        ):
-            cur.execute(sql.encode(), params)
-            return cur.fetchall()
-
-    def _refuse_write(self) -> None:
-        if self.read_only:
-            raise StoreError(f"{self.location} is read-only", path=self.location)
-
-    @contextmanager
-    def _writing(self, doing: str, bump: bool) -> Iterator[psycopg.Connection[Any]]:
-        self._refuse_write()
-        if getattr(self._local, "conn", None) is not None:
-            raise StoreError(
-                "a write cannot start inside another read or write of the store",
-                path=self.location,
-            )
-        with self._failing(doing), self._pool.connection() as conn:
-            self._local.conn = conn
-            try:
-                with conn.transaction():
-                    conn.execute(_WRITE_LOCK)
-                    yield conn
-                    if bump:
-                        conn.execute(_BUMP)
-            finally:
-                self._local.conn = None
-
-    @contextmanager
-    def transaction(self, *, bump: bool = True) -> Iterator[psycopg.Connection[Any]]:
+    def transaction(self, *, bump: bool = True) -> Iterator[Connection]:
         """One write transaction, rolled back whole on any exception, with the other writers
         of this database waiting for it; bumps the generation (unless ``bump`` is false: a
         write that changes nothing the index holds). The connection it gives speaks
@@ -231,48 +90,34 @@ class PgStore:
         Raises:
             StoreError: the store is read-only, or the write failed (nothing is written).
         """
-        with self._writing("could not write the store", bump) as conn:
+        with self._db.writing("could not write the store", bump=bump) as conn:
             yield conn
 
     @contextmanager
     def reading(self) -> Iterator[None]:
         """One read transaction: every read inside sees the same state of the store, whatever
         other processes commit meanwhile (REPEATABLE READ). Other threads are not held up."""
-        if getattr(self._local, "conn", None) is not None:
-            yield  # inside a read or write already: its snapshot
-            return
-        with self._failing("could not read the store"), self._pool.connection() as conn:
-            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-            self._local.conn = conn
-            try:
-                yield
-            except BaseException:
-                with contextlib.suppress(psycopg.Error):
-                    conn.execute("ROLLBACK")
-                raise
-            else:
-                conn.execute("COMMIT")
-            finally:
-                self._local.conn = None
+        with self._db.reading():
+            yield
 
     def close(self) -> None:
         """Close the pool's connections; the store is not used after this."""
-        self._pool.close()
+        self._db.close()
 
     # -- reading --------------------------------------------------------------------------
     def generation(self) -> int:
         """The number of the last write that changed what the index holds (0 for a new store):
         an index built or caught up at this generation is current."""
-        rows = self._rows("SELECT value FROM meta WHERE key = 'generation'")
+        rows = self._db.rows("SELECT value FROM meta WHERE key = 'generation'")
         return int(rows[0]["value"]) if rows else 0
 
     def article_count(self) -> int:
         """How many articles are stored."""
-        return int(self._rows("SELECT COUNT(*) AS n FROM articles")[0]["n"])
+        return int(self._db.rows("SELECT COUNT(*) AS n FROM articles")[0]["n"])
 
     def counts(self) -> dict[str, int]:
         """Articles, passages and sentences, counted by SQL rather than by listing."""
-        row = self._rows(
+        row = self._db.rows(
             "SELECT (SELECT COUNT(*) FROM articles) AS articles, "
             "(SELECT COUNT(*) FROM passages) AS passages, "
             "(SELECT COUNT(*) FROM sentences) AS sentences"
@@ -281,7 +126,7 @@ class PgStore:
 
     def article(self, article_id: str) -> Article:
         """The article with this full id; NotFound when there is none."""
-        rows = self._rows(_ARTICLE_SELECT + "WHERE a.id = %s", (_clean(article_id),))
+        rows = self._db.rows(_ARTICLE_SELECT + "WHERE a.id = %s", (_clean(article_id),))
         if not rows:
             raise NotFound(f"no article with id {article_id}", id=article_id)
         return _article(rows[0])
@@ -296,7 +141,7 @@ class PgStore:
     def find_by_replace_key(self, key: str) -> Article | None:
         """The stored article a new one with this key replaces (the key is its url, else its
         source and title), None when there is none."""
-        rows = self._rows(_ARTICLE_SELECT + "WHERE a.replace_key = %s", (_clean(key),))
+        rows = self._db.rows(_ARTICLE_SELECT + "WHERE a.replace_key = %s", (_clean(key),))
         return _article(rows[0]) if rows else None
 
     def resolve_id(self, prefix: str) -> str:
@@ -310,7 +155,7 @@ class PgStore:
         key = _clean(prefix.lower())
         if not key:
             raise NotFound(f"no article with id {prefix}", id=prefix)
-        rows = self._rows(
+        rows = self._db.rows(
             "SELECT id FROM articles WHERE id >= %s AND id < %s ORDER BY id LIMIT %s",
             (key, key + "\U0010ffff", _AMBIGUOUS_SHOWN + 1),
         )
@@ -329,7 +174,7 @@ class PgStore:
 
     def list_articles(self, offset: int = 0, limit: int = 1000) -> list[Article]:
         """Up to ``limit`` articles after the first ``offset``, oldest added first."""
-        rows = self._rows(
+        rows = self._db.rows(
             _ARTICLE_SELECT + 'ORDER BY a.added_at, a.title COLLATE "C" LIMIT %s OFFSET %s',
             (limit, offset),
         )
@@ -339,7 +184,7 @@ class PgStore:
         self, where: str, params: Sequence[object]
     ) -> Iterator[tuple[int, list[str]]]:
         """Passages with their terms, rebuilt from the stored sentence terms."""
-        rows = self._rows(_PASSAGE_TERMS + where + " ORDER BY p.id, s.position", params)
+        rows = self._db.rows(_PASSAGE_TERMS + where + " ORDER BY p.id, s.position", params)
         current: int | None = None
         terms: list[str] = []
         for row in rows:
@@ -356,7 +201,7 @@ class PgStore:
         :meth:`reading` the pages come from one state of the store."""
         last = -1
         while True:
-            rows = self._rows(
+            rows = self._db.rows(
                 "SELECT MAX(id) AS hi FROM (SELECT id FROM passages WHERE id > %s ORDER BY id "
                 "LIMIT %s) AS page",
                 (last, batch),
@@ -383,12 +228,12 @@ class PgStore:
         store; None when the log does not reach back that far (the index must be rebuilt)."""
         with self.reading():
             current = self.generation()
-            since = self._rows("SELECT value FROM meta WHERE key = 'changes_since'")
+            since = self._db.rows("SELECT value FROM meta WHERE key = 'changes_since'")
             if generation > current or not since or generation < int(since[0]["value"]):
                 return None
             left: dict[int, list[str]] = {}
             came: set[int] = set()
-            rows = self._rows(
+            rows = self._db.rows(
                 "SELECT passage_id, terms FROM changes WHERE generation > %s "
                 "ORDER BY generation, seq",
                 (generation,),
@@ -408,7 +253,7 @@ class PgStore:
         stored are left out."""
         if not ids:
             return []
-        rows = self._rows(
+        rows = self._db.rows(
             "SELECT * FROM passages WHERE id = ANY(%s::bigint[]) ORDER BY id", (list(ids),)
         )
         return [
@@ -419,7 +264,7 @@ class PgStore:
     def sentences(self, article_id: str, first: int, last: int) -> list[tuple[Sentence, list[str]]]:
         """The article's sentences at positions ``first`` to ``last``, in order, each with its
         terms."""
-        rows = self._rows(
+        rows = self._db.rows(
             "SELECT * FROM sentences WHERE article_id = %s AND position BETWEEN %s AND %s "
             "ORDER BY position",
             (_clean(article_id), first, last),
@@ -446,7 +291,7 @@ class PgStore:
         patterns = [f"%{_clean(n)}%" for n in needles]
         if not patterns:
             return []
-        rows = self._rows(
+        rows = self._db.rows(
             "SELECT id, text FROM sentences WHERE text ILIKE ANY(%s::text[]) ORDER BY id",
             (patterns,),
         )
@@ -456,7 +301,7 @@ class PgStore:
         """Every sentence as (id, text), read in batches of ``batch``."""
         last = -1
         while True:
-            rows = self._rows(
+            rows = self._db.rows(
                 "SELECT id, text FROM sentences WHERE id > %s ORDER BY id LIMIT %s",
                 (last, batch),
             )
@@ -470,7 +315,7 @@ class PgStore:
         """The passages holding any of the sentences, ascending."""
         if not sentence_ids:
             return []
-        rows = self._rows(
+        rows = self._db.rows(
             "SELECT DISTINCT p.id AS pid FROM passages p JOIN sentences s ON s.article_id = "
             "p.article_id AND s.position BETWEEN p.first_position AND p.last_position "
             "WHERE s.id = ANY(%s::bigint[]) ORDER BY p.id",
@@ -481,12 +326,12 @@ class PgStore:
     def terms_version(self) -> int | None:
         """The analyzer version the stored terms were made with; None before any was
         recorded."""
-        rows = self._rows("SELECT value FROM meta WHERE key = 'terms_version'")
+        rows = self._db.rows("SELECT value FROM meta WHERE key = 'terms_version'")
         return int(rows[0]["value"]) if rows else None
 
     def learned_aliases(self) -> list[tuple[str, str]]:
         """The name pairs learned from articles' brackets, to add to the alias table at open."""
-        rows = self._rows("SELECT form, other FROM aliases ORDER BY form, other")
+        rows = self._db.rows("SELECT form, other FROM aliases ORDER BY form, other")
         return [(r["form"], r["other"]) for r in rows]
 
     def paragraphs(self, article_id: str) -> list[str]:
@@ -515,7 +360,7 @@ class PgStore:
         process upgraded the store meanwhile.
         """
         try:
-            with self._writing("could not update the stored terms", bool(retermed)) as conn:
+            with self._db.writing("could not update the stored terms", bump=bool(retermed)) as conn:
                 row = conn.execute("SELECT value FROM meta WHERE key = 'terms_version'").fetchone()
                 if (int(row[0]) if row else None) != expected:
                     raise _Late
@@ -553,7 +398,7 @@ class PgStore:
             StoreChanged: another write came in after ``expected_generation``; nothing written.
             StoreError: the write failed; nothing written.
         """
-        with self._writing("could not store the article", True) as conn:
+        with self._db.writing("could not store the article", bump=True) as conn:
             if expected_generation is not None and _generation(conn) != expected_generation:
                 raise StoreChanged(
                     "the store changed while the article was being prepared",
@@ -616,7 +461,7 @@ class PgStore:
         Raises:
             NotFound: no article has that id (nothing written).
         """
-        with self._writing("could not remove the article", True) as conn:
+        with self._db.writing("could not remove the article", bump=True) as conn:
             left = self.passage_terms(article_id)
             cur = conn.execute("DELETE FROM articles WHERE id = %s", (_clean(article_id),))
             if cur.rowcount == 0:
@@ -624,7 +469,7 @@ class PgStore:
             _log(conn, left, [])
 
     def _set_terms(
-        self, conn: psycopg.Connection[Any], retermed: Sequence[tuple[int, Sequence[str]]]
+        self, conn: Connection, retermed: Sequence[tuple[int, Sequence[str]]]
     ) -> list[tuple[int, list[str]]]:
         """Inside a write: give sentences new terms; returns the passages holding them, with
         the terms they had before (the index holds them so), for the log."""
@@ -640,7 +485,7 @@ class PgStore:
 
     def forget_changes(self, upto: int) -> None:
         """Drop the log up to generation ``upto``: indexes older than that get rebuilt."""
-        with self._writing("could not trim the change log", False) as conn:
+        with self._db.writing("could not trim the change log", bump=False) as conn:
             conn.execute("DELETE FROM changes WHERE generation <= %s", (upto,))
             conn.execute(
                 "UPDATE meta SET value = GREATEST(value::bigint, %s)::text "
@@ -660,7 +505,7 @@ class PgStore:
             path=str(target),
         )
 
-    # -- questions and feedback -----------------------------------------------------------
+    # -- questions, feedback and chat settings (knowledge/pgstore/questions.py) -----------
     def log_question(
         self,
         question: str,
@@ -676,213 +521,60 @@ class PgStore:
             StoreError: it could not be written (a read-only store, the database out of
                 reach, a question with a NUL character).
         """
-        self._refuse_write()
-        kept = _jsonb(to_dicts(quotes))
-        with self._failing("could not log the question"), self._connection() as conn:
-            row = conn.execute(
-                "INSERT INTO questions(asked_at, chat_id, user_id, question, lang, found, answer) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                (now(), chat_id, user_id, question, lang, found, kept),
-            ).fetchone()
-            assert row is not None
-            return int(row[0])
+        return questions.log_question(self._db, question, lang, found, chat_id, user_id, quotes)
 
     def question_text(self, question_id: int) -> str:
         """The logged question's text; NotFound when no question has that id."""
-        rows = self._rows("SELECT question FROM questions WHERE id = %s", (question_id,))
-        if not rows:
-            raise NotFound(f"no question with id {question_id}", id=question_id)
-        return str(rows[0]["question"])
+        return questions.question_text(self._db, question_id)
 
     def given_answer(self, question_id: int) -> GivenAnswer:
-        """A logged question with the answer it got, as it was given.
-
-        Raises:
-            NotFound: no question has that id.
-        """
-        rows = self._rows(
-            "SELECT id, question, lang, asked_at, found, answer FROM questions WHERE id = %s",
-            (question_id,),
-        )
-        if not rows:
-            raise NotFound(f"no question with id {question_id}", id=question_id)
-        row = rows[0]
-        given = from_dicts(row["answer"])
-        found = bool(row["found"])
-        return GivenAnswer(
-            question_id=row["id"],
-            question=row["question"],
-            lang=_lang(row["lang"]),
-            asked_at=row["asked_at"],
-            found=found,
-            quotes=given or (),
-            kept=not found or given is not None,
-        )
+        """A logged question with the answer it got, as it was given; NotFound when no
+        question has that id."""
+        return questions.given_answer(self._db, question_id)
 
     def add_feedback(
         self, question_id: int, user_id: int, value: int, reason: str | None = None
     ) -> None:
         """One user's vote on a question, replacing their earlier one. A 👎 without a reason
-        keeps the reason the user gave it before (the reason buttons come after the 👎); a 👍
-        has none.
+        keeps the reason the user gave it before; a 👍 has none.
 
         Raises:
             StoreError: the store is read-only, no question has that id, or the write failed.
         """
-        self._refuse_write()
-        with self._failing("could not keep the vote"), self._connection() as conn:
-            conn.execute(
-                "INSERT INTO feedback(question_id, user_id, value, created_at, reason) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (question_id, user_id) DO UPDATE SET "
-                "value = excluded.value, created_at = excluded.created_at, reason = CASE "
-                "WHEN excluded.value > 0 THEN NULL "
-                "ELSE COALESCE(excluded.reason, feedback.reason) END",
-                (question_id, user_id, value, now(), reason if value < 0 else None),
-            )
+        questions.add_feedback(self._db, question_id, user_id, value, reason)
 
     def question_stats(self) -> dict[str, int]:
         """Questions logged, those answered, and the 👍 and 👎 given."""
-        row = self._rows(
-            "SELECT (SELECT COUNT(*) FROM questions) AS questions, "
-            "(SELECT COUNT(*) FROM questions WHERE found) AS answered, "
-            "(SELECT COUNT(*) FROM feedback WHERE value > 0) AS thumbs_up, "
-            "(SELECT COUNT(*) FROM feedback WHERE value < 0) AS thumbs_down"
-        )[0]
-        return {key: int(row[key]) for key in ("questions", "answered", "thumbs_up", "thumbs_down")}
+        return questions.question_stats(self._db)
 
     def all_feedback(self) -> list[dict[str, object]]:
-        """Every vote with its question, oldest vote first, for an export; ``answer`` is the
-        quotes the question's answer gave (JSON-ready dicts), None when not kept."""
-        rows = self._rows(
-            "SELECT q.question, q.lang, q.found::int AS found, q.asked_at, q.chat_id, f.user_id, "
-            "f.value, f.created_at, f.reason, q.answer "
-            "FROM feedback f JOIN questions q ON q.id = f.question_id ORDER BY f.seq"
-        )
-        return [{**r, "answer": cleaned(r["answer"])} for r in rows]
+        """Every vote with its question, oldest vote first, for an export."""
+        return questions.all_feedback(self._db)
 
     def declined_questions(self) -> list[dict[str, object]]:
-        """The questions that were declined and got no vote (those with one come with their
-        feedback), oldest first, for an export."""
-        return self._rows(
-            "SELECT q.question, q.lang, q.asked_at, q.chat_id, q.user_id FROM questions q "
-            "WHERE NOT q.found AND NOT EXISTS (SELECT 1 FROM feedback f WHERE "
-            "f.question_id = q.id) ORDER BY q.id"
-        )
+        """The questions that were declined and got no vote, oldest first, for an export."""
+        return questions.declined_questions(self._db)
 
     def add_feedback_record(self, record: dict[str, object]) -> None:
         """Re-create a question with its feedback, as exported from another install."""
-        with self._writing("could not import the feedback", True) as conn:
-            row = conn.execute(
-                "INSERT INTO questions(asked_at, chat_id, user_id, question, lang, found, answer) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                (
-                    record["asked_at"],
-                    record.get("chat_id"),
-                    record["user_id"],
-                    record["question"],
-                    record["lang"],
-                    bool(record["found"]),
-                    _jsonb(imported(record.get("answer"))),
-                ),
-            ).fetchone()
-            assert row is not None
-            conn.execute(
-                "INSERT INTO feedback(question_id, user_id, value, created_at, reason) "
-                "VALUES (%s, %s, %s, %s, %s)",
-                (
-                    row[0],
-                    record["user_id"],
-                    record["value"],
-                    record["created_at"],
-                    record.get("reason"),
-                ),
-            )
+        questions.add_feedback_record(self._db, record)
 
     def add_question_record(self, record: dict[str, object]) -> None:
         """Re-create a declined question, as exported from another install."""
-        with self._writing("could not import the question", False) as conn:
-            conn.execute(
-                "INSERT INTO questions(asked_at, chat_id, user_id, question, lang, found) "
-                "VALUES (%s, %s, %s, %s, %s, false)",
-                (
-                    record["asked_at"],
-                    record.get("chat_id"),
-                    record.get("user_id"),
-                    record["question"],
-                    record["lang"],
-                ),
-            )
+        questions.add_question_record(self._db, record)
 
     def gap_rows(self, since: str | None = None, scan: int = 10_000) -> list[GapRow]:
-        """The questions that were declined or voted 👎, latest first (by the later of the
-        question and its latest 👎), at most ``scan`` of them, none older than ``since`` (an
-        ISO 8601 time as the store writes them). Two reads that each stop at ``scan`` rows,
-        as in the SQLite store, in one snapshot."""
-        after = since or ""
-        with self.reading():
-            declined = self._rows(
-                "SELECT id, question, lang, asked_at, found FROM questions "
-                "WHERE NOT found AND asked_at >= %s ORDER BY id DESC LIMIT %s",
-                (after, scan),
-            )
-            votes = {
-                r["id"]: r
-                for r in self._rows(
-                    "SELECT question_id AS id, COUNT(*) AS down, MAX(created_at) AS voted_at, "
-                    "string_agg(reason, ' ') AS reasons FROM feedback WHERE value < 0 "
-                    "GROUP BY question_id HAVING MAX(created_at) >= %s "
-                    "ORDER BY voted_at DESC LIMIT %s",
-                    (after, scan),
-                )
-            }
-            questions = {r["id"]: r for r in declined}
-            wanted = [qid for qid in votes if qid not in questions]
-            if wanted:
-                questions.update(
-                    (r["id"], r)
-                    for r in self._rows(
-                        "SELECT id, question, lang, asked_at, found FROM questions "
-                        "WHERE id = ANY(%s::bigint[])",
-                        (wanted,),
-                    )
-                )
-        rows = []
-        for qid, q in questions.items():
-            vote = votes.get(qid)
-            rows.append(
-                GapRow(
-                    question_id=qid,
-                    question=q["question"],
-                    lang=_lang(q["lang"]),
-                    latest=max(q["asked_at"], vote["voted_at"] if vote else ""),
-                    found=bool(q["found"]),
-                    thumbs_down=int(vote["down"]) if vote else 0,
-                    reasons=tuple((vote["reasons"] or "").split()) if vote else (),
-                )
-            )
-        rows.sort(key=lambda r: (r.latest, r.question_id), reverse=True)
-        return rows[:scan]
+        """The questions that were declined or voted 👎, latest first, at most ``scan`` of
+        them, none older than ``since``."""
+        return questions.gap_rows(self._db, since, scan)
 
     def recent_feedback(self, limit: int = 20) -> list[dict[str, object]]:
         """The latest ``limit`` votes, newest first: the question, its language, the value, when."""
-        return self._rows(
-            "SELECT q.question, q.lang, f.value, f.created_at FROM feedback f JOIN questions q "
-            "ON q.id = f.question_id ORDER BY f.created_at DESC, f.seq DESC LIMIT %s",
-            (limit,),
-        )
+        return questions.recent_feedback(self._db, limit)
 
-    # -- chat settings --------------------------------------------------------------------
     def chat_settings(self, chat_id: int) -> ChatSettings:
-        """What the chat's admins set; the defaults for a chat that set nothing. A value this
-        code does not know (written by a newer version) reads as its default."""
-        rows = self._rows("SELECT answer, lang FROM chat_settings WHERE chat_id = %s", (chat_id,))
-        if not rows:
-            return ChatSettings()
-        answer, lang = rows[0]["answer"], rows[0]["lang"]
-        return ChatSettings(
-            answer=answer if answer in ANSWER_MODES else "asked",
-            lang=lang if lang in REPLY_LANGS else "auto",
-        )
+        """What the chat's admins set; the defaults for a chat that set nothing."""
+        return questions.chat_settings(self._db, chat_id)
 
     def set_chat_settings(self, chat_id: int, settings: ChatSettings, user_id: int | None) -> None:
         """Keep ``settings`` for ``chat_id`` (who changed them last, and when).
@@ -890,15 +582,7 @@ class PgStore:
         Raises:
             StoreError: the store is read-only, or the write failed.
         """
-        self._refuse_write()
-        with self._failing("could not keep the chat's settings"), self._connection() as conn:
-            conn.execute(
-                "INSERT INTO chat_settings(chat_id, answer, lang, changed_by, changed_at) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (chat_id) DO UPDATE SET "
-                "answer = excluded.answer, lang = excluded.lang, "
-                "changed_by = excluded.changed_by, changed_at = excluded.changed_at",
-                (chat_id, settings.answer, settings.lang, user_id, now()),
-            )
+        questions.set_chat_settings(self._db, chat_id, settings, user_id)
 
 
 def _article(row: Row) -> Article:
@@ -922,12 +606,12 @@ def _clean(text: str) -> str:
     return text.replace("\x00", "\ufffd")
 
 
-def _generation(conn: psycopg.Connection[Any]) -> int:
+def _generation(conn: Connection) -> int:
     row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
     return int(row[0]) if row else 0
 
 
-def _new_passage_ids(conn: psycopg.Connection[Any], count: int) -> list[int]:
+def _new_passage_ids(conn: Connection, count: int) -> list[int]:
     """``count`` new passage ids from the table's sequence, ascending."""
     if not count:
         return []
@@ -939,7 +623,7 @@ def _new_passage_ids(conn: psycopg.Connection[Any], count: int) -> list[int]:
 
 
 def _log(
-    conn: psycopg.Connection[Any],
+    conn: Connection,
     left: Sequence[tuple[int, Sequence[str]]],
     came: Sequence[int],
 ) -> None:
@@ -949,11 +633,3 @@ def _log(
         return
     terms: list[str | None] = [" ".join(t) for _, t in left]
     conn.execute(_LOG_CHANGES, (ids, terms + [None] * len(came)))
-
-
-def _lang(value: str) -> Lang:
-    return value if value in ("en", "zh-Hans", "zh-Hant") else "en"  # type: ignore[return-value]
-
-
-def _jsonb(value: list[dict[str, object]] | None) -> Jsonb | None:
-    return None if value is None else Jsonb(value)
