@@ -501,7 +501,7 @@ class PgStore:
         """
         raise StoreError(
             f"the knowledge base is in PostgreSQL ({self.location}): back it up with pg_dump, "
-            "or with `citebot export`; nothing was written",
+            "or with `citebot export`",
             path=str(target),
         )
 

@@ -115,6 +115,12 @@ def test_an_unreachable_database_is_one_line_naming_it_without_the_password(
     assert message.startswith("cannot open the store (postgresql://citebot@/kb)")
 
 
+def test_a_malformed_url_is_refused_without_repeating_it() -> None:
+    with pytest.raises(StoreError, match="not a valid postgresql:// URL") as refused:
+        PgStore("postgresql://citebot:s3cret@db:port/kb")
+    assert "s3cret" not in str(refused.value)
+
+
 def test_a_database_that_does_not_keep_text_as_utf8_is_refused(
     postgres_admin_url: str,
 ) -> None:
