@@ -143,6 +143,10 @@ MISSING = f"PostgreSQL tests need initdb and pg_ctl (apt install postgresql) or 
 _deselected: list[pytest.Item] = []
 
 
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
 def _needs_server(item: pytest.Item) -> bool:
     return item.get_closest_marker("postgresql") is not None or "postgres_admin_url" in getattr(
         item, "fixturenames", ()
@@ -155,7 +159,7 @@ def mark_and_deselect(config: pytest.Config, items: list[pytest.Item]) -> None:
     needing = [item for item in items if _needs_server(item)]
     for item in needing:
         item.add_marker(pytest.mark.postgresql)
-    if not needing or os.environ.get(ENV_URL) or os.environ.get("CI") or find_bindir():
+    if not needing or os.environ.get(ENV_URL) or _in_ci() or find_bindir():
         return
     _deselected[:] = needing
     config.hook.pytest_deselected(items=needing)
@@ -176,10 +180,13 @@ def postgres_admin_url() -> Iterator[str]:
         return
     bindir = find_bindir()
     if bindir is None:
-        if os.environ.get("CI"):
+        if _in_ci():
             pytest.fail(f"{MISSING}; CI must run them", pytrace=False)
         pytest.skip(MISSING)
-    server = Server.start(bindir)
+    try:
+        server = Server.start(bindir)
+    except (RuntimeError, OSError, KeyError, subprocess.SubprocessError) as exc:
+        pytest.fail(f"could not start PostgreSQL from {bindir}: {exc}", pytrace=False)
     try:
         yield server.url
     finally:
