@@ -1,0 +1,209 @@
+"""The connections to one PostgreSQL database: a pool, and the one a thread holds for a while.
+
+``Database`` opens the database (checking it and bringing its tables up to date), then lends
+connections from a pool (psycopg_pool) so that threads do not queue behind one lock. Inside
+``reading()`` or ``writing()`` the calling thread holds one connection until the block ends,
+and every ``rows()`` call it makes meanwhile runs on that connection: in that snapshot
+(REPEATABLE READ), or as part of that write. Writers take one lock per schema (a
+transaction-scoped advisory lock) where SQLite's writers take the file's lock, so that the
+generation counter and the change log stay in one order whichever replica writes.
+
+Every failure of the driver comes out as one StoreError line naming the database by its URL
+without the password.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from knowledge.errors import StoreError
+from knowledge.pgstore.schema import migrate
+
+log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+Connection = psycopg.Connection[Any]
+
+# One writer at a time per schema, for the length of its transaction.
+_WRITE_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':citebot-write'))"
+_BUMP = "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'"
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password (and query), fit for messages and logs.
+
+    Raises:
+        StoreError: ``url`` is not a URL; the message does not repeat it (it may hold a
+            password).
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        raise StoreError("the database URL is not a valid postgresql:// URL") from None
+    user = f"{parts.username}@" if parts.username else ""
+    return f"{parts.scheme}://{user}{host}{port}{parts.path}"
+
+
+class Database:
+    """One PostgreSQL database (the first schema of its search_path), shared by threads."""
+
+    def __init__(self, url: str, *, pool_size: int, connect_timeout: int) -> None:
+        """Check the database, make or upgrade its tables, and open the pool.
+
+        Raises:
+            ValueError: ``pool_size`` is below 1.
+            StoreError: the database is out of reach, refuses the login, is not UTF-8, or its
+                tables were made by a newer citebot.
+        """
+        if pool_size < 1:
+            raise ValueError(f"pool_size must be at least 1, got {pool_size}")
+        self.location = redacted(url)
+        self._password = urlsplit(url).password
+        self._local = threading.local()
+        try:
+            with psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout) as conn:
+                row = conn.execute(
+                    "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = "
+                    "'on', current_setting('server_encoding')"
+                ).fetchone()
+                assert row is not None
+                # A hot standby, or a role whose transactions are read-only.
+                self.read_only: bool = bool(row[0])
+                if row[1] != "UTF8":
+                    raise StoreError(
+                        f"the database at {self.location} stores text as {row[1]}; citebot "
+                        "needs UTF8 (create it with: createdb -E UTF8 -T template0 NAME)",
+                        path=self.location,
+                    )
+                migrate(conn, read_only=self.read_only, location=self.location)
+                found = conn.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
+                self.store_id: str = str(found[0]) if found else ""
+        except psycopg.Error as exc:
+            raise self.error("cannot open the store", exc) from exc
+        if self.read_only:
+            log.warning(
+                "%s cannot be written: answering from it read-only (questions are not "
+                "logged; nothing can be added or removed)",
+                self.location,
+            )
+        self._pool: ConnectionPool[Connection] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True, "connect_timeout": connect_timeout},
+            # A connection the server dropped (a restart, a failover) is replaced before use
+            # instead of failing the call that drew it.
+            check=ConnectionPool.check_connection,
+            timeout=connect_timeout,
+            name="citebot-store",
+            open=False,
+        )
+        try:
+            self._pool.open(wait=True, timeout=connect_timeout)
+        except psycopg.Error as exc:
+            self._pool.close()
+            raise self.error("cannot open the store", exc) from exc
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def error(self, doing: str, exc: BaseException) -> StoreError:
+        """``exc`` as one line naming the database, never its password."""
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        if self._password:
+            detail = detail.replace(self._password, "***")
+        return StoreError(f"{doing} ({self.location}): {detail}", path=self.location)
+
+    @contextmanager
+    def failing(self, doing: str) -> Iterator[None]:
+        """Turns a driver error inside the block into ``error(doing, ...)``."""
+        try:
+            yield
+        except psycopg.Error as exc:
+            raise self.error(doing, exc) from exc
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """The connection this thread holds inside ``reading`` or ``writing``, else one from
+        the pool for the length of the block (autocommit: each statement is its own
+        transaction)."""
+        held: Connection | None = getattr(self._local, "conn", None)
+        if held is not None:
+            yield held
+            return
+        with self._pool.connection() as conn:
+            yield conn
+
+    def rows(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        """The rows of one query, as dicts by column name."""
+        with (
+            self.failing("could not read the store"),
+            self.connection() as conn,
+            conn.cursor(row_factory=dict_row) as cur,
+        ):
+            cur.execute(sql.encode(), params)
+            return cur.fetchall()
+
+    def refuse_write(self) -> None:
+        """Raises StoreError when the database cannot be written."""
+        if self.read_only:
+            raise StoreError(f"{self.location} is read-only", path=self.location)
+
+    @contextmanager
+    def writing(self, doing: str, *, bump: bool) -> Iterator[Connection]:
+        """One write transaction under the schema's write lock, rolled back whole on any
+        exception; bumps the generation at its end when ``bump``.
+
+        Raises:
+            StoreError: the database is read-only, this thread is inside a read or write
+                already, or the write failed (``doing`` says what it was).
+        """
+        self.refuse_write()
+        if getattr(self._local, "conn", None) is not None:
+            raise StoreError(
+                "a write cannot start inside another read or write of the store",
+                path=self.location,
+            )
+        with self.failing(doing), self._pool.connection() as conn:
+            self._local.conn = conn
+            try:
+                with conn.transaction():
+                    conn.execute(_WRITE_LOCK)
+                    yield conn
+                    if bump:
+                        conn.execute(_BUMP)
+            finally:
+                self._local.conn = None
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """One REPEATABLE READ transaction for the reads of this thread inside the block; a
+        block inside another read or write reads in that one's snapshot."""
+        if getattr(self._local, "conn", None) is not None:
+            yield
+            return
+        with self.failing("could not read the store"), self._pool.connection() as conn:
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            self._local.conn = conn
+            try:
+                yield
+            except BaseException:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+            finally:
+                self._local.conn = None

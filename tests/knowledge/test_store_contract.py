@@ -1,0 +1,547 @@
+"""One suite, two stores: the SQLite store and the PostgreSQL store give the same results.
+
+Every test of the contract runs once against ``knowledge.store.Store`` on a file and once
+against ``knowledge.pgstore.store.PgStore`` on an empty schema of a throwaway PostgreSQL
+server (tests/pgserver.py). A test that needs a second handle on the same store (another
+process, another replica) opens one with ``backend.open()``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from knowledge.errors import AmbiguousId, NotFound, StoreChanged, StoreError
+from knowledge.models import Article, ChatSettings, Citation, GivenQuote
+from knowledge.pgstore import open_store
+from knowledge.pgstore.store import PgStore
+from knowledge.store import Changes, NewSentence, Store
+
+AnyStore = Store | PgStore
+
+
+@dataclass
+class Backend:
+    """Opens handles on one store; closes them all at the end of the test."""
+
+    name: str
+    opener: Callable[[], AnyStore]
+    opened: list[AnyStore] = field(default_factory=list)
+
+    def open(self) -> AnyStore:
+        store = self.opener()
+        self.opened.append(store)
+        return store
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    if request.param == "sqlite":
+        path = tmp_path / "citebot.sqlite3"
+        made = Backend("sqlite", lambda: Store(path))
+    else:
+        url: str = request.getfixturevalue("postgres_url")
+        made = Backend("postgresql", lambda: PgStore(url))
+    yield made
+    for store in made.opened:
+        store.close()
+
+
+@pytest.fixture
+def store(backend: Backend) -> AnyStore:
+    return backend.open()
+
+
+@dataclass(frozen=True)
+class Doc:
+    """An article as the service hands it to the store: analysed, cut into passages."""
+
+    article: Article
+    key: str
+    sentences: list[NewSentence]
+    windows: list[tuple[int, int]]
+
+
+def doc(
+    title: str,
+    *paragraphs: str,
+    url: str | None = None,
+    added_at: str = "2026-01-01T00:00:00+00:00",
+    article_id: str | None = None,
+    window: int = 2,
+) -> Doc:
+    """Each paragraph's sentences (split after ". "), terms lower-cased words, passages of
+    ``window`` sentences."""
+    sentences: list[NewSentence] = []
+    for number, paragraph in enumerate(paragraphs, start=1):
+        start = 0
+        for text in re.split(r"(?<=\.) ", paragraph):
+            start = paragraph.index(text, start)
+            terms = [w.strip(".,").lower() for w in text.split()]
+            sentences.append(
+                NewSentence(len(sentences), number, start, start + len(text), text, terms)
+            )
+            start += len(text)
+    windows = [
+        (first, min(first + window, len(sentences)) - 1)
+        for first in range(0, len(sentences), window)
+    ]
+    ident = article_id or hashlib.sha256(f"{title}\n{paragraphs}".encode()).hexdigest()[:16]
+    article = Article(
+        id=ident,
+        title=title,
+        source="test",
+        url=url,
+        lang="en",
+        published=None,
+        added_at=added_at,
+        passages=len(windows),
+        sentences=len(sentences),
+        format="txt",
+    )
+    return Doc(article, url or f"test\n{title}", sentences, windows)
+
+
+def add(store: AnyStore, d: Doc, **kwargs: Any) -> list[int]:
+    return store.add_article(d.article, d.key, d.sentences, d.windows, **kwargs)
+
+
+ROPES = doc(
+    "Ropeworks",
+    "The Lantau Ropeworks made ropes for ships. It closed in 1971. Its shed is a museum",
+    "Visitors come on Sundays",
+    url="https://example.org/ropes",
+)
+GLASS = doc(
+    "Glassworks", "九龙玻璃厂于1931年创办。它生产玻璃瓶", "The Kowloon Glassworks had a kiln"
+)
+
+
+# -- articles -----------------------------------------------------------------------------
+
+
+def test_a_new_store_is_empty_at_generation_zero(store: AnyStore) -> None:
+    assert store.generation() == 0
+    assert store.article_count() == 0
+    assert store.counts() == {"articles": 0, "passages": 0, "sentences": 0}
+    assert store.list_articles() == []
+    assert list(store.all_passage_terms()) == []
+    assert store.terms_version() is None
+    assert store.learned_aliases() == []
+    assert store.changes_since(0) == Changes(0, [], [])
+    assert store.store_id and not store.read_only
+
+
+def test_an_article_is_stored_whole_and_read_back_after_a_reopen(backend: Backend) -> None:
+    store = backend.open()
+    ids = add(store, ROPES, aliases=[("Lantau Ropeworks", "大屿山制绳厂")])
+    assert ids == sorted(ids) and len(ids) == 2
+    add(store, GLASS)
+    again = backend.open()  # another process, or a restart
+    assert again.store_id == store.store_id
+    assert again.generation() == 2
+    assert again.article(ROPES.article.id) == ROPES.article
+    assert again.find_article("0" * 16) is None
+    assert again.find_by_replace_key("https://example.org/ropes") == ROPES.article
+    assert again.find_by_replace_key("https://example.org/none") is None
+    assert again.counts() == {"articles": 2, "passages": 3, "sentences": 6}
+    assert again.article_count() == 2
+    assert [a.id for a in again.list_articles()] == [GLASS.article.id, ROPES.article.id]
+    assert [a.id for a in again.list_articles(offset=1, limit=5)] == [ROPES.article.id]
+    rows = again.passages([ids[1], ids[0], 10**9])
+    assert [(r.id, r.article_id, r.first_position, r.last_position) for r in rows] == [
+        (ids[0], ROPES.article.id, 0, 1),
+        (ids[1], ROPES.article.id, 2, 3),
+    ]
+    [(first, terms), *_] = again.sentences(ROPES.article.id, 0, 0)
+    assert (first.text, first.paragraph, first.position, first.start) == (
+        "The Lantau Ropeworks made ropes for ships.",
+        1,
+        0,
+        0,
+    )
+    assert terms == ["the", "lantau", "ropeworks", "made", "ropes", "for", "ships"]
+    assert again.paragraphs(ROPES.article.id) == [
+        "The Lantau Ropeworks made ropes for ships. It closed in 1971. Its shed is a museum",
+        "Visitors come on Sundays",
+    ]
+    assert [pid for pid, _ in again.passage_terms(ROPES.article.id)] == ids
+    assert dict(again.passage_terms_by_id([ids[1], 10**9])) == {
+        ids[1]: ["its", "shed", "is", "a", "museum", "visitors", "come", "on", "sundays"]
+    }
+    assert len(list(again.all_passage_terms(batch=2))) == 3
+    assert again.learned_aliases() == [("Lantau Ropeworks", "大屿山制绳厂")]
+    with pytest.raises(NotFound):
+        again.article("0" * 16)
+
+
+@pytest.mark.parametrize("failure", ["the database refuses a row", "the caller's data raises"])
+def test_an_ingest_that_fails_midway_leaves_nothing(store: AnyStore, failure: str) -> None:
+    first = doc("Old", "A first version")
+    [old] = add(store, first, aliases=[("A", "B")])
+    generation = store.generation()
+    before = (store.counts(), list(store.all_passage_terms()), store.learned_aliases())
+    new = doc("New", "A second version. With two sentences. And a third")
+    if failure == "the database refuses a row":
+        # The article and its sentences are in when the second passage is refused.
+        windows: list[tuple[int, Any]] = [(0, 1), (2, None)]
+        broken = Doc(new.article, new.key, new.sentences, windows)
+        expected: type[Exception] = StoreError
+    else:
+        sentences = [*new.sentences[:2], NewSentence(2, 1, 0, 1, "x", [None])]  # type: ignore[list-item]
+        broken = Doc(new.article, new.key, sentences, new.windows)
+        expected = TypeError
+    with pytest.raises(expected):
+        add(store, broken, aliases=[("C", "D")], replace_id=first.article.id)
+    assert store.generation() == generation
+    assert (store.counts(), list(store.all_passage_terms()), store.learned_aliases()) == before
+    assert store.find_article(new.article.id) is None
+    assert store.changes_since(generation) == Changes(generation, [], [])
+    # The store goes on: the same article, whole this time, goes in.
+    ids = add(store, new, replace_id=first.article.id)
+    changes = store.changes_since(generation)
+    assert changes is not None and [pid for pid, _ in changes.left] == [old]
+    assert [pid for pid, _ in changes.came] == ids
+
+
+def test_an_ingest_planned_before_another_write_writes_nothing(backend: Backend) -> None:
+    store, other = backend.open(), backend.open()
+    planned_at = store.generation()
+    add(other, ROPES)  # another replica wrote meanwhile
+    with pytest.raises(StoreChanged):
+        add(store, GLASS, expected_generation=planned_at)
+    assert store.find_article(GLASS.article.id) is None and store.generation() == planned_at + 1
+    add(store, GLASS, expected_generation=planned_at + 1)
+    assert store.generation() == planned_at + 2
+
+
+def test_replacing_logs_the_old_passages_leaving_and_the_new_coming(store: AnyStore) -> None:
+    old_ids = add(store, ROPES)
+    old_terms = store.passage_terms(ROPES.article.id)
+    generation = store.generation()
+    newer = doc("Ropeworks", "The ropeworks reopened in 2001", url="https://example.org/ropes")
+    new_ids = add(store, newer, replace_id=ROPES.article.id)
+    assert min(new_ids) > max(old_ids)  # a passage id is never given twice
+    assert store.find_article(ROPES.article.id) is None
+    assert store.find_by_replace_key("https://example.org/ropes") == newer.article
+    changes = store.changes_since(generation)
+    assert changes == Changes(generation + 1, old_terms, store.passage_terms(newer.article.id))
+
+
+def test_removing_logs_the_passages_leaving_and_an_unknown_id_is_not_found(
+    store: AnyStore,
+) -> None:
+    add(store, ROPES)
+    add(store, GLASS)
+    terms = store.passage_terms(GLASS.article.id)
+    generation = store.generation()
+    store.remove_article(GLASS.article.id)
+    assert store.changes_since(generation) == Changes(generation + 1, terms, [])
+    assert store.counts() == {"articles": 1, "passages": 2, "sentences": 4}
+    with pytest.raises(NotFound):
+        store.remove_article(GLASS.article.id)
+    assert store.generation() == generation + 1  # the refused removal wrote nothing
+
+
+def test_the_log_reaches_back_only_as_far_as_it_was_kept(store: AnyStore) -> None:
+    add(store, ROPES)
+    add(store, GLASS)
+    assert store.changes_since(3) is None  # a generation the store has not reached
+    changes = store.changes_since(0)
+    assert changes is not None and len(changes.came) == 3 and changes.left == []
+    store.forget_changes(1)
+    assert store.changes_since(0) is None
+    changes = store.changes_since(1)
+    assert changes is not None and [p for p, _ in changes.came] == [
+        p for p, _ in store.passage_terms(GLASS.article.id)
+    ]
+    store.forget_changes(0)  # the log never reaches back again
+    assert store.changes_since(0) is None and store.generation() == 2
+
+
+def test_a_terms_upgrade_another_process_made_first_writes_nothing(store: AnyStore) -> None:
+    add(store, GLASS)
+    [(pid, terms), *_] = store.passage_terms(GLASS.article.id)
+    [(sid, _), *_] = list(store.sentence_texts())
+    generation = store.generation()
+    assert store.reterm([], 1, expected=None)  # the version of the first analyzer
+    assert store.terms_version() == 1 and store.generation() == generation
+    assert not store.reterm([(sid, ["late"])], 3, expected=2)
+    assert store.terms_version() == 1 and store.passage_terms(GLASS.article.id)[0] == (pid, terms)
+    assert store.reterm([(sid, ["now"])], 2, expected=1)
+    assert store.terms_version() == 2 and store.generation() == generation + 1
+    now_terms = store.passage_terms(GLASS.article.id)[0]
+    assert now_terms[0] == pid and now_terms[1][0] == "now"
+    assert store.changes_since(generation) == Changes(generation + 1, [(pid, terms)], [now_terms])
+
+
+def test_an_article_is_retermed_by_the_ingest_that_taught_an_alias(store: AnyStore) -> None:
+    add(store, GLASS)
+    [(sid, _), *_] = list(store.sentence_texts())
+    [(pid, terms), *_] = store.passage_terms(GLASS.article.id)
+    generation = store.generation()
+    ids = add(store, ROPES, retermed=[(sid, ["九龙", "玻璃厂"])])
+    changes = store.changes_since(generation)
+    assert changes is not None and changes.left == [(pid, terms)]
+    assert [p for p, _ in changes.came] == [pid, *ids]
+    assert changes.came[0][1][:2] == ["九龙", "玻璃厂"]
+
+
+def test_an_article_id_is_found_from_an_unambiguous_prefix_only(store: AnyStore) -> None:
+    for n, ident in enumerate(["abc1230000000000", "abc4560000000000", "def0000000000000"]):
+        add(store, doc(f"T{n}", f"Text {n}", article_id=ident))
+    assert store.resolve_id("abc1") == store.resolve_id("ABC1") == "abc1230000000000"
+    assert store.resolve_id("d") == "def0000000000000"
+    with pytest.raises(AmbiguousId) as ambiguous:
+        store.resolve_id("abc")
+    assert ambiguous.value.params["matches"] == ["abc1230000000000", "abc4560000000000"]
+    for bad in ("", "_", "abc_", "%", "abc1230000000000" + "0", "ab\x00"):
+        with pytest.raises(NotFound):
+            store.resolve_id(bad)
+
+
+def test_a_read_sees_one_state_while_another_handle_writes(backend: Backend) -> None:
+    store, other = backend.open(), backend.open()
+    for n in range(5):
+        add(store, doc(f"R{n}", f"Rope {n} was sold. It was strong"))
+    whole = list(store.all_passage_terms())
+    assert len(whole) == 5 and list(store.all_passage_terms(batch=2)) == whole
+    with store.reading():
+        pages = store.all_passage_terms(batch=2)
+        first = next(pages)
+        generation = store.generation()
+        other.remove_article(doc("R4", "Rope 4 was sold. It was strong").article.id)
+        assert [first, *pages] == whole  # still the state the read began in
+        assert store.generation() == generation
+    assert len(list(store.all_passage_terms(batch=2))) == 4
+    assert store.generation() == generation + 1
+
+
+def test_sentences_are_found_by_text_and_by_passage(store: AnyStore) -> None:
+    add(store, ROPES)
+    add(store, GLASS)
+    texts = list(store.sentence_texts(batch=3))
+    assert len(texts) == 6 and [i for i, _ in texts] == sorted(i for i, _ in texts)
+    assert list(store.sentence_texts(batch=100)) == texts
+    found = store.sentences_like(["LANTAU", "玻璃"])
+    assert sorted(t for _, t in found) == [
+        "The Lantau Ropeworks made ropes for ships.",
+        "九龙玻璃厂于1931年创办。它生产玻璃瓶",
+    ]
+    assert store.sentences_like([]) == []
+    ids = dict((t, i) for i, t in texts)
+    passages = store.passages_of_sentences(
+        [ids["It closed in 1971."], ids["Its shed is a museum"], ids["Visitors come on Sundays"]]
+    )
+    assert passages == [p for p, _ in store.passage_terms(ROPES.article.id)]
+    assert store.passages_of_sentences([]) == []
+
+
+# -- questions, feedback, gaps ---------------------------------------------------------------
+
+QUOTE = GivenQuote(
+    text="The Lantau Ropeworks made ropes for ships",
+    citation=Citation(1, "abc", "Ropeworks", "test", "https://example.org/ropes", None, 1),
+)
+
+
+def test_a_question_is_logged_with_the_answer_it_gave(store: AnyStore) -> None:
+    answered = store.log_question("Who made ropes?", "en", True, -100, 7, [QUOTE])
+    declined = store.log_question("谁造船？", "zh-Hans", False, None, None)
+    assert answered != declined
+    assert store.question_text(declined) == "谁造船？"
+    given = store.given_answer(answered)
+    assert (given.question, given.lang, given.found, given.quotes, given.kept) == (
+        "Who made ropes?",
+        "en",
+        True,
+        (QUOTE,),
+        True,
+    )
+    assert store.given_answer(declined).quotes == () and store.given_answer(declined).kept
+    # An answer that quoted nothing (kept before answers were kept) is not passed off as one.
+    bare = store.log_question("Who sold ropes?", "en", True, None, None)
+    assert store.given_answer(bare).kept is False
+    for missing in (store.question_text, store.given_answer):
+        with pytest.raises(NotFound):
+            missing(10**9)
+    assert store.question_stats() == {
+        "questions": 3,
+        "answered": 2,
+        "thumbs_up": 0,
+        "thumbs_down": 0,
+    }
+
+
+def test_a_vote_replaces_the_users_earlier_one_and_a_thumbs_down_keeps_its_reason(
+    store: AnyStore,
+) -> None:
+    question = store.log_question("Who made ropes?", "en", True, -100, 7, [QUOTE])
+    store.add_feedback(question, 7, -1, "wrong_source")
+    store.add_feedback(question, 7, -1)  # the 👎 again, without a reason: the reason stays
+    store.add_feedback(question, 8, 1)
+    votes = store.all_feedback()
+    assert [(v["user_id"], v["value"], v["reason"]) for v in votes] == [
+        (7, -1, "wrong_source"),
+        (8, 1, None),
+    ]
+    assert votes[0]["answer"] == [
+        {
+            "text": QUOTE.text,
+            "number": 1,
+            "article_id": "abc",
+            "title": "Ropeworks",
+            "source": "test",
+            "url": "https://example.org/ropes",
+            "published": None,
+            "paragraph": 1,
+        }
+    ]
+    assert (votes[0]["question"], votes[0]["found"], votes[0]["chat_id"]) == (
+        "Who made ropes?",
+        1,
+        -100,
+    )
+    store.add_feedback(question, 7, 1)  # changed their mind: a 👍 has no reason
+    assert [(v["value"], v["reason"]) for v in store.all_feedback()] == [(1, None), (1, None)]
+    assert store.question_stats()["thumbs_up"] == 2
+    recent = store.recent_feedback(limit=1)
+    assert len(recent) == 1 and set(recent[0]) == {"question", "lang", "value", "created_at"}
+
+
+def test_gaps_are_the_declined_and_thumbed_down_questions(store: AnyStore) -> None:
+    declined = store.log_question("Who built the kiln?", "en", False, None, 1)
+    answered = store.log_question("When did it close?", "en", True, None, 2, [QUOTE])
+    liked = store.log_question("What did it make?", "en", True, None, 3, [QUOTE])
+    store.add_feedback(answered, 2, -1, "wrong_answer")
+    store.add_feedback(answered, 4, -1, "not_answered")
+    store.add_feedback(liked, 3, 1)
+    rows = store.gap_rows()
+    assert {r.question_id for r in rows} == {declined, answered}
+    by_id = {r.question_id: r for r in rows}
+    assert (by_id[declined].found, by_id[declined].thumbs_down) == (False, 0)
+    assert (by_id[answered].found, by_id[answered].thumbs_down) == (True, 2)
+    assert sorted(by_id[answered].reasons) == ["not_answered", "wrong_answer"]
+    assert [r.latest for r in rows] == sorted((r.latest for r in rows), reverse=True)
+    assert store.gap_rows(since="9999") == []
+    assert len(store.gap_rows(scan=1)) == 1
+    assert store.declined_questions() == [
+        {
+            "question": "Who built the kiln?",
+            "lang": "en",
+            "asked_at": by_id[declined].latest,
+            "chat_id": None,
+            "user_id": 1,
+        }
+    ]
+
+
+def test_exported_feedback_and_questions_are_recreated_as_they_were(
+    store: AnyStore, tmp_path: Path
+) -> None:
+    """An export's records, read from either store, re-create the same records in an SQLite
+    store and in the store they came from."""
+    question = store.log_question("Who made ropes?", "en", True, -100, 7, [QUOTE])
+    store.add_feedback(question, 7, -1, "wrong_answer")
+    store.log_question("谁造船？", "zh-Hans", False, -100, 9)
+    feedback, declined = store.all_feedback(), store.declined_questions()
+    assert len(feedback) == len(declined) == 1
+    copy = Store(tmp_path / "copy.sqlite3")
+    try:
+        for target in (copy, store):
+            for record in feedback:
+                target.add_feedback_record(record)
+            for record in declined:
+                target.add_question_record(record)
+        assert copy.all_feedback() == feedback and copy.declined_questions() == declined
+        assert store.all_feedback() == feedback * 2
+        assert store.declined_questions() == declined * 2
+    finally:
+        copy.close()
+
+
+def test_chat_settings_are_kept_per_chat_and_unknown_values_read_as_defaults(
+    backend: Backend,
+) -> None:
+    store = backend.open()
+    assert store.chat_settings(-100) == ChatSettings()
+    kept = ChatSettings(answer="questions", lang="zh-Hant")
+    store.set_chat_settings(-100, kept, 7)
+    store.set_chat_settings(42, ChatSettings(answer="off"), None)
+    store.set_chat_settings(42, ChatSettings(lang="en"), 8)  # replaced whole
+    again = backend.open()
+    assert again.chat_settings(-100) == kept
+    assert again.chat_settings(42) == ChatSettings(lang="en")
+    assert again.chat_settings(43) == ChatSettings()
+    with again.transaction(bump=False) as db:  # as a newer citebot may write them
+        db.execute(
+            "INSERT INTO chat_settings(chat_id, answer, lang, changed_at) "
+            "VALUES (-200, 'sometimes', 'fr', '2026-01-01')"
+        )
+    assert again.chat_settings(-200) == ChatSettings()
+
+
+# -- several writers -------------------------------------------------------------------------
+
+
+def test_writers_on_several_handles_keep_one_order_of_generations(backend: Backend) -> None:
+    """Two replicas (or a replica and `citebot ingest`) writing at once: every write gets a
+    generation of its own, and the log replays to exactly the stored passages."""
+    handles = [backend.open(), backend.open()]
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for k in range(4):
+                add(handles[n], doc(f"W{n}-{k}", f"Writer {n} wrote {k}. Then stopped"))
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    store = handles[0]
+    assert store.generation() == 8
+    changes = store.changes_since(0)
+    assert changes is not None and changes.left == []
+    assert changes.came == list(store.all_passage_terms())
+
+
+# -- both stores, one interface --------------------------------------------------------------
+
+
+def test_both_stores_have_the_same_public_methods() -> None:
+    def public(cls: type) -> dict[str, list[tuple[str, object, object]]]:
+        return {
+            name: [
+                (p.name, p.kind, p.default) for p in inspect.signature(member).parameters.values()
+            ]
+            for name, member in inspect.getmembers(cls, callable)
+            if not name.startswith("_")
+        }
+
+    assert public(PgStore) == public(Store)
+
+
+def test_open_store_picks_the_store_by_where_it_lives(tmp_path: Path, postgres_url: str) -> None:
+    sqlite = open_store(tmp_path / "kb.sqlite3")
+    postgres = open_store(postgres_url)
+    try:
+        assert isinstance(sqlite, Store) and isinstance(postgres, PgStore)
+    finally:
+        sqlite.close()
+        postgres.close()
+    with pytest.raises(ValueError, match=r"postgresql://, not mysql://") as refused:
+        open_store("mysql://user:s3cret@db/kb")
+    assert "s3cret" not in str(refused.value)

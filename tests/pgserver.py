@@ -1,0 +1,208 @@
+"""A throwaway PostgreSQL server for the tests, and a fresh schema in it for each test.
+
+The ``postgres_admin_url`` session fixture gives the URL of a server: the one
+``CITEBOT_TEST_DATABASE_URL`` names, else one started here (initdb into a temporary folder,
+listening on a unix socket in it only; as the unprivileged user ``nobody`` when the tests run
+as root, since PostgreSQL refuses to run as root). Without the PostgreSQL binaries the tests
+that need it are skipped with one line on a developer machine, and fail in CI (``CI`` set):
+CI must run them.
+
+``postgres_url`` is the URL of an empty schema of its own per test (``search_path`` set
+through libpq's ``options``), dropped afterwards: cheaper than a database per test, and the
+server is started once per session.
+
+A test that needs the server is marked ``postgresql`` (those that use these fixtures are
+marked here; one that opens a store by ``request.getfixturevalue`` carries the mark itself), so
+``-m "not postgresql"`` leaves them out. Without a server, on a developer machine, they are
+deselected and the run ends with one line saying why.
+
+To use from a conftest.py: import the two fixtures and call ``mark_and_deselect`` and
+``report_deselected`` from its ``pytest_collection_modifyitems`` and
+``pytest_terminal_summary`` hooks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+import pytest
+
+ENV_URL = "CITEBOT_TEST_DATABASE_URL"
+_USER = "citebot"
+# Where Debian and Ubuntu put the server's programs (not on PATH); newest version first.
+_DEBIAN_BINDIRS = "/usr/lib/postgresql"
+
+
+def find_bindir() -> Path | None:
+    """The folder holding initdb and pg_ctl: on PATH, else the newest under
+    /usr/lib/postgresql/*/bin; None when neither has them."""
+    on_path = shutil.which("initdb")
+    if on_path and shutil.which("pg_ctl"):
+        return Path(on_path).parent
+    versions = sorted(
+        Path(_DEBIAN_BINDIRS).glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+        reverse=True,
+    )
+    for bindir in versions:
+        if (bindir / "initdb").exists() and (bindir / "pg_ctl").exists():
+            return bindir
+    return None
+
+
+@dataclass
+class Server:
+    """A PostgreSQL server of this test session, in its own temporary folder."""
+
+    bindir: Path
+    folder: Path
+    user: str | None  # the OS user it runs as; None: this process's user
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://{_USER}@/postgres?host={quote(str(self.folder), safe='')}"
+
+    def _run(self, *args: str) -> None:
+        result = subprocess.run(
+            [str(self.bindir / args[0]), *args[1:]],
+            user=self.user,
+            group=_group_of(self.user),
+            extra_groups=[] if self.user else None,
+            capture_output=True,
+            text=True,
+            cwd=self.folder,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            log = self.folder / "server.log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"{args[0]} failed: {result.stderr.strip()}\n{tail}")
+
+    @classmethod
+    def start(cls, bindir: Path) -> Server:
+        # /tmp, not a pytest folder: the socket path must stay under ~100 bytes, and the
+        # unprivileged user must be able to enter the folder.
+        folder = Path(tempfile.mkdtemp(prefix="citebot-pg-", dir="/tmp"))
+        user = "nobody" if os.geteuid() == 0 else None
+        if user is not None:
+            entry = pwd.getpwnam(user)
+            os.chown(folder, entry.pw_uid, entry.pw_gid)
+        server = cls(bindir, folder, user)
+        server._run(
+            "initdb",
+            "-D",
+            str(folder / "data"),
+            "-U",
+            _USER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
+        # Durability is not what these tests check: no fsync keeps them fast.
+        options = (
+            f"-k {folder} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off"
+        )
+        server._run(
+            "pg_ctl", "-D", str(folder / "data"), "-l", str(folder / "server.log"),
+            "-o", options, "-w", "-t", "60", "start",
+        )  # fmt: skip
+        return server
+
+    def stop(self) -> None:
+        with contextlib.suppress(RuntimeError, OSError, subprocess.SubprocessError):
+            self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _group_of(user: str | None) -> int | None:
+    return pwd.getpwnam(user).pw_gid if user else None
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """``url`` with libpq's ``options`` setting ``search_path`` to ``schema``."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query["options"] = f"{query.get('options', '')} -c search_path={schema}".strip()
+    return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
+
+
+MISSING = f"PostgreSQL tests need initdb and pg_ctl (apt install postgresql) or {ENV_URL}"
+_deselected: list[pytest.Item] = []
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def _needs_server(item: pytest.Item) -> bool:
+    return item.get_closest_marker("postgresql") is not None or "postgres_admin_url" in getattr(
+        item, "fixturenames", ()
+    )
+
+
+def mark_and_deselect(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that need the server ``postgresql``; without one (and outside CI),
+    deselect them, to be reported in one line."""
+    needing = [item for item in items if _needs_server(item)]
+    for item in needing:
+        item.add_marker(pytest.mark.postgresql)
+    if not needing or os.environ.get(ENV_URL) or _in_ci() or find_bindir():
+        return
+    _deselected[:] = needing
+    config.hook.pytest_deselected(items=needing)
+    items[:] = [item for item in items if not _needs_server(item)]
+
+
+def report_deselected(terminalreporter: Any) -> None:
+    if _deselected:
+        terminalreporter.write_line(f"{len(_deselected)} deselected: {MISSING}", yellow=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """The URL of a PostgreSQL server for this session (see the module docstring)."""
+    given = os.environ.get(ENV_URL)
+    if given:
+        yield given
+        return
+    bindir = find_bindir()
+    if bindir is None:
+        if _in_ci():
+            pytest.fail(f"{MISSING}; CI must run them", pytrace=False)
+        pytest.skip(MISSING)
+    try:
+        server = Server.start(bindir)
+    except (RuntimeError, OSError, KeyError, subprocess.SubprocessError) as exc:
+        pytest.fail(f"could not start PostgreSQL from {bindir}: {exc}", pytrace=False)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    """The URL of an empty schema of this test's own, dropped after it."""
+    import psycopg
+
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}".encode())
+    try:
+        yield with_search_path(postgres_admin_url, schema)
+    finally:
+        with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE".encode())
