@@ -35,6 +35,16 @@ def to_traditional(text: str) -> str:
     return traditional
 
 
+def regional_variants(word: str) -> list[str]:
+    """The folded word as the other side of the strait writes it: 人工智能 and 人工智慧, 软件
+    and 软体 (OpenCC's Taiwan phrase tables), other than ``word`` itself; folding alone keeps
+    each region's own word, so a question in one misses an article in the other."""
+    taiwan: str = _converter("s2twp.json").convert(word)
+    mainland: str = _converter("tw2sp.json").convert(to_traditional(word))
+    variants = {to_simplified(taiwan), mainland} - {word}
+    return sorted(v for v in variants if v)
+
+
 def fold(text: str) -> str:
     """The matching form of ``text``: NFKC, case-folded, Traditional folded to Simplified."""
     return to_simplified(unicodedata.normalize("NFKC", text).casefold())

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from knowledge.analyze import ENGLISH_STOP, Analyzer, Token
 from knowledge.models import Lang
-from knowledge.normalize import fold, guess_lang
+from knowledge.normalize import fold, guess_lang, regional_variants
 from knowledge.translate import Dictionary, RomanisedNames
 
 Kind = str  # "person" | "place" | "organisation" | "time" | "amount" | "money" | "reason"
@@ -312,6 +312,8 @@ def build_query(
                     head = concepts.pop()
                     alternatives = [*head.terms, *alternatives, *phrase]
                     merged_name = head.name
+        if is_han and names is not None:
+            alternatives.extend(v for v in regional_variants(term) if names.known(v))
         romanised = False
         if names is not None:
             if is_han:

@@ -216,3 +216,17 @@ def test_a_city_the_dictionary_knows_answers_where(kb: KnowledgeBase) -> None:
     kb.ingest_text(CAREER)
     answer = kb.ask("魏思超在哪里长大？", log_it=False)
     assert answer.found and "宁波" in answer.quotes[0].sentence.text
+
+
+CHIPS = """---
+title: 星河電池的印表機
+published: 2022-03-01
+---
+星河電池的工廠雇用了兩千名工人。星河電池在2021年開始賣雷射印表機。星河電池在2019年開始賣電池。"""
+
+
+def test_a_mainland_word_finds_the_taiwan_word_for_it(kb: KnowledgeBase) -> None:
+    """激光打印机 asked, 雷射印表機 written: folding the script alone keeps both words."""
+    kb.ingest_text(CHIPS)
+    answer = kb.ask("星河电池哪一年开始卖激光打印机？", log_it=False)
+    assert answer.found and "2021" in answer.quotes[0].sentence.text
