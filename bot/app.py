@@ -37,10 +37,10 @@ from bot.handlers.common import lang_for, thread_id_of
 from bot.i18n import counted, lang_from_code, t
 from bot.ops import Metrics, OpsServer, configure_logging
 from bot.state import RateLimiter
+from knowledge import KnowledgeBase, KnowledgeWorker
 from knowledge.errors import KnowledgeError
+from knowledge.interface import KnowledgeService
 from knowledge.models import Lang
-from knowledge.service import KnowledgeBase
-from knowledge.worker import Knowledge, KnowledgeWorker
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +234,7 @@ class CountingRateLimiter(AIORateLimiter):
 
 
 def build_application(
-    settings: Settings, kb: Knowledge, metrics: Metrics | None = None
+    settings: Settings, kb: KnowledgeService, metrics: Metrics | None = None
 ) -> BotApplication:
     """A ready-to-run Application whose handlers find ``kb``, ``settings`` and the rest on
     their typed context (bot/context.py)."""
@@ -287,13 +287,13 @@ SECRET_VARIABLES = tuple(
 )
 
 
-def open_knowledge_base(settings: Settings) -> Knowledge:
+def open_knowledge_base(settings: Settings) -> KnowledgeService:
     """The knowledge base in settings.data_dir, with the bundled articles if it was empty.
 
     With ``knowledge_process`` it runs in a child process that logs as this one does.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    kb: Knowledge
+    kb: KnowledgeService
     if settings.knowledge_process:
         kb = KnowledgeWorker(
             settings.knowledge_config(serving=True),

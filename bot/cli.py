@@ -28,19 +28,19 @@ from bot.config import (
     unknown_names,
 )
 from bot.i18n import counted
-from knowledge.errors import InputError, KnowledgeError, NotFound, WriteFailed
-from knowledge.evaluate import (
+from knowledge import (
+    KnowledgeBase,
     Tally,
     articles_in,
     articles_in_folder,
-    evaluate,
+    evaluate_questions,
+    format_plain,
+    iter_files,
     read_questions,
     summarize,
 )
+from knowledge.errors import InputError, KnowledgeError, NotFound, WriteFailed
 from knowledge.models import Answer, Gap, GivenAnswer, IngestResult
-from knowledge.paths import iter_files
-from knowledge.reply import format_plain
-from knowledge.service import KnowledgeBase
 
 EXIT_INPUT = 2
 S = TypeVar("S", bound=KnowledgeSettings)
@@ -321,7 +321,7 @@ def cmd_eval(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     _ensure_content(kb)
     articles = articles_in_folder(args.articles) if args.articles else articles_in(kb)
     started = time.perf_counter()
-    verdicts = evaluate(kb, questions, articles)
+    verdicts = evaluate_questions(kb, questions, articles)
     seconds = time.perf_counter() - started
     summary = summarize(verdicts)
     if args.json:

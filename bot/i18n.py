@@ -14,10 +14,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from knowledge import NOT_FOUND, guess_lang, lang_from_tag
 from knowledge.models import Lang
-from knowledge.normalize import guess_lang
-from knowledge.reply import NOT_FOUND
-from knowledge.text import lang_from_tag
 
 LANGS: tuple[Lang, ...] = ("en", "zh-Hans", "zh-Hant")
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.i18n import counted, lang_name, t
+from knowledge import ask_back, quote_marks, reading_as, small_talk_lines
 from knowledge.models import (
     Answer,
     Article,
@@ -26,7 +27,6 @@ from knowledge.models import (
     Lang,
     QuotedSentence,
 )
-from knowledge.reply import ask_back, quote_marks, reading_as, small_talk_lines
 
 MAX_MESSAGE = 4096
 # Titles come from whatever the file says (front matter, <title>, PDF metadata): a confirmation

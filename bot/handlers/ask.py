@@ -49,10 +49,9 @@ from bot.handlers.common import (
 from bot.i18n import choose_lang, lang_from_code, t
 from bot.refusals import refusal_text
 from bot.render import plain_summary, render_answer, render_more, render_passage
+from knowledge import looks_like_question, to_simplified, to_traditional
 from knowledge.errors import BadQuestion, NotFound
 from knowledge.models import FEEDBACK_REASONS, Answer, Citation, Lang
-from knowledge.normalize import to_simplified, to_traditional
-from knowledge.query import looks_like_question
 
 log = logging.getLogger(__name__)
 
