@@ -52,7 +52,8 @@ def cmd_backup(kb: KnowledgeBase, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, warnings: Sequence[str] = ()) -> int:
-    from bot.app import BotApiUnreachable, check_serving, run
+    from bot.app import check_serving, run
+    from bot.startup import BotApiUnreachable
 
     try:
         check_serving(settings)
