@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.i18n import counted, t
+from knowledge import MAX_QUESTION_CHARS
+from knowledge.interface import KnowledgeService
 from knowledge.models import Lang
-from knowledge.service import MAX_QUESTION_CHARS
-from knowledge.worker import Knowledge
 
 # Titles read to describe the collection: the first page of the list is enough to choose from.
 TITLES_READ = 50
@@ -35,7 +35,7 @@ class Collection:
     titles: tuple[tuple[str, str], ...]
 
 
-def read_collection(kb: Knowledge) -> Collection:
+def read_collection(kb: KnowledgeService) -> Collection:
     """The collection as /start and the descriptions describe it (blocking: call off the loop)."""
     count = int(kb.stats().get("articles", 0))
     articles = kb.list(0, TITLES_READ) if count else []

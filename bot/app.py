@@ -1,19 +1,16 @@
 """The Telegram application: builder, defaults, handlers, error handler, commands, start-up.
 
 ``build_application`` wires an unmodified python-telegram-bot Application to a KnowledgeBase;
-``run`` is what ``citebot serve`` calls. The bot token is a secret: it is part of every Bot API
-URL, and httpx logs those URLs, so a redacting filter sits on the log handlers and the loggers
-before the first request is made.
+``run`` is what ``citebot serve`` calls. The bot token is a secret: bot/redaction.py keeps it
+out of the logs, installed here before the first request is made; bot/startup.py reaches the
+Bot API at start-up.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
-import signal
-import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,15 +33,16 @@ from bot.handlers import register
 from bot.handlers.common import lang_for, thread_id_of
 from bot.i18n import counted, lang_from_code, t
 from bot.ops import Metrics, OpsServer, configure_logging
+from bot.redaction import install_log_redaction
+from bot.startup import reach_bot_api
 from bot.state import RateLimiter
+from knowledge import KnowledgeBase, KnowledgeWorker
 from knowledge.errors import KnowledgeError
+from knowledge.interface import KnowledgeService
 from knowledge.models import Lang
-from knowledge.service import KnowledgeBase
-from knowledge.worker import Knowledge, KnowledgeWorker
 
 log = logging.getLogger(__name__)
 
-REDACTED = "[REDACTED]"
 # A 429 is waited out and the request sent again, up to this many times.
 RATE_LIMIT_RETRIES = 3
 USER_COMMANDS = ("start", "help", "ask", "settings")
@@ -52,88 +50,6 @@ ADMIN_COMMANDS = (*USER_COMMANDS, "add", "articles", "remove", "stats", "gaps", 
 # The languages the bot's descriptions are set in: Telegram's language_code is two letters, so
 # Chinese clients get the Simplified text ("" is everyone else's).
 DESCRIPTION_LANGS: tuple[tuple[str, Lang], ...] = (("", "en"), ("zh", "zh-Hans"))
-
-
-class SecretRedactor(logging.Filter):
-    """Replaces secrets in a record's message, exception text and stack before it is written.
-
-    Exceptions are formatted here (into ``exc_text``, which formatters reuse) because an
-    exception message may embed a request URL, and with it the token.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: list[str] = []
-
-    def add(self, secret: str) -> None:
-        if len(secret) >= 5 and secret not in self.secrets:
-            self.secrets.append(secret)
-            self.secrets.sort(key=len, reverse=True)
-
-    def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string is the logging module's problem to report
-            return True
-        # Always freeze the message: PTB logs a result dict and then edits it in place (a
-        # file's path becomes a URL holding the token) before a late formatter would read it.
-        record.msg, record.args = self.redact(message), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.redact(record.stack_info)
-        return True
-
-
-def _redactor() -> SecretRedactor:
-    """The one redactor of this process (logging is process-wide), created on first use."""
-    root = logging.getLogger()
-    for existing in root.filters:
-        if isinstance(existing, SecretRedactor):
-            return existing
-    redactor = SecretRedactor()
-    root.addFilter(redactor)
-    return redactor
-
-
-def install_log_redaction(secrets: Iterable[str]) -> SecretRedactor:
-    """Redact ``secrets`` (and a token's secret half) from every log line from now on.
-
-    A filter on a handler sees every record that reaches it; a filter on a logger sees the
-    records logged there before any handler does (including handlers added later, such as a
-    test's capture). Both are installed: the root handlers, the root logger and every logger
-    that exists now (httpx, httpcore and telegram's are created at import).
-    """
-    redactor = _redactor()
-    for secret in secrets:
-        redactor.add(secret)
-        if ":" in secret:
-            redactor.add(secret.split(":", 1)[1])
-    for name in ("httpx", "httpcore", "telegram", "telegram.ext", "bot", "knowledge"):
-        logging.getLogger(name)
-    loggers = [logging.getLogger()] + [
-        logger
-        for logger in logging.Logger.manager.loggerDict.values()
-        if isinstance(logger, logging.Logger)
-    ]
-    for logger in loggers:
-        if redactor not in logger.filters:
-            logger.addFilter(redactor)
-    for handler in logging.getLogger().handlers:
-        if redactor not in handler.filters:
-            handler.addFilter(redactor)
-    # httpx logs every request URL at INFO, and each one contains the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    return redactor
 
 
 def _commands(names: Iterable[str], lang: Lang) -> list[BotCommand]:
@@ -234,7 +150,7 @@ class CountingRateLimiter(AIORateLimiter):
 
 
 def build_application(
-    settings: Settings, kb: Knowledge, metrics: Metrics | None = None
+    settings: Settings, kb: KnowledgeService, metrics: Metrics | None = None
 ) -> BotApplication:
     """A ready-to-run Application whose handlers find ``kb``, ``settings`` and the rest on
     their typed context (bot/context.py)."""
@@ -287,13 +203,13 @@ SECRET_VARIABLES = tuple(
 )
 
 
-def open_knowledge_base(settings: Settings) -> Knowledge:
+def open_knowledge_base(settings: Settings) -> KnowledgeService:
     """The knowledge base in settings.data_dir, with the bundled articles if it was empty.
 
     With ``knowledge_process`` it runs in a child process that logs as this one does.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    kb: Knowledge
+    kb: KnowledgeService
     if settings.knowledge_process:
         kb = KnowledgeWorker(
             settings.knowledge_config(serving=True),
@@ -310,78 +226,6 @@ def open_knowledge_base(settings: Settings) -> Knowledge:
         for path, err in report.failures:
             log.warning("skipped bundled %s: %s", path.name, err)
     return kb
-
-
-class BotApiUnreachable(Exception):
-    """`serve` gave up reaching the Bot API at start-up; ``str()`` is one line for a person."""
-
-
-# At start-up, the first wait after a failed attempt to reach the Bot API, doubled after each
-# failure up to the second figure.
-_FIRST_RETRY_SECONDS = 1.0
-_LONGEST_RETRY_SECONDS = 30.0
-
-
-def reach_bot_api(app: BotApplication, patience: float) -> bool:
-    """Initialize ``app`` (its first Bot API call), trying again with backoff for ``patience``
-    seconds while the Bot API cannot be reached: a bot started before the network is up then
-    comes up by itself. The first failure is one warning line, not PTB's tracebacks.
-
-    Runs on the event loop ``run_polling``/``run_webhook`` go on to use (they find the
-    application initialized). False when SIGINT or SIGTERM stopped the wait.
-
-    Raises:
-        BotApiUnreachable: still unreachable after ``patience`` seconds.
-    """
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    stop = asyncio.Event()
-    signals = (signal.SIGINT, signal.SIGTERM)
-    for number in signals:
-        loop.add_signal_handler(number, stop.set)
-    try:
-        return loop.run_until_complete(_reach_bot_api(app, patience, stop))
-    finally:
-        for number in signals:
-            loop.remove_signal_handler(number)
-
-
-async def _reach_bot_api(
-    app: BotApplication,
-    patience: float,
-    stop: asyncio.Event,
-) -> bool:
-    host = urlsplit(app.bot.base_url).netloc  # the token is in the path, never shown
-    deadline = time.monotonic() + patience
-    delay = _FIRST_RETRY_SECONDS
-    failures = 0
-    while True:
-        try:
-            await app.initialize()
-        except NetworkError as exc:  # TimedOut included; a refused token is not retried
-            failures += 1
-            left = deadline - time.monotonic()
-            reason = _redactor().redact(str(exc))
-            if left <= 0:
-                raise BotApiUnreachable(
-                    f"cannot reach the Telegram Bot API at {host} ({reason}); gave up after "
-                    f"{failures} attempts in {patience:g} s"
-                ) from exc
-            if failures == 1:
-                log.warning(
-                    "cannot reach the Telegram Bot API at %s (%s); trying again for up to %g s",
-                    host,
-                    reason,
-                    patience,
-                )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=min(delay, left))
-                return False
-            delay = min(2 * delay, _LONGEST_RETRY_SECONDS)
-        else:
-            if failures:
-                log.info("reached the Telegram Bot API after %d failed attempts", failures)
-            return True
 
 
 def check_serving(settings: Settings) -> None:

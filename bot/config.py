@@ -22,8 +22,7 @@ from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from knowledge.index import BM25Params
-from knowledge.service import KnowledgeConfig
+from knowledge import BM25Params, KnowledgeConfig
 
 
 def default_data_dir() -> Path:

@@ -28,14 +28,14 @@ from bot.state import (
     ShownSources,
     TimedCache,
 )
+from knowledge.interface import KnowledgeService
 from knowledge.models import ChatSettings
-from knowledge.worker import Knowledge
 
 
 class BotData:
     """What the handlers of one application share; see the module docstring for who sets what."""
 
-    kb: Knowledge
+    kb: KnowledgeService
     settings: Settings
     rate: RateLimiter
     metrics: Metrics
@@ -63,7 +63,7 @@ class Context(CallbackContext[Bot, dict[Any, Any], dict[Any, Any], BotData]):
     """PTB's context with the application's shared state as typed properties."""
 
     @property
-    def kb(self) -> Knowledge:
+    def kb(self) -> KnowledgeService:
         return self.bot_data.kb
 
     @property

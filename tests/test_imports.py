@@ -1,4 +1,5 @@
-"""No import circle among the modules of knowledge/ and bot/.
+"""No import circle among the modules of knowledge/ and bot/, and the bot goes through the
+knowledge base's public door.
 
 The graph is read from the source with ast, so an import inside a function (the usual way to
 hide a circle from Python) counts like one at the top of the module, and so does one under
@@ -53,9 +54,14 @@ def _imported(module: str, path: Path, modules: Iterable[str] = ()) -> set[str]:
 def import_graph() -> dict[str, set[str]]:
     """Module -> the project's modules it imports (knowledge/ and bot/ only)."""
     paths = {_module_name(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py")}
+    # A compiled extension (knowledge/_bm25, its types in a .pyi stub) is a submodule too:
+    # `from knowledge import _bm25` loads it, not the package's __init__.
+    extensions = {_module_name(p) for package in PACKAGES for p in (ROOT / package).rglob("*.pyi")}
     return {
         module: {
-            name for name in _imported(module, path, paths) if name in paths and name != module
+            name
+            for name in _imported(module, path, set(paths) | extensions)
+            if name in paths and name != module
         }
         for module, path in paths.items()
     }
@@ -130,3 +136,33 @@ def test_no_import_circle_in_knowledge_or_bot() -> None:
     assert not circles, "import circles:\n" + "\n".join(
         " -> ".join(one_cycle(graph, group)) for group in circles
     )
+
+
+# What the bot may import of the knowledge base: the package's top (its public door), the
+# interface, the models and the errors.
+KNOWLEDGE_DOOR = frozenset(
+    {"knowledge", "knowledge.interface", "knowledge.models", "knowledge.errors"}
+)
+
+
+def test_bot_imports_only_the_knowledge_base_door() -> None:
+    graph = import_graph()
+    reached = {
+        module: sorted(
+            name for name in imported if name.startswith("knowledge") and name not in KNOWLEDGE_DOOR
+        )
+        for module, imported in graph.items()
+        if module.split(".")[0] == "bot"
+    }
+    assert "bot.cli" in reached and "bot.handlers.ask" in reached
+    beyond = {module: names for module, names in reached.items() if names}
+    assert not beyond, "bot/ reaches past knowledge's door:\n" + "\n".join(
+        f"{module} -> {', '.join(names)}" for module, names in sorted(beyond.items())
+    )
+
+
+def test_the_knowledge_package_top_gives_every_name_it_lists() -> None:
+    import knowledge
+
+    for name in knowledge.__all__:
+        assert getattr(knowledge, name) is not None, name

@@ -1,5 +1,6 @@
-"""Telegram handlers: ask.py (questions, inline mode, answer buttons), admin.py (the collection),
-info.py (/start, /help, /whoami),
+"""Telegram handlers: ask.py (questions in private chats and groups), buttons.py (the buttons
+under an answer), inline.py (inline mode), edits.py (edited questions), gate.py (the
+allowed-chats gate), admin.py (the collection), info.py (/start, /help, /whoami),
 chat_settings.py (/settings: when the bot answers in a chat, and in which language);
 addressing.py says whether a message is meant for the bot.
 
@@ -19,10 +20,10 @@ from telegram.ext import (
 )
 
 from bot.context import BotApplication, Context
-from bot.handlers import addressing, admin, ask, chat_settings, info
+from bot.handlers import addressing, admin, ask, buttons, chat_settings, edits, gate, info, inline
 
 # Commands, documents and the rest are acted on when sent, not when edited; an edited text
-# message is a corrected question (ask.edited_text: its answer is edited in place).
+# message is a corrected question (edits.edited_text: its answer is edited in place).
 NEW = filters.UpdateType.MESSAGE
 EDITED = filters.UpdateType.EDITED_MESSAGE
 
@@ -40,7 +41,7 @@ def register(app: BotApplication) -> None:
     """Add every handler: /whoami first (it answers anyone anywhere, see bot/handlers/info.py),
     then the allowed-chats gate, then the chat's "off" setting, each in its own group."""
     app.add_handler(CommandHandler("whoami", info.whoami, filters=NEW), group=-3)
-    app.add_handler(TypeHandler(Update, ask.gate), group=-2)
+    app.add_handler(TypeHandler(Update, gate.gate), group=-2)
     app.add_handler(TypeHandler(Update, chat_settings.off_gate), group=-1)
     app.add_handler(CommandHandler("settings", chat_settings.settings_command, filters=NEW))
     app.add_handler(CommandHandler("start", info.start, filters=NEW))
@@ -79,12 +80,14 @@ def register(app: BotApplication) -> None:
             ask.private_other,
         )
     )
-    app.add_handler(MessageHandler(EDITED & filters.TEXT, ask.edited_text))
-    app.add_handler(InlineQueryHandler(ask.inline_query))
-    app.add_handler(CallbackQueryHandler(ask.more_button, pattern=r"^more:\d+$"))
-    app.add_handler(CallbackQueryHandler(ask.source_button, pattern=r"^src:\w+:\d+:\d+(:\d+)?$"))
-    app.add_handler(CallbackQueryHandler(ask.feedback_button, pattern=r"^fb:\d+:[+-]1$"))
-    app.add_handler(CallbackQueryHandler(ask.reason_button, pattern=r"^fbr:\d+:[a-z_]+$"))
+    app.add_handler(MessageHandler(EDITED & filters.TEXT, edits.edited_text))
+    app.add_handler(InlineQueryHandler(inline.inline_query))
+    app.add_handler(CallbackQueryHandler(buttons.more_button, pattern=r"^more:\d+$"))
+    app.add_handler(
+        CallbackQueryHandler(buttons.source_button, pattern=r"^src:\w+:\d+:\d+(:\d+)?$")
+    )
+    app.add_handler(CallbackQueryHandler(buttons.feedback_button, pattern=r"^fb:\d+:[+-]1$"))
+    app.add_handler(CallbackQueryHandler(buttons.reason_button, pattern=r"^fbr:\d+:[a-z_]+$"))
     app.add_handler(CallbackQueryHandler(admin.gap_button, pattern=r"^gap:\d+$"))
     app.add_handler(CallbackQueryHandler(admin.articles_button, pattern=r"^arts:\d+$"))
     app.add_handler(CallbackQueryHandler(admin.remove_button, pattern=r"^(rm:\w+|rmx)$"))

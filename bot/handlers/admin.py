@@ -26,9 +26,9 @@ from bot.handlers.common import (
 from bot.i18n import lang_from_code, t
 from bot.refusals import refusal_text
 from bot.render import render_article, render_articles, render_gaps, render_given, render_stats
+from knowledge import classify
 from knowledge.errors import KnowledgeError, NotFound
 from knowledge.models import IngestResult, Lang
-from knowledge.query import classify
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.fakes.telegram_server import DEFAULT_TOKEN
-from bot.app import REDACTED, run
+from bot.app import run
 from bot.config import Settings, load_settings
+from bot.redaction import REDACTED
 from tests.bot.conftest import ADMIN, USER, RunningBot
 from tests.bot.documents import as_txt
 

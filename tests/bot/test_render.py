@@ -7,7 +7,8 @@ import pytest
 from benchmarks.fakes.telegram_server import parse_html, utf16_len
 from bot.i18n import LANGS, MESSAGES, choose_lang, lang_from_code, t
 from bot.refusals import refusal_text
-from bot.render import Span, pack, render_answer
+from bot.render import render_answer
+from bot.spans import Span, pack
 from knowledge.errors import BadQuestion, FileTooLarge
 from knowledge.models import Answer, Citation, QuotedSentence, Sentence
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import answer_json, main
+from bot.cli import main
+from bot.cli.questions import answer_json
 from knowledge.service import KnowledgeBase
 
 QUESTIONS = [

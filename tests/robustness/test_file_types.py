@@ -1,7 +1,7 @@
 """Paths that are not the regular files their names say: links out of a folder, devices, FIFOs.
 
 Each test runs `citebot` in a child process as an operator types it, on a copy of the prepared
-data dir (real SQLite, real jieba, real files made in tmp_path). The contract, from bot/cli.py
+data dir (real SQLite, real jieba, real files made in tmp_path). The contract, from bot/cli/
 and issue 19 items 1 and 2: ingest reads regular files only. A symbolic link named on the
 command line is followed only with ``--follow-symlinks``; one found in a folder only when its
 target stays inside that folder. A device or FIFO is refused before it is opened. A single path

@@ -1,0 +1,76 @@
+"""The collection's commands: ingest, list, remove, stats."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.cli.base import EXIT_INPUT, CliError, describe
+from bot.i18n import counted
+from knowledge import KnowledgeBase, iter_files
+from knowledge.errors import InputError, KnowledgeError
+
+
+def _reason(exc: KnowledgeError) -> str:
+    """Why a file was not ingested, with the option that reads a link named on its own."""
+    if exc.params.get("reason") == "symlink":
+        return f"{exc} (--follow-symlinks reads it)"
+    return str(exc)
+
+
+def cmd_ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths]
+    for path in paths:
+        if not path.exists():
+            raise CliError(f"{path}: no such file or folder")
+    follow = args.follow_symlinks
+    files = list(iter_files(paths, follow_symlinks=follow))
+    overrides = {"title": args.title, "source": args.source, "url": args.url}
+    if any(overrides.values()) and len(files) != 1:
+        raise CliError("--title/--source/--url apply to a single file")
+    if len(paths) == 1 and files == [(paths[0], None)]:  # one path, not a folder: fails whole
+        try:
+            print(describe(kb.ingest_file(paths[0], follow_symlinks=follow, **overrides)))
+        except InputError as exc:
+            raise CliError(_reason(exc)) from exc
+        return 0
+    from tqdm import tqdm
+
+    failures = 0
+    for path, root in tqdm(files, desc="ingest", unit="file", disable=not sys.stderr.isatty()):
+        try:
+            print(describe(kb.ingest_file(path, root=root, follow_symlinks=follow, **overrides)))
+        except KnowledgeError as exc:
+            failures += 1
+            print(f"skipped    {path}: {_reason(exc)}", file=sys.stderr)
+    print(f"{len(files) - failures} ingested, {failures} skipped", file=sys.stderr)
+    return EXIT_INPUT if failures and failures == len(files) else 0
+
+
+def cmd_list(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    articles = kb.list()
+    if args.json:
+        print(json.dumps([a.__dict__ for a in articles], ensure_ascii=False, indent=2))
+        return 0
+    for a in articles:
+        print(f"{a.id}  {a.lang:<7}  {counted('passages', a.passages, 'en'):>13}  {a.title}")
+    print(counted("articles", len(articles), "en"), file=sys.stderr)
+    return 0
+
+
+def cmd_remove(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    article = kb.remove(args.id)
+    print(f"removed    {article.id}  {article.title}")
+    return 0
+
+
+def cmd_stats(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    stats = kb.stats()
+    if args.json:
+        print(json.dumps(stats, indent=2))
+    else:
+        for key, value in stats.items():
+            print(f"{key:<16} {value}")
+    return 0
