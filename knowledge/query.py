@@ -110,6 +110,10 @@ _FOCUS = re.compile(
 )
 
 
+# Chinese ways to ask "how much" that the segmenter may cut into everyday characters (多/大).
+_ASKING = re.compile(r"多大|多久|多长|多远|多高|多重|多老|多少|几多|几耐|几时")
+
+
 # Words for money and what is paid or raised, English (as whole words and stems) and Chinese
 # (folded to Simplified). "How much did X raise" and "发售价每股多少" ask for a sum of money.
 _MONEY_WORD = re.compile(
@@ -267,6 +271,7 @@ def build_query(
     # Latin words of the name being read ("Yu Dechao"), as written and as terms: its
     # spellings join the words as written, and its concept takes in the words' concepts.
     run: list[tuple[str, str]] = []
+    asking = [m.span() for m in _ASKING.finditer(folded)]
     previous: Token | None = None  # the Latin word just read, for two-word phrases
     for i, token in enumerate(tokens):
         term = token.term
@@ -285,6 +290,8 @@ def build_query(
             continue
         if term in forms:
             continue  # the alias group stands for it
+        if any(s <= token.start and token.end <= e for s, e in asking):
+            continue  # "有多大": the question word, cut in two, asks; it is not asked about
         is_han = "\u3400" <= term[0] <= "\ufaff"
         if not is_han and any(s <= token.start and token.end <= e for s, e in alias_spans):
             continue  # a word inside a multi-word name ("hong" in "Hong Kong")

@@ -211,3 +211,10 @@ def test_a_place_named_at_the_head_of_its_gloss_translates(kb: KnowledgeBase) ->
     """CC-CEDICT glosses 九龍 "Kowloon district of Hong Kong": English writes "Kowloon"."""
     query = build_query(kb.analyzer, kb.dictionary, "How far is Kowloon from the airport?")
     assert any("九龙" in c.terms for c in query.concepts if c.label == "kowloon")
+
+
+def test_a_question_word_cut_in_two_is_not_asked_about(kb: KnowledgeBase) -> None:
+    """ "有多大" is cut 有/多/大: neither character is something the answer must say."""
+    query = build_query(kb.analyzer, kb.dictionary, "星河电池的工厂有多大？")
+    assert query.kind == "amount"
+    assert not {"多", "大"} & {c.label for c in query.concepts}
