@@ -230,3 +230,19 @@ def test_a_mainland_word_finds_the_taiwan_word_for_it(kb: KnowledgeBase) -> None
     kb.ingest_text(CHIPS)
     answer = kb.ask("星河电池哪一年开始卖激光打印机？", log_it=False)
     assert answer.found and "2021" in answer.quotes[0].sentence.text
+
+
+POLYTECHNIC = """---
+title: 香港理工大学的新实验室
+published: 2024-05-01
+---
+香港理工大学今年开设了一个电池实验室。实验室有四十名研究人员，研究固态电池。"""
+
+
+def test_a_hong_kong_university_s_short_name_is_that_university(kb: KnowledgeBase) -> None:
+    """理大 is 香港理工大学: an article about it that names no president does not answer, and
+    the bundled sentence naming HKUST's president is about another university."""
+    kb.ingest_text(POLYTECHNIC)
+    assert not kb.ask("理大的校长是谁？", log_it=False).found
+    answer = kb.ask("理大开设了什么实验室？", log_it=False)
+    assert answer.found and "理工大学" in answer.quotes[0].sentence.text
