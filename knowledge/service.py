@@ -18,7 +18,6 @@ import hashlib
 import json
 import logging
 import threading
-import time
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -32,7 +31,6 @@ from knowledge.analyze import ANALYZER_VERSION, Analyzer
 from knowledge.answer import AnswerSettings, choose, highlight
 from knowledge.errors import (
     BadQuestion,
-    DamagedIndex,
     InputError,
     KnowledgeError,
     NotFound,
@@ -43,11 +41,10 @@ from knowledge.errors import (
 from knowledge.export import RecordLimits, write_export
 from knowledge.extract import DEFAULT_MAX_BYTES, extract, extract_text
 from knowledge.fetch import fetch_url, suggested_filename
-from knowledge.follower import catch_up
 from knowledge.followup import read_followup
 from knowledge.gaps import group_gaps
 from knowledge.index import ARRAYS, BM25Index, BM25Params
-from knowledge.locks import ReadWriteLock
+from knowledge.live_index import LiveIndex
 from knowledge.models import (
     FEEDBACK_REASONS,
     Answer,
@@ -67,7 +64,6 @@ from knowledge.query import build_query
 from knowledge.readahead import read_ahead
 from knowledge.reply import without_repeats
 from knowledge.reterm import terms_for_aliases, upgrade_terms
-from knowledge.saver import IndexSaver
 from knowledge.segment import passage_windows, split_sentences
 from knowledge.smalltalk import candidate_names, example_questions, small_talk
 from knowledge.store import NewSentence, Store, now
@@ -77,11 +73,6 @@ from knowledge.translate import Dictionary, RomanisedNames
 from knowledge.writing import atomic_path
 
 log = logging.getLogger(__name__)
-# Generations of change log kept behind the latest save (each ingest or removal is one).
-_CHANGES_KEPT = 1000
-# Postings the index's updates may hold in memory (200 MB: the tails of added postings and
-# the terms rewritten in memory) before a save is started early; its rebase frees them.
-_OVERLAY_SAVE_POSTINGS = 25_000_000
 # Times an ingest is planned again when another process wrote between its reads and its write
 # (each retry means that process's write went in: two ingests of one folder retry often).
 _WRITE_ATTEMPTS = 20
@@ -110,6 +101,9 @@ class KnowledgeConfig:
     # background) at most this often and on close. After a crash in between, the next start
     # loads the last save and replays the store's change log from its generation.
     index_save_seconds: float = 30.0
+    # Postings the index's updates may hold in memory (200 MB: the tails of added postings and
+    # the terms rewritten in memory) before a save is started early; its rebase frees them.
+    overlay_save_postings: int = 25_000_000
     corpus_dir: Path = field(default_factory=bundled_corpus)
     # A process that serves questions (the bot, `citebot chat`) reads its files into the OS
     # page cache in the background once open; a one-shot command has no use for it.
@@ -118,6 +112,10 @@ class KnowledgeConfig:
     def __post_init__(self) -> None:
         if self.max_upload_bytes <= 0:
             raise ValueError(f"max_upload_bytes must be positive, got {self.max_upload_bytes}")
+        if self.overlay_save_postings < 0:
+            raise ValueError(
+                f"overlay_save_postings must be 0 or more, got {self.overlay_save_postings}"
+            )
         if not 1 <= self.passage_sentences <= 20:
             raise ValueError(f"passage_sentences must be 1..20, got {self.passage_sentences}")
 
@@ -163,18 +161,26 @@ class KnowledgeBase:
         )
         self.dictionary = self._load_dictionary(data / "cache" / "cedict.json")
         self._names = RomanisedNames(self.dictionary)
-        self._lock = ReadWriteLock()
-        self._saver = IndexSaver(data / "index", on_saved=self._saved)
-        self._saved_at = time.monotonic()
-        self._unsaved = False
         upgrade_terms(self.store, self.analyzer)
-        self.index = self._open_index()
+        self.live_index = LiveIndex(
+            self.store,
+            self.analyzer,
+            data / "index",
+            config.bm25,
+            save_seconds=config.index_save_seconds,
+            overlay_save_postings=config.overlay_save_postings,
+        )
         # Example questions for small talk, by language, with the generation they were made at.
         self._examples: dict[tuple[Lang, int], tuple[int, tuple[str, ...]]] = {}
         # The thread bringing the files into the page cache, None when not reading ahead.
         self.reading_ahead: threading.Thread | None = None
         if config.read_ahead:
             self.reading_ahead = read_ahead([self.store.path, data / "index" / ARRAYS])
+
+    @property
+    def index(self) -> BM25Index:
+        """The BM25 index as it is now (``LiveIndex.index``); for tests and measurements."""
+        return self.live_index.index
 
     # -- start-up -------------------------------------------------------------------------
     def _load_dictionary(self, path: Path) -> Dictionary:
@@ -185,8 +191,7 @@ class KnowledgeBase:
                 return Dictionary.from_state(state)
         except (OSError, ValueError, KeyError, AttributeError):
             pass
-        seg = self.analyzer._segmenter
-        dictionary = Dictionary(self.analyzer.terms, lambda w: int(seg.FREQ.get(w, 0) or 0))
+        dictionary = Dictionary(self.analyzer.terms, self.analyzer.word_count)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
@@ -197,115 +202,9 @@ class KnowledgeBase:
             log.warning("could not cache the dictionary: %s", exc)
         return dictionary
 
-    def _open_index(self) -> BM25Index:
-        """The saved index brought up to the store's generation from the change log (after a
-        crash, or writes by another process, since it was saved); rebuilt from every stored
-        passage only when there is no usable save or the log no longer reaches back to it."""
-        directory = self.config.data_dir / "index"
-        try:
-            index = BM25Index.load(directory, self.config.bm25)
-        except DamagedIndex as exc:  # the store is the truth: the index is made again
-            log.warning("%s; rebuilding it from the store", exc)
-            index = None
-        if index is not None and index.store_id not in (None, self.store.store_id):
-            log.warning(
-                "the saved index in %s belongs to another store; rebuilding it from the store",
-                directory,
-            )
-            index = None
-        if index is not None:
-            saved, unnamed = index.generation, index.store_id is None
-            index.store_id = self.store.store_id  # a save from before stores had ids: ours
-            if catch_up(index, self.store):
-                if index.generation != saved:
-                    self._unsaved = True  # saved with the next write's save, or at close
-                elif unnamed or not index.save_is_current:
-                    self._save_index(index)  # an older save: once more, in the background
-                return index
-            log.info("index save at generation %d is too old: rebuilding it", saved)
-        index = BM25Index(self.config.bm25)
-        index.store_id = self.store.store_id
-        with self.store.reading():  # the passages of exactly this generation
-            generation = self.store.generation()
-            index.add(self.store.all_passage_terms())
-        index.generation = generation
-        self._save_index(index)
-        return index
-
-    def _saved(self, snapshot: BM25Index) -> None:
-        """After a snapshot reached the disk (on the saver's thread): the index takes the file
-        as its base, which frees the postings its updates had copied, and the change log is
-        trimmed. The log before the save is needed only by indexes held further behind
-        (another process's), which would load this save instead; a margin is kept for a save
-        of another process that lands after this one."""
-        try:
-            self.store.forget_changes(snapshot.generation - _CHANGES_KEPT)
-        except StoreError as exc:
-            log.warning("%s", exc)
-        saved = _reload(self.config.data_dir / "index", self.config.bm25)
-        if saved is None or saved.saved_stamp != snapshot.saved_stamp:
-            return  # replaced by another process's save meanwhile: the next save rebases
-        with self._lock.writing():
-            index = getattr(self, "index", None)  # None: a save of the start-up's rebuild
-            if index is None:  # that ended before the constructor kept the index
-                return
-            index.rebase(saved, snapshot)
-            # Writes made during this save (a burst of uploads or removals) still hold theirs:
-            # one more save frees them, rather than the next write, which may be hours away.
-            if self._unsaved and index.overlay_postings() > _OVERLAY_SAVE_POSTINGS:
-                self._save_index(index)
-
-    def _refresh_if_stale(self) -> None:
-        """Catch up with writes made by another process (the CLI beside the bot, a replica).
-
-        One cheap query per call; on a change the index replays the logged changes (or is
-        reopened) and aliases learned elsewhere are taken in.
-        """
-        if self.store.generation() == self.index.generation:
-            return
-        self._learn_aliases()
-        self._follow_store()
-
-    def _learn_aliases(self) -> None:
-        """Take in the aliases other processes' uploads taught the store."""
-        for form, other in self.store.learned_aliases():
-            self.analyzer.add_alias(form, other)
-
-    def _follow_store(self) -> None:
-        """The index takes every write the store logged after its generation, ours and other
-        processes' alike (``follower.catch_up``); it is rebuilt from the stored terms when the
-        log does not reach back to it. The caller holds the write lock."""
-        if not catch_up(self.index, self.store):
-            self.index = self._open_index()
-        self._unsaved = True
-
-    def _after_write(self) -> None:
-        """After this process committed a write: the index follows the store at once (an
-        article is answerable when its ingest returns), and is saved when a save is due."""
-        if self.store.generation() != self.index.generation + 1:
-            self._learn_aliases()  # another process wrote too
-        self._follow_store()
-        due = time.monotonic() - self._saved_at >= self.config.index_save_seconds
-        if due or (
-            # Early while none is under way (its rebase will free them, and a snapshot
-            # per write would cost more than the write at a million passages).
-            not self._saver.busy and self.index.overlay_postings() > _OVERLAY_SAVE_POSTINGS
-        ):
-            self._save_index(self.index)
-
-    def _save_index(self, index: BM25Index) -> None:
-        """Start writing ``index`` as it is now, in the background; the caller holds the lock
-        (or ``index`` is not in use yet), so the snapshot matches its generation exactly."""
-        self._saved_at = time.monotonic()
-        self._unsaved = False
-        self._saver.submit(index.snapshot())
-
     def close(self) -> None:
         """Save the index if it changed, and return once every save has reached the disk."""
-        with self._lock.writing():
-            if self._unsaved:
-                self._save_index(self.index)
-        self._saver.wait()
+        self.live_index.close()
         self.store.close()
 
     # -- ingest ---------------------------------------------------------------------------
@@ -403,12 +302,12 @@ class KnowledgeBase:
         # Segmenting and analysing a big upload takes seconds: it runs outside the lock, so
         # questions go on meanwhile. Only learning aliases (a quick change to shared state)
         # and the write itself hold it.
-        with self._lock.writing():
+        with self.live_index.writing():
             learned = self.analyzer.learn(body)
         sentences, windows = self._analyse(doc)
-        with self._lock.writing():
+        with self.live_index.writing():
             for attempt in range(1, _WRITE_ATTEMPTS + 1):
-                self._refresh_if_stale()
+                self.live_index.refresh_if_stale()
                 existing = self.store.find_article(article_id)
                 if existing is not None:
                     return IngestResult("unchanged", existing)
@@ -443,7 +342,7 @@ class KnowledgeBase:
                     # version of it): read again and decide again, or give up.
                     if attempt == _WRITE_ATTEMPTS:
                         raise
-            self._after_write()
+            self.live_index.after_write()
         status: Literal["added", "replaced"] = "replaced" if replaced else "added"
         return IngestResult(status, article, replaced.id if replaced else None, tuple(learned))
 
@@ -554,13 +453,11 @@ class KnowledgeBase:
                 return Answer(question, said, False, choices=reading.choices)
             if reading.question != question:
                 understood = question = reading.question
-        if self.store.generation() != self.index.generation:
-            with self._lock.writing():  # another process wrote: catch up first, alone
-                self._refresh_if_stale()
+        self.live_index.catch_up_before_reading()
         settings = self.config.answer
         if max_quotes is not None:
             settings = dataclasses.replace(settings, max_quotes=max_quotes)
-        with self._lock.reading():  # questions together; a write waits for them
+        with self.live_index.reading():  # questions together; a write waits for them
             self._names.refresh(self.index.term_ids)  # the vocabulary grows only under a write
             query = build_query(self.analyzer, self.dictionary, question, self._names)
             answer = choose(query, self.index, self.store, self.analyzer, settings)
@@ -576,7 +473,7 @@ class KnowledgeBase:
 
     def _has_name(self, question: str) -> bool:
         """Whether the question names something, as the answerer sees names (see Concept.name)."""
-        with self._lock.reading():
+        with self.live_index.reading():
             query = build_query(self.analyzer, self.dictionary, question, self._names)
         return any(concept.name for concept in query.concepts)
 
@@ -588,7 +485,7 @@ class KnowledgeBase:
         if kept is not None and kept[0] == generation:
             return kept[1]
         aliases = self.analyzer.aliases
-        with self._lock.reading():
+        with self.live_index.reading():
             names = candidate_names(aliases, self.index.df, self.index.doc_count)
 
         def written_in(answer: Answer, group: str) -> str | None:
@@ -714,12 +611,12 @@ class KnowledgeBase:
             NotFound: no article has that id; AmbiguousId: the prefix starts several ids.
             StoreError: the store could not be written; the article is still there.
         """
-        with self._lock.writing():
-            self._refresh_if_stale()
+        with self.live_index.writing():
+            self.live_index.refresh_if_stale()
             full_id = self.store.resolve_id(article_id)
             article = self.store.article(full_id)
             self.store.remove_article(full_id)
-            self._after_write()
+            self.live_index.after_write()
         return article
 
     def article(self, article_id: str) -> Article:
@@ -821,16 +718,6 @@ def content_id(body: str) -> str:
     """
     written = unicodedata.normalize("NFKC", body).casefold()
     return hashlib.sha256(written.encode("utf-8")).hexdigest()[:12]
-
-
-def _reload(directory: Path, params: BM25Params) -> BM25Index | None:
-    """The save just written, to rebase on, without reading it whole again to check it (it
-    is checked whenever a process starts from it); None when it cannot be read."""
-    try:
-        return BM25Index.load(directory, params, verify=False)
-    except DamagedIndex as exc:
-        log.warning("%s", exc)
-        return None
 
 
 def _is_han(text: str) -> bool:

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge import service
 from knowledge.errors import BadQuestion, NotFound, StoreError
 from knowledge.index import BM25Index, is_mapped
 from knowledge.query import build_query
@@ -241,7 +240,7 @@ def test_a_crash_between_saves_is_replayed_from_the_change_log_not_rebuilt(
     assert kb.ingest_text(TEACHES_THE_ALIAS, title="Glassworks museum").learned_aliases
     assert saved_generation(data_dir) < kb.store.generation()
     # No close(): as if the process died. The saved index is five writes behind.
-    caplog.set_level("INFO", logger="knowledge.service")
+    caplog.set_level("INFO", logger="knowledge.live_index")
     after_crash = KnowledgeBase(config)
     try:
         assert after_crash.index.generation == after_crash.store.generation()
@@ -281,7 +280,7 @@ def test_another_process_writes_are_replayed_into_the_running_index(
     try:
         bot.ingest_text(CHINESE_GLASSWORKS, title="九龙玻璃厂")
         index = bot.index
-        caplog.set_level("INFO", logger="knowledge.service")
+        caplog.set_level("INFO", logger="knowledge.live_index")
         assert cli.ingest_text(TEACHES_THE_ALIAS, title="Glassworks museum").learned_aliases
         cli.ingest_bytes(ARTICLE.encode(), "glass.md")
         cli.remove(cli.list()[0].id)
@@ -300,7 +299,7 @@ def test_an_index_saved_before_the_log_begins_is_rebuilt(
     kb = KnowledgeBase(KnowledgeConfig(data_dir=data_dir, index_save_seconds=3600))
     kb.ingest_bytes(ARTICLE.encode(), "glass.md")
     kb.store.forget_changes(kb.store.generation())
-    caplog.set_level("INFO", logger="knowledge.service")
+    caplog.set_level("INFO", logger="knowledge.live_index")
     after_crash = KnowledgeBase(KnowledgeConfig(data_dir=data_dir))
     try:
         assert "rebuilding" in caplog.text
@@ -350,7 +349,7 @@ def test_index_saves_queued_behind_each_other_lose_no_posting(data_dir: Path) ->
     for i, marker in enumerate(markers):
         text = " ".join(f"The {' '.join(rng.choices(WORDS, k=8))} {marker}." for _ in range(3))
         added.append(kb.ingest_text(text, title=f"Note {i}").article.id)
-    kb._saver.wait()
+    kb.live_index.wait_for_saves()
     for marker, article_id in zip(markers, added, strict=True):
         quotes = kb.ask(f"What about {marker}?").quotes
         assert quotes and quotes[0].citation.article_id == article_id, marker
@@ -439,7 +438,7 @@ def test_after_a_save_the_index_reads_the_new_file_and_holds_no_copies(data_dir:
         first_base = kb.index.table.ids
         added = kb.ingest_bytes(ARTICLE.encode(), "glass.md").article
         kb.remove(kb.list()[0].id)
-        kb._saver.wait()
+        kb.live_index.wait_for_saves()
         assert kb.index.overlay_postings() == 0
         assert kb.index.table.ids is not first_base
         assert is_mapped(kb.index.table.ids)
@@ -455,21 +454,21 @@ def test_after_a_save_the_index_reads_the_new_file_and_holds_no_copies(data_dir:
         kb.close()
 
 
-def test_writes_made_during_a_save_are_freed_by_one_more_save(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_writes_made_during_a_save_are_freed_by_one_more_save(data_dir: Path) -> None:
     """A burst of uploads: the writes that land while a save runs take no snapshot of their
     own; the save, once done, starts the one that frees what they hold."""
-    monkeypatch.setattr(service, "_OVERLAY_SAVE_POSTINGS", 0)  # every write may save early
-    kb = KnowledgeBase(KnowledgeConfig(data_dir=data_dir, index_save_seconds=3600))
+    config = KnowledgeConfig(  # every write may save early
+        data_dir=data_dir, index_save_seconds=3600, overlay_save_postings=0
+    )
+    kb = KnowledgeBase(config)
     try:
-        with kb._lock.writing():  # the save's rebase waits for this block to end
+        with kb.live_index.writing():  # the save's rebase waits for this block to end
             kb.ingest_bytes(ARTICLE.encode(), "glass.md")  # starts a save
             kb.ingest_text(
                 "The Lantau Ropeworks was founded in 1905 by Tam Sing.", title="Ropeworks"
             )
-            assert kb._saver.busy and kb.index.overlay_postings() > 0
-        kb._saver.wait()
+            assert kb.live_index.saving and kb.index.overlay_postings() > 0
+        kb.live_index.wait_for_saves()
         assert kb.index.overlay_postings() == 0
         assert saved_generation(data_dir) == kb.store.generation()
         assert kb.ask("Who founded the Lantau Ropeworks?").found
