@@ -89,9 +89,9 @@ def _word_terms(analyzer: Any) -> list[list[str]]:
 
 
 def _store_article(kb: Any, art: GenArticle, mapping: list[list[str]]) -> tuple[int, int]:
+    from knowledge.ingest import content_id
     from knowledge.models import Article
     from knowledge.segment import passage_windows
-    from knowledge.service import content_id
     from knowledge.store import NewSentence, now
 
     sentences: list[NewSentence] = []

@@ -14,17 +14,15 @@ writing the index to disk, which works from a snapshot on a thread of its own.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import threading
-import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
 from knowledge.aliases import AliasTable
 from knowledge.analyze import ANALYZER_VERSION, Analyzer
@@ -32,18 +30,16 @@ from knowledge.answer import AnswerSettings, choose, highlight
 from knowledge.errors import (
     BadQuestion,
     InputError,
-    KnowledgeError,
     NotFound,
-    StoreChanged,
     StoreError,
     WriteFailed,
 )
 from knowledge.export import RecordLimits, write_export
-from knowledge.extract import DEFAULT_MAX_BYTES, extract, extract_text
-from knowledge.fetch import fetch_url, suggested_filename
+from knowledge.extract import DEFAULT_MAX_BYTES
 from knowledge.followup import read_followup
 from knowledge.gaps import group_gaps
 from knowledge.index import ARRAYS, BM25Index, BM25Params
+from knowledge.ingest import BatchReport, Ingester
 from knowledge.live_index import LiveIndex
 from knowledge.models import (
     FEEDBACK_REASONS,
@@ -59,15 +55,13 @@ from knowledge.models import (
     QuotedSentence,
 )
 from knowledge.normalize import guess_lang, to_simplified, to_traditional
-from knowledge.paths import bundled_articles, iter_files, read_file
 from knowledge.query import build_query
 from knowledge.readahead import read_ahead
 from knowledge.reply import without_repeats
-from knowledge.reterm import terms_for_aliases, upgrade_terms
-from knowledge.segment import passage_windows, split_sentences
+from knowledge.reterm import upgrade_terms
 from knowledge.smalltalk import candidate_names, example_questions, small_talk
-from knowledge.store import NewSentence, Store, now
-from knowledge.text import is_han, lang_from_tag
+from knowledge.store import Store
+from knowledge.text import is_han
 from knowledge.transfer import ImportReport, export_records, import_export
 from knowledge.translate import Dictionary, RomanisedNames
 from knowledge.writing import atomic_path
@@ -120,14 +114,6 @@ class KnowledgeConfig:
             raise ValueError(f"passage_sentences must be 1..20, got {self.passage_sentences}")
 
 
-@dataclass(frozen=True)
-class BatchReport:
-    """A folder ingest: what was added, and what was skipped with the reason."""
-
-    results: list[IngestResult]
-    failures: list[tuple[Path, KnowledgeError]]
-
-
 class KnowledgeBase:
     """The knowledge base in ``config.data_dir``: its articles, their BM25 index, and the
     questions asked of it; the one door front ends use (ingest, ask, remove, list, stats,
@@ -174,6 +160,14 @@ class KnowledgeBase:
         self._examples: dict[tuple[Lang, int], tuple[int, tuple[str, ...]]] = {}
         # The thread bringing the files into the page cache, None when not reading ahead.
         self.reading_ahead: threading.Thread | None = None
+        self._ingester = Ingester(
+            self.store,
+            self.analyzer,
+            self.live_index,
+            max_bytes=config.max_upload_bytes,
+            passage_sentences=config.passage_sentences,
+            corpus_dir=config.corpus_dir,
+        )
         if config.read_ahead:
             self.reading_ahead = read_ahead([self.store.path, data / "index" / ARRAYS])
 
@@ -229,10 +223,9 @@ class KnowledgeBase:
             UnsupportedFormat, FileTooLarge, EmptyDocument, UnreadableDocument: see ``extract``.
             StoreError: the store could not be written; nothing of the article was kept.
         """
-        doc = extract(
-            data, filename, max_bytes=self.config.max_upload_bytes, content_type=content_type
+        return self._ingester.ingest_bytes(
+            data, filename, title=title, source=source, url=url, content_type=content_type
         )
-        return self.ingest_document(doc, title=title, source=source or filename, url=url)
 
     def ingest_url(
         self, url: str, *, allowed_hosts: Collection[str] = (), timeout: float = 10.0
@@ -241,18 +234,7 @@ class KnowledgeBase:
         saying why not: ``FetchRefused`` for an address we will not reach, ``FetchFailed`` for a
         page we could not get whole, or the extractor's refusals. ``allowed_hosts`` ("host" or
         "host:port") skip the public-address check; the page may be at most max_upload_bytes."""
-        page = fetch_url(
-            url,
-            allowed_hosts=allowed_hosts,
-            max_bytes=self.config.max_upload_bytes,
-            timeout=timeout,
-        )
-        return self.ingest_bytes(
-            page.content,
-            suggested_filename(page),
-            url=page.url,
-            content_type=page.content_type,
-        )
+        return self._ingester.ingest_url(url, allowed_hosts=allowed_hosts, timeout=timeout)
 
     def ingest_file(
         self,
@@ -267,16 +249,15 @@ class KnowledgeBase:
         ``root`` is the folder ``path`` was found in, None for a path named on its own; it and
         ``follow_symlinks`` decide which symbolic links are read (see ``read_file``).
         """
-        data = read_file(
-            path, self.config.max_upload_bytes, root=root, follow_symlinks=follow_symlinks
+        return self._ingester.ingest_file(
+            path, root=root, follow_symlinks=follow_symlinks, **overrides
         )
-        return self.ingest_bytes(data, path.name, **overrides)
 
     def ingest_text(self, text: str, **overrides: str | None) -> IngestResult:
         """Store pasted text (plain or light Markdown) as one article, as ``ingest_bytes``
         stores a file; ``overrides`` are its title, source and url. EmptyDocument when it
         holds no text."""
-        return self.ingest_document(extract_text(text, title=overrides.get("title")), **overrides)
+        return self._ingester.ingest_text(text, **overrides)
 
     def ingest_document(
         self,
@@ -289,84 +270,9 @@ class KnowledgeBase:
     ) -> IngestResult:
         """Store and index one parsed article whole, or nothing of it; ``added_at`` keeps an
         imported article's time (default: now). StoreError when the store cannot be written."""
-        body = "\n\n".join(doc.paragraphs)
-        article_id = content_id(body)
-        title = (title or doc.title or doc.paragraphs[0][:80]).strip()
-        source = doc.source or source
-        url = url or doc.url
-        lang = lang_from_tag(doc.lang) or guess_lang(body)
-        replace_key = url or f"{source or ''}\x1f{title}"
-        existing = self.store.find_article(article_id)
-        if existing is not None:
-            return IngestResult("unchanged", existing)
-        # Segmenting and analysing a big upload takes seconds: it runs outside the lock, so
-        # questions go on meanwhile. Only learning aliases (a quick change to shared state)
-        # and the write itself hold it.
-        with self.live_index.writing():
-            learned = self.analyzer.learn(body)
-        sentences, windows = self._analyse(doc)
-        with self.live_index.writing():
-            for attempt in range(1, _WRITE_ATTEMPTS + 1):
-                self.live_index.refresh_if_stale()
-                existing = self.store.find_article(article_id)
-                if existing is not None:
-                    return IngestResult("unchanged", existing)
-                replaced = self.store.find_by_replace_key(replace_key)
-                article = Article(
-                    id=article_id,
-                    title=title,
-                    source=source,
-                    url=url,
-                    lang=lang,
-                    published=doc.published,
-                    added_at=added_at or now(),
-                    passages=len(windows),
-                    sentences=len(sentences),
-                    format=doc.format,
-                )
-                try:
-                    self.store.add_article(
-                        article,
-                        replace_key,
-                        sentences,
-                        windows,
-                        aliases=learned,
-                        replace_id=replaced.id if replaced else None,
-                        retermed=terms_for_aliases(self.store, self.analyzer, learned),
-                        # What was read above is the store at the index's generation.
-                        expected_generation=self.index.generation,
-                    )
-                    break
-                except StoreChanged:
-                    # Another process wrote since those reads (the same article, another
-                    # version of it): read again and decide again, or give up.
-                    if attempt == _WRITE_ATTEMPTS:
-                        raise
-            self.live_index.after_write()
-        status: Literal["added", "replaced"] = "replaced" if replaced else "added"
-        return IngestResult(status, article, replaced.id if replaced else None, tuple(learned))
-
-    def _analyse(self, doc: ParsedDocument) -> tuple[list[NewSentence], list[tuple[int, int]]]:
-        """Sentences with their terms, and passage windows as (first, last) sentence positions."""
-        sentences: list[NewSentence] = []
-        windows: list[tuple[int, int]] = []
-        for number, paragraph in enumerate(doc.paragraphs, start=1):
-            spans = split_sentences(paragraph)
-            base = len(sentences)
-            for span in spans:
-                sentences.append(
-                    NewSentence(
-                        position=len(sentences),
-                        paragraph=number,
-                        start=span.start,
-                        end=span.end,
-                        text=span.text,
-                        terms=self.analyzer.terms(span.text),
-                    )
-                )
-            for lo, hi in passage_windows(len(spans), self.config.passage_sentences):
-                windows.append((base + lo, base + hi - 1))
-        return sentences, windows
+        return self._ingester.ingest_document(
+            doc, title=title, source=source, url=url, added_at=added_at
+        )
 
     def ingest_paths(self, paths: Iterable[Path], *, follow_symlinks: bool = False) -> BatchReport:
         """Ingest files and folders; a bad file is skipped and reported, the rest go in.
@@ -374,21 +280,12 @@ class KnowledgeBase:
         ``follow_symlinks`` lets a symbolic link named in ``paths`` be read; links found inside
         a folder are read only when they stay inside it, whatever it says.
         """
-        results: list[IngestResult] = []
-        failures: list[tuple[Path, KnowledgeError]] = []
-        for path, root in iter_files(paths, follow_symlinks=follow_symlinks):
-            try:
-                results.append(self.ingest_file(path, root=root, follow_symlinks=follow_symlinks))
-            except KnowledgeError as exc:
-                failures.append((path, exc))
-        return BatchReport(results, failures)
+        return self._ingester.ingest_paths(paths, follow_symlinks=follow_symlinks)
 
     def load_bundled(self) -> BatchReport:
         """Ingest the articles shipped in ``config.corpus_dir``; a bad one is skipped and
         reported, as in ``ingest_paths``."""
-        # The shipped articles are ours, and a package manager may install duplicate files as
-        # links: they are followed (to regular files only, like every other ingest).
-        return self.ingest_paths(bundled_articles(self.config.corpus_dir), follow_symlinks=True)
+        return self._ingester.load_bundled()
 
     def ensure_content(self) -> BatchReport | None:
         """Load the bundled corpus into an empty knowledge base; None when it had articles."""
@@ -706,18 +603,6 @@ class KnowledgeBase:
             "thumbs_up": q["thumbs_up"],
             "thumbs_down": q["thumbs_down"],
         }
-
-
-def content_id(body: str) -> str:
-    """An article's id: 12 hex digits of the SHA-256 of its text, so re-adding it is a no-op.
-
-    The text as written, up to NFKC and case: a Traditional article and its Simplified
-    version are two articles with two ids (matching still folds one onto the other). An
-    article that folding to Simplified leaves as it is keeps the id it had when ids folded the
-    script too; a Traditional one stored then is "replaced" by its own text once, re-added.
-    """
-    written = unicodedata.normalize("NFKC", body).casefold()
-    return hashlib.sha256(written.encode("utf-8")).hexdigest()[:12]
 
 
 def _is_han(text: str) -> bool:
