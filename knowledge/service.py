@@ -13,11 +13,10 @@ writing the index to disk, which works from a snapshot on a thread of its own.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -26,9 +25,9 @@ from typing import BinaryIO
 
 from knowledge.aliases import AliasTable
 from knowledge.analyze import ANALYZER_VERSION, Analyzer
-from knowledge.answer import AnswerSettings, choose, highlight
+from knowledge.answer import AnswerSettings
+from knowledge.asking import MAX_QUESTION_CHARS, Asker
 from knowledge.errors import (
-    BadQuestion,
     InputError,
     NotFound,
     StoreError,
@@ -36,7 +35,6 @@ from knowledge.errors import (
 )
 from knowledge.export import RecordLimits, write_export
 from knowledge.extract import DEFAULT_MAX_BYTES
-from knowledge.followup import read_followup
 from knowledge.gaps import group_gaps
 from knowledge.index import ARRAYS, BM25Index, BM25Params
 from knowledge.ingest import BatchReport, Ingester
@@ -48,33 +46,21 @@ from knowledge.models import (
     ChatSettings,
     Gaps,
     GivenAnswer,
-    GivenQuote,
     IngestResult,
     Lang,
     ParsedDocument,
-    QuotedSentence,
 )
-from knowledge.normalize import guess_lang, to_simplified, to_traditional
-from knowledge.query import build_query
 from knowledge.readahead import read_ahead
-from knowledge.reply import without_repeats
 from knowledge.reterm import upgrade_terms
-from knowledge.smalltalk import candidate_names, example_questions, small_talk
 from knowledge.store import Store
-from knowledge.text import is_han
 from knowledge.transfer import ImportReport, export_records, import_export
-from knowledge.translate import Dictionary, RomanisedNames
+from knowledge.translate import Dictionary
 from knowledge.writing import atomic_path
 
 log = logging.getLogger(__name__)
-# Times an ingest is planned again when another process wrote between its reads and its write
-# (each retry means that process's write went in: two ingests of one folder retry often).
-_WRITE_ATTEMPTS = 20
 # Declined or 👎 questions read at most for the gaps (the latest ones): grouping them costs
 # about a folding each, and an admin reads the first few groups.
 _GAP_ROWS = 20_000
-
-MAX_QUESTION_CHARS = 500
 
 
 def bundled_corpus() -> Path:
@@ -146,7 +132,6 @@ class KnowledgeBase:
             cache_dir=data / "cache",
         )
         self.dictionary = self._load_dictionary(data / "cache" / "cedict.json")
-        self._names = RomanisedNames(self.dictionary)
         upgrade_terms(self.store, self.analyzer)
         self.live_index = LiveIndex(
             self.store,
@@ -156,8 +141,6 @@ class KnowledgeBase:
             save_seconds=config.index_save_seconds,
             overlay_save_postings=config.overlay_save_postings,
         )
-        # Example questions for small talk, by language, with the generation they were made at.
-        self._examples: dict[tuple[Lang, int], tuple[int, tuple[str, ...]]] = {}
         # The thread bringing the files into the page cache, None when not reading ahead.
         self.reading_ahead: threading.Thread | None = None
         self._ingester = Ingester(
@@ -167,6 +150,9 @@ class KnowledgeBase:
             max_bytes=config.max_upload_bytes,
             passage_sentences=config.passage_sentences,
             corpus_dir=config.corpus_dir,
+        )
+        self._asker = Asker(
+            self.store, self.analyzer, self.dictionary, self.live_index, config.answer
         )
         if config.read_ahead:
             self.reading_ahead = read_ahead([self.store.path, data / "index" / ARRAYS])
@@ -318,113 +304,22 @@ class KnowledgeBase:
 
         Raises:
             BadQuestion: the question is empty or over-long. An answer is given even when its
-            log line cannot be written (see ``_logged``).
+            log line cannot be written (a read-only store, a full disk).
         """
-        question = " ".join(question.split())
-        if not question:
-            raise BadQuestion("the question is empty", reason="empty")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise BadQuestion(
-                f"the question is too long ({len(question)} characters; the limit is "
-                f"{MAX_QUESTION_CHARS})",
-                reason="too_long",
-                length=len(question),
-                limit=MAX_QUESTION_CHARS,
-            )
-        talk = small_talk(question)
-        if talk is not None:
-            said = lang or guess_lang(question)
-            return Answer(question, said, False, small_talk=talk, examples=self.examples(said))
-        understood = None
-        after = " ".join((after or "").split())[:MAX_QUESTION_CHARS]
-        if after and small_talk(after) is None:
-            reading = read_followup(
-                question,
-                after,
-                self.analyzer,
-                lambda q: self.ask(q, log_it=False),
-                self._has_name,
-            )
-            if reading.choices:
-                said = lang or guess_lang(question)
-                return Answer(question, said, False, choices=reading.choices)
-            if reading.question != question:
-                understood = question = reading.question
-        self.live_index.catch_up_before_reading()
-        settings = self.config.answer
-        if max_quotes is not None:
-            settings = dataclasses.replace(settings, max_quotes=max_quotes)
-        with self.live_index.reading():  # questions together; a write waits for them
-            self._names.refresh(self.index.term_ids)  # the vocabulary grows only under a write
-            query = build_query(self.analyzer, self.dictionary, question, self._names)
-            answer = choose(query, self.index, self.store, self.analyzer, settings)
-        # The Simplified and Traditional versions of one article state a fact twice.
-        answer = without_repeats(answer)
-        if understood is not None:
-            answer = dataclasses.replace(answer, understood=understood)
-        if lang is not None:
-            answer = in_language(answer, lang)
-        if log_it:  # a follow-up is logged as understood, so "more" can ask it again alone
-            answer = self._logged(question, answer, chat_id, user_id)
-        return answer
-
-    def _has_name(self, question: str) -> bool:
-        """Whether the question names something, as the answerer sees names (see Concept.name)."""
-        with self.live_index.reading():
-            query = build_query(self.analyzer, self.dictionary, question, self._names)
-        return any(concept.name for concept in query.concepts)
+        return self._asker.ask(
+            question,
+            chat_id=chat_id,
+            user_id=user_id,
+            log_it=log_it,
+            max_quotes=max_quotes,
+            after=after,
+            lang=lang,
+        )
 
     def examples(self, lang: Lang, count: int = 2) -> tuple[str, ...]:
         """Questions in ``lang`` this knowledge base answers, about the things its articles
         name most, for a reply to small talk; worked out once per change of the articles."""
-        kept = self._examples.get((lang, count))
-        generation = self.store.generation()
-        if kept is not None and kept[0] == generation:
-            return kept[1]
-        aliases = self.analyzer.aliases
-        with self.live_index.reading():
-            names = candidate_names(aliases, self.index.df, self.index.doc_count)
-
-        def written_in(answer: Answer, group: str) -> str | None:
-            text = answer.quotes[0].sentence.text
-            spans = [t for t in self.analyzer.spans(text) if t.term == group]
-            return text[spans[0].start : spans[0].end] if spans else None
-
-        found = example_questions(
-            names,
-            lambda group: sorted(aliases.groups.get(group, ())),
-            lambda q: self.ask(q, log_it=False),
-            written_in,
-            lang,
-            count,
-        )
-        self._examples[(lang, count)] = (generation, found)
-        return found
-
-    # Whether logging the last question failed: a run of failures is one warning, not one a
-    # question (the store says once that it is read-only, when it is opened).
-    _log_failing = False
-
-    def _logged(
-        self, question: str, answer: Answer, chat_id: int | None, user_id: int | None
-    ) -> Answer:
-        """``answer`` with the id its question was logged under; as it is when the log cannot
-        be written (a read-only store, a full disk, another process holding the store past the
-        busy timeout): an answer never fails because its log line could not be kept."""
-        if self.store.read_only:
-            return answer
-        try:
-            given = [GivenQuote(q.sentence.text, q.citation) for q in answer.quotes]
-            qid = self.store.log_question(
-                question, answer.lang, answer.found, chat_id, user_id, given
-            )
-        except StoreError as exc:
-            level = logging.DEBUG if self._log_failing else logging.WARNING
-            log.log(level, "answered without logging the question: %s", exc)
-            self._log_failing = True
-            return answer
-        self._log_failing = False
-        return _with_question_id(answer, qid)
+        return self._asker.examples(lang, count)
 
     def recall(self, question_id: int, *, lang: Lang | None = None) -> Answer:
         """The answer to a question asked earlier (by id), as it would be given now (in
@@ -433,19 +328,12 @@ class KnowledgeBase:
         Lets a "more" button work after a restart or on another replica than the one that
         answered first.
         """
-        answer = self.ask(self.store.question_text(question_id), log_it=False, lang=lang)
-        return _with_question_id(answer, question_id)
+        return self._asker.recall(question_id, lang=lang)
 
     def more(self, answer: Answer) -> Answer:
         """``answer`` (from ``ask`` or ``recall``) with its "more" quotes highlighted, for the
         reply that shows them; ``ask`` leaves them bare, as most are never shown."""
-        more = tuple(
-            dataclasses.replace(
-                q, highlights=highlight(q.sentence.text, self.analyzer, answer.terms)
-            )
-            for q in answer.more
-        )
-        return dataclasses.replace(answer, more=more)
+        return self._asker.more(answer)
 
     def feedback(
         self, question_id: int, user_id: int, value: int, reason: str | None = None
@@ -607,43 +495,3 @@ class KnowledgeBase:
 
 def _is_han(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text[:50])
-
-
-def _with_question_id(answer: Answer, qid: int) -> Answer:
-    return dataclasses.replace(answer, question_id=qid)
-
-
-def in_language(answer: Answer, lang: Lang) -> Answer:
-    """``answer`` to be shown in ``lang``: its fixed texts (``Answer.lang``) in that language,
-    and in Chinese its quotes in that script (OpenCC), Simplified or Traditional.
-
-    Quotes are not translated: an English sentence stays English. A quote keeps its
-    highlights; where a conversion changed a sentence's length, it is converted character by
-    character so that the highlighted spans still fall on the same words.
-    """
-    if lang == "en":
-        return dataclasses.replace(answer, lang=lang)
-    convert = to_traditional if lang == "zh-Hant" else to_simplified
-    return dataclasses.replace(
-        answer,
-        lang=lang,
-        quotes=tuple(_quote_in(q, convert) for q in answer.quotes),
-        more=tuple(_quote_in(q, convert) for q in answer.more),
-    )
-
-
-def _quote_in(quote: QuotedSentence, convert: Callable[[str], str]) -> QuotedSentence:
-    text = quote.sentence.text
-    if not any(map(is_han, text)):
-        return quote  # nothing Chinese to show in another script
-    shown = convert(text)
-    if shown == text:
-        return quote
-    if len(shown) != len(text):
-        shown = "".join(c if len(c := convert(ch)) == 1 else ch for ch in text)
-    return QuotedSentence(
-        dataclasses.replace(quote.sentence, text=shown),
-        quote.citation,
-        quote.score,
-        quote.highlights,
-    )
