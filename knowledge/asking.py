@@ -11,10 +11,12 @@ button can ask it again later (``recall``) and a vote can name it.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
-from knowledge.analyze import Analyzer
+from knowledge.analyze import ANALYZER_VERSION, Analyzer
 from knowledge.answer import AnswerSettings, choose, highlight
 from knowledge.errors import BadQuestion, StoreError
 from knowledge.followup import read_followup
@@ -191,6 +193,26 @@ class Asker:
             for q in answer.more
         )
         return dataclasses.replace(answer, more=more)
+
+
+def load_dictionary(path: Path, analyzer: Analyzer) -> Dictionary:
+    """CC-CEDICT's term maps, from the cache when the analyzer that made it is this one."""
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        if state.get("analyzer") == ANALYZER_VERSION:
+            return Dictionary.from_state(state)
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass
+    dictionary = Dictionary(analyzer.terms, analyzer.word_count)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        state = {"analyzer": ANALYZER_VERSION, **dictionary.to_state()}
+        tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:  # a read-only data dir still answers, just starts slower
+        log.warning("could not cache the dictionary: %s", exc)
+    return dictionary
 
 
 def _with_question_id(answer: Answer, qid: int) -> Answer:

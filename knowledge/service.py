@@ -1,43 +1,30 @@
-"""KnowledgeBase: the one entry point front ends use (ingest, ask, remove, list, stats).
+"""KnowledgeBase: the one door front ends use (ingest, ask, remove, list, stats, export...).
 
-It owns the store, the analyzer and the index and keeps them in step: the store is the truth,
-the index is a cache stamped with the store's generation. Every write (ingest, removal, import,
-terms upgrade) goes to the store only; the index then applies the store's change log
-(``follower.catch_up``), the same code that takes in another process's writes and, at open,
-those a crash kept from the last save. Without a usable save the index is rebuilt from the
-stored terms, never by re-tokenizing articles. One lock keeps the index and the store in
-step: a question sees an article either whole or not at all. Analysing an upload, the slow part
-of an ingest, happens outside it, so questions are not held up by a large upload; nor is
-writing the index to disk, which works from a snapshot on a thread of its own.
+A façade over parts that each own their state: the store (``Store``, the truth), the index kept
+at the store's generation and saved in the background (``live_index.LiveIndex``, which also owns
+the lock that keeps the two in step), ingest (``ingest.Ingester``), asking (``asking.Asker``),
+stored terms upgraded (``reterm``), export and import (``transfer``) and the gaps (``gaps``).
+Every write goes to the store only; the index then follows the store's change log.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import threading
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from importlib import resources
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from knowledge import transfer
 from knowledge.aliases import AliasTable
-from knowledge.analyze import ANALYZER_VERSION, Analyzer
-from knowledge.answer import AnswerSettings
-from knowledge.asking import MAX_QUESTION_CHARS, Asker
-from knowledge.errors import (
-    InputError,
-    NotFound,
-    StoreError,
-    WriteFailed,
-)
+from knowledge.analyze import Analyzer
+from knowledge.asking import MAX_QUESTION_CHARS, Asker, load_dictionary
+from knowledge.config import KnowledgeConfig, bundled_corpus
+from knowledge.errors import InputError, NotFound
 from knowledge.export import RecordLimits, write_export
-from knowledge.extract import DEFAULT_MAX_BYTES
-from knowledge.gaps import group_gaps
-from knowledge.index import ARRAYS, BM25Index, BM25Params
-from knowledge.ingest import BatchReport, Ingester
+from knowledge.gaps import recent_gaps
+from knowledge.index import ARRAYS, BM25Index
+from knowledge.ingest import BatchReport, Ingester, content_id
 from knowledge.live_index import LiveIndex
 from knowledge.models import (
     FEEDBACK_REASONS,
@@ -53,51 +40,17 @@ from knowledge.models import (
 from knowledge.readahead import read_ahead
 from knowledge.reterm import upgrade_terms
 from knowledge.store import Store
-from knowledge.transfer import ImportReport, export_records, import_export
-from knowledge.translate import Dictionary
-from knowledge.writing import atomic_path
+from knowledge.transfer import ImportReport, backup_store, export_file, import_export
 
-log = logging.getLogger(__name__)
-# Declined or 👎 questions read at most for the gaps (the latest ones): grouping them costs
-# about a folding each, and an admin reads the first few groups.
-_GAP_ROWS = 20_000
-
-
-def bundled_corpus() -> Path:
-    """The articles, word list and alias table that ship inside the package."""
-    return Path(str(resources.files("knowledge") / "corpus"))
-
-
-@dataclass(frozen=True)
-class KnowledgeConfig:
-    """Everything the knowledge base needs to know, validated where it enters."""
-
-    data_dir: Path
-    max_upload_bytes: int = DEFAULT_MAX_BYTES
-    bm25: BM25Params = field(default_factory=BM25Params)
-    answer: AnswerSettings = field(default_factory=AnswerSettings)
-    passage_sentences: int = 3
-    # Writing the whole index costs seconds at a million passages; it is saved (in the
-    # background) at most this often and on close. After a crash in between, the next start
-    # loads the last save and replays the store's change log from its generation.
-    index_save_seconds: float = 30.0
-    # Postings the index's updates may hold in memory (200 MB: the tails of added postings and
-    # the terms rewritten in memory) before a save is started early; its rebase frees them.
-    overlay_save_postings: int = 25_000_000
-    corpus_dir: Path = field(default_factory=bundled_corpus)
-    # A process that serves questions (the bot, `citebot chat`) reads its files into the OS
-    # page cache in the background once open; a one-shot command has no use for it.
-    read_ahead: bool = False
-
-    def __post_init__(self) -> None:
-        if self.max_upload_bytes <= 0:
-            raise ValueError(f"max_upload_bytes must be positive, got {self.max_upload_bytes}")
-        if self.overlay_save_postings < 0:
-            raise ValueError(
-                f"overlay_save_postings must be 0 or more, got {self.overlay_save_postings}"
-            )
-        if not 1 <= self.passage_sentences <= 20:
-            raise ValueError(f"passage_sentences must be 1..20, got {self.passage_sentences}")
+# What other modules import from here: the door, and what it is opened and answered with.
+__all__ = [
+    "MAX_QUESTION_CHARS",
+    "BatchReport",
+    "KnowledgeBase",
+    "KnowledgeConfig",
+    "bundled_corpus",
+    "content_id",
+]
 
 
 class KnowledgeBase:
@@ -131,7 +84,7 @@ class KnowledgeBase:
             userdicts=[config.corpus_dir / "userdict.txt", data / "userdict.txt"],
             cache_dir=data / "cache",
         )
-        self.dictionary = self._load_dictionary(data / "cache" / "cedict.json")
+        self.dictionary = load_dictionary(data / "cache" / "cedict.json", self.analyzer)
         upgrade_terms(self.store, self.analyzer)
         self.live_index = LiveIndex(
             self.store,
@@ -141,8 +94,6 @@ class KnowledgeBase:
             save_seconds=config.index_save_seconds,
             overlay_save_postings=config.overlay_save_postings,
         )
-        # The thread bringing the files into the page cache, None when not reading ahead.
-        self.reading_ahead: threading.Thread | None = None
         self._ingester = Ingester(
             self.store,
             self.analyzer,
@@ -154,6 +105,8 @@ class KnowledgeBase:
         self._asker = Asker(
             self.store, self.analyzer, self.dictionary, self.live_index, config.answer
         )
+        # The thread bringing the files into the page cache, None when not reading ahead.
+        self.reading_ahead: threading.Thread | None = None
         if config.read_ahead:
             self.reading_ahead = read_ahead([self.store.path, data / "index" / ARRAYS])
 
@@ -161,26 +114,6 @@ class KnowledgeBase:
     def index(self) -> BM25Index:
         """The BM25 index as it is now (``LiveIndex.index``); for tests and measurements."""
         return self.live_index.index
-
-    # -- start-up -------------------------------------------------------------------------
-    def _load_dictionary(self, path: Path) -> Dictionary:
-        """CC-CEDICT's term maps, from the cache when the analyzer that made it is this one."""
-        try:
-            state = json.loads(path.read_text(encoding="utf-8"))
-            if state.get("analyzer") == ANALYZER_VERSION:
-                return Dictionary.from_state(state)
-        except (OSError, ValueError, KeyError, AttributeError):
-            pass
-        dictionary = Dictionary(self.analyzer.terms, self.analyzer.word_count)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            state = {"analyzer": ANALYZER_VERSION, **dictionary.to_state()}
-            tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-            tmp.replace(path)
-        except OSError as exc:  # a read-only data dir still answers, just starts slower
-            log.warning("could not cache the dictionary: %s", exc)
-        return dictionary
 
     def close(self) -> None:
         """Save the index if it changed, and return once every save has reached the disk."""
@@ -352,18 +285,12 @@ class KnowledgeBase:
         """The recent questions that were declined or voted 👎, alike ones grouped (see
         knowledge.gaps), newest first: the first ``limit`` groups, and how many there are.
         Only questions asked or voted on at ``since`` or later (a time without a zone is UTC)
-        count; at most the latest ``_GAP_ROWS`` such questions are read.
+        count; at most the latest ``gaps.GAP_ROWS`` such questions are read.
 
         Raises:
             InputError: ``limit`` is below 1.
         """
-        if limit < 1:
-            raise InputError(f"the limit must be at least 1, got {limit}", reason="limit")
-        after = None
-        if since is not None:
-            moment = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
-            after = moment.astimezone(UTC).isoformat(timespec="seconds")
-        return group_gaps(self.store.gap_rows(after, _GAP_ROWS), limit)
+        return recent_gaps(self.store, limit, since)
 
     def given_answer(self, question_id: int) -> GivenAnswer:
         """A logged question with the answer it got then, quoted as it was given (not as it
@@ -433,7 +360,7 @@ class KnowledgeBase:
     # -- moving a knowledge base ---------------------------------------------------------
     def export_records(self) -> Iterator[dict[str, object]]:
         """The whole knowledge base as JSON-ready records (see ``transfer.export_records``)."""
-        return export_records(self.store)
+        return transfer.export_records(self.store)
 
     def export_to(self, out: BinaryIO) -> int:
         """Write the export to an open stream (stdout); returns the number of records."""
@@ -446,8 +373,7 @@ class KnowledgeBase:
             BadDestination: ``path`` is a folder, link, device, or in a missing folder.
             WriteFailed: the disk filled up or the write failed; nothing was written.
         """
-        with atomic_path(path) as tmp, tmp.open("wb") as out:
-            return write_export(self.export_records(), out)
+        return export_file(self.store, path)
 
     def import_file(self, path: Path) -> ImportReport:
         """Import an export: checked whole first, then record by record (see
@@ -469,11 +395,7 @@ class KnowledgeBase:
             BadDestination: ``target`` is a folder, link, device, or in a missing folder.
             WriteFailed, StoreError: the copy failed; ``target`` is as it was.
         """
-        try:
-            with atomic_path(target) as tmp:
-                self.store.backup(tmp)
-        except StoreError as exc:
-            raise WriteFailed(f"{target}: {exc}; nothing was written", path=str(target)) from exc
+        backup_store(self.store, target)
 
     def stats(self) -> dict[str, int | float]:
         """Counts for ``citebot stats`` and /stats: articles, passages, sentences, indexed
