@@ -61,7 +61,7 @@ def test_a_store_from_before_accented_words_is_re_termed_when_opened(
     generation = old.store.generation()
     old.close()
     sql(data_dir, ("DELETE FROM meta WHERE key = 'terms_version'", ()))
-    caplog.set_level("INFO", logger="knowledge.service")
+    caplog.set_level("INFO", logger="knowledge.live_index")
     caplog.set_level("INFO", logger="knowledge.reterm")  # the upgrade says it did it
 
     upgraded = KnowledgeBase(config)
