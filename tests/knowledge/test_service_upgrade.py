@@ -12,7 +12,7 @@ import pytest
 
 from knowledge.analyze import ANALYZER_VERSION, TERMS_CHANGED_SINCE
 from knowledge.service import KnowledgeBase, KnowledgeConfig
-from tests.knowledge.test_service import assert_same_index, rebuilt
+from tests.knowledge.test_live_index import assert_same_index, rebuilt
 
 pytestmark = pytest.mark.slow  # re-terms whole stores on opening them
 
