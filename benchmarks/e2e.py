@@ -85,9 +85,9 @@ def _word_terms(analyzer: Any) -> list[list[str]]:
 
 
 def _store_article(kb: Any, art: GenArticle, mapping: list[list[str]]) -> tuple[int, int]:
+    from knowledge.ingest import content_id
     from knowledge.models import Article
     from knowledge.segment import passage_windows
-    from knowledge.service import content_id
     from knowledge.store import NewSentence, now
 
     sentences: list[NewSentence] = []
@@ -276,17 +276,17 @@ def serve(n: int, seed: int, count: int, directory: Path) -> dict[str, Any]:
     remove_s = time.perf_counter() - t0
     answer = kb.ask(question, log_it=False)
     still = any(qs_.citation.article_id == result.article.id for qs_ in answer.quotes)
-    # The same once the periodic index save is due (service.py saves the whole index at most
+    # The same once the periodic index save is due (live_index.py saves the whole index at most
     # every index_save_seconds: the write that finds it due takes a snapshot, and a thread of
     # its own writes it; the second save waits behind the first).
     add_due_s = remove_due_s = None
-    if hasattr(kb, "_saved_at"):
-        kb._saved_at = float("-inf")
+    if hasattr(kb, "live_index"):
+        kb.live_index.make_save_due()
         other = article(10**9 + 2, seed + 3, lang="zh", paragraphs=3)
         t0 = time.perf_counter()
         added = kb.ingest_text(other.text, title="benchmark addition 2", source="benchmark")
         add_due_s = time.perf_counter() - t0
-        kb._saved_at = float("-inf")
+        kb.live_index.make_save_due()
         t0 = time.perf_counter()
         kb.remove(added.article.id)
         remove_due_s = time.perf_counter() - t0
@@ -297,7 +297,7 @@ def serve(n: int, seed: int, count: int, directory: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     more_ids = [kb.ingest_text(a.text, title=a.title, source="benchmark").article.id for a in more]
     adds_s = time.perf_counter() - t0
-    kb._saver.wait()
+    kb.live_index.wait_for_saves()
     release_memory()
     rss_after_adds = rss_mb()
     peak_before_removes = peak_rss_mb()
@@ -305,7 +305,7 @@ def serve(n: int, seed: int, count: int, directory: Path) -> dict[str, Any]:
     for article_id in more_ids:
         kb.remove(article_id)
     removes_s = time.perf_counter() - t0
-    kb._saver.wait()
+    kb.live_index.wait_for_saves()
     release_memory()
     rss_after_removes = rss_mb()
     # Another process adds an article (`citebot ingest` beside the bot): the next question

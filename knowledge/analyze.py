@@ -219,6 +219,11 @@ class Analyzer:
             and term not in CANTONESE_WORDS
         )
 
+    def word_count(self, word: str) -> int:
+        """How often the segmenter's dictionary counts ``word`` (with the words added since: user
+        words, alias forms), 0 for a word it does not know; what CC-CEDICT's maps rank by."""
+        return int(self._segmenter.FREQ.get(word, 0) or 0)
+
     def add_alias(self, form: str, other: str) -> bool:
         """Put two forms in one alias group; True when that taught the table something."""
         _, added = self.aliases.add_group([form, other])

@@ -13,11 +13,16 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from knowledge.errors import InputError
 from knowledge.models import FEEDBACK_REASONS, FeedbackReason, Gap, Gaps
 from knowledge.normalize import fold
-from knowledge.store import GapRow
+from knowledge.store import GapRow, Store
 
+# Declined or 👎 questions read at most for the gaps (the latest ones): grouping them costs
+# about a folding each, and an admin reads the first few groups.
+GAP_ROWS = 20_000
 # Punctuation, symbols, spaces: whatever is not a letter or a digit in any script.
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
@@ -34,6 +39,22 @@ class _Group:
     declined: int = 0
     thumbs_down: int = 0
     reasons: Counter[FeedbackReason] = field(default_factory=Counter)
+
+
+def recent_gaps(store: Store, limit: int, since: datetime | None) -> Gaps:
+    """The first ``limit`` groups of the latest ``GAP_ROWS`` questions ``store`` holds that
+    were declined or voted 👎 at ``since`` or later (a time without a zone is UTC).
+
+    Raises:
+        InputError: ``limit`` is below 1.
+    """
+    if limit < 1:
+        raise InputError(f"the limit must be at least 1, got {limit}", reason="limit")
+    after = None
+    if since is not None:
+        moment = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
+        after = moment.astimezone(UTC).isoformat(timespec="seconds")
+    return group_gaps(store.gap_rows(after, GAP_ROWS), limit)
 
 
 def group_gaps(rows: Iterable[GapRow], limit: int) -> Gaps:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from knowledge.models import Answer, Article, ChatSettings, Gaps, GivenAnswer, IngestResult, Lang
 
 if TYPE_CHECKING:
-    from knowledge.service import BatchReport
+    from knowledge.ingest import BatchReport
 
 _Method = TypeVar("_Method", bound=Callable[..., object])
 

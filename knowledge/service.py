@@ -1,53 +1,31 @@
-"""KnowledgeBase: the one entry point front ends use (ingest, ask, remove, list, stats).
+"""KnowledgeBase: the one door front ends use (ingest, ask, remove, list, stats, export...).
 
-It owns the store, the analyzer and the index and keeps them in step: the store is the truth,
-the index is a cache stamped with the store's generation. Every write (ingest, removal, import,
-terms upgrade) goes to the store only; the index then applies the store's change log
-(``follower.catch_up``), the same code that takes in another process's writes and, at open,
-those a crash kept from the last save. Without a usable save the index is rebuilt from the
-stored terms, never by re-tokenizing articles. One lock keeps the index and the store in
-step: a question sees an article either whole or not at all. Analysing an upload, the slow part
-of an ingest, happens outside it, so questions are not held up by a large upload; nor is
-writing the index to disk, which works from a snapshot on a thread of its own.
+A façade over parts that each own their state: the store (``Store``, the truth), the index kept
+at the store's generation and saved in the background (``live_index.LiveIndex``, which also owns
+the lock that keeps the two in step), ingest (``ingest.Ingester``), asking (``asking.Asker``),
+stored terms upgraded (``reterm``), export and import (``transfer``) and the gaps (``gaps``).
+Every write goes to the store only; the index then follows the store's change log.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
-import logging
 import threading
-import time
-import unicodedata
-from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from importlib import resources
+from collections.abc import Collection, Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
+from knowledge import transfer
 from knowledge.aliases import AliasTable
-from knowledge.analyze import ANALYZER_VERSION, Analyzer
-from knowledge.answer import AnswerSettings, choose, highlight
-from knowledge.errors import (
-    BadQuestion,
-    DamagedIndex,
-    InputError,
-    KnowledgeError,
-    NotFound,
-    StoreChanged,
-    StoreError,
-    WriteFailed,
-)
+from knowledge.analyze import Analyzer
+from knowledge.asking import MAX_QUESTION_CHARS, Asker, load_dictionary
+from knowledge.config import KnowledgeConfig, bundled_corpus
+from knowledge.errors import InputError, NotFound
 from knowledge.export import RecordLimits, write_export
-from knowledge.extract import DEFAULT_MAX_BYTES, extract, extract_text
-from knowledge.fetch import fetch_url, suggested_filename
-from knowledge.follower import catch_up
-from knowledge.followup import read_followup
-from knowledge.gaps import group_gaps
-from knowledge.index import ARRAYS, BM25Index, BM25Params
-from knowledge.locks import ReadWriteLock
+from knowledge.gaps import recent_gaps
+from knowledge.index import ARRAYS, BM25Index
+from knowledge.ingest import BatchReport, Ingester, content_id
+from knowledge.live_index import LiveIndex
 from knowledge.models import (
     FEEDBACK_REASONS,
     Answer,
@@ -55,79 +33,24 @@ from knowledge.models import (
     ChatSettings,
     Gaps,
     GivenAnswer,
-    GivenQuote,
     IngestResult,
     Lang,
     ParsedDocument,
-    QuotedSentence,
 )
-from knowledge.normalize import guess_lang, to_simplified, to_traditional
-from knowledge.paths import bundled_articles, iter_files, read_file
-from knowledge.query import build_query
 from knowledge.readahead import read_ahead
-from knowledge.reply import without_repeats
-from knowledge.reterm import terms_for_aliases, upgrade_terms
-from knowledge.saver import IndexSaver
-from knowledge.segment import passage_windows, split_sentences
-from knowledge.smalltalk import candidate_names, example_questions, small_talk
-from knowledge.store import NewSentence, Store, now
-from knowledge.text import is_han, lang_from_tag
-from knowledge.transfer import ImportReport, export_records, import_export
-from knowledge.translate import Dictionary, RomanisedNames
-from knowledge.writing import atomic_path
+from knowledge.reterm import upgrade_terms
+from knowledge.store import Store
+from knowledge.transfer import ImportReport, backup_store, export_file, import_export
 
-log = logging.getLogger(__name__)
-# Generations of change log kept behind the latest save (each ingest or removal is one).
-_CHANGES_KEPT = 1000
-# Postings the index's updates may hold in memory (200 MB: the tails of added postings and
-# the terms rewritten in memory) before a save is started early; its rebase frees them.
-_OVERLAY_SAVE_POSTINGS = 25_000_000
-# Times an ingest is planned again when another process wrote between its reads and its write
-# (each retry means that process's write went in: two ingests of one folder retry often).
-_WRITE_ATTEMPTS = 20
-# Declined or 👎 questions read at most for the gaps (the latest ones): grouping them costs
-# about a folding each, and an admin reads the first few groups.
-_GAP_ROWS = 20_000
-
-MAX_QUESTION_CHARS = 500
-
-
-def bundled_corpus() -> Path:
-    """The articles, word list and alias table that ship inside the package."""
-    return Path(str(resources.files("knowledge") / "corpus"))
-
-
-@dataclass(frozen=True)
-class KnowledgeConfig:
-    """Everything the knowledge base needs to know, validated where it enters."""
-
-    data_dir: Path
-    max_upload_bytes: int = DEFAULT_MAX_BYTES
-    bm25: BM25Params = field(default_factory=BM25Params)
-    answer: AnswerSettings = field(default_factory=AnswerSettings)
-    passage_sentences: int = 3
-    # Writing the whole index costs seconds at a million passages; it is saved (in the
-    # background) at most this often and on close. After a crash in between, the next start
-    # loads the last save and replays the store's change log from its generation.
-    index_save_seconds: float = 30.0
-    corpus_dir: Path = field(default_factory=bundled_corpus)
-    # A process that serves questions (the bot, `citebot chat`) reads its files into the OS
-    # page cache in the background once open; a one-shot command has no use for it.
-    read_ahead: bool = False
-
-    def __post_init__(self) -> None:
-        if self.max_upload_bytes <= 0:
-            raise ValueError(f"max_upload_bytes must be positive, got {self.max_upload_bytes}")
-        if not 1 <= self.passage_sentences <= 20:
-            raise ValueError(f"passage_sentences must be 1..20, got {self.passage_sentences}")
-
-
-@dataclass(frozen=True)
-class BatchReport:
-    """A folder ingest: what was added, and what was skipped with the reason."""
-
-    results: list[IngestResult]
-    failures: list[tuple[Path, KnowledgeError]]
+# What other modules import from here: the door, and what it is opened and answered with.
+__all__ = [
+    "MAX_QUESTION_CHARS",
+    "BatchReport",
+    "KnowledgeBase",
+    "KnowledgeConfig",
+    "bundled_corpus",
+    "content_id",
+]
 
 
 class KnowledgeBase:
@@ -161,151 +84,40 @@ class KnowledgeBase:
             userdicts=[config.corpus_dir / "userdict.txt", data / "userdict.txt"],
             cache_dir=data / "cache",
         )
-        self.dictionary = self._load_dictionary(data / "cache" / "cedict.json")
-        self._names = RomanisedNames(self.dictionary)
-        self._lock = ReadWriteLock()
-        self._saver = IndexSaver(data / "index", on_saved=self._saved)
-        self._saved_at = time.monotonic()
-        self._unsaved = False
+        self.dictionary = load_dictionary(data / "cache" / "cedict.json", self.analyzer)
         upgrade_terms(self.store, self.analyzer)
-        self.index = self._open_index()
-        # Example questions for small talk, by language, with the generation they were made at.
-        self._examples: dict[tuple[Lang, int], tuple[int, tuple[str, ...]]] = {}
+        self.live_index = LiveIndex(
+            self.store,
+            self.analyzer,
+            data / "index",
+            config.bm25,
+            save_seconds=config.index_save_seconds,
+            overlay_save_postings=config.overlay_save_postings,
+        )
+        self._ingester = Ingester(
+            self.store,
+            self.analyzer,
+            self.live_index,
+            max_bytes=config.max_upload_bytes,
+            passage_sentences=config.passage_sentences,
+            corpus_dir=config.corpus_dir,
+        )
+        self._asker = Asker(
+            self.store, self.analyzer, self.dictionary, self.live_index, config.answer
+        )
         # The thread bringing the files into the page cache, None when not reading ahead.
         self.reading_ahead: threading.Thread | None = None
         if config.read_ahead:
             self.reading_ahead = read_ahead([self.store.path, data / "index" / ARRAYS])
 
-    # -- start-up -------------------------------------------------------------------------
-    def _load_dictionary(self, path: Path) -> Dictionary:
-        """CC-CEDICT's term maps, from the cache when the analyzer that made it is this one."""
-        try:
-            state = json.loads(path.read_text(encoding="utf-8"))
-            if state.get("analyzer") == ANALYZER_VERSION:
-                return Dictionary.from_state(state)
-        except (OSError, ValueError, KeyError, AttributeError):
-            pass
-        seg = self.analyzer._segmenter
-        dictionary = Dictionary(self.analyzer.terms, lambda w: int(seg.FREQ.get(w, 0) or 0))
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            state = {"analyzer": ANALYZER_VERSION, **dictionary.to_state()}
-            tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-            tmp.replace(path)
-        except OSError as exc:  # a read-only data dir still answers, just starts slower
-            log.warning("could not cache the dictionary: %s", exc)
-        return dictionary
-
-    def _open_index(self) -> BM25Index:
-        """The saved index brought up to the store's generation from the change log (after a
-        crash, or writes by another process, since it was saved); rebuilt from every stored
-        passage only when there is no usable save or the log no longer reaches back to it."""
-        directory = self.config.data_dir / "index"
-        try:
-            index = BM25Index.load(directory, self.config.bm25)
-        except DamagedIndex as exc:  # the store is the truth: the index is made again
-            log.warning("%s; rebuilding it from the store", exc)
-            index = None
-        if index is not None and index.store_id not in (None, self.store.store_id):
-            log.warning(
-                "the saved index in %s belongs to another store; rebuilding it from the store",
-                directory,
-            )
-            index = None
-        if index is not None:
-            saved, unnamed = index.generation, index.store_id is None
-            index.store_id = self.store.store_id  # a save from before stores had ids: ours
-            if catch_up(index, self.store):
-                if index.generation != saved:
-                    self._unsaved = True  # saved with the next write's save, or at close
-                elif unnamed or not index.save_is_current:
-                    self._save_index(index)  # an older save: once more, in the background
-                return index
-            log.info("index save at generation %d is too old: rebuilding it", saved)
-        index = BM25Index(self.config.bm25)
-        index.store_id = self.store.store_id
-        with self.store.reading():  # the passages of exactly this generation
-            generation = self.store.generation()
-            index.add(self.store.all_passage_terms())
-        index.generation = generation
-        self._save_index(index)
-        return index
-
-    def _saved(self, snapshot: BM25Index) -> None:
-        """After a snapshot reached the disk (on the saver's thread): the index takes the file
-        as its base, which frees the postings its updates had copied, and the change log is
-        trimmed. The log before the save is needed only by indexes held further behind
-        (another process's), which would load this save instead; a margin is kept for a save
-        of another process that lands after this one."""
-        try:
-            self.store.forget_changes(snapshot.generation - _CHANGES_KEPT)
-        except StoreError as exc:
-            log.warning("%s", exc)
-        saved = _reload(self.config.data_dir / "index", self.config.bm25)
-        if saved is None or saved.saved_stamp != snapshot.saved_stamp:
-            return  # replaced by another process's save meanwhile: the next save rebases
-        with self._lock.writing():
-            index = getattr(self, "index", None)  # None: a save of the start-up's rebuild
-            if index is None:  # that ended before the constructor kept the index
-                return
-            index.rebase(saved, snapshot)
-            # Writes made during this save (a burst of uploads or removals) still hold theirs:
-            # one more save frees them, rather than the next write, which may be hours away.
-            if self._unsaved and index.overlay_postings() > _OVERLAY_SAVE_POSTINGS:
-                self._save_index(index)
-
-    def _refresh_if_stale(self) -> None:
-        """Catch up with writes made by another process (the CLI beside the bot, a replica).
-
-        One cheap query per call; on a change the index replays the logged changes (or is
-        reopened) and aliases learned elsewhere are taken in.
-        """
-        if self.store.generation() == self.index.generation:
-            return
-        self._learn_aliases()
-        self._follow_store()
-
-    def _learn_aliases(self) -> None:
-        """Take in the aliases other processes' uploads taught the store."""
-        for form, other in self.store.learned_aliases():
-            self.analyzer.add_alias(form, other)
-
-    def _follow_store(self) -> None:
-        """The index takes every write the store logged after its generation, ours and other
-        processes' alike (``follower.catch_up``); it is rebuilt from the stored terms when the
-        log does not reach back to it. The caller holds the write lock."""
-        if not catch_up(self.index, self.store):
-            self.index = self._open_index()
-        self._unsaved = True
-
-    def _after_write(self) -> None:
-        """After this process committed a write: the index follows the store at once (an
-        article is answerable when its ingest returns), and is saved when a save is due."""
-        if self.store.generation() != self.index.generation + 1:
-            self._learn_aliases()  # another process wrote too
-        self._follow_store()
-        due = time.monotonic() - self._saved_at >= self.config.index_save_seconds
-        if due or (
-            # Early while none is under way (its rebase will free them, and a snapshot
-            # per write would cost more than the write at a million passages).
-            not self._saver.busy and self.index.overlay_postings() > _OVERLAY_SAVE_POSTINGS
-        ):
-            self._save_index(self.index)
-
-    def _save_index(self, index: BM25Index) -> None:
-        """Start writing ``index`` as it is now, in the background; the caller holds the lock
-        (or ``index`` is not in use yet), so the snapshot matches its generation exactly."""
-        self._saved_at = time.monotonic()
-        self._unsaved = False
-        self._saver.submit(index.snapshot())
+    @property
+    def index(self) -> BM25Index:
+        """The BM25 index as it is now (``LiveIndex.index``); for tests and measurements."""
+        return self.live_index.index
 
     def close(self) -> None:
         """Save the index if it changed, and return once every save has reached the disk."""
-        with self._lock.writing():
-            if self._unsaved:
-                self._save_index(self.index)
-        self._saver.wait()
+        self.live_index.close()
         self.store.close()
 
     # -- ingest ---------------------------------------------------------------------------
@@ -330,10 +142,9 @@ class KnowledgeBase:
             UnsupportedFormat, FileTooLarge, EmptyDocument, UnreadableDocument: see ``extract``.
             StoreError: the store could not be written; nothing of the article was kept.
         """
-        doc = extract(
-            data, filename, max_bytes=self.config.max_upload_bytes, content_type=content_type
+        return self._ingester.ingest_bytes(
+            data, filename, title=title, source=source, url=url, content_type=content_type
         )
-        return self.ingest_document(doc, title=title, source=source or filename, url=url)
 
     def ingest_url(
         self, url: str, *, allowed_hosts: Collection[str] = (), timeout: float = 10.0
@@ -342,18 +153,7 @@ class KnowledgeBase:
         saying why not: ``FetchRefused`` for an address we will not reach, ``FetchFailed`` for a
         page we could not get whole, or the extractor's refusals. ``allowed_hosts`` ("host" or
         "host:port") skip the public-address check; the page may be at most max_upload_bytes."""
-        page = fetch_url(
-            url,
-            allowed_hosts=allowed_hosts,
-            max_bytes=self.config.max_upload_bytes,
-            timeout=timeout,
-        )
-        return self.ingest_bytes(
-            page.content,
-            suggested_filename(page),
-            url=page.url,
-            content_type=page.content_type,
-        )
+        return self._ingester.ingest_url(url, allowed_hosts=allowed_hosts, timeout=timeout)
 
     def ingest_file(
         self,
@@ -368,16 +168,15 @@ class KnowledgeBase:
         ``root`` is the folder ``path`` was found in, None for a path named on its own; it and
         ``follow_symlinks`` decide which symbolic links are read (see ``read_file``).
         """
-        data = read_file(
-            path, self.config.max_upload_bytes, root=root, follow_symlinks=follow_symlinks
+        return self._ingester.ingest_file(
+            path, root=root, follow_symlinks=follow_symlinks, **overrides
         )
-        return self.ingest_bytes(data, path.name, **overrides)
 
     def ingest_text(self, text: str, **overrides: str | None) -> IngestResult:
         """Store pasted text (plain or light Markdown) as one article, as ``ingest_bytes``
         stores a file; ``overrides`` are its title, source and url. EmptyDocument when it
         holds no text."""
-        return self.ingest_document(extract_text(text, title=overrides.get("title")), **overrides)
+        return self._ingester.ingest_text(text, **overrides)
 
     def ingest_document(
         self,
@@ -390,84 +189,9 @@ class KnowledgeBase:
     ) -> IngestResult:
         """Store and index one parsed article whole, or nothing of it; ``added_at`` keeps an
         imported article's time (default: now). StoreError when the store cannot be written."""
-        body = "\n\n".join(doc.paragraphs)
-        article_id = content_id(body)
-        title = (title or doc.title or doc.paragraphs[0][:80]).strip()
-        source = doc.source or source
-        url = url or doc.url
-        lang = lang_from_tag(doc.lang) or guess_lang(body)
-        replace_key = url or f"{source or ''}\x1f{title}"
-        existing = self.store.find_article(article_id)
-        if existing is not None:
-            return IngestResult("unchanged", existing)
-        # Segmenting and analysing a big upload takes seconds: it runs outside the lock, so
-        # questions go on meanwhile. Only learning aliases (a quick change to shared state)
-        # and the write itself hold it.
-        with self._lock.writing():
-            learned = self.analyzer.learn(body)
-        sentences, windows = self._analyse(doc)
-        with self._lock.writing():
-            for attempt in range(1, _WRITE_ATTEMPTS + 1):
-                self._refresh_if_stale()
-                existing = self.store.find_article(article_id)
-                if existing is not None:
-                    return IngestResult("unchanged", existing)
-                replaced = self.store.find_by_replace_key(replace_key)
-                article = Article(
-                    id=article_id,
-                    title=title,
-                    source=source,
-                    url=url,
-                    lang=lang,
-                    published=doc.published,
-                    added_at=added_at or now(),
-                    passages=len(windows),
-                    sentences=len(sentences),
-                    format=doc.format,
-                )
-                try:
-                    self.store.add_article(
-                        article,
-                        replace_key,
-                        sentences,
-                        windows,
-                        aliases=learned,
-                        replace_id=replaced.id if replaced else None,
-                        retermed=terms_for_aliases(self.store, self.analyzer, learned),
-                        # What was read above is the store at the index's generation.
-                        expected_generation=self.index.generation,
-                    )
-                    break
-                except StoreChanged:
-                    # Another process wrote since those reads (the same article, another
-                    # version of it): read again and decide again, or give up.
-                    if attempt == _WRITE_ATTEMPTS:
-                        raise
-            self._after_write()
-        status: Literal["added", "replaced"] = "replaced" if replaced else "added"
-        return IngestResult(status, article, replaced.id if replaced else None, tuple(learned))
-
-    def _analyse(self, doc: ParsedDocument) -> tuple[list[NewSentence], list[tuple[int, int]]]:
-        """Sentences with their terms, and passage windows as (first, last) sentence positions."""
-        sentences: list[NewSentence] = []
-        windows: list[tuple[int, int]] = []
-        for number, paragraph in enumerate(doc.paragraphs, start=1):
-            spans = split_sentences(paragraph)
-            base = len(sentences)
-            for span in spans:
-                sentences.append(
-                    NewSentence(
-                        position=len(sentences),
-                        paragraph=number,
-                        start=span.start,
-                        end=span.end,
-                        text=span.text,
-                        terms=self.analyzer.terms(span.text),
-                    )
-                )
-            for lo, hi in passage_windows(len(spans), self.config.passage_sentences):
-                windows.append((base + lo, base + hi - 1))
-        return sentences, windows
+        return self._ingester.ingest_document(
+            doc, title=title, source=source, url=url, added_at=added_at
+        )
 
     def ingest_paths(self, paths: Iterable[Path], *, follow_symlinks: bool = False) -> BatchReport:
         """Ingest files and folders; a bad file is skipped and reported, the rest go in.
@@ -475,21 +199,12 @@ class KnowledgeBase:
         ``follow_symlinks`` lets a symbolic link named in ``paths`` be read; links found inside
         a folder are read only when they stay inside it, whatever it says.
         """
-        results: list[IngestResult] = []
-        failures: list[tuple[Path, KnowledgeError]] = []
-        for path, root in iter_files(paths, follow_symlinks=follow_symlinks):
-            try:
-                results.append(self.ingest_file(path, root=root, follow_symlinks=follow_symlinks))
-            except KnowledgeError as exc:
-                failures.append((path, exc))
-        return BatchReport(results, failures)
+        return self._ingester.ingest_paths(paths, follow_symlinks=follow_symlinks)
 
     def load_bundled(self) -> BatchReport:
         """Ingest the articles shipped in ``config.corpus_dir``; a bad one is skipped and
         reported, as in ``ingest_paths``."""
-        # The shipped articles are ours, and a package manager may install duplicate files as
-        # links: they are followed (to regular files only, like every other ingest).
-        return self.ingest_paths(bundled_articles(self.config.corpus_dir), follow_symlinks=True)
+        return self._ingester.load_bundled()
 
     def ensure_content(self) -> BatchReport | None:
         """Load the bundled corpus into an empty knowledge base; None when it had articles."""
@@ -522,122 +237,22 @@ class KnowledgeBase:
 
         Raises:
             BadQuestion: the question is empty or over-long. An answer is given even when its
-            log line cannot be written (see ``_logged``).
+            log line cannot be written (a read-only store, a full disk).
         """
-        question = " ".join(question.split())
-        if not question:
-            raise BadQuestion("the question is empty", reason="empty")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise BadQuestion(
-                f"the question is too long ({len(question)} characters; the limit is "
-                f"{MAX_QUESTION_CHARS})",
-                reason="too_long",
-                length=len(question),
-                limit=MAX_QUESTION_CHARS,
-            )
-        talk = small_talk(question)
-        if talk is not None:
-            said = lang or guess_lang(question)
-            return Answer(question, said, False, small_talk=talk, examples=self.examples(said))
-        understood = None
-        after = " ".join((after or "").split())[:MAX_QUESTION_CHARS]
-        if after and small_talk(after) is None:
-            reading = read_followup(
-                question,
-                after,
-                self.analyzer,
-                lambda q: self.ask(q, log_it=False),
-                self._has_name,
-            )
-            if reading.choices:
-                said = lang or guess_lang(question)
-                return Answer(question, said, False, choices=reading.choices)
-            if reading.question != question:
-                understood = question = reading.question
-        if self.store.generation() != self.index.generation:
-            with self._lock.writing():  # another process wrote: catch up first, alone
-                self._refresh_if_stale()
-        settings = self.config.answer
-        if max_quotes is not None:
-            settings = dataclasses.replace(settings, max_quotes=max_quotes)
-        with self._lock.reading():  # questions together; a write waits for them
-            self._names.refresh(self.index.term_ids)  # the vocabulary grows only under a write
-            query = build_query(self.analyzer, self.dictionary, question, self._names)
-            answer = choose(
-                query,
-                self.index,
-                self.store,
-                self.analyzer,
-                settings,
-                kind_of=self.dictionary.kind_of,
-            )
-        # The Simplified and Traditional versions of one article state a fact twice.
-        answer = without_repeats(answer)
-        if understood is not None:
-            answer = dataclasses.replace(answer, understood=understood)
-        if lang is not None:
-            answer = in_language(answer, lang)
-        if log_it:  # a follow-up is logged as understood, so "more" can ask it again alone
-            answer = self._logged(question, answer, chat_id, user_id)
-        return answer
-
-    def _has_name(self, question: str) -> bool:
-        """Whether the question names something, as the answerer sees names (see Concept.name)."""
-        with self._lock.reading():
-            query = build_query(self.analyzer, self.dictionary, question, self._names)
-        return any(concept.name for concept in query.concepts)
+        return self._asker.ask(
+            question,
+            chat_id=chat_id,
+            user_id=user_id,
+            log_it=log_it,
+            max_quotes=max_quotes,
+            after=after,
+            lang=lang,
+        )
 
     def examples(self, lang: Lang, count: int = 2) -> tuple[str, ...]:
         """Questions in ``lang`` this knowledge base answers, about the things its articles
         name most, for a reply to small talk; worked out once per change of the articles."""
-        kept = self._examples.get((lang, count))
-        generation = self.store.generation()
-        if kept is not None and kept[0] == generation:
-            return kept[1]
-        aliases = self.analyzer.aliases
-        with self._lock.reading():
-            names = candidate_names(aliases, self.index.df, self.index.doc_count)
-
-        def written_in(answer: Answer, group: str) -> str | None:
-            text = answer.quotes[0].sentence.text
-            spans = [t for t in self.analyzer.spans(text) if t.term == group]
-            return text[spans[0].start : spans[0].end] if spans else None
-
-        found = example_questions(
-            names,
-            lambda group: sorted(aliases.groups.get(group, ())),
-            lambda q: self.ask(q, log_it=False),
-            written_in,
-            lang,
-            count,
-        )
-        self._examples[(lang, count)] = (generation, found)
-        return found
-
-    # Whether logging the last question failed: a run of failures is one warning, not one a
-    # question (the store says once that it is read-only, when it is opened).
-    _log_failing = False
-
-    def _logged(
-        self, question: str, answer: Answer, chat_id: int | None, user_id: int | None
-    ) -> Answer:
-        """``answer`` with the id its question was logged under; as it is when the log cannot
-        be written (a read-only store, a full disk, another process holding the store past the
-        busy timeout): an answer never fails because its log line could not be kept."""
-        if self.store.read_only:
-            return answer
-        try:
-            given = [GivenQuote(q.sentence.text, q.citation) for q in answer.quotes]
-            qid = self.store.log_question(
-                question, answer.lang, answer.found, chat_id, user_id, given
-            )
-        except StoreError as exc:
-            level = logging.DEBUG if self._log_failing else logging.WARNING
-            log.log(level, "answered without logging the question: %s", exc)
-            self._log_failing = True
-            return answer
-        self._log_failing = False
-        return _with_question_id(answer, qid)
+        return self._asker.examples(lang, count)
 
     def recall(self, question_id: int, *, lang: Lang | None = None) -> Answer:
         """The answer to a question asked earlier (by id), as it would be given now (in
@@ -646,19 +261,12 @@ class KnowledgeBase:
         Lets a "more" button work after a restart or on another replica than the one that
         answered first.
         """
-        answer = self.ask(self.store.question_text(question_id), log_it=False, lang=lang)
-        return _with_question_id(answer, question_id)
+        return self._asker.recall(question_id, lang=lang)
 
     def more(self, answer: Answer) -> Answer:
         """``answer`` (from ``ask`` or ``recall``) with its "more" quotes highlighted, for the
         reply that shows them; ``ask`` leaves them bare, as most are never shown."""
-        more = tuple(
-            dataclasses.replace(
-                q, highlights=highlight(q.sentence.text, self.analyzer, answer.terms)
-            )
-            for q in answer.more
-        )
-        return dataclasses.replace(answer, more=more)
+        return self._asker.more(answer)
 
     def feedback(
         self, question_id: int, user_id: int, value: int, reason: str | None = None
@@ -677,18 +285,12 @@ class KnowledgeBase:
         """The recent questions that were declined or voted 👎, alike ones grouped (see
         knowledge.gaps), newest first: the first ``limit`` groups, and how many there are.
         Only questions asked or voted on at ``since`` or later (a time without a zone is UTC)
-        count; at most the latest ``_GAP_ROWS`` such questions are read.
+        count; at most the latest ``gaps.GAP_ROWS`` such questions are read.
 
         Raises:
             InputError: ``limit`` is below 1.
         """
-        if limit < 1:
-            raise InputError(f"the limit must be at least 1, got {limit}", reason="limit")
-        after = None
-        if since is not None:
-            moment = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
-            after = moment.astimezone(UTC).isoformat(timespec="seconds")
-        return group_gaps(self.store.gap_rows(after, _GAP_ROWS), limit)
+        return recent_gaps(self.store, limit, since)
 
     def given_answer(self, question_id: int) -> GivenAnswer:
         """A logged question with the answer it got then, quoted as it was given (not as it
@@ -721,12 +323,12 @@ class KnowledgeBase:
             NotFound: no article has that id; AmbiguousId: the prefix starts several ids.
             StoreError: the store could not be written; the article is still there.
         """
-        with self._lock.writing():
-            self._refresh_if_stale()
+        with self.live_index.writing():
+            self.live_index.refresh_if_stale()
             full_id = self.store.resolve_id(article_id)
             article = self.store.article(full_id)
             self.store.remove_article(full_id)
-            self._after_write()
+            self.live_index.after_write()
         return article
 
     def article(self, article_id: str) -> Article:
@@ -758,7 +360,7 @@ class KnowledgeBase:
     # -- moving a knowledge base ---------------------------------------------------------
     def export_records(self) -> Iterator[dict[str, object]]:
         """The whole knowledge base as JSON-ready records (see ``transfer.export_records``)."""
-        return export_records(self.store)
+        return transfer.export_records(self.store)
 
     def export_to(self, out: BinaryIO) -> int:
         """Write the export to an open stream (stdout); returns the number of records."""
@@ -771,8 +373,7 @@ class KnowledgeBase:
             BadDestination: ``path`` is a folder, link, device, or in a missing folder.
             WriteFailed: the disk filled up or the write failed; nothing was written.
         """
-        with atomic_path(path) as tmp, tmp.open("wb") as out:
-            return write_export(self.export_records(), out)
+        return export_file(self.store, path)
 
     def import_file(self, path: Path) -> ImportReport:
         """Import an export: checked whole first, then record by record (see
@@ -794,11 +395,7 @@ class KnowledgeBase:
             BadDestination: ``target`` is a folder, link, device, or in a missing folder.
             WriteFailed, StoreError: the copy failed; ``target`` is as it was.
         """
-        try:
-            with atomic_path(target) as tmp:
-                self.store.backup(tmp)
-        except StoreError as exc:
-            raise WriteFailed(f"{target}: {exc}; nothing was written", path=str(target)) from exc
+        backup_store(self.store, target)
 
     def stats(self) -> dict[str, int | float]:
         """Counts for ``citebot stats`` and /stats: articles, passages, sentences, indexed
@@ -818,67 +415,5 @@ class KnowledgeBase:
         }
 
 
-def content_id(body: str) -> str:
-    """An article's id: 12 hex digits of the SHA-256 of its text, so re-adding it is a no-op.
-
-    The text as written, up to NFKC and case: a Traditional article and its Simplified
-    version are two articles with two ids (matching still folds one onto the other). An
-    article that folding to Simplified leaves as it is keeps the id it had when ids folded the
-    script too; a Traditional one stored then is "replaced" by its own text once, re-added.
-    """
-    written = unicodedata.normalize("NFKC", body).casefold()
-    return hashlib.sha256(written.encode("utf-8")).hexdigest()[:12]
-
-
-def _reload(directory: Path, params: BM25Params) -> BM25Index | None:
-    """The save just written, to rebase on, without reading it whole again to check it (it
-    is checked whenever a process starts from it); None when it cannot be read."""
-    try:
-        return BM25Index.load(directory, params, verify=False)
-    except DamagedIndex as exc:
-        log.warning("%s", exc)
-        return None
-
-
 def _is_han(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text[:50])
-
-
-def _with_question_id(answer: Answer, qid: int) -> Answer:
-    return dataclasses.replace(answer, question_id=qid)
-
-
-def in_language(answer: Answer, lang: Lang) -> Answer:
-    """``answer`` to be shown in ``lang``: its fixed texts (``Answer.lang``) in that language,
-    and in Chinese its quotes in that script (OpenCC), Simplified or Traditional.
-
-    Quotes are not translated: an English sentence stays English. A quote keeps its
-    highlights; where a conversion changed a sentence's length, it is converted character by
-    character so that the highlighted spans still fall on the same words.
-    """
-    if lang == "en":
-        return dataclasses.replace(answer, lang=lang)
-    convert = to_traditional if lang == "zh-Hant" else to_simplified
-    return dataclasses.replace(
-        answer,
-        lang=lang,
-        quotes=tuple(_quote_in(q, convert) for q in answer.quotes),
-        more=tuple(_quote_in(q, convert) for q in answer.more),
-    )
-
-
-def _quote_in(quote: QuotedSentence, convert: Callable[[str], str]) -> QuotedSentence:
-    text = quote.sentence.text
-    if not any(map(is_han, text)):
-        return quote  # nothing Chinese to show in another script
-    shown = convert(text)
-    if shown == text:
-        return quote
-    if len(shown) != len(text):
-        shown = "".join(c if len(c := convert(ch)) == 1 else ch for ch in text)
-    return QuotedSentence(
-        dataclasses.replace(quote.sentence, text=shown),
-        quote.citation,
-        quote.score,
-        quote.highlights,
-    )

@@ -12,10 +12,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.errors import InputError, KnowledgeError
-from knowledge.export import ArticleRecord, QuestionRecord, RecordLimits, check_export, read_records
+from knowledge.errors import InputError, KnowledgeError, StoreError, WriteFailed
+from knowledge.export import (
+    ArticleRecord,
+    QuestionRecord,
+    RecordLimits,
+    check_export,
+    read_records,
+    write_export,
+)
 from knowledge.models import IngestResult, ParsedDocument
 from knowledge.store import Store
+from knowledge.writing import atomic_path
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,22 @@ def export_records(store: Store) -> Iterator[dict[str, object]]:
         yield {"type": "feedback", **record, "found": bool(record["found"])}
     for record in store.declined_questions():
         yield {"type": "question", **record, "found": False}
+
+
+def export_file(store: Store, path: Path) -> int:
+    """Write ``store``'s export to ``path`` whole, or leave it as it was (see ``writing``);
+    the number of records."""
+    with atomic_path(path) as tmp, tmp.open("wb") as out:
+        return write_export(export_records(store), out)
+
+
+def backup_store(store: Store, target: Path) -> None:
+    """A consistent copy of ``store`` at ``target``, written whole or not at all (WriteFailed)."""
+    try:
+        with atomic_path(target) as tmp:
+            store.backup(tmp)
+    except StoreError as exc:
+        raise WriteFailed(f"{target}: {exc}; nothing was written", path=str(target)) from exc
 
 
 def import_export(

@@ -244,7 +244,7 @@ def _serve(conn: Connection) -> None:
 
     def run(call_id: int, method: str, args: Sequence[Any], kwargs: dict[str, Any]) -> None:
         try:
-            value, ok = _dispatch(kb, method, args, kwargs), True
+            value, ok = dispatch(kb, method, args, kwargs), True
         except Exception as exc:
             if not isinstance(exc, KnowledgeError):
                 log.exception("the knowledge base failed in %s", method)
@@ -279,9 +279,9 @@ def _serve(conn: Connection) -> None:
     conn.close()
 
 
-def _dispatch(
-    kb: KnowledgeService, method: str, args: Iterable[Any], kwargs: dict[str, Any]
-) -> Any:
+def dispatch(kb: KnowledgeService, method: str, args: Iterable[Any], kwargs: dict[str, Any]) -> Any:
+    """What the child does with one call a parent sent: ``kb``'s ``method`` run, when it is a
+    call of ``KnowledgeService``; StoreError for any other name, whatever a parent sends."""
     if method not in CALLS:
         raise StoreError(f"the knowledge base has no call {method!r}")
     return getattr(kb, method)(*args, **kwargs)

@@ -12,7 +12,7 @@ import pytest
 
 from knowledge.analyze import ANALYZER_VERSION, TERMS_CHANGED_SINCE
 from knowledge.service import KnowledgeBase, KnowledgeConfig
-from tests.knowledge.test_service import assert_same_index, rebuilt
+from tests.knowledge.test_live_index import assert_same_index, rebuilt
 
 pytestmark = pytest.mark.slow  # re-terms whole stores on opening them
 
@@ -61,7 +61,7 @@ def test_a_store_from_before_accented_words_is_re_termed_when_opened(
     generation = old.store.generation()
     old.close()
     sql(data_dir, ("DELETE FROM meta WHERE key = 'terms_version'", ()))
-    caplog.set_level("INFO", logger="knowledge.service")
+    caplog.set_level("INFO", logger="knowledge.live_index")
     caplog.set_level("INFO", logger="knowledge.reterm")  # the upgrade says it did it
 
     upgraded = KnowledgeBase(config)

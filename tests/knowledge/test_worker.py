@@ -20,7 +20,7 @@ import pytest
 
 from knowledge.errors import BadQuestion, NotFound, ProcessStopped, StoreError, UnsupportedFormat
 from knowledge.service import KnowledgeBase, KnowledgeConfig
-from knowledge.worker import KnowledgeWorker
+from knowledge.worker import KnowledgeWorker, dispatch
 from tests.waiting import wait_until, wait_until_blocked
 
 from .test_service import ARTICLE
@@ -174,7 +174,7 @@ def test_the_child_ends_when_its_parent_is_killed(data_dir: Path, tmp_path: Path
             import sys, time
             from pathlib import Path
             from knowledge.service import KnowledgeConfig
-            from knowledge.worker import KnowledgeWorker
+            from knowledge.worker import KnowledgeWorker, dispatch
             worker = KnowledgeWorker(KnowledgeConfig(data_dir=Path({str(data_dir)!r})))
             print(worker.pid, flush=True)
             time.sleep(600)
@@ -199,8 +199,10 @@ def test_a_knowledge_base_that_cannot_open_raises_at_start(tmp_path: Path) -> No
         KnowledgeWorker(KnowledgeConfig(data_dir=blocked / "data"))
 
 
-def test_only_the_front_end_calls_are_served(worker: KnowledgeWorker) -> None:
-    with pytest.raises(StoreError, match="no call"):
-        worker._call("close_all_connections")
+def test_only_the_front_end_calls_are_served(worker: KnowledgeWorker, kb: KnowledgeBase) -> None:
     with pytest.raises(AttributeError):
         worker.close_all_connections  # noqa: B018 (the look-up itself is refused)
+    # The child serves only the interface's calls too, whatever name a parent sends it.
+    with pytest.raises(StoreError, match="no call"):
+        dispatch(kb, "close_all_connections", (), {})
+    assert dispatch(kb, "article", (kb.list()[0].id,), {}) == kb.list()[0]
