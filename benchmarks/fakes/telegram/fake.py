@@ -34,15 +34,9 @@ class FakeTelegram(PlaysUsers, ObservesBot):
         token: str = DEFAULT_TOKEN,
         bot_username: str = DEFAULT_BOT_USERNAME,
         *,
-        strict_ampersand: bool = True,
         can_read_all_group_messages: bool = False,
     ) -> None:
-        self.state = State(
-            token,
-            bot_username,
-            strict_ampersand=strict_ampersand,
-            read_all_groups=can_read_all_group_messages,
-        )
+        self.state = State(token, bot_username, read_all_groups=can_read_all_group_messages)
         self._calls = Calls(self.state)
         self._http: HttpServer | None = None
 

@@ -37,16 +37,13 @@ MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted",
 class State:
     """The fake's data and the few operations on it that more than one concern needs."""
 
-    def __init__(
-        self, token: str, bot_username: str, *, strict_ampersand: bool, read_all_groups: bool
-    ) -> None:
+    def __init__(self, token: str, bot_username: str, *, read_all_groups: bool) -> None:
         prefix = token.split(":", 1)[0]
         if not TOKEN_SHAPE.match(token) or not prefix.isdigit():
             raise ValueError(f"token must look like '<digits>:<secret>', got {token!r}")
         self.token = token
         self.bot_id = int(prefix)
         self.bot_username = bot_username
-        self.strict_ampersand = strict_ampersand
         self.read_all_groups = read_all_groups
 
         self.cond = threading.Condition(threading.RLock())
@@ -187,6 +184,7 @@ class State:
         user_id: int,
         chat_id: int | None,
         *,
+        chat_type: str | None = None,
         first_name: str | None = None,
         username: str | None = None,
         language_code: str | None = "en",
@@ -196,8 +194,8 @@ class State:
     ) -> JSON:
         """A Message dict from a user, its chat created on first use; not yet delivered.
 
-        The chat's type is its existing one, else "private" for a positive id, "supergroup"
-        for ids starting with -100 and "group" for other negative ids.
+        The chat's type is ``chat_type``, else its existing one, else "private" for a
+        positive id, "supergroup" for ids starting with -100 and "group" for other negative ids.
         """
         user = self.add_user(
             user_id, first_name=first_name, username=username, language_code=language_code
@@ -205,12 +203,12 @@ class State:
         if chat_id is None:
             chat_id = user_id
         existing = self.chats.get(chat_id)
-        if existing is not None:
+        if chat_type is None and existing is not None:
             chat_type = existing["type"]
-        elif chat_id > 0:
-            chat_type = "private"
-        else:
-            chat_type = "supergroup" if str(chat_id).startswith("-100") else "group"
+        elif chat_type is None:
+            chat_type = "private" if chat_id > 0 else "group"
+            if str(chat_id).startswith("-100"):
+                chat_type = "supergroup"
         if chat_type == "private" and chat_id != user_id:
             raise ValueError("in a private chat, chat_id must equal user_id")
         chat = self.add_chat(chat_id, chat_type, is_forum=is_forum)

@@ -42,6 +42,7 @@ class PlaysUsers:
         *,
         user_id: int = DEFAULT_USER_ID,
         chat_id: int | None = None,
+        chat_type: str | None = None,
         first_name: str | None = None,
         username: str | None = None,
         language_code: str | None = "en",
@@ -50,8 +51,9 @@ class PlaysUsers:
     ) -> JSON:
         """Enqueue a text message from a user; returns the Message dict the bot will receive.
 
-        ``chat_id`` None is the user's private chat; a chat's type is its existing one, else
-        "supergroup" for ids starting with -100 and "group" for other negative ids.
+        ``chat_id`` None is the user's private chat; ``chat_type`` defaults to the chat's
+        existing type, else "supergroup" for ids starting with -100 and "group" for other
+        negative ids.
         """
         if not text:
             raise ValueError("Telegram users cannot send empty messages")
@@ -59,6 +61,7 @@ class PlaysUsers:
             message = self.state.new_user_message(
                 user_id,
                 chat_id,
+                chat_type=chat_type,
                 first_name=first_name,
                 username=username,
                 language_code=language_code,
@@ -77,10 +80,16 @@ class PlaysUsers:
         chat_id: int | None = None,
         caption: str | None = None,
         language_code: str | None = "en",
+        reply_to_message_id: int | None = None,
     ) -> JSON:
         """Enqueue a document message; the bytes become downloadable via getFile."""
         with self.state.cond:
-            message = self.state.new_user_message(user_id, chat_id, language_code=language_code)
+            message = self.state.new_user_message(
+                user_id,
+                chat_id,
+                language_code=language_code,
+                reply_to_message_id=reply_to_message_id,
+            )
             message["document"] = self.state.register_file(
                 data, file_name=file_name, kind="documents"
             )

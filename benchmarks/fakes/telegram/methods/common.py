@@ -76,7 +76,7 @@ def prepare_text(state: State, text: Any, parse_mode: Any, entities: Any) -> Par
         mode = parse_mode.lower()
     if mode == "html":
         try:
-            parsed = parse_html(text, strict_ampersand=state.strict_ampersand)
+            parsed = parse_html(text)
         except HtmlParseError as exc:
             raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
     elif mode:
