@@ -22,15 +22,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from knowledge.errors import InputError, UnsupportedFormat
-from knowledge.fetch import (
-    FetchedPage,
-    FetchFailed,
-    FetchRefused,
-    fetch_url,
-    is_public_address,
-    suggested_filename,
-)
+from knowledge.errors import FetchFailed, FetchRefused, InputError, UnsupportedFormat
+from knowledge.fetch import FetchedPage, fetch_url, is_public_address, suggested_filename
 
 PAGE = b"<html><body><p>Hello from the test server.</p></body></html>"
 BOMB = gzip.compress(b"\0" * (10 * 1024 * 1024), compresslevel=9)  # ~10 KB on the wire
@@ -65,6 +58,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name.replace("_", "-"), value)
         self.end_headers()
         self.wfile.write(body)
+
+    def speak_no_http(self) -> None:
+        self.wfile.write(b"SPEAKING NO HTTP\r\n\r\n")
 
     def drip(self, first: bytes, byte: bytes) -> None:
         """Send ``first``, then a byte every 0.1 s for 10 s; the server notes whether the
@@ -115,7 +111,7 @@ _ROUTES: dict[str, Callable[[_Handler, dict[str, list[str]]], None]] = {
     "/bomb": lambda h, q: h.reply(200, BOMB, "text/html", Content_Encoding="gzip"),
     "/bad-gzip": lambda h, q: h.reply(200, b"not gzip", "text/html", Content_Encoding="gzip"),
     "/brotli": lambda h, q: h.reply(200, b"\x0b\x02\x80", "text/html", Content_Encoding="br"),
-    "/garbage": lambda h, q: h.wfile.write(b"SPEAKING NO HTTP\r\n\r\n"),
+    "/garbage": lambda h, q: h.speak_no_http(),
     "/endless": _endless,
     "/slow-body": lambda h, q: h.drip(
         b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n", b"x"
