@@ -36,6 +36,7 @@ from benchmarks.fakes.telegram.methods.updates import get_updates
 from benchmarks.fakes.telegram_server import (
     FakeTelegram,
     HtmlParseError,
+    InProcessRequest,
     find_auto_entities,
     parse_html,
     running_fake,
@@ -601,3 +602,36 @@ def test_ptb_application_end_to_end(fake: FakeTelegram) -> None:
     assert fake.errors == []
     # PTB's cancelled long poll was superseded by its cleanup getUpdates (offset confirm):
     assert [c["status"] for c in fake.call_log if c["abandoned"]] in ([], [409])
+
+
+# PTB 22.x's own RetryAfter.__init__ warns unless PTB_TIMEDELTA=1 is set.
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+def test_in_process_request_gets_the_answers_http_gets() -> None:
+    """PTB's request seam in process: no server started, the same answers and errors."""
+    fake = FakeTelegram(token=TOKEN)
+    payload = b"%PDF-1.4 in process"
+    sent = fake.user_sends_document(payload, "p.pdf", user_id=USER, caption="/add")
+    fake.fail_next("sendMessage", error_code=429, retry_after=3)
+
+    async def scenario() -> bytearray:
+        bot = Bot(TOKEN, request=InProcessRequest(fake), get_updates_request=InProcessRequest(fake))
+        async with bot:
+            assert bot.username == "citebot_test_bot"
+            [update] = await bot.get_updates(timeout=5)
+            assert update.message.document.file_name == "p.pdf"  # type: ignore[union-attr]
+            with pytest.raises(RetryAfter):
+                await bot.send_message(USER, "x")
+            with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+                await bot.send_message(USER, "<b>open", parse_mode=ParseMode.HTML)
+            reply = await bot.send_message(USER, "<b>ok</b>", parse_mode=ParseMode.HTML)
+            assert reply.text == "ok"
+            file = await bot.get_file(sent["document"]["file_id"])
+            return await file.download_as_bytearray()
+
+    assert bytes(asyncio.run(scenario())) == payload
+    assert [r["plain_text"] for r in fake.bot_messages(USER)] == ["ok"]
+    assert [(e["method"], e["status"]) for e in fake.errors] == [
+        ("sendMessage", 429),
+        ("sendMessage", 400),
+    ]
+    fake.stop()
