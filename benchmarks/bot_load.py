@@ -34,7 +34,6 @@ import argparse
 import os
 import resource
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -52,41 +51,30 @@ JSON = dict[str, Any]
 TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-class TimedFake(FakeTelegram):
-    """The fake server, noting per chat when the first update left and the first reply came.
+class Timings:
+    """Notes per chat when the first update left the fake and the first reply came.
 
     Reading ``call_log`` instead would deep-copy every call under the fake's lock, slowing the
-    server it measures; these two hooks run inside the fake's own handling, under its lock.
+    server it measures; ``FakeTelegram.watch`` runs this inside the fake's own handling.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, apology_texts: set[str]) -> None:
         self.delivered: dict[int, float] = {}
         self.replied: dict[int, float] = {}
         self.apologies = 0
-        self.connections_opened = 0
-        self.apology_texts: set[str] = set()
+        self.apology_texts = apology_texts
 
-    def _connection_opened(self, connection: socket.socket) -> None:
-        # Each connection is a thread here and one more entry httpx's pool walks per request.
-        self.connections_opened += 1
-        super()._connection_opened(connection)
-
-    def _m_get_updates(self, params: JSON) -> list[JSON]:
-        updates = super()._m_get_updates(params)
+    def __call__(self, method: str, params: JSON, result: Any) -> None:
         now = time.time()
-        for update in updates:
-            chat = update.get("message", {}).get("chat", {}).get("id")
-            if chat is not None:
-                self.delivered.setdefault(chat, now)
-        return updates
-
-    def _m_send_message(self, params: JSON) -> JSON:
-        result = super()._m_send_message(params)
-        self.replied.setdefault(result["chat"]["id"], time.time())
-        if result.get("text") in self.apology_texts:
-            self.apologies += 1
-        return result
+        if method == "getUpdates":
+            for update in result:
+                chat = update.get("message", {}).get("chat", {}).get("id")
+                if chat is not None:
+                    self.delivered.setdefault(chat, now)
+        elif method == "sendMessage":
+            self.replied.setdefault(result["chat"]["id"], now)
+            if result.get("text") in self.apology_texts:
+                self.apologies += 1
 
 
 def _thread_cpu(pid: int) -> dict[str, float]:
@@ -156,8 +144,9 @@ def measure(
         settings_env["CITEBOT_TYPING_DELAY"] = str(typing_delay)
     if in_process:
         settings_env["CITEBOT_KNOWLEDGE_PROCESS"] = "false"
-    fake = TimedFake()
-    fake.apology_texts = set(MESSAGES["apology"].values())
+    fake = FakeTelegram()
+    timings = Timings(set(MESSAGES["apology"].values()))
+    fake.watch(timings)
     with fake:
         env = {
             **os.environ,
@@ -206,7 +195,7 @@ def measure(
                 sent[user] = time.time()
                 fake.user_says(q, user_id=user, language_code="en")
             offered_s = time.monotonic() - t0
-            while len(fake.replied) < len(sent) and time.monotonic() < deadline + seconds:
+            while len(timings.replied) < len(sent) and time.monotonic() < deadline + seconds:
                 time.sleep(0.05)
             cpu_threads1, cpu_bot1, cpu_kids1, cpu_fake1 = (
                 _thread_cpu(bot.pid),
@@ -223,8 +212,8 @@ def measure(
             except subprocess.TimeoutExpired:
                 bot.kill()
                 bot.wait()
-    replied = {u: t for u, t in fake.replied.items() if u in sent}
-    delivered = {u: t for u, t in fake.delivered.items() if u in replied}
+    replied = {u: t for u, t in timings.replied.items() if u in sent}
+    delivered = {u: t for u, t in timings.delivered.items() if u in replied}
     from_sent = [(replied[u] - sent[u]) * 1e3 for u in replied]
     from_delivery = [(replied[u] - delivered[u]) * 1e3 for u in delivered]
     answered = len(replied)
@@ -250,7 +239,7 @@ def measure(
         "questions": len(sent),
         "answered": answered,
         "dropped": len(sent) - answered,
-        "failed": len(errors) + fake.apologies,
+        "failed": len(errors) + timings.apologies,
         "qps": answered / span if replied else 0.0,
         # From delivery to the bot (getUpdates) to the reply reaching the fake.
         "median_ms": percentile(from_delivery, 50),

@@ -1,9 +1,15 @@
-"""A real citebot Application polling the fake Bot API server, on a real knowledge base.
+"""A real citebot Application polling the fake Bot API, on a real knowledge base.
 
 The bundled corpus is loaded once per session into a prepared data dir (``prepared_data_dir``
-from tests/conftest.py); every test gets its own copy (loading takes seconds, copying
-milliseconds), its own FakeTelegram and its own running Application, so tests never see each
-other's articles, questions or rate limits.
+from tests/conftest.py). ``bot`` / ``make_bot`` give every test its own copy (loading takes
+seconds, copying milliseconds), its own FakeTelegram over HTTP and its own running
+Application, so tests never see each other's articles, questions or rate limits.
+
+``quick_bot`` is for handler tests that only ask: its bot reaches a fresh FakeTelegram in
+process, through PTB's request seam (``InProcessRequest``), and shares one knowledge base with
+the other quick tests of its module -- no copy, no second dictionary load, no sockets. Such
+tests see each other's questions in the knowledge base's log, never each other's articles,
+settings, conversations or rate limits (those live in the Application).
 
 The bot runs ``Application.run_polling`` -- the same path ``citebot serve`` takes, post_init
 included -- in a background thread with its own event loop; tests drive the fake from the main
@@ -23,9 +29,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram.ext import Application
+from telegram.ext import Application, ApplicationBuilder
 
-from benchmarks.fakes.telegram_server import FakeTelegram, running_fake
+from benchmarks.fakes.telegram_server import (
+    DEFAULT_TOKEN,
+    FakeTelegram,
+    InProcessRequest,
+    running_fake,
+)
 from bot.app import build_application, open_knowledge_base
 from bot.config import Settings
 from knowledge.worker import Knowledge
@@ -113,6 +124,14 @@ def _serving(
         loop.close()
 
 
+def _settings(data: Path, **values: Any) -> Settings:
+    """The settings of these tests unless given: one admin, a generous limit, the knowledge
+    base in this process."""
+    values = {"admin_ids": [ADMIN], "data_dir": data, "user_rate_limit": 30, **values}
+    values.setdefault("knowledge_process", False)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
 def start_bot_on(
     stack: contextlib.ExitStack,
     prepared: Path,
@@ -125,17 +144,13 @@ def start_bot_on(
     fake = stack.enter_context(running_fake(**(fake_kwargs or {})))
     fake.add_chat(ADMIN)  # admins have talked to the bot, so their command scope exists
     shutil.copytree(prepared, data)
-    values: JSON = {
-        "telegram_token": fake.token,
-        "telegram_base_url": fake.base_url,
-        "telegram_base_file_url": fake.base_file_url,
-        "admin_ids": [ADMIN],
-        "data_dir": data,
-        "user_rate_limit": 30,
-    }
-    values.update(overrides)
-    values.setdefault("knowledge_process", False)
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    settings = _settings(
+        data,
+        telegram_token=fake.token,
+        telegram_base_url=fake.base_url,
+        telegram_base_file_url=fake.base_file_url,
+        **overrides,
+    )
     # In this process unless a test asks for `serve`'s child process: the same answers
     # (tests/bot/test_knowledge_process.py), a few seconds less per test.
     kb = open_knowledge_base(settings)
@@ -174,6 +189,56 @@ def bot(make_bot: Callable[..., RunningBot]) -> RunningBot:
     return make_bot()
 
 
+@pytest.fixture(scope="module")
+def shared_knowledge(
+    prepared_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Settings, Knowledge]]:
+    """Settings and one open knowledge base (a copy of the prepared one) for a module's quick
+    tests."""
+    data = tmp_path_factory.mktemp("quick") / "data"
+    shutil.copytree(prepared_data_dir, data)
+    # Base URLs nothing listens on: should the request seam be missing, calls fail here
+    # instead of leaving the machine.
+    settings = _settings(
+        data,
+        telegram_token=DEFAULT_TOKEN,
+        telegram_base_url="http://127.0.0.1:9/bot",
+        telegram_base_file_url="http://127.0.0.1:9/file/bot",
+    )
+    kb = open_knowledge_base(settings)
+    yield settings, kb
+    kb.close()
+
+
+@pytest.fixture
+def quick_bot(
+    shared_knowledge: tuple[Settings, Knowledge], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[RunningBot]:
+    """A bot on the module's shared knowledge base whose Bot API calls reach a fresh fake in
+    process (the module docstring says when to use it)."""
+    settings, kb = shared_knowledge
+    fake = FakeTelegram(settings.require_token().get_secret_value())
+    fake.add_chat(ADMIN)  # admins have talked to the bot, so their command scope exists
+
+    class InProcessBuilder(ApplicationBuilder):  # type: ignore[type-arg]
+        """build_application's builder with the fake as the bot's request seam."""
+
+        def build(self) -> Any:
+            self.request(InProcessRequest(fake)).get_updates_request(InProcessRequest(fake))
+            return super().build()
+
+    # build_application takes no request object: its builder is swapped for one that adds it.
+    monkeypatch.setattr("bot.app.ApplicationBuilder", InProcessBuilder)
+    app = build_application(settings, kb)
+    try:
+        with _serving(app) as (loop, errors):
+            yield RunningBot(fake, app, kb, settings, loop, errors)
+    finally:
+        fake.stop()
+    assert not errors, f"the bot's thread failed: {errors}"
+    assert not fake.internal_errors, fake.internal_errors
+
+
 @pytest.fixture(autouse=True)
 def token_never_logged(
     caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
@@ -181,8 +246,6 @@ def token_never_logged(
     """Every test also checks that the token reached no log line, traceback or stderr."""
     caplog.set_level(logging.DEBUG)
     yield
-    from benchmarks.fakes.telegram_server import DEFAULT_TOKEN
-
     secret = DEFAULT_TOKEN.split(":", 1)[1]
     out, err = capfd.readouterr()
     records = caplog.get_records("setup") + caplog.get_records("call") + caplog.records

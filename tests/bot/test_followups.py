@@ -3,14 +3,8 @@ and a private chat's next message within a few minutes, are read with the earlie
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import pytest
-
 from bot.state import FOLLOW_UP_SECONDS, Conversations
 from tests.bot.conftest import USER, RunningBot
-
-pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base
 
 GROUP = -1001234567890
 EARLIER = "Which Hong Kong university trained a DeepSeek founder?"
@@ -27,46 +21,45 @@ def _about_hkust(reply: dict) -> None:
         assert "founded DeepSeek" not in quote, quote
 
 
-def test_private_follow_up_within_minutes_is_about_the_thing_found(bot: RunningBot) -> None:
-    bot.ask(EARLIER)
-    [reply] = bot.ask("when was it founded?")
+def test_private_follow_up_within_minutes_is_about_the_thing_found(quick_bot: RunningBot) -> None:
+    quick_bot.ask(EARLIER)
+    [reply] = quick_bot.ask("when was it founded?")
     assert reply["plain_text"].startswith("(Reading this as: when was")
     _about_hkust(reply)
     # And a chain stays on it: the next follow-up leans on the understood question.
-    [chained] = bot.ask("它哪一年成立？")
+    [chained] = quick_bot.ask("它哪一年成立？")
     _about_hkust(chained)
 
 
 def test_private_follow_up_after_the_window_is_a_question_of_its_own(
-    make_bot: Callable[..., RunningBot],
+    quick_bot: RunningBot,
 ) -> None:
-    bot = make_bot()
     now = [1000.0]
-    bot.app.bot_data.conversations = Conversations(clock=lambda: now[0])
-    bot.ask(EARLIER)
+    quick_bot.app.bot_data.conversations = Conversations(clock=lambda: now[0])
+    quick_bot.ask(EARLIER)
     now[0] += FOLLOW_UP_SECONDS + 1
-    [reply] = bot.ask("when was it founded?")
+    [reply] = quick_bot.ask("when was it founded?")
     assert "Reading this as" not in reply["plain_text"]
 
 
-def test_other_users_question_is_not_leaned_on(bot: RunningBot) -> None:
-    bot.ask(EARLIER, user_id=USER + 1)
-    [reply] = bot.ask("when was it founded?")
+def test_other_users_question_is_not_leaned_on(quick_bot: RunningBot) -> None:
+    quick_bot.ask(EARLIER, user_id=USER + 1)
+    [reply] = quick_bot.ask("when was it founded?")
     assert "Reading this as" not in reply["plain_text"]
 
 
-def test_reply_to_the_bots_answer_in_a_group_uses_its_question(bot: RunningBot) -> None:
-    [answer] = bot.ask("/ask " + EARLIER, chat_id=GROUP)
-    [reply] = bot.ask(
+def test_reply_to_the_bots_answer_in_a_group_uses_its_question(quick_bot: RunningBot) -> None:
+    [answer] = quick_bot.ask("/ask " + EARLIER, chat_id=GROUP)
+    [reply] = quick_bot.ask(
         "when was it founded?", chat_id=GROUP, reply_to_message_id=answer["message_id"]
     )
     _about_hkust(reply)
 
 
-def test_reply_to_a_question_mentioning_the_bot_uses_that_question(bot: RunningBot) -> None:
-    asked = bot.fake.user_says(EARLIER, chat_id=GROUP, user_id=USER + 7)
-    [reply] = bot.ask(
-        f"@{bot.username} when was it founded?",
+def test_reply_to_a_question_mentioning_the_bot_uses_that_question(quick_bot: RunningBot) -> None:
+    asked = quick_bot.fake.user_says(EARLIER, chat_id=GROUP, user_id=USER + 7)
+    [reply] = quick_bot.ask(
+        f"@{quick_bot.username} when was it founded?",
         chat_id=GROUP,
         reply_to_message_id=asked["message_id"],
     )
@@ -74,20 +67,20 @@ def test_reply_to_a_question_mentioning_the_bot_uses_that_question(bot: RunningB
 
 
 def test_reply_to_an_answer_from_before_a_restart_uses_its_buttons_question(
-    bot: RunningBot,
+    quick_bot: RunningBot,
 ) -> None:
-    [answer] = bot.ask("/ask " + EARLIER, chat_id=GROUP)
-    bot.app.bot_data.conversations = Conversations()  # what a restart forgets
-    [reply] = bot.ask(
+    [answer] = quick_bot.ask("/ask " + EARLIER, chat_id=GROUP)
+    quick_bot.app.bot_data.conversations = Conversations()  # what a restart forgets
+    [reply] = quick_bot.ask(
         "when was it founded?", chat_id=GROUP, reply_to_message_id=answer["message_id"]
     )
     _about_hkust(reply)
 
 
-def test_unclear_follow_up_is_asked_back_and_the_choice_answered(bot: RunningBot) -> None:
-    bot.ask("Did HKUST train a DeepSeek founder?")
-    [asked_back] = bot.ask("when was it founded?")
+def test_unclear_follow_up_is_asked_back_and_the_choice_answered(quick_bot: RunningBot) -> None:
+    quick_bot.ask("Did HKUST train a DeepSeek founder?")
+    [asked_back] = quick_bot.ask("when was it founded?")
     assert asked_back["plain_text"] == "Which one do you mean: HKUST or DeepSeek?"
-    [reply] = bot.ask("HKUST")
+    [reply] = quick_bot.ask("HKUST")
     assert reply["plain_text"].startswith("(Reading this as: when was HKUST founded?)")
     _about_hkust(reply)

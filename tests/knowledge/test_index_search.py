@@ -28,9 +28,11 @@ def _compiled_available() -> bool:
     return kernel.available()
 
 
-def _expected(
+def bm25okapi_ranking(
     reference: BM25Okapi, docs: list[list[str]], ids: list[int], query: list[str], k: int
 ) -> list[tuple[int, float]]:
+    """The top ``k`` (id, score) that the index must return: BM25Okapi's ranking of the
+    passages holding a query term, ties by id (test_index_updates.py compares with it too)."""
     scores = reference.get_scores(query)
     touched = [i for i, doc in enumerate(docs) if set(doc) & set(query)]
     ranked = sorted(touched, key=lambda i: (-scores[i], ids[i]))[:k]
@@ -69,7 +71,7 @@ def test_search_equals_bm25okapi_on_random_corpora(compiled: bool) -> None:
             query = rng.sample(VOCAB, rng.randint(1, 6))
             k = rng.choice([1, 3, 10, 50])
             got = index.search([[t] for t in query], k=k)
-            assert got == _expected(reference, docs, ids, query, k), (query, k, params)
+            assert got == bm25okapi_ranking(reference, docs, ids, query, k), (query, k, params)
 
 
 def test_search_after_removals_equals_a_fresh_bm25okapi(compiled: bool) -> None:
@@ -83,7 +85,7 @@ def test_search_after_removals_equals_a_fresh_bm25okapi(compiled: bool) -> None:
     reference = BM25Okapi([docs[i] for i in kept])
     for _ in range(30):
         query = rng.sample(VOCAB, rng.randint(1, 5))
-        expected = _expected(reference, [docs[i] for i in kept], kept, query, 10)
+        expected = bm25okapi_ranking(reference, [docs[i] for i in kept], kept, query, 10)
         assert index.search([[t] for t in query], k=10) == expected
 
 
@@ -102,7 +104,7 @@ def test_synonym_groups_score_as_one_term(compiled: bool) -> None:
     ids = list(range(len(docs)))
     for others in (["w1"], ["w5", "w30"], []):
         got = index.search([["w2", "w9", "w40"], *[[t] for t in others]], k=10)
-        assert got == _expected(reference, merged, ids, ["G", *others], 10)
+        assert got == bm25okapi_ranking(reference, merged, ids, ["G", *others], 10)
 
 
 def test_compiled_and_numpy_agree_on_a_larger_index() -> None:
@@ -190,7 +192,7 @@ def test_articles_added_one_by_one_equal_a_fresh_build(compiled: bool) -> None:
         assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1]), term
     for _ in range(20):
         query = rng.sample(VOCAB, rng.randint(1, 5))
-        expected = _expected(reference, kept_docs, kept_ids, query, 10)
+        expected = bm25okapi_ranking(reference, kept_docs, kept_ids, query, 10)
         assert index.search([[t] for t in query], k=10) == expected
 
 
@@ -221,5 +223,5 @@ def test_loaded_index_keeps_its_saved_bounds_and_equals_bm25okapi(
     reference = BM25Okapi([docs[i] for i in kept])
     for _ in range(30):
         query = rng.sample(VOCAB, rng.randint(1, 5))
-        expected = _expected(reference, [docs[i] for i in kept], kept, query, 10)
+        expected = bm25okapi_ranking(reference, [docs[i] for i in kept], kept, query, 10)
         assert loaded.search([[t] for t in query], k=10) == expected

@@ -11,7 +11,7 @@ from rank_bm25 import BM25Okapi
 
 from knowledge.index import BM25Index, is_mapped, kernel, updates
 from tests.knowledge.test_index_files import VOCAB, built, held, index_terms, table
-from tests.knowledge.test_index_search import _expected
+from tests.knowledge.test_index_search import bm25okapi_ranking
 
 
 def built_and_loaded(directory: Path) -> tuple[BM25Index, BM25Index]:
@@ -171,7 +171,7 @@ def _assert_equals_fresh(
     for _ in range(3):
         query = rng.sample(VOCAB[:30], rng.randint(1, 4))
         got = index.search([[t] for t in query], k=5)
-        want = _expected(reference, docs, sorted(alive), query, 10)
+        want = bm25okapi_ranking(reference, docs, sorted(alive), query, 10)
         assert [s for _, s in got] == pytest.approx([s for _, s in want[:5]], rel=1e-12)
         for (doc, _), (wanted, score) in zip(got, want, strict=False):
             tied = {d for d, s in want if s == pytest.approx(score, rel=1e-12)}

@@ -2,22 +2,25 @@
 
 The reference is jieba itself on the very same dictionary: the Segmenter is a jieba Tokenizer,
 so its own ``lcut`` cuts with the words, frequencies and total that jieba-rs mirrors. Each text
-is analysed twice by the same analyzer, once per engine, and the token lists (terms and spans)
-must be equal: the bundled corpus, the question set, and seeded generated text that mixes
-dictionary words, random characters, the rare characters jieba does not treat as Han,
-Traditional script, Latin words and numbers.
+is analysed twice by the same analyzer, once per engine (``Segmenter.words`` swapped for
+jieba's ``lcut``), and the token lists (terms and spans) must be equal: the bundled corpus, the
+question set, and seeded generated text that mixes dictionary words, random characters, the
+rare characters jieba does not treat as Han, Traditional script, Latin words and numbers.
+What the segmenter does on its own (words added, refused, added while cutting) is checked on
+a Segmenter over jieba's dictionary.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 
+import jieba
 import jieba.finalseg
 import pytest
 
@@ -25,6 +28,7 @@ from knowledge.analyze import Analyzer, Token
 from knowledge.segment import split_sentences
 from knowledge.segmenter import Segmenter, hmm_cut
 from knowledge.service import KnowledgeBase
+from knowledge.text import HAN
 
 CORPUS = Path(__file__).resolve().parents[2] / "knowledge" / "corpus"
 QUESTIONS = Path(__file__).parent / "questions.jsonl"
@@ -37,21 +41,36 @@ LATIN = ["DeepSeek", "HKUST", "R1", "2025", "3.5", "AI", "GPU", "Liang", "v2", "
 PUNCT = ["，", "。", "、", "；", "！", "？", " ", "（", "）", "「", "」", "\n"]
 
 
+@pytest.fixture(scope="module")
+def dictionary() -> tuple[dict[str, int], int]:
+    """jieba's own dictionary: its words with their counts, and their total."""
+    jieba.dt.initialize()
+    return jieba.dt.FREQ, jieba.dt.total
+
+
+@pytest.fixture
+def segmenter(dictionary: tuple[dict[str, int], int]) -> Segmenter:
+    """A Segmenter of its own over jieba's dictionary (a test may add words to it)."""
+    return Segmenter(*dictionary)
+
+
 @contextmanager
-def jieba_cutting(analyzer: Analyzer) -> Iterator[None]:
-    """The analyzer with jieba's own cut (same dictionary) in place of jieba-rs."""
-    segmenter = analyzer._segmenter
-    segmenter.words = partial(segmenter.lcut, HMM=True)  # type: ignore[method-assign]
-    try:
+def jieba_cutting() -> Iterator[None]:
+    """Every Segmenter, the analyzer's too, cutting with jieba's own lcut (same dictionary)
+    in place of jieba-rs."""
+
+    def lcut(self: Segmenter, text: str) -> list[str]:
+        return self.lcut(text, HMM=True)  # type: ignore[no-any-return]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Segmenter, "words", lcut)
         yield
-    finally:
-        del segmenter.words
 
 
 def assert_same_tokens(analyzer: Analyzer, texts: list[str]) -> tuple[int, int]:
     """Both engines' analyses of ``texts`` are equal; returns (texts, tokens) compared."""
     fast = [analyzer.analyze(t) for t in texts]
-    with jieba_cutting(analyzer):
+    with jieba_cutting():
         reference = [analyzer.analyze(t) for t in texts]
     differing = [
         (t, _first_difference(a, b))
@@ -62,6 +81,15 @@ def assert_same_tokens(analyzer: Analyzer, texts: list[str]) -> tuple[int, int]:
     tokens = sum(len(r) for r in reference)
     assert tokens > 0
     return len(texts), tokens
+
+
+def assert_same_words(segmenter: Segmenter, texts: list[str]) -> None:
+    """jieba-rs and jieba cut the Han runs of ``texts`` (what the analyzer hands the
+    segmenter) into the same words."""
+    runs = [run for text in texts for run in re.findall(f"[{HAN}]+", text)]
+    assert runs
+    differing = [r for r in runs if segmenter.words(r) != segmenter.lcut(r, HMM=True)]
+    assert not differing, f"{len(differing)} runs differ, first: {differing[0]}"
 
 
 def _first_difference(a: list[Token], b: list[Token]) -> tuple[list[str], list[str]]:
@@ -80,11 +108,11 @@ def corpus_texts() -> list[str]:
     return texts
 
 
-def generated_text(segmenter: Segmenter, seed: int, sentences: int) -> list[str]:
+def generated_text(freq: dict[str, int], seed: int, sentences: int) -> list[str]:
     """Sentences drawn like real text: dictionary words by frequency, with noise between."""
     rng = random.Random(seed)
-    words = [w for w, f in segmenter.FREQ.items() if f and "\u4e00" <= w[0] <= "\u9fd5"]
-    weights = [segmenter.FREQ[w] ** 0.5 for w in words]
+    words = [w for w, f in freq.items() if f and "\u4e00" <= w[0] <= "\u9fd5"]
+    weights = [freq[w] ** 0.5 for w in words]
     common = rng.choices(words, weights, k=sentences * 30)
     rare = rng.choices(words, k=sentences * 10)
     out: list[str] = []
@@ -122,26 +150,32 @@ def test_jieba_rs_gives_jiebas_tokens_on_the_question_set(kb: KnowledgeBase) -> 
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_jieba_rs_gives_jiebas_tokens_on_generated_text(kb: KnowledgeBase, seed: int) -> None:
-    _, tokens = assert_same_tokens(kb.analyzer, generated_text(kb.analyzer._segmenter, seed, 3_000))
+def test_jieba_rs_gives_jiebas_tokens_on_generated_text(
+    kb: KnowledgeBase, dictionary: tuple[dict[str, int], int], seed: int
+) -> None:
+    _, tokens = assert_same_tokens(kb.analyzer, generated_text(dictionary[0], seed, 3_000))
     assert tokens > 50_000
 
 
-def test_characters_jieba_does_not_call_han_are_cut_one_by_one(kb: KnowledgeBase) -> None:
+def test_characters_jieba_does_not_call_han_are_cut_one_by_one(
+    kb: KnowledgeBase, segmenter: Segmenter
+) -> None:
     # jieba-rs alone would keep "㐀㐁" as one word; jieba yields each character.
-    assert kb.analyzer._segmenter.words("㐀㐁中国人") == ["㐀", "㐁", "中国", "人"]
+    assert segmenter.words("㐀㐁中国人") == ["㐀", "㐁", "中国", "人"]
     assert_same_tokens(kb.analyzer, ["㐀㐁中国人", "刘䶮建立南汉", "䶮䶮䶮", "鿫鿰是﨎﨏"])
 
 
-def test_words_added_again_keep_jiebas_total(kb: KnowledgeBase) -> None:
+def test_words_added_again_keep_jiebas_total(segmenter: Segmenter) -> None:
     # jieba's add_word adds a replaced word's new count to the total without taking the old one
-    # off; the segmentation of "多时下" depends on that total.
-    segmenter = kb.analyzer._segmenter
-    for word in ("时下", "下降", "康方"):
+    # off; how a run is cut depends on that total. Common words added again move it by
+    # millions, as the analyzer's word lists do.
+    segmenter.add_word("康方")  # a domain word, as the analyzer adds from its word list
+    for word in ("时下", "下降", "康方", "的", "了", "是", "在", "我", "有", "和", "人"):
         segmenter.add_word(word, segmenter.FREQ[word] * 3)
     assert segmenter.total > sum(segmenter.FREQ.values())
-    assert_same_tokens(
-        kb.analyzer, ["多时下", "康方生物多时下降", *generated_text(segmenter, 4, 300)]
+    assert segmenter.words("多时下") == segmenter.lcut("多时下", HMM=True)
+    assert_same_words(
+        segmenter, ["多时下", "康方生物多时下降", *generated_text(segmenter.FREQ, 4, 300)]
     )
 
 
@@ -154,9 +188,9 @@ def test_aliases_learned_at_run_time_reach_jieba_rs(empty_kb: KnowledgeBase) -> 
     assert_same_tokens(analyzer, [text, "頡頏器械", "由颉颃器械与康方生物合作"])
 
 
-def test_zero_frequency_words_are_refused(empty_kb: KnowledgeBase) -> None:
+def test_zero_frequency_words_are_refused(segmenter: Segmenter) -> None:
     with pytest.raises(ValueError, match="frequency 0"):
-        empty_kb.analyzer._segmenter.add_word("康方", 0)
+        segmenter.add_word("康方", 0)
 
 
 def test_the_written_out_hmm_cuts_like_jiebas() -> None:
@@ -171,9 +205,8 @@ def test_the_written_out_hmm_cuts_like_jiebas() -> None:
     assert [hmm_cut(r) for r in runs] == [tuple(jieba.finalseg.cut(r)) for r in runs]
 
 
-def test_words_can_be_added_while_another_thread_cuts(empty_kb: KnowledgeBase) -> None:
+def test_words_can_be_added_while_another_thread_cuts(segmenter: Segmenter) -> None:
     # jieba-rs cuts without the GIL; an unguarded add_word meanwhile raises "Already borrowed".
-    segmenter = empty_kb.analyzer._segmenter
     text = "我们中出了一个叛徒" * 5_000
     errors: list[BaseException] = []
 
