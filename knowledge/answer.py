@@ -12,16 +12,24 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from knowledge.analyze import Analyzer
 from knowledge.index import BM25Index
-from knowledge.models import Answer, Article, Citation, QuotedSentence, Sentence, Spans
+from knowledge.models import (
+    Answer,
+    Article,
+    Citation,
+    PassageRow,
+    QuotedSentence,
+    Sentence,
+    Spans,
+)
 from knowledge.normalize import fold, guess_lang
 from knowledge.query import CHINESE_SURNAMES, ORG_NAME, Query, holds_answer, states_sum
 from knowledge.segment import MAX_SENTENCE_CHARS
-from knowledge.store import Store
 from knowledge.text import is_han
 
 
@@ -61,10 +69,23 @@ class _Candidate:
     says_more: bool = False
 
 
+class PassageSource(Protocol):
+    """What answer selection reads besides the index: the passages it found, their sentences
+    with their terms, and their articles. The service hands it its store."""
+
+    def passages(self, ids: Sequence[int]) -> list[PassageRow]: ...
+
+    def sentences(
+        self, article_id: str, first: int, last: int
+    ) -> list[tuple[Sentence, list[str]]]: ...
+
+    def article(self, article_id: str) -> Article: ...
+
+
 def choose(
     query: Query,
     index: BM25Index,
-    store: Store,
+    store: PassageSource,
     analyzer: Analyzer,
     settings: AnswerSettings | None = None,
     trace: list[tuple[float, float, bool, str]] | None = None,
@@ -331,7 +352,7 @@ _ENDS_SENTENCE = re.compile(r"[.!?。！？;；:：…]['\"’”」』)）\]]*\
 _NAMING_LIMIT = 2000
 
 
-def _articles_naming(terms: Collection[str], index: BM25Index, store: Store) -> set[str]:
+def _articles_naming(terms: Collection[str], index: BM25Index, store: PassageSource) -> set[str]:
     """The articles with a passage holding any of ``terms`` (none if too many do)."""
     ids, _ = index.concept_postings(list(terms))
     if len(ids) > _NAMING_LIMIT:

@@ -39,6 +39,16 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class PassageRow:
+    """Where a passage lies: its article and the positions of its first and last sentences."""
+
+    id: int
+    article_id: str
+    first_position: int
+    last_position: int
+
+
+@dataclass(frozen=True)
 class Article:
     """An article's metadata as stored; ``id`` comes from a hash of its normalized text."""
 

@@ -26,12 +26,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from knowledge.models import Article, ChatSettings, GivenAnswer, GivenQuote, Sentence
+from knowledge.models import Article, ChatSettings, GivenAnswer, GivenQuote, PassageRow, Sentence
 from knowledge.store.articles import Articles, NewSentence
 from knowledge.store.changelog import ChangeLog, Changes
 from knowledge.store.chats import Chats
 from knowledge.store.database import Database
-from knowledge.store.passages import PassageRow, Passages
+from knowledge.store.passages import Passages
 from knowledge.store.questions import GapRow, Questions
 from knowledge.store.schema import now
 from knowledge.store.terms import Terms

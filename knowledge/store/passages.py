@@ -7,19 +7,9 @@ sentences' stored terms, joined here rather than analysed again.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
-from knowledge.models import Sentence
+from knowledge.models import PassageRow, Sentence
 from knowledge.store.database import IN_BATCH, Database
-
-
-@dataclass(frozen=True)
-class PassageRow:
-    id: int
-    article_id: str
-    first_position: int
-    last_position: int
-
 
 _PASSAGE_TERMS = (
     "SELECT p.id AS pid, s.terms AS terms FROM passages p JOIN sentences s "
