@@ -196,6 +196,26 @@ def _same_writing(a: str, b: str) -> bool:
     return ("\u3400" <= a[0] <= "\ufaff") == ("\u3400" <= b[0] <= "\ufaff")
 
 
+def _joined_characters(tokens: list[Token]) -> list[Token]:
+    """``tokens`` with each run of single Han characters side by side joined into one word.
+
+    A short name the segmenter does not know falls apart into characters (港投公司: 港/投), and
+    each character alone is in half the articles; together they are the name a sentence
+    writes (found by its characters, see answer._spelled).
+    """
+    joined: list[Token] = []
+    run = False  # whether the last token is made of single characters
+    for token in tokens:
+        single = len(token.term) == 1 and "\u3400" <= token.term <= "\ufaff"
+        if single and run and joined[-1].end == token.start:
+            last = joined[-1]
+            joined[-1] = Token(last.term + token.term, last.start, token.end)
+            continue
+        joined.append(token)
+        run = single
+    return joined
+
+
 def build_query(
     analyzer: Analyzer,
     dictionary: Dictionary | None,
@@ -209,7 +229,7 @@ def build_query(
     """
     asked = question
     question = analyzer.rejoined(question)  # analysed as the words the articles hold
-    tokens = analyzer.analyze(question)
+    tokens = _joined_characters(analyzer.analyze(question))
     alias_spans = [(t.start, t.end) for t in tokens if t.term.startswith("~")]
     forms = analyzer.aliases.by_form
     concepts: list[Concept] = []

@@ -218,3 +218,10 @@ def test_a_question_word_cut_in_two_is_not_asked_about(kb: KnowledgeBase) -> Non
     query = build_query(kb.analyzer, kb.dictionary, "星河电池的工厂有多大？")
     assert query.kind == "amount"
     assert not {"多", "大"} & {c.label for c in query.concepts}
+
+
+def test_single_characters_side_by_side_are_one_short_name(kb: KnowledgeBase) -> None:
+    """港说 (a short name the segmenter does not know) falls apart into 港 and 说."""
+    query = build_query(kb.analyzer, kb.dictionary, "港说公司是哪一年成立的？")
+    labels = {c.label for c in query.concepts}
+    assert "港说" in labels and not {"港", "说"} & labels
