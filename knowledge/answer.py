@@ -164,6 +164,13 @@ def choose(
     ]
     predicates_mask = [use and not c.name for c, use in zip(query.concepts, counted, strict=True)]
     predicates = any(predicates_mask)
+    # Which writings can say each concept: a Chinese word no dictionary translates (常, 跑)
+    # cannot be looked for in an English sentence, so there it is no evidence either way.
+    writings = [
+        {"han" if is_han(t[0]) else "latin" for t in terms if not t.startswith("~")}
+        or {"han", "latin"}
+        for terms in concepts
+    ]
     # A known name no passage holds in any of the table's forms ("中國醫學科學院腫瘤醫院" of an
     # article that writes "the Chinese Academy of Medical Sciences' Cancer Hospital") cannot
     # be checked: the rarest name some passage holds is required instead. A name the table
@@ -211,7 +218,17 @@ def choose(
         match = covered = covered_ctx = 0.0
         total = coverage_total
         # Something the question says of its names (born, mayor, weather), not the names alone.
-        cand.says_more = not predicates
+        writing = "han" if any(is_han(ch) for ch in text) else "latin"
+        cand.says_more = not any(
+            predicate and writing in able
+            for predicate, able in zip(predicates_mask, writings, strict=True)
+        )
+        total -= sum(
+            idf
+            for idf, use, able in zip(idfs, counted, writings, strict=True)
+            if use and writing not in able
+        )
+        total = max(total, _MIN_WEIGHT)
         # A sum of money says the question's "price" or "募资" (see Concept.money).
         sums = any(money) and states_sum(fold(text))
         for alternatives, idf, use, predicate, paid in zip(

@@ -246,3 +246,20 @@ def test_a_hong_kong_university_s_short_name_is_that_university(kb: KnowledgeBas
     assert not kb.ask("理大的校长是谁？", log_it=False).found
     answer = kb.ask("理大开设了什么实验室？", log_it=False)
     assert answer.found and "理工大学" in answer.quotes[0].sentence.text
+
+
+NICKNAME = """---
+title: A battery maker's nickname
+published: 2022-03-01
+---
+Xinghe is often called the "Green Engine" by investors. The battery maker has plants in \
+three cities."""
+
+
+def test_a_chinese_word_no_dictionary_translates_is_no_evidence_against_english(
+    empty_kb: KnowledgeBase,
+) -> None:
+    """常 ("often") has no translation: an English sentence cannot be asked to say it."""
+    empty_kb.ingest_text(NICKNAME)
+    answer = empty_kb.ask("星河常被称为什么？", log_it=False)
+    assert answer.found and "Green Engine" in answer.quotes[0].sentence.text
