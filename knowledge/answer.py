@@ -163,7 +163,6 @@ def choose(
         )
     ]
     predicates_mask = [use and not c.name for c, use in zip(query.concepts, counted, strict=True)]
-    predicates = any(predicates_mask)
     # Which writings can say each concept: a Chinese word no dictionary translates (常, 跑)
     # cannot be looked for in an English sentence, so there it is no evidence either way.
     writings = [
