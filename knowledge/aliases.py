@@ -17,6 +17,7 @@ from knowledge.text import HAN
 
 _HAN_RUN = re.compile(f"[{HAN}]+")
 _HAS_LATIN = re.compile(r"[a-z0-9]")
+_HAS_HAN = re.compile(f"[{HAN}]")
 # "Name (中文)" and "中文（Name）": the bracketed part is the other-language form.
 _LATIN_THEN_HAN = re.compile(
     rf"((?:[A-Z][\w'’.-]*|of|and|the|for|&)(?:\s+(?:[A-Z][\w'’.-]*|of|and|the|for|&)){{0,6}})"
@@ -88,10 +89,13 @@ class AliasTable:
         return token, added
 
     def han_forms(self) -> list[str]:
-        return [f for f in self.by_form if not _HAS_LATIN.search(f)]
+        """Forms found by their characters: any with a Chinese character, "K药" and
+        "第18A章" too (their letters and characters are not one run of words)."""
+        return [f for f in self.by_form if _HAS_HAN.search(f) or not _HAS_LATIN.search(f)]
 
     def latin_forms(self) -> list[str]:
-        return [f for f in self.by_form if _HAS_LATIN.search(f)]
+        """Forms found as a sequence of Latin words ("hong kong")."""
+        return [f for f in self.by_form if _HAS_LATIN.search(f) and not _HAS_HAN.search(f)]
 
 
 _SECTION_KINDS = (

@@ -31,11 +31,12 @@ jieba.setLogLevel(logging.WARNING)
 
 # Raised whenever a change gives some text other terms than before: a knowledge base stored with
 # an older version re-terms the sentences concerned when it opens (reterm.upgrade_terms).
-ANALYZER_VERSION = 4
+ANALYZER_VERSION = 5
 # For each older version, the texts whose terms differ from what it gave (None: any text).
 # 1 -> 2: Latin letters with diacritics were separators ("café" gave "caf").
 # 2 -> 3: Cantonese function and question words are words of their own, and stop words.
 # 3 -> 4: the alias table names every public university of Hong Kong (理大, CityU, 浸大...).
+# 4 -> 5: alias forms of letters and characters (K药, 第18A章) are found by their characters.
 TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
     1: re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0300-\u036f]"),
     2: re.compile("[係系邊边幾几嘅咗嗰啲佢乜喺冇嘢而點点咁甚哪]"),
@@ -45,6 +46,7 @@ TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
         "|education university|metropolitan university",
         re.IGNORECASE,
     ),
+    4: re.compile(f"[A-Za-zＡ-Ｚａ-ｚ][{HAN}]|[{HAN}][0-9０-９]+[A-Za-zＡ-Ｚａ-ｚ][{HAN}]"),
 }
 
 # Lower-case Latin letters beyond ASCII (after case folding) and combining marks: "café",

@@ -117,3 +117,13 @@ def test_a_verb_split_from_its_object_by_a_particle_is_joined_again(kb: Knowledg
     assert kb.analyzer.rejoined("總共融咗幾多資?") == "總共融資咗幾多?"
     assert kb.analyzer.rejoined("它上了市") == "它上市了"
     assert kb.analyzer.rejoined("过了几年才上市") == "过了几年才上市"  # 几年 is a count
+
+
+def test_a_name_of_letters_and_characters_is_found_in_running_text(kb: KnowledgeBase) -> None:
+    """ "K藥" and "第18A章" are no run of words: they are found by their characters."""
+
+    def groups(text: str) -> set[str]:
+        return {t for t in kb.analyzer.terms(text) if t.startswith("~")}
+
+    assert groups("Keytruda") <= groups("星河醫藥說，K藥去年的銷量增長了一成。")
+    assert groups("Chapter 18A") <= groups("公司根據第18A章申請上市。")
