@@ -81,7 +81,7 @@ def measure(megabytes: float, seed: int) -> dict[str, Any]:
     from knowledge.service import KnowledgeBase, KnowledgeConfig
 
     kb = KnowledgeBase(KnowledgeConfig(data_dir=CACHE / "kb-segment"))
-    seg = kb.analyzer._segmenter
+    seg = kb.analyzer.segmenter
     words = [(w, f) for w, f in seg.FREQ.items() if f]
     jieba_runs_rate, jieba_runs = _rate(lambda r: seg.lcut(r, HMM=True), runs, runs_mb)
     result["jieba_analyzer_runs_mb_s"] = jieba_runs_rate

@@ -90,7 +90,7 @@ class RunningBot:
 
 
 @contextlib.contextmanager
-def _serving(
+def serving(
     app: Application,  # type: ignore[type-arg]
 ) -> Iterator[tuple[asyncio.AbstractEventLoop, list[BaseException]]]:
     """Run ``app.run_polling`` in a thread until the block ends; yields its event loop and
@@ -156,7 +156,7 @@ def start_bot_on(
     kb = open_knowledge_base(settings)
     stack.callback(kb.close)
     app = build_application(settings, kb)
-    loop, errors = stack.enter_context(_serving(app))
+    loop, errors = stack.enter_context(serving(app))
     return RunningBot(fake, app, kb, settings, loop, errors)
 
 
@@ -219,7 +219,7 @@ def quick_bot(shared_knowledge: tuple[Settings, Knowledge]) -> Iterator[RunningB
     fake.add_chat(ADMIN)  # admins have talked to the bot, so their command scope exists
     app = build_application(settings, kb, request=InProcessRequest(fake))
     try:
-        with _serving(app) as (loop, errors):
+        with serving(app) as (loop, errors):
             yield RunningBot(fake, app, kb, settings, loop, errors)
     finally:
         fake.stop()
