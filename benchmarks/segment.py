@@ -27,7 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.corpus import CACHE, DEFAULT_SEED, chinese_text
+from benchmarks.articles import chinese_text
+from benchmarks.corpus import CACHE, DEFAULT_SEED
 from benchmarks.measure import emit, has_module
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
