@@ -127,3 +127,21 @@ def _reaches(path: Path) -> Iterator[str]:
 def test_no_module_reaches_into_another_s_private_names() -> None:
     reached = [line for top in PACKAGES for path in _modules(top) for line in _reaches(path)]
     assert reached == []
+
+
+def test_the_words_a_person_reads_are_written_only_on_the_presentation_side() -> None:
+    """knowledge/ gives data (Answer, Citation); the replies' words live in bot/words.py."""
+    from bot import words
+
+    phrases = [
+        *words.NOT_FOUND.values(),
+        *(text for kind in words.SMALL_TALK.values() for text in kind.values()),
+        *words.ASK_BACK.values(),
+        *words.READING_AS.values(),
+    ]  # not the quote marks: single characters that matching code names too
+    sources = {
+        str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")
+        for path in _modules("knowledge")
+    }
+    held = sorted({path for path, text in sources.items() for p in phrases if p in text})
+    assert held == []

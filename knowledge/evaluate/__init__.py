@@ -36,6 +36,7 @@ from knowledge.evaluate.questions import (
 )
 from knowledge.evaluate.scoring import (
     Quoted,
+    Render,
     Reply,
     Tally,
     Verdict,
@@ -55,6 +56,7 @@ __all__ = [
     "Articles",
     "Question",
     "Quoted",
+    "Render",
     "Reply",
     "Tally",
     "Verdict",

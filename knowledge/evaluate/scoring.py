@@ -4,14 +4,13 @@ in knowledge/evaluate/__init__.py)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from knowledge.errors import BadQuestion, InputError
 from knowledge.evaluate.matching import contains, declines, squash, without_question
 from knowledge.evaluate.questions import ArticleRef, Articles, Question
 from knowledge.models import Answer
-from knowledge.reply import format_plain
 from knowledge.service import KnowledgeBase
 
 MIN_QUOTE = 12  # an article sentence this long, found in a reply, is a quote
@@ -29,13 +28,19 @@ class Reply:
     cited: tuple[str, ...] = ()
 
 
-def reply_of(answer: Answer) -> Reply:
+# The reply text a front end shows for an answer (bot/words.py: format_plain): the words are
+# the presentation side's, and the scorer reads what a person would read.
+Render = Callable[[Answer], str]
+
+
+def reply_of(answer: Answer, render: Render) -> Reply:
+    """The reply a person reads for ``answer``, in ``render``'s words, with what it cites."""
     cited = [
         name or ""
         for quote in answer.quotes
         for name in (quote.citation.title, quote.citation.source, quote.citation.url)
     ]
-    return Reply(format_plain(answer), tuple(cited))
+    return Reply(render(answer), tuple(cited))
 
 
 @dataclass(frozen=True)
@@ -140,8 +145,11 @@ def judge(
     )  # fmt: skip
 
 
-def evaluate(kb: KnowledgeBase, questions: list[Question], articles: Articles) -> list[Verdict]:
-    """Ask every question of the knowledge base and score the replies.
+def evaluate(
+    kb: KnowledgeBase, questions: list[Question], articles: Articles, render: Render
+) -> list[Verdict]:
+    """Ask every question of the knowledge base and score the replies, each the text
+    ``render`` makes of its answer (the CLI passes bot/words.py's format_plain).
 
     Raises:
         InputError: a question's source names no article, or a question is one the knowledge
@@ -156,7 +164,7 @@ def evaluate(kb: KnowledgeBase, questions: list[Question], articles: Articles) -
     replies = []
     for question in questions:
         try:
-            replies.append(reply_of(kb.ask(question.text, log_it=False)))
+            replies.append(reply_of(kb.ask(question.text, log_it=False), render))
         except BadQuestion as exc:
             raise InputError(f"question {question.id}: {exc}") from exc
     # Only a decline can be right for an unanswerable question, so only those are looked for
