@@ -127,7 +127,8 @@ def measure(
     in_process: bool = False,
 ) -> dict[str, Any]:
     """One run; ``max_rate``/``typing_delay`` None leave the bot's settings at their defaults."""
-    from benchmarks.e2e import build, kb_dir, questions
+    from benchmarks.e2e import questions
+    from benchmarks.kb_build import build, kb_dir
     from bot.config import Settings
     from bot.i18n import MESSAGES
 

@@ -9,21 +9,13 @@
                                          # before saving the index), for serve's catch-up
     python -m benchmarks.e2e restart N   # start-up in a fresh process after such a crash
 
-A large knowledge base is not made through ``ingest_text``: that would re-segment hundreds of
-MB with jieba (about 1 MB/s) and rewrite the whole index after every article. ``build`` writes
-the articles through ``Store.add_article`` (one transaction per article, as ingest does) with
-each sentence's terms taken from the project's own analyzer applied word by word to the
-generated words (so jieba's search-mode sub-words and stemming are there, but running text is
-not re-segmented), then opens the KnowledgeBase, which builds and saves its index from the
-stored terms. The ``ingest`` mode measures the real pipeline on real-sized Chinese text.
-Built knowledge bases are cached under ``benchmarks/.cache/`` keyed by size, seed, vocabulary
-and the store's schema (``knowledge/store/schema.py``) and ``knowledge/analyze.py``.
+The knowledge bases are built and cached by benchmarks/kb_build.py; ``ingest`` is
+benchmarks/ingest_rate.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -34,16 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.corpus import (
-    CACHE,
-    DEFAULT_SEED,
-    TEXT_VERSION,
-    GenArticle,
-    article,
-    articles_for,
-    chinese_text,
-    vocabulary,
-)
+from benchmarks.articles import GenArticle, article
+from benchmarks.corpus import CACHE, DEFAULT_SEED, vocabulary
+from benchmarks.ingest_rate import ingest
+from benchmarks.kb_build import build, config, kb_dir
 from benchmarks.measure import (
     emit,
     page_cache_share,
@@ -55,121 +41,6 @@ from benchmarks.measure import (
 )
 
 MARKER = "zyxwvutq"  # a word no generated article contains: the added article's own term
-
-
-def _source_key() -> str:
-    """The text generator's version and the store's schema: what makes an old knowledge base
-    unreadable or different. (Stored terms come from the analyzer at build time; delete the
-    cached knowledge bases to pick up analyzer changes.)"""
-    from knowledge.store.schema import SCHEMA
-
-    source = SCHEMA.encode()
-    return hashlib.sha1(f"text{TEXT_VERSION}".encode() + source).hexdigest()[:8]
-
-
-def kb_dir(n: int, seed: int) -> Path:
-    return CACHE / f"kb-{n}-s{seed}-{vocabulary().fingerprint}-{_source_key()}"
-
-
-def _config(directory: Path, *, serving: bool = False) -> Any:
-    """``serving`` as `citebot serve` and `chat` open it: reading its files ahead."""
-    from knowledge.service import KnowledgeConfig
-
-    return KnowledgeConfig(data_dir=directory, read_ahead=serving)
-
-
-# -- build --------------------------------------------------------------------------------------
-def _word_terms(analyzer: Any) -> list[list[str]]:
-    """The analyzer's terms for every vocabulary word on its own."""
-    return [analyzer.terms(w) for w in vocabulary().words]
-
-
-def _store_article(kb: Any, art: GenArticle, mapping: list[list[str]]) -> tuple[int, int]:
-    from knowledge.ingest import content_id
-    from knowledge.models import Article
-    from knowledge.segment import passage_windows
-    from knowledge.store import NewSentence, now
-
-    sentences: list[NewSentence] = []
-    windows: list[tuple[int, int]] = []
-    sep = 1 if art.lang == "en" else 0
-    for number, paragraph in enumerate(art.paragraphs, start=1):
-        base = len(sentences)
-        start = 0
-        for s in paragraph:
-            terms = [t for w in s.words for t in mapping[w]]
-            sentences.append(
-                NewSentence(len(sentences), number, start, start + len(s.text), s.text, terms)
-            )
-            start += len(s.text) + sep
-        for lo, hi in passage_windows(len(paragraph), kb.config.passage_sentences):
-            windows.append((base + lo, base + hi - 1))
-    body = "\n\n".join(art.paragraph_texts())
-    article_id = content_id(body)
-    meta = Article(
-        id=article_id,
-        title=art.title,
-        source="benchmark",
-        url=None,
-        lang="en" if art.lang == "en" else "zh-Hans",
-        published=None,
-        added_at=now(),
-        format="txt",
-    )
-    kb.store.add_article(meta, f"benchmark\x1f{art.title}", sentences, windows)
-    return len(windows), len(sentences)
-
-
-def build(n: int, seed: int) -> dict[str, Any]:
-    from knowledge.service import KnowledgeBase
-
-    directory = kb_dir(n, seed)
-    stats_path = directory / "benchmark.json"
-    result: dict[str, Any] = {"n": n, "dir": directory.name}
-    if not stats_path.is_file():
-        shutil.rmtree(directory, ignore_errors=True)
-        t0 = time.perf_counter()
-        kb = KnowledgeBase(_config(directory))
-        t1 = time.perf_counter()
-        mapping = _word_terms(kb.analyzer)
-        t2 = time.perf_counter()
-        passages = sentences = articles = text_bytes = 0
-        for _, art in articles_for(n, seed):
-            p, s = _store_article(kb, art, mapping)
-            passages += p
-            sentences += s
-            articles += 1
-            text_bytes += len(art.text.encode("utf-8"))
-        t3 = time.perf_counter()
-        kb.close()
-        stats = {
-            "articles": articles,
-            "passages": passages,
-            "sentences": sentences,
-            "text_mb": text_bytes / 1e6,
-            "first_open_s": t1 - t0,
-            "word_terms_s": t2 - t1,
-            "store_s": t3 - t2,
-        }
-        # The first open builds the index from the stored terms and saves it.
-        t0 = time.perf_counter()
-        kb = KnowledgeBase(_config(directory))
-        stats["rebuild_s"] = time.perf_counter() - t0
-        stats["rebuild_peak_rss_mb"] = peak_rss_mb()
-        kb.close()
-        stats_path.write_text(json.dumps(stats), encoding="utf-8")
-        result["built_now"] = True
-    else:
-        # Open once, so that a saved index from an older index.py is rebuilt here, not while
-        # the start-up is being timed.
-        t0 = time.perf_counter()
-        kb = KnowledgeBase(_config(directory))
-        result["open_s"] = time.perf_counter() - t0
-        kb.close()
-        result["built_now"] = False
-    result.update(json.loads(stats_path.read_text(encoding="utf-8")))
-    result["disk_mb"] = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file()) / 1e6
-    return result
 
 
 # -- serve --------------------------------------------------------------------------------------
@@ -214,7 +85,7 @@ def serve(n: int, seed: int, count: int, directory: Path) -> dict[str, Any]:
     files = sorted(p for p in directory.rglob("*") if p.is_file())
     cached_before = page_cache_share(files)
     t0 = time.perf_counter()
-    kb = KnowledgeBase(_config(directory, serving=True))
+    kb = KnowledgeBase(config(directory, serving=True))
     startup = time.perf_counter() - t0
     release_memory()
     after_start = rss_mb()
@@ -374,7 +245,7 @@ def write(n: int, seed: int, directory: Path, crash: bool) -> dict[str, Any]:
     """Add one article as another process would; with ``crash``, exit without closing."""
     from knowledge.service import KnowledgeBase
 
-    kb = KnowledgeBase(_config(directory))
+    kb = KnowledgeBase(config(directory))
     art = article(10**9 + 4 + crash, seed + 3, lang="zh", paragraphs=3)
     added = kb.ingest_text(art.text, title=art.title, source="benchmark writer")
     if crash:
@@ -392,7 +263,7 @@ def restart(directory: Path, remove: list[str]) -> dict[str, Any]:
     from knowledge.service import KnowledgeBase
 
     t0 = time.perf_counter()
-    kb = KnowledgeBase(_config(directory))
+    kb = KnowledgeBase(config(directory))
     startup = time.perf_counter() - t0
     replayed = kb.index.generation == kb.store.generation() and is_mapped(kb.index.table.ids)
     for article_id in remove:
@@ -410,7 +281,7 @@ def rebuild(directory: Path) -> dict[str, Any]:
     shutil.rmtree(directory / "index", ignore_errors=True)
     base = rss_mb()
     t0 = time.perf_counter()
-    kb = KnowledgeBase(_config(directory))
+    kb = KnowledgeBase(config(directory))
     startup = time.perf_counter() - t0
     rebuilt = not is_mapped(kb.index.table.ids)  # built in memory, not loaded from a save
     kb.close()  # waits for the save
@@ -422,99 +293,12 @@ def rebuild(directory: Path) -> dict[str, Any]:
     }
 
 
-# -- ingest -------------------------------------------------------------------------------------
-def _text_articles(megabytes: float, seed: int, lang: str) -> list[GenArticle]:
-    """About ``megabytes`` of UTF-8 text articles in ``lang`` ("zh" or "en")."""
-    if lang == "zh":
-        return chinese_text(megabytes, seed)
-    out: list[GenArticle] = []
-    size = 0
-    while size < megabytes * 1e6:
-        out.append(article(len(out), seed + 1, lang=lang))
-        size += len(out[-1].text.encode("utf-8"))
-    return out
-
-
-def ingest(megabytes: float, seed: int, lang: str = "zh") -> dict[str, Any]:
-    """Rates are wall-clock and CPU time (``*_cpu_mb_s``, the process's own: the better figure
-    on a machine shared with other work)."""
-    import jieba
-
-    from knowledge.segment import split_sentences
-    from knowledge.service import KnowledgeBase
-
-    arts = _text_articles(megabytes, seed, lang)
-    texts = [a.text for a in arts]
-    size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-
-    t0 = time.perf_counter()
-    tokenizer = jieba.Tokenizer()
-    tokenizer.tmp_dir = str(CACHE)
-    tokenizer.initialize()
-    dict_load = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    for t in texts:
-        tokenizer.lcut(t, HMM=True)
-    jieba_s = time.perf_counter() - t0
-
-    directory = CACHE / "kb-ingest"
-    shutil.rmtree(directory, ignore_errors=True)
-    kb = KnowledgeBase(_config(directory))
-    paragraphs = [p for a in arts for p in a.paragraph_texts()]
-    sentences = [s.text for p in paragraphs for s in split_sentences(p)]
-    t0, c0 = time.perf_counter(), time.process_time()
-    for s in sentences:
-        kb.analyzer.terms(s)
-    analyzer_s, analyzer_cpu = time.perf_counter() - t0, time.process_time() - c0
-
-    # Where an ingest's time goes, on the first articles (into a small index).
-    from benchmarks.profiling import RESULTS, pyinstrument_profile
-
-    profiled = arts[: max(1, len(arts) // 5)]
-    profile = pyinstrument_profile(
-        lambda a: kb.ingest_text(a.text, title=a.title, source="benchmark"),
-        profiled,
-        RESULTS / "profile-ingest.txt",
-    )
-    kb.close()
-    shutil.rmtree(directory, ignore_errors=True)
-    kb = KnowledgeBase(_config(directory))
-
-    times: list[float] = []
-    t0, c0 = time.perf_counter(), time.process_time()
-    for a in arts:
-        t1 = time.perf_counter()
-        kb.ingest_text(a.text, title=a.title, source="benchmark")
-        times.append(time.perf_counter() - t1)
-    ingest_s, ingest_cpu = time.perf_counter() - t0, time.process_time() - c0
-    passages = kb.index.doc_count
-    # The last articles went into a bigger index than the first: the per-article save grows.
-    kb.close()
-    shutil.rmtree(directory, ignore_errors=True)
-    return {
-        "lang": lang,
-        "megabytes": size,
-        "articles": len(arts),
-        "passages": passages,
-        "jieba_dict_load_s": dict_load,
-        "jieba_mb_s": size / jieba_s,
-        "analyzer_mb_s": size / analyzer_s,
-        "analyzer_cpu_mb_s": size / analyzer_cpu,
-        "ingest_mb_s": size / ingest_s,
-        "ingest_cpu_mb_s": size / ingest_cpu,
-        "ingest_first_article_ms": times[0] * 1e3,
-        "ingest_last_article_ms": times[-1] * 1e3,
-        "ingest_median_article_ms": float(np.median(times)) * 1e3,
-        "profile": profile,
-    }
-
-
 def profile(n: int, seed: int, count: int, directory: Path) -> dict[str, Any]:
     from benchmarks.profiling import RESULTS, pyinstrument_profile
     from knowledge.service import KnowledgeBase
 
     stats = json.loads((directory / "benchmark.json").read_text(encoding="utf-8"))
-    kb = KnowledgeBase(_config(directory))
+    kb = KnowledgeBase(config(directory))
     qs = questions(n, stats["articles"], seed, count)
     for q in qs[:5]:
         kb.ask(q, log_it=False)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from benchmarks.cells import compare_scores, num, share
 from benchmarks.corpus import size_label
+from benchmarks.targets import target_rows
 
 ENGINE_NAMES = {
     "bm25index-load": "BM25Index (loaded from disk: serving)",
@@ -14,43 +15,6 @@ ENGINE_NAMES = {
     "bm25s": "bm25s 'robertson', numpy backend",
     "tantivy": "tantivy (BM25, its own idf/k1; scores not comparable)",
 }
-
-
-def _f(value: Any, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, float):
-        if abs(value) >= 100:
-            return f"{value:,.0f}"
-        if abs(value) >= 10:
-            return f"{value:.1f}"
-        if abs(value) < 0.1:
-            return f"{value:.3f}"
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def _ok(met: bool | None) -> str:
-    return {True: "met", False: "**not met**", None: "not measured"}[met]
-
-
-def compare_scores(a: list[Any], b: list[Any]) -> dict[str, Any]:
-    """BM25Index's top-10 against rank_bm25's, query by query."""
-    same_scores = same_ids = 0
-    max_diff = 0.0
-    for qa, qb in zip(a, b, strict=False):
-        sa = [s for _, s in qa]
-        sb = [s for _, s in qb]
-        same_scores += sa == sb
-        same_ids += [i for i, _ in qa] == [i for i, _ in qb]
-        for x, y in zip(sa, sb, strict=False):
-            max_diff = max(max_diff, abs(x - y))
-    return {
-        "queries": min(len(a), len(b)),
-        "bitwise_equal_scores": same_scores,
-        "same_ids": same_ids,
-        "max_abs_diff": max_diff,
-    }
 
 
 def _retrieval_rows(results: dict[str, Any]) -> list[str]:
@@ -72,26 +36,26 @@ def _retrieval_rows(results: dict[str, Any]) -> list[str]:
             lat = r.get("latency", {})
             ratio = rank / lat["median_ms"] if rank and lat.get("median_ms") else None
             build = r.get("build_s", r.get("load_s"))
-            build_s = _f(build) + (" (load)" if "load_s" in r else "")
+            build_s = num(build) + (" (load)" if "load_s" in r else "")
             mem = r.get("engine_mb", r.get("load_rss_mb"))
             lines.append(
-                f"| {size_label(n)} | {name} | {lat.get('n', '–')} | {_f(lat.get('median_ms'))} "
-                f"| {_f(lat.get('p99_ms'))} | {_f(ratio, 1) + '×' if ratio else '–'} "
-                f"| {build_s} | {_f(mem)} |"
+                f"| {size_label(n)} | {name} | {lat.get('n', '–')} | {num(lat.get('median_ms'))} "
+                f"| {num(lat.get('p99_ms'))} | {num(ratio, 1) + '×' if ratio else '–'} "
+                f"| {build_s} | {num(mem)} |"
             )
         numpy_lat = entry.get("bm25index-load", {}).get("numpy_latency")
         if numpy_lat:
             ratio = rank / numpy_lat["median_ms"] if rank else None
             lines.append(
                 f"| {size_label(n)} | BM25Index searching with numpy alone (no compiled loops) "
-                f"| {numpy_lat['n']} | {_f(numpy_lat['median_ms'])} | {_f(numpy_lat['p99_ms'])} "
-                f"| {_f(ratio, 1) + '×' if ratio else '–'} | – | – |"
+                f"| {numpy_lat['n']} | {num(numpy_lat['median_ms'])} | {num(numpy_lat['p99_ms'])} "
+                f"| {num(ratio, 1) + '×' if ratio else '–'} | – | – |"
             )
         floor = entry.get("bm25index", {}).get("dense_floor_ms")
         if floor is not None:
             lines.append(
                 f"| {size_label(n)} | floor of any engine scoring every passage "
-                f"(np.zeros + argpartition over {n:,}) | 20 | {_f(floor)} | – | – | – | – |"
+                f"(np.zeros + argpartition over {n:,}) | 20 | {num(floor)} | – | – | – | – |"
             )
     return lines
 
@@ -115,15 +79,11 @@ def _persistence_rows(results: dict[str, Any]) -> list[str]:
                 f"{c['same_ids']}/{c['queries']}, {c['max_abs_diff']:.1e}"
             )
         lines.append(
-            f"| {size_label(entry['n'])} | {_f(loaded.get('postings_median'))} "
-            f"| {_f(built.get('save_s'))} | {_f(built.get('disk_mb'))} "
-            f"| {_f(loaded.get('load_s'))} | {_f(loaded.get('load_rss_mb'))} | {check} |"
+            f"| {size_label(entry['n'])} | {num(loaded.get('postings_median'))} "
+            f"| {num(built.get('save_s'))} | {num(built.get('disk_mb'))} "
+            f"| {num(loaded.get('load_s'))} | {num(loaded.get('load_rss_mb'))} | {check} |"
         )
     return lines
-
-
-def _share(value: float | None) -> str:
-    return "unknown" if value is None else f"{value:.0%}"
 
 
 def _first_pass(s: dict[str, Any]) -> str:
@@ -131,8 +91,8 @@ def _first_pass(s: dict[str, Any]) -> str:
     if not first:
         return "–"
     return (
-        f"{_f(first['median_ms'])} / {_f(first['p99_ms'])} "
-        f"({_share(s.get('page_cache_share_at_start'))})"
+        f"{num(first['median_ms'])} / {num(first['p99_ms'])} "
+        f"({share(s.get('page_cache_share_at_start'))})"
     )
 
 
@@ -155,21 +115,23 @@ def _e2e_rows(results: dict[str, Any]) -> list[str]:
             lines.append(f"| {size_label(entry['n'])} | {err} |" + " – |" * 16)
             continue
         ask = s["ask"]
-        build = _f(b.get("store_s", 0) + b.get("word_terms_s", 0)) + " + " + _f(b.get("rebuild_s"))
+        build = (
+            num(b.get("store_s", 0) + b.get("word_terms_s", 0)) + " + " + num(b.get("rebuild_s"))
+        )
         ok_add = "" if s.get("added_cited") else " (not cited!)"
         ok_rm = "" if s.get("removed_gone") else " (still cited!)"
         lines.append(
-            f"| {s['passages']:,} ({s['articles']:,}) | {_f(s['startup_s'])} "
-            f"| {_f(s['rss_after_start_mb'])} | {_f(s['serving_rss_mb'])} "
-            f"| {_f(ask['median_ms'])} | {_f(ask['p99_ms'])} "
-            f"| {_f(s['build_query']['median_ms'])} / {_f(s['search']['median_ms'])} "
+            f"| {s['passages']:,} ({s['articles']:,}) | {num(s['startup_s'])} "
+            f"| {num(s['rss_after_start_mb'])} | {num(s['serving_rss_mb'])} "
+            f"| {num(ask['median_ms'])} | {num(ask['p99_ms'])} "
+            f"| {num(s['build_query']['median_ms'])} / {num(s['search']['median_ms'])} "
             f"| {s['found_share']:.0%} | {_first_pass(s)} "
-            f"| {_f(s['add_s'])}{ok_add} | {_f(s['ask_after_add_s'])} "
-            f"| {_f(s['remove_s'])}{ok_rm} | {_f(s.get('add_with_save_due_s'))} "
-            f"| {_f(s.get('catch_up_after_other_process_s'))} "
-            f"| {_f(s.get('startup_after_crash_s'))} "
-            f"| {_f(s.get('add_100_s'))} / {_f(s.get('rss_after_100_adds_mb'))}, "
-            f"{_f(s.get('remove_100_s'))} / {_f(s.get('rss_after_100_removes_mb'))} | {build} |"
+            f"| {num(s['add_s'])}{ok_add} | {num(s['ask_after_add_s'])} "
+            f"| {num(s['remove_s'])}{ok_rm} | {num(s.get('add_with_save_due_s'))} "
+            f"| {num(s.get('catch_up_after_other_process_s'))} "
+            f"| {num(s.get('startup_after_crash_s'))} "
+            f"| {num(s.get('add_100_s'))} / {num(s.get('rss_after_100_adds_mb'))}, "
+            f"{num(s.get('remove_100_s'))} / {num(s.get('rss_after_100_removes_mb'))} | {build} |"
         )
     return lines
 
@@ -187,8 +149,8 @@ def _rebuild_lines(results: dict[str, Any]) -> list[str]:
         lines += [
             "",
             f"Start-up with the index save lost, at {size_label(entry['n'])}: the index rebuilt "
-            f"from the stored terms in {_f(r['rebuild_startup_s'])} s (jieba included), peak RSS "
-            f"{_f(r['peak_rss_mb'])} MB (the save that follows included).",
+            f"from the stored terms in {num(r['rebuild_startup_s'])} s (jieba included), peak RSS "
+            f"{num(r['peak_rss_mb'])} MB (the save that follows included).",
         ]
     return lines
 
@@ -207,11 +169,11 @@ def _bot_rows(results: dict[str, Any]) -> list[str]:
         child = b.get("kb_process_cpu_ms_per_answer")
         where = "own process" if b.get("knowledge_process") else "in the bot's process"
         lines.append(
-            f"| {b['passages']:,} | {where} | {_f(b['max_rate'])}/s | {b['questions']} at "
-            f"{_f(b['offered_rate'])}/s | {_f(b['qps'])} | {b['dropped']} / {b['failed']} "
-            f"| {_f(b['median_ms'])} | {_f(b['p99_ms'])} | {b['typing_actions']} "
-            f"| {_f(b['bot_cpu_ms_per_answer'])} ({_f(child) if child is not None else '–'}) / "
-            f"{_f(b['fake_cpu_ms_per_answer'])} | {_f(b.get('bot_rss_mb'))} |"
+            f"| {b['passages']:,} | {where} | {num(b['max_rate'])}/s | {b['questions']} at "
+            f"{num(b['offered_rate'])}/s | {num(b['qps'])} | {b['dropped']} / {b['failed']} "
+            f"| {num(b['median_ms'])} | {num(b['p99_ms'])} | {b['typing_actions']} "
+            f"| {num(b['bot_cpu_ms_per_answer'])} ({num(child) if child is not None else '–'}) / "
+            f"{num(b['fake_cpu_ms_per_answer'])} | {num(b.get('bot_rss_mb'))} |"
         )
     return lines if len(lines) > 2 else []
 
@@ -222,15 +184,15 @@ def _ingest_rows(results: dict[str, Any]) -> list[str]:
     lines = ["| measure | value |", "|---|---|"]
     if ing and "error" not in ing:
         lines += [
-            f"| Chinese text ingested | {_f(ing['megabytes'])} MB, {ing['articles']} articles, "
+            f"| Chinese text ingested | {num(ing['megabytes'])} MB, {ing['articles']} articles, "
             f"{ing['passages']:,} passages |",
-            f"| jieba alone (lcut, HMM) | {_f(ing['jieba_mb_s'])} MB/s |",
+            f"| jieba alone (lcut, HMM) | {num(ing['jieba_mb_s'])} MB/s |",
             f"| the analyzer (KnowledgeBase.analyzer.terms per sentence) "
-            f"| {_f(ing['analyzer_mb_s'])} MB/s |",
-            f"| ingest_text end to end (one core) | {_f(ing['ingest_mb_s'])} MB/s |",
-            f"| one article: first / median / last | {_f(ing['ingest_first_article_ms'])} / "
-            f"{_f(ing['ingest_median_article_ms'])} / {_f(ing['ingest_last_article_ms'])} ms |",
-            f"| jieba dictionary load | {_f(ing['jieba_dict_load_s'])} s |",
+            f"| {num(ing['analyzer_mb_s'])} MB/s |",
+            f"| ingest_text end to end (one core) | {num(ing['ingest_mb_s'])} MB/s |",
+            f"| one article: first / median / last | {num(ing['ingest_first_article_ms'])} / "
+            f"{num(ing['ingest_median_article_ms'])} / {num(ing['ingest_last_article_ms'])} ms |",
+            f"| jieba dictionary load | {num(ing['jieba_dict_load_s'])} s |",
         ]
     elif ing:
         lines.append(f"| ingest | error: {ing['error'][:200]} |")
@@ -258,7 +220,7 @@ def _ingest_rows(results: dict[str, Any]) -> list[str]:
                     else (f"{r['differing_units']} of {r['units']} differ, e.g. {r['example']}")
                 )
                 lines.append(
-                    f"| jieba vs rjieba: {label} | {_f(base)} vs {_f(r['rjieba_mb_s'])} MB/s; "
+                    f"| jieba vs rjieba: {label} | {num(base)} vs {num(r['rjieba_mb_s'])} MB/s; "
                     f"tokens {same} |"
                 )
             mine = seg.get("segmenter")
@@ -267,120 +229,16 @@ def _ingest_rows(results: dict[str, Any]) -> list[str]:
                 lines.append(
                     f"| the analyzer's segmenter (knowledge/segmenter.py: rjieba's dictionary "
                     f"route + jieba's HMM) on the analyzer's Han runs | "
-                    f"{_f(mine['mb_s'])} MB/s; {mine['units']:,} runs, tokens {same} with jieba |"
+                    f"{num(mine['mb_s'])} MB/s; {mine['units']:,} runs, tokens {same} with jieba |"
                 )
             lines.append(
                 f"| dictionary load: jieba / rjieba bundled / rjieba from dict.txt | "
-                f"{_f(seg['jieba_dict_load_s'])} / {_f(seg['rjieba_dict_load_s'])} / "
-                f"{_f(seg['rjieba_same_dict_load_s'])} s |"
+                f"{num(seg['jieba_dict_load_s'])} / {num(seg['rjieba_dict_load_s'])} / "
+                f"{num(seg['rjieba_same_dict_load_s'])} s |"
             )
     elif seg:
         lines.append(f"| segmentation | error: {seg['error'][:200]} |")
     return lines
-
-
-def _targets(results: dict[str, Any]) -> list[str]:
-    by_n = {e["n"]: e for e in results["retrieval"]}
-    e2e = {e["n"]: e.get("serve", {}) for e in results["e2e"]}
-    rows = ["| target | measured | |", "|---|---|---|"]
-
-    def med(entry: dict[str, Any], key: str) -> float | None:
-        return entry.get(key, {}).get("latency", {}).get("median_ms")
-
-    r100 = by_n.get(100_000, {})
-    a, b = med(r100, "rank_bm25"), med(r100, "bm25index-load")
-    ratio = a / b if a and b else None
-    rows.append(
-        f"| retrieval at 100k ≥ 100× faster than rank_bm25 (median) | "
-        f"{_f(ratio, 1) + '×' if ratio else '–'} | {_ok(ratio >= 100 if ratio else None)} |"
-    )
-    r1m = by_n.get(1_000_000, {}).get("bm25index-load", {})
-    lat = r1m.get("latency", {})
-    m, p = lat.get("median_ms"), lat.get("p99_ms")
-    rows.append(f"| retrieval at 1M: median ≤ 2 ms | {_f(m)} ms | {_ok(m <= 2 if m else None)} |")
-    rows.append(f"| retrieval at 1M: p99 ≤ 10 ms | {_f(p)} ms | {_ok(p <= 10 if p else None)} |")
-    rank1m = by_n.get(1_000_000, {}).get("rank_bm25", {})
-    if "check" in rank1m and "check" in r1m:
-        c = compare_scores(r1m["check"], rank1m["check"])
-        equal = c["bitwise_equal_scores"] == c["queries"]
-        rows.append(
-            f"| retrieval at 1M: scores equal to BM25Okapi's | {c['bitwise_equal_scores']}/"
-            f"{c['queries']} queries bit for bit, largest difference {c['max_abs_diff']:.1e} "
-            f"| {_ok(equal)} |"
-        )
-    s1m = e2e.get(1_000_000, {})
-    ask = s1m.get("ask", {}).get("median_ms")
-    first = s1m.get("ask_first_pass", {}).get("median_ms")
-    cold = ""
-    if first is not None:
-        cold = (
-            f"; {_f(first)} ms in a first pass with "
-            f"{_share(s1m.get('page_cache_share_at_start'))} of its files in the page cache"
-        )
-    rows.append(
-        f"| ask at 1M: median ≤ 10 ms, files in the page cache | {_f(ask)} ms{cold} "
-        f"| {_ok(ask <= 10 if ask else None)} |"
-    )
-    st = s1m.get("startup_s")
-    crash = s1m.get("startup_after_crash_s")
-    replayed = s1m.get("crash_replayed_not_rebuilt")
-    met_st = None if not st else st <= 3 and (crash is None or (crash <= 3 and bool(replayed)))
-    rows.append(
-        f"| start-up of a 1M KB ≤ 3 s, jieba included | {_f(st)} s; {_f(crash)} s after a "
-        f"process died before its index save (change log replayed"
-        f"{'' if replayed or crash is None else ': NOT replayed'}) | {_ok(met_st)} |"
-    )
-    rss = s1m.get("serving_rss_mb")
-    after = [s1m.get("rss_after_100_adds_mb"), s1m.get("rss_after_100_removes_mb")]
-    worst = max([rss or 0] + [a for a in after if a is not None])
-    peaks = [s1m.get("peak_rss_before_100_removes_mb"), s1m.get("peak_rss_mb")]
-    rows.append(
-        f"| RSS while serving 1M ≤ 1.5 GB | {_f(rss)} MB; {_f(after[0])} MB after 100 more "
-        f"articles, {_f(after[1])} MB after removing them (peak {_f(peaks[0])} MB until "
-        f"those removals, {_f(peaks[1])} MB by their end) | "
-        f"{_ok(worst <= 1500 if rss else None)} |"
-    )
-    ing = results.get("ingest", {}).get("ingest_mb_s")
-    rows.append(
-        f"| ingest ≥ 10 MB/s Chinese per core, end to end | {_f(ing)} MB/s "
-        f"| {_ok(ing >= 10 if ing else None)} |"
-    )
-    add = s1m.get("add_s")
-    then = s1m.get("ask_after_add_s")
-    due = s1m.get("add_with_save_due_s")
-    total = add + then if add is not None and then is not None else None
-    met = None
-    if total is not None:
-        met = total <= 1 and bool(s1m.get("added_cited")) and (due is None or due + then <= 1)
-    rows.append(
-        f"| add one article to 1M, answerable within 1 s | {_f(total)} s; "
-        f"{_f(due + then if due is not None and then is not None else None)} s when the "
-        f"periodic index save falls due | {_ok(met)} |"
-    )
-    rm = s1m.get("remove_s")
-    rm_due = s1m.get("remove_with_save_due_s")
-    rows.append(
-        f"| remove one article from 1M within 1 s | {_f(rm)} s; {_f(rm_due)} s when the "
-        f"periodic index save falls due "
-        f"| {_ok(rm <= 1 and (rm_due is None or rm_due <= 1) if rm is not None else None)} |"
-    )
-    bot = results.get("bot")
-    if bot and "error" not in bot:
-        ok = bot["qps"] >= 99 and bot["p99_ms"] <= 250 and not bot["dropped"]
-        runs = bot.get("all_runs") or [(bot["qps"], bot["p99_ms"])]
-        each = "; ".join(f"{_f(q)}/s, p99 {_f(p)} ms" for q, p in runs)
-        rows.append(
-            f"| bot ≥ 100 questions/s sustained, p99 ≤ 250 ms | {_f(bot['qps'])}/s answered "
-            f"of 100/s offered, p99 {_f(bot['p99_ms'])} ms, at {size_label(bot['n'])} (Bot "
-            f"API limit {_f(bot['max_rate'])}/s; the median of {len(runs)} runs by p99: {each}) "
-            f"| {_ok(ok if bot['n'] == 1_000_000 else (False if not ok else None))} |"
-        )
-    else:
-        rows.append(
-            "| bot ≥ 100 questions/s, p99 ≤ 250 ms | not part of this run "
-            "(python -m benchmarks.bot_load) | not measured |"
-        )
-    return rows
 
 
 def _profile_lines(results: dict[str, Any]) -> list[str]:
@@ -390,7 +248,7 @@ def _profile_lines(results: dict[str, Any]) -> list[str]:
         lines.append(
             f"The mean idf over the vocabulary, recomputed after every add or remove and paid "
             f"by the next question that has a term in more than half the passages: "
-            f"{_f(ps['mean_idf_ms'])} ms at the largest size."
+            f"{num(ps['mean_idf_ms'])} ms at the largest size."
         )
         lines.append("")
     sources = (
@@ -439,7 +297,7 @@ def render(results: dict[str, Any]) -> str:
         "",
         "## Targets",
         "",
-        *_targets(results),
+        *target_rows(results),
         "",
         "## Retrieval: top 10 per query, single thread, same tokens and queries for every engine",
         "",

@@ -27,7 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.corpus import CACHE, DEFAULT_SEED, chinese_text
+from benchmarks.articles import chinese_text
+from benchmarks.corpus import CACHE, DEFAULT_SEED
 from benchmarks.measure import emit, has_module
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -81,7 +82,7 @@ def measure(megabytes: float, seed: int) -> dict[str, Any]:
     from knowledge.service import KnowledgeBase, KnowledgeConfig
 
     kb = KnowledgeBase(KnowledgeConfig(data_dir=CACHE / "kb-segment"))
-    seg = kb.analyzer._segmenter
+    seg = kb.analyzer.segmenter
     words = [(w, f) for w, f in seg.FREQ.items() if f]
     jieba_runs_rate, jieba_runs = _rate(lambda r: seg.lcut(r, HMM=True), runs, runs_mb)
     result["jieba_analyzer_runs_mb_s"] = jieba_runs_rate

@@ -25,6 +25,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
+from telegram.request import BaseRequest
 
 from bot.about import descriptions, read_collection
 from bot.config import FILE_SUFFIX, PREFIX, Settings, secret_fields
@@ -150,19 +151,30 @@ class CountingRateLimiter(AIORateLimiter):
 
 
 def build_application(
-    settings: Settings, kb: KnowledgeService, metrics: Metrics | None = None
+    settings: Settings,
+    kb: KnowledgeService,
+    metrics: Metrics | None = None,
+    *,
+    request: BaseRequest | None = None,
 ) -> BotApplication:
     """A ready-to-run Application whose handlers find ``kb``, ``settings`` and the rest on
-    their typed context (bot/context.py)."""
+    their typed context (bot/context.py).
+
+    ``request`` is the network seam: when given, every Bot API call (getUpdates too) goes
+    through it instead of PTB's HTTP client, so it must serve a long poll and other calls at
+    once; tests pass an in-process fake. Without it the bot talks HTTP to the base URLs.
+    """
     token = settings.require_token().get_secret_value()
     secrets = [token]
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
     install_log_redaction(secrets)
     metrics = metrics or Metrics()
+    builder = ApplicationBuilder()
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
     app = (
-        ApplicationBuilder()
-        .token(token)
+        builder.token(token)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .concurrent_updates(True)

@@ -22,7 +22,7 @@ from bot.spans import (
     utf16_len,
     window,
 )
-from knowledge import ask_back, quote_marks, reading_as, small_talk_lines
+from bot.words import ask_back, quote_marks, reading_as, small_talk_lines
 from knowledge.models import (
     Answer,
     Article,

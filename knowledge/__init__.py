@@ -6,9 +6,10 @@ models and errors.
 This package's top is the door front ends use: with ``knowledge.interface`` (the calls),
 ``knowledge.models`` and ``knowledge.errors`` it is all they import (tests/test_imports.py
 holds bot/ to it). It re-exports the knowledge base and its process proxy, their settings,
-evaluation's entry points and the few text helpers a front end shares with the library (the
-words every front end says alike, language tags and guess, script conversion). The modules
-behind them load on first use, so importing ``knowledge.models`` alone stays cheap.
+evaluation's entry points and the few text helpers a front end shares with the library
+(language tags and guess, script conversion). The words a person reads are the front ends'
+(bot/words.py). The modules behind them load on first use, so importing ``knowledge.models``
+alone stays cheap.
 """
 
 from __future__ import annotations
@@ -26,14 +27,6 @@ if TYPE_CHECKING:
     from knowledge.normalize import guess_lang, to_simplified, to_traditional
     from knowledge.paths import iter_files
     from knowledge.query import classify, looks_like_question
-    from knowledge.reply import (
-        NOT_FOUND,
-        ask_back,
-        format_plain,
-        quote_marks,
-        reading_as,
-        small_talk_lines,
-    )
     from knowledge.service import MAX_QUESTION_CHARS, BatchReport, KnowledgeBase, KnowledgeConfig
     from knowledge.text import lang_from_tag
     from knowledge.worker import KnowledgeWorker
@@ -53,17 +46,6 @@ _LAZY: dict[str, tuple[str, str]] = {
     },
     "evaluate_questions": ("knowledge.evaluate", "evaluate"),
     "iter_files": ("knowledge.paths", "iter_files"),
-    **{
-        name: ("knowledge.reply", name)
-        for name in (
-            "NOT_FOUND",
-            "ask_back",
-            "format_plain",
-            "quote_marks",
-            "reading_as",
-            "small_talk_lines",
-        )
-    },
     **{
         name: ("knowledge.normalize", name)
         for name in ("guess_lang", "to_simplified", "to_traditional")
@@ -87,7 +69,6 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "MAX_QUESTION_CHARS",
-    "NOT_FOUND",
     "Answer",
     "Article",
     "BM25Params",
@@ -101,18 +82,13 @@ __all__ = [
     "Tally",
     "articles_in",
     "articles_in_folder",
-    "ask_back",
     "classify",
     "evaluate_questions",
-    "format_plain",
     "guess_lang",
     "iter_files",
     "lang_from_tag",
     "looks_like_question",
-    "quote_marks",
     "read_questions",
-    "reading_as",
-    "small_talk_lines",
     "summarize",
     "to_simplified",
     "to_traditional",

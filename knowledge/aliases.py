@@ -72,6 +72,21 @@ class AliasTable:
     def from_file(cls, path: Path) -> AliasTable:
         return cls.from_lines(path.read_text(encoding="utf-8").splitlines())
 
+    @classmethod
+    def for_knowledge_base(
+        cls, bundled: Path, own: Path, learned: Iterable[tuple[str, str]]
+    ) -> AliasTable:
+        """The table a knowledge base opens with: the ``bundled`` one (the corpus folder's
+        aliases.tsv), the data folder's ``own`` when it has one, and the pairs ``learned``
+        from stored articles, merged in that order."""
+        table = cls.from_file(bundled)
+        if own.is_file():
+            for group in cls.from_file(own).groups.values():
+                table.add_group(group)
+        for form, other in learned:
+            table.add_group([form, other])
+        return table
+
     def add_group(self, forms: Iterable[str]) -> tuple[str, list[str]]:
         """Merge ``forms`` into the group of any form already known; return it and the new forms."""
         folded = [fold(f).strip() for f in forms]

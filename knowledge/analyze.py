@@ -182,6 +182,13 @@ class Analyzer:
         self._max_latin = max((len(k) for k in self._latin_alias), default=0)
         self._latin_first = {k[0] for k in self._latin_alias}
 
+    @property
+    def segmenter(self) -> Segmenter:
+        """The word segmenter this analyzer cuts Chinese with, its dictionary holding the user
+        words and alias forms too: for measuring it (benchmarks/segment.py), not for adding
+        words behind the analyzer's back (``add_alias`` does that)."""
+        return self._segmenter
+
     def learn(self, text: str) -> list[tuple[str, str]]:
         """Learn "name (其他语言)" pairs from ``text``; returns the pairs that were new.
 

@@ -24,7 +24,7 @@ from knowledge.live_index import LiveIndex
 from knowledge.models import Answer, GivenQuote, Lang, QuotedSentence
 from knowledge.normalize import guess_lang, to_simplified, to_traditional
 from knowledge.query import build_query
-from knowledge.reply import without_repeats
+from knowledge.repeats import without_repeats
 from knowledge.smalltalk import candidate_names, example_questions, small_talk
 from knowledge.store import Store
 from knowledge.text import is_han

@@ -62,10 +62,10 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
         # folding maps each character on its own to at least one, so equal lengths mean
         # one to one. The loop below gives the same string and offsets, 20 times slower.
         return _simplified_aligned(joined), list(range(len(text)))
-    return _fold_per_character(text)
+    return fold_per_character(text)
 
 
-def _fold_per_character(text: str) -> tuple[str, list[int]]:
+def fold_per_character(text: str) -> tuple[str, list[int]]:
     """fold_with_offsets by its definition: each character folded on its own, its index
     repeated for every character it expands to."""
     parts: list[str] = []

@@ -72,13 +72,9 @@ class KnowledgeBase:
         self.config = config
         data = config.data_dir
         self.store = Store(data / "citebot.sqlite3")
-        aliases = AliasTable.from_file(config.corpus_dir / "aliases.tsv")
-        extra = data / "aliases.tsv"
-        if extra.is_file():
-            for group in AliasTable.from_file(extra).groups.values():
-                aliases.add_group(group)
-        for form, other in self.store.learned_aliases():
-            aliases.add_group([form, other])
+        aliases = AliasTable.for_knowledge_base(
+            config.corpus_dir / "aliases.tsv", data / "aliases.tsv", self.store.learned_aliases()
+        )
         self.analyzer = Analyzer(
             aliases,
             userdicts=[config.corpus_dir / "userdict.txt", data / "userdict.txt"],

@@ -226,7 +226,7 @@ Knowledge = KnowledgeService
 
 
 # -- the child --------------------------------------------------------------------------------
-def _serve(conn: Connection) -> None:
+def serve(conn: Connection) -> None:
     """The child's whole life: open the knowledge base, answer calls, close it."""
     # Ctrl-C in a terminal and systemd's stop reach the whole process group: the parent decides
     # when the child stops (it closes the knowledge base after its own shutdown), not the signal.
@@ -290,4 +290,4 @@ def dispatch(kb: KnowledgeService, method: str, args: Iterable[Any], kwargs: dic
 if __name__ == "__main__":
     from knowledge import worker
 
-    worker._serve(Connection(int(sys.argv[1])))
+    worker.serve(Connection(int(sys.argv[1])))

@@ -12,13 +12,13 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from bot.cli.base import CliError, ensure_content
+from bot.words import format_plain
 from knowledge import (
     KnowledgeBase,
     Tally,
     articles_in,
     articles_in_folder,
     evaluate_questions,
-    format_plain,
     read_questions,
     summarize,
 )
@@ -91,7 +91,7 @@ def cmd_eval(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     ensure_content(kb)
     articles = articles_in_folder(args.articles) if args.articles else articles_in(kb)
     started = time.perf_counter()
-    verdicts = evaluate_questions(kb, questions, articles)
+    verdicts = evaluate_questions(kb, questions, articles, format_plain)
     seconds = time.perf_counter() - started
     summary = summarize(verdicts)
     if args.json:

@@ -5,7 +5,7 @@ Telegram HTML unless the key starts with ``plain_`` (see bot/i18n/__init__.py).
 
 from __future__ import annotations
 
-from knowledge import NOT_FOUND
+from bot.words import NOT_FOUND
 
 TEXTS: dict[str, str] = {
     # /start, /help and the bot's description say what this installation holds (bot/about.py
@@ -62,7 +62,7 @@ TEXTS: dict[str, str] = {
     "whoami": "Your user id: <code>{user}</code>\nThis chat's id: <code>{chat}</code>",
     "whoami_admin": "\nYou are an admin of this bot.",
     "whoami_hint": "\nTo make someone an admin, add their user id to CITEBOT_ADMIN_IDS.",
-    # The same words as every other front end's (knowledge.reply.NOT_FOUND).
+    # The same words as every other front end's (bot.words.NOT_FOUND).
     "not_found": NOT_FOUND["en"],
     "question_empty": "Please write a question.",
     "question_too_long": (

@@ -5,7 +5,7 @@ Telegram HTML unless the key starts with ``plain_`` (see bot/i18n/__init__.py).
 
 from __future__ import annotations
 
-from knowledge import NOT_FOUND
+from bot.words import NOT_FOUND
 
 TEXTS: dict[str, str] = {
     # /start, /help and the bot's description say what this installation holds (bot/about.py
@@ -51,7 +51,7 @@ TEXTS: dict[str, str] = {
     "whoami": "你的用户 id：<code>{user}</code>\n本对话的 id：<code>{chat}</code>",
     "whoami_admin": "\n你是本机器人的管理员。",
     "whoami_hint": "\n要设定管理员，请把其用户 id 加入 CITEBOT_ADMIN_IDS。",
-    # The same words as every other front end's (knowledge.reply.NOT_FOUND).
+    # The same words as every other front end's (bot.words.NOT_FOUND).
     "not_found": NOT_FOUND["zh-Hans"],
     "question_empty": "请写下你的问题。",
     "question_too_long": "问题太长了（{length} 个字符），请控制在 {limit} 个字符以内。",

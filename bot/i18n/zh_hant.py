@@ -5,7 +5,7 @@ Telegram HTML unless the key starts with ``plain_`` (see bot/i18n/__init__.py).
 
 from __future__ import annotations
 
-from knowledge import NOT_FOUND
+from bot.words import NOT_FOUND
 
 TEXTS: dict[str, str] = {
     # /start, /help and the bot's description say what this installation holds (bot/about.py
@@ -51,7 +51,7 @@ TEXTS: dict[str, str] = {
     "whoami": "你的用戶 id：<code>{user}</code>\n本對話的 id：<code>{chat}</code>",
     "whoami_admin": "\n你是本機器人的管理員。",
     "whoami_hint": "\n要設定管理員，請把其用戶 id 加入 CITEBOT_ADMIN_IDS。",
-    # The same words as every other front end's (knowledge.reply.NOT_FOUND).
+    # The same words as every other front end's (bot.words.NOT_FOUND).
     "not_found": NOT_FOUND["zh-Hant"],
     "question_empty": "請寫下你的問題。",
     "question_too_long": "問題太長了（{length} 個字元），請控制在 {limit} 個字元以內。",

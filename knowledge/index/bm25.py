@@ -17,8 +17,10 @@ import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
-# A term bound's three parts (largest tf, smallest dl / tf, smallest dl) over no postings.
-NO_BOUND = (0.0, math.inf, math.inf)
+# A term bound's three parts (largest tf, smallest dl / tf, smallest dl), and that over no
+# postings.
+Bound = tuple[float, float, float]
+NO_BOUND: Bound = (0.0, math.inf, math.inf)
 
 
 @dataclass(frozen=True)
@@ -90,3 +92,8 @@ def term_bound(ids: IntArray, tfs: IntArray, lengths: IntArray) -> tuple[float, 
             return NO_BOUND
         dl, tfs = dl[live], tfs[live]
     return float(tfs.max()), float((dl / tfs).min()), float(dl.min())
+
+
+def joined_bound(a: Bound, b: Bound) -> Bound:
+    """The term_bound of two sets of postings taken together, from the bound of each."""
+    return max(a[0], b[0]), min(a[1], b[1]), min(a[2], b[2])

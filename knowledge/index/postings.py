@@ -22,14 +22,13 @@ from typing import cast
 
 import numpy as np
 
-from knowledge.index import bm25, updates
-from knowledge.index.bm25 import NO_BOUND, IntArray
+from knowledge.index import bm25, rebasing, updates
+from knowledge.index.bm25 import NO_BOUND, Bound, IntArray
 from knowledge.index.changes import ChangeLog
 from knowledge.index.kernel import bm25c
 from knowledge.index.table import Table
 
 _EMPTY_I = np.zeros(0, dtype=np.int32)
-Bound = tuple[float, float, float]
 Part = tuple[IntArray, IntArray]
 
 
@@ -247,11 +246,9 @@ class Postings:
             ids, tfs = self.prefix(tid)
             prefix = self.bound_of(ids, tfs) if len(ids) else NO_BOUND
         tail = self._tails.get(tid)
-        if tail is None or not tail[2]:
-            bound = prefix
-        else:
-            end = self.bound_of(tail[0][: tail[2]], tail[1][: tail[2]])
-            bound = (max(prefix[0], end[0]), min(prefix[1], end[1]), min(prefix[2], end[2]))
+        bound = prefix
+        if tail is not None and tail[2]:
+            bound = bm25.joined_bound(prefix, self.bound_of(tail[0][: tail[2]], tail[1][: tail[2]]))
         self._bounds[tid] = bound
         return bound
 
@@ -282,7 +279,8 @@ class Postings:
         for doc_id, terms in docs:
             if not terms:
                 continue  # nothing to match; a length of 0 marks "not indexed"
-            self._ensure_capacity(doc_id)
+            if doc_id >= len(self._lengths):
+                self._lengths = updates.with_room(self._lengths, doc_id)
             if self._lengths[doc_id]:
                 raise AlreadyIndexed(f"passage {doc_id} is already indexed")
             if doc_id in self._tombs:
@@ -332,13 +330,6 @@ class Postings:
         self._overlay[tid] = (ids, tfs, len(ids))
         self._overlay_bounds.pop(tid, None)
         self._bounds.pop(tid, None)
-
-    def _ensure_capacity(self, doc_id: int) -> None:
-        if doc_id >= len(self._lengths):
-            size = max(doc_id + 1, int(len(self._lengths) * 1.5) + 16)
-            grown = np.zeros(size, dtype=np.int32)
-            grown[: len(self._lengths)] = self._lengths
-            self._lengths = grown
 
     def kill(self, docs: Iterable[tuple[int, Sequence[str]]]) -> None:
         """Remove passages given with the terms they were indexed with.
@@ -414,43 +405,14 @@ class Postings:
             del self._overlay[tid]  # the saved postings are the same
             self._overlay_bounds.pop(tid, None)
             self._bounds.pop(tid, None)
-        for tid in list(self._tails):
+        for tid in self._tails:
             self._bounds.pop(tid, None)
-            if tid in self._overlay:
-                continue  # overlay and tail: whole postings of their own, whatever the base
-            # The new base holds the tail as the snapshot had it: keep what came after.
-            rest = updates.after(self._tails[tid], snapshot._tails.get(tid))
-            if rest is None:
-                del self._tails[tid]
-            else:
-                self._tails[tid] = rest
-        self._rebase_dead(snapshot, removed_since)
+        self._tails = rebasing.tails_after(self._tails, self._overlay, snapshot._tails)
+        for tid in self._dead:
+            self._bounds.pop(tid, None)  # the new base's row is exact again
+        self._dead = rebasing.dead_after(self._dead, self._overlay, removed_since)
+        held = self._overlay.keys() | self._tails.keys()
+        self._tombs = rebasing.tombs_after(self._tombs, snapshot._lengths, held)
         self._held = sum(len(ids) for ids, _, _ in self._overlay.values())
         self._held += sum(len(ids) for ids, _, _ in self._tails.values())
         return True
-
-    def _rebase_dead(self, snapshot: Postings, removed_since: dict[int, int]) -> None:
-        """The dead counts and tombs once the base is the save of ``snapshot``, which left out
-        the postings of every passage removed by then.
-
-        A term now read from the new base (and a tail of what came after the snapshot) holds
-        dead postings only of passages removed since; one whose overlay was kept (changed
-        since) holds what it held.
-        """
-        for tid in list(self._dead):
-            self._bounds.pop(tid, None)  # the new base's row is exact again
-            if tid not in self._overlay:
-                if removed_since.get(tid):
-                    self._dead[tid] = removed_since[tid]
-                else:
-                    del self._dead[tid]
-        # A passage not alive in the snapshot (removed before it, or added after) has postings
-        # left only in the overlays and tails that were kept; one alive then, in the new base.
-        alive_then = snapshot._lengths
-        for doc_id, tids in list(self._tombs.items()):
-            if doc_id >= len(alive_then) or not alive_then[doc_id]:
-                kept = [tid for tid in tids if tid in self._overlay or tid in self._tails]
-                if kept:
-                    self._tombs[doc_id] = kept
-                else:
-                    del self._tombs[doc_id]

@@ -98,23 +98,13 @@ def merged(
     return merged_ids[order], merged_tfs[order]
 
 
-def after(tail: Grown, snapshot_tail: Grown | None) -> Grown | None:
-    """What ``tail`` holds past ``snapshot_tail`` (the same term's tail in a snapshot taken
-    earlier), None for nothing; the tail itself when nothing of it was in the snapshot.
-
-    Told by the snapshot, not by reading a save's base: that would fault a page of the file in
-    for every such term. A tail's ids ascend (only additions above every indexed id go to
-    tails), so what came after is what lies past the snapshot's last id: its length would not
-    do when an earlier save's rebase has trimmed the tail since the snapshot was taken.
-    """
-    ids, tfs, n = tail
-    cut = 0
-    if snapshot_tail is not None and snapshot_tail[2]:
-        last = snapshot_tail[0][snapshot_tail[2] - 1]
-        cut = int(np.searchsorted(ids[:n], last, side="right"))
-    if cut == n:
-        return None
-    return (ids[cut:], tfs[cut:], n - cut) if cut else tail
+def with_room(lengths: IntArray, doc_id: int) -> IntArray:
+    """``lengths`` (passage lengths by id) copied into an array long enough for ``doc_id``,
+    with room for about half as many passages again (0: absent)."""
+    size = max(doc_id + 1, int(len(lengths) * 1.5) + 16)
+    grown = np.zeros(size, dtype=np.int32)
+    grown[: len(lengths)] = lengths
+    return grown
 
 
 def into_tails(tails: dict[int, Grown], group: Grouped) -> int:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application
 
 from benchmarks.fakes.telegram_server import (
     DEFAULT_TOKEN,
@@ -90,7 +90,7 @@ class RunningBot:
 
 
 @contextlib.contextmanager
-def _serving(
+def serving(
     app: Application,  # type: ignore[type-arg]
 ) -> Iterator[tuple[asyncio.AbstractEventLoop, list[BaseException]]]:
     """Run ``app.run_polling`` in a thread until the block ends; yields its event loop and
@@ -156,7 +156,7 @@ def start_bot_on(
     kb = open_knowledge_base(settings)
     stack.callback(kb.close)
     app = build_application(settings, kb)
-    loop, errors = stack.enter_context(_serving(app))
+    loop, errors = stack.enter_context(serving(app))
     return RunningBot(fake, app, kb, settings, loop, errors)
 
 
@@ -211,27 +211,15 @@ def shared_knowledge(
 
 
 @pytest.fixture
-def quick_bot(
-    shared_knowledge: tuple[Settings, Knowledge], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[RunningBot]:
+def quick_bot(shared_knowledge: tuple[Settings, Knowledge]) -> Iterator[RunningBot]:
     """A bot on the module's shared knowledge base whose Bot API calls reach a fresh fake in
     process (the module docstring says when to use it)."""
     settings, kb = shared_knowledge
     fake = FakeTelegram(settings.require_token().get_secret_value())
     fake.add_chat(ADMIN)  # admins have talked to the bot, so their command scope exists
-
-    class InProcessBuilder(ApplicationBuilder):  # type: ignore[type-arg]
-        """build_application's builder with the fake as the bot's request seam."""
-
-        def build(self) -> Any:
-            self.request(InProcessRequest(fake)).get_updates_request(InProcessRequest(fake))
-            return super().build()
-
-    # build_application takes no request object: its builder is swapped for one that adds it.
-    monkeypatch.setattr("bot.app.ApplicationBuilder", InProcessBuilder)
-    app = build_application(settings, kb)
+    app = build_application(settings, kb, request=InProcessRequest(fake))
     try:
-        with _serving(app) as (loop, errors):
+        with serving(app) as (loop, errors):
             yield RunningBot(fake, app, kb, settings, loop, errors)
     finally:
         fake.stop()

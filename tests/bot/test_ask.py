@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.state import BUSY_QUESTIONS
-from knowledge.reply import NOT_FOUND
+from bot.words import NOT_FOUND
 from tests.bot.conftest import USER, RunningBot
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.reply import NOT_FOUND
+from bot.words import NOT_FOUND
 from tests.bot.conftest import RunningBot
 
 pytestmark = pytest.mark.slow  # each test starts a bot on its own copy of the knowledge base

@@ -18,7 +18,7 @@ from bot.cli import main
 from bot.config import Settings
 from knowledge.normalize import fold
 from knowledge.service import KnowledgeBase, KnowledgeConfig
-from tests.bot.conftest import ADMIN, USER, RunningBot, _serving, start_bot_on
+from tests.bot.conftest import ADMIN, USER, RunningBot, serving, start_bot_on
 from tests.bot.documents import FACT, TITLE, as_txt
 
 # The same two facts in a Simplified and a Traditional article: the same sentences, folded.
@@ -119,7 +119,7 @@ def test_a_refused_description_is_logged_and_the_bot_starts_anyway(
         )
         kb = open_knowledge_base(settings)
         stack.callback(kb.close)
-        _, errors = stack.enter_context(_serving(build_application(settings, kb)))
+        _, errors = stack.enter_context(serving(build_application(settings, kb)))
         sent = fake.user_says("When was DeepSeek founded?", user_id=USER)
         [answer] = fake.wait_for_bot_messages(sent["chat"]["id"])
         assert "2023" in answer["plain_text"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from knowledge.reply import NOT_FOUND
+from bot.words import NOT_FOUND
 
 pytestmark = pytest.mark.slow  # every test runs `citebot` in a child process
 

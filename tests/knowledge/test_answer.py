@@ -187,14 +187,16 @@ def test_a_name_the_segmenter_cut_across_is_still_in_the_sentence(
     assert answer.found and "宁波市" in answer.quotes[0].sentence.text
 
 
-def test_a_word_inside_a_longer_word_is_not_found_by_its_characters() -> None:
-    """智能 is not in a sentence that writes 人工智能: that is another word."""
-    from collections import Counter
-
-    from knowledge.answer import _spelled
-
-    assert _spelled(Counter({"人工智能": 1}), "人工智能。", ["智能"]) == Counter({"人工智能": 1})
-    assert _spelled(Counter({"魏思": 1, "超出": 1}), "魏思超出任。", ["魏思超"])["魏思超"] == 1
+def test_a_word_inside_a_longer_word_is_not_found_by_its_characters(
+    empty_kb: KnowledgeBase,
+) -> None:
+    """智能 is not in a sentence that writes 人工智能: that is another word, so nothing says
+    whether the firm makes smart watches."""
+    empty_kb.ingest_text(
+        "---\ntitle: 奎洛普公司\n---\n奎洛普公司在北京设有人工智能实验室。\n\n"
+        "奎洛普公司的手表由深圳的工厂生产。"
+    )
+    assert not empty_kb.ask("奎洛普公司有智能手表吗？", log_it=False).found
 
 
 CAREER = """---

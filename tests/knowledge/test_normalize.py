@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from knowledge.normalize import _fold_per_character, fold, fold_with_offsets
+from knowledge.normalize import fold, fold_per_character, fold_with_offsets
 
 
 def test_fold_with_offsets_matches_the_per_character_definition() -> None:
@@ -22,7 +22,7 @@ def test_fold_with_offsets_matches_the_per_character_definition() -> None:
             "".join(chr(rng.randrange(*rng.choice(blocks))) for _ in range(rng.randrange(1, 12)))
         )
     for text in samples:
-        assert fold_with_offsets(text) == _fold_per_character(text), text
+        assert fold_with_offsets(text) == fold_per_character(text), text
 
 
 def test_highlight_offsets_point_into_the_original_text() -> None:

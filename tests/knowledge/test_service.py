@@ -189,3 +189,23 @@ def test_more_quotes_are_cited_and_highlighted_like_shown_ones(kb: KnowledgeBase
     assert len(wide.quotes) > len(answer.quotes)
     together = answer.quotes + answer.more
     assert (wide.quotes + wide.more)[: len(together)] == together
+
+
+def test_a_data_folder_s_own_alias_table_joins_the_bundled_one(
+    tmp_path: Path, prepared_data_dir: Path
+) -> None:
+    """An aliases.tsv in the data folder names 柯尔万 in English: without it the question
+    finds nothing."""
+    data = tmp_path / "own-aliases"
+    shutil.copytree(prepared_data_dir / "cache", data / "cache")
+    (data / "aliases.tsv").write_text("Qorvane\t柯尔万\n", encoding="utf-8")
+    kb = KnowledgeBase(KnowledgeConfig(data_dir=data))
+    try:
+        kb.ingest_text(
+            "---\ntitle: 柯尔万的工厂\n---\n柯尔万公司在宁波设有一家电池工厂。\n\n"
+            "公司去年的收入增长了一倍。"
+        )
+        answer = kb.ask("Where is Qorvane's battery factory?", log_it=False)
+        assert answer.found and "宁波" in answer.quotes[0].sentence.text
+    finally:
+        kb.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.reply import NOT_FOUND, format_plain
+from bot.words import NOT_FOUND, format_plain
 from knowledge.service import KnowledgeBase
 from knowledge.smalltalk import small_talk
 

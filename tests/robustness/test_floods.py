@@ -28,7 +28,7 @@ import pytest
 
 from benchmarks.fakes.telegram_server import parse_html
 from bot.i18n import MESSAGES
-from knowledge.reply import NOT_FOUND
+from bot.words import NOT_FOUND
 from tests.bot.conftest import RunningBot
 from tests.robustness.conftest import FIGURES, quieter_logging
 

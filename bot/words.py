@@ -1,14 +1,15 @@
-"""The plain-text reply a person reads, in the question's language; shared by every front end
-that shows text (the CLI prints it, ``ask --json`` carries it, the bot's HTML mirrors it)."""
+"""The words a person reads, in the question's language, written once for every front end: the
+not-found reply, small talk, asking back, quote marks and citation lines, and the plain-text
+reply built from them (the CLI prints it, ``ask --json`` carries it, ``citebot eval`` scores
+it, the bot's HTML in bot/render.py mirrors it).
+
+The knowledge base gives data (knowledge.models: Answer, Citation); the words are the
+presentation side's.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import re
-from collections.abc import Iterable
-
 from knowledge.models import Answer, Citation, Lang, QuotedSentence
-from knowledge.normalize import fold
 
 NOT_FOUND: dict[Lang, str] = {
     "en": "I don't know: nothing in my articles answers that question.",
@@ -81,41 +82,8 @@ def quote_marks(lang: str) -> tuple[str, str]:
     return QUOTE_MARKS.get(lang, QUOTE_MARKS["en"])
 
 
-_NOT_WORD = re.compile(r"[\W_]+")
-
-
-def fact_key(text: str) -> str:
-    """What two sentences share when they state the same thing in the same words: the text
-    folded (Traditional to Simplified, case, width) without spaces and punctuation."""
-    return _NOT_WORD.sub("", fold(text))
-
-
-def one_per_fact(
-    quotes: Iterable[QuotedSentence], shown: Iterable[QuotedSentence] = ()
-) -> tuple[QuotedSentence, ...]:
-    """``quotes`` less those saying what an earlier one (or one of ``shown``) says in the same
-    words, in either script: the Simplified and the Traditional version of one article give
-    the same sentence twice, and a reader wants it once (the first, the better ranked)."""
-    seen = {fact_key(q.sentence.text) for q in shown}
-    kept: list[QuotedSentence] = []
-    for quote in quotes:
-        key = fact_key(quote.sentence.text)
-        if key not in seen:
-            seen.add(key)
-            kept.append(quote)
-    return tuple(kept)
-
-
-def without_repeats(answer: Answer) -> Answer:
-    """``answer`` quoting each fact once, in its reply and in its "more" quotes together."""
-    quotes = one_per_fact(answer.quotes)
-    more = one_per_fact(answer.more, shown=quotes)
-    if len(quotes) == len(answer.quotes) and len(more) == len(answer.more):
-        return answer
-    return dataclasses.replace(answer, quotes=quotes, more=more)
-
-
 def unique_citations(quotes: tuple[QuotedSentence, ...]) -> list[Citation]:
+    """Each citation the quotes carry once, in the order of its first quote."""
     seen: dict[int, Citation] = {}
     for quote in quotes:
         seen.setdefault(quote.citation.number, quote.citation)
@@ -153,6 +121,8 @@ def reading_as(answer: Answer) -> str | None:
 
 
 def format_plain(answer: Answer) -> str:
+    """The whole reply as plain text: small talk, asking back, or the quotes with their
+    sources (the not-found words when nothing answers)."""
     if answer.small_talk is not None:
         return "\n".join(small_talk_lines(answer))
     if answer.choices:
