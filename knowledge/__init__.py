@@ -24,9 +24,9 @@ if TYPE_CHECKING:
     from knowledge.evaluate import Tally, articles_in, articles_in_folder, read_questions, summarize
     from knowledge.evaluate import evaluate as evaluate_questions
     from knowledge.index import BM25Params
+    from knowledge.kinds import classify, looks_like_question
     from knowledge.normalize import guess_lang, to_simplified, to_traditional
     from knowledge.paths import iter_files
-    from knowledge.query import classify, looks_like_question
     from knowledge.service import MAX_QUESTION_CHARS, BatchReport, KnowledgeBase, KnowledgeConfig
     from knowledge.text import lang_from_tag
     from knowledge.worker import KnowledgeWorker
@@ -51,8 +51,8 @@ _LAZY: dict[str, tuple[str, str]] = {
         for name in ("guess_lang", "to_simplified", "to_traditional")
     },
     "lang_from_tag": ("knowledge.text", "lang_from_tag"),
-    "classify": ("knowledge.query", "classify"),
-    "looks_like_question": ("knowledge.query", "looks_like_question"),
+    "classify": ("knowledge.kinds", "classify"),
+    "looks_like_question": ("knowledge.kinds", "looks_like_question"),
 }
 
 

@@ -10,25 +10,35 @@ Nancy Ip" from "the article gives Nancy Ip's birth year".
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from knowledge.analyze import Analyzer
+from knowledge.evidence import (
+    ENDS_SENTENCE,
+    NOW,
+    YEAR,
+    about_years,
+    chinese_name,
+    counts,
+    is_year,
+    names_another,
+    of_the_past,
+    spelled,
+)
 from knowledge.index import BM25Index
+from knowledge.kinds import holds_answer, states_sum
 from knowledge.models import (
     Answer,
     Article,
-    Citation,
     PassageRow,
-    QuotedSentence,
     Sentence,
-    Spans,
 )
 from knowledge.normalize import fold, guess_lang
-from knowledge.query import CHINESE_SURNAMES, ORG_NAME, Query, holds_answer, states_sum
+from knowledge.query import Query
+from knowledge.quoting import quote
 from knowledge.segment import MAX_SENTENCE_CHARS
 from knowledge.text import is_han
 
@@ -108,7 +118,7 @@ def choose(
     context: dict[int, set[str]] = {}
     articles: dict[str, Article] = {}
     titles: dict[str, set[str]] = {}
-    # The question's Chinese words, looked for in a sentence's characters too (see _spelled).
+    # The question's Chinese words, looked for in a sentence's characters too (see spelled).
     han_terms = sorted({t for c in concepts for t in c if len(t) > 1 and is_han(t[0])})
     for pid, pscore in hits:
         row = rows.get(pid)
@@ -121,8 +131,8 @@ def choose(
             if sentence.position >= row.first_position:
                 known = candidates.get(sentence.id)
                 if known is None or known.passage_score < pscore:
-                    counts = _spelled(Counter(terms), sentence.text, han_terms)
-                    candidates[sentence.id] = _Candidate(sentence, counts, pscore)
+                    written = spelled(Counter(terms), sentence.text, han_terms)
+                    candidates[sentence.id] = _Candidate(sentence, written, pscore)
                 context.setdefault(sentence.id, set()).update(previous)
             previous = set(terms)
         if row.article_id not in titles:
@@ -131,7 +141,7 @@ def choose(
             titles[row.article_id] = set(analyzer.terms(article.title))
             if article.published:
                 # "on April 24" in an article of 2020 is about 2020: the date is context.
-                titles[row.article_id].update(_YEAR.findall(article.published))
+                titles[row.article_id].update(YEAR.findall(article.published))
 
     # The search has just counted each concept's passages: concept_df reads that count.
     # Weights of the question's concepts, kept positive: in a knowledge base of a few
@@ -190,17 +200,17 @@ def choose(
     asked_text = fold(query.text)
     # A year the question names ("2023年的营业额") is part of what it asks: a sentence about
     # another year does not answer it, unless its context gives that year.
-    years = [t for t in asked_terms if _is_year(t)]
+    years = [t for t in asked_terms if is_year(t)]
     # "How many students does CityU have *now*", "现任校长": a sentence about years well before
     # its article's time ("opened in 1984 with 480 students") says how it was, not how it is.
     latest: dict[str, int] = {}
-    if _NOW.search(asked_text):
+    if NOW.search(asked_text):
         for cand in candidates.values():
             article_id = cand.sentence.article_id
-            stated = [int(t) for t in cand.terms if _is_year(t)]
+            stated = [int(t) for t in cand.terms if is_year(t)]
             latest[article_id] = max([latest.get(article_id, 0), *stated])
         for article_id, article in articles.items():
-            dated = _YEAR.findall(article.published or "")
+            dated = YEAR.findall(article.published or "")
             if dated:
                 latest[article_id] = int(dated[0])
     total_idf = sum(idfs) or 1.0
@@ -208,7 +218,7 @@ def choose(
     k1, b = index.params.k1, index.params.b
     for cand in candidates.values():
         text = cand.sentence.text
-        if len(text) < MAX_SENTENCE_CHARS // 2 and not _ENDS_SENTENCE.search(text):
+        if len(text) < MAX_SENTENCE_CHARS // 2 and not ENDS_SENTENCE.search(text):
             cand.names_ok = False  # a heading, byline or dateline: it states nothing to quote
             continue
         length = sum(cand.terms.values())
@@ -262,14 +272,17 @@ def choose(
                     # something the question does ("As Andrew Yao, deputy to the NPC and
                     # chairman of Lingnan University's council": the new name answers).
                     and (
-                        not _names_another(cand, asked_text)
+                        not names_another(cand.sentence.text, cand.new_name, asked_text)
                         or any(t in cand.terms for t in asked_names)
                     )
                 )
                 or any(term in present for term in required)
             )
-            and (not years or _about_years(years, cand.terms, present))
-            and (not latest or not _of_the_past(cand, latest))
+            and (not years or about_years(years, cand.terms, present))
+            and (
+                not latest
+                or not of_the_past(cand.sentence.text, cand.terms, cand.sentence.article_id, latest)
+            )
         )
         if trace is None and (cand.coverage < settings.min_coverage or not cand.names_ok):
             continue  # it cannot be quoted, so its score (and the language guess) decides nothing
@@ -286,7 +299,7 @@ def choose(
             query.kind == "person"
             and any(
                 t not in asked_terms
-                and _chinese_name(t, analyzer)
+                and chinese_name(t, analyzer)
                 # not the head of a longer word: 康方 of 康方生物 is a firm's
                 and not any(o != t and o.startswith(t) for o in cand.terms)
                 for t in cand.terms
@@ -299,7 +312,7 @@ def choose(
             text, query.kind, query.text, new_name, not_people, named_kind
         )
         if cand.holds and units:
-            cand.holds = _counts(analyzer.terms(text), units)
+            cand.holds = counts(analyzer.terms(text), units)
         same_lang = _same_script(text, query.lang)
         cand.score = (
             covered / total_idf
@@ -325,7 +338,9 @@ def choose(
         chosen.append(cand)
     rest = [c for c in acceptable if c not in chosen][: settings.more_quotes]
     query_terms = frozenset(t for c in concepts for t in c)
-    quotes = _quote(chosen + rest, len(chosen), articles, analyzer, query_terms)
+    quotes = quote(
+        [(c.sentence, c.score) for c in chosen + rest], len(chosen), articles, analyzer, query_terms
+    )
     return Answer(
         query.text,
         query.lang,
@@ -335,33 +350,6 @@ def choose(
         expected_kind=query.kind,
         terms=query_terms,
     )
-
-
-def _spelled(terms: Counter[str], text: str, han_terms: Collection[str]) -> Counter[str]:
-    """``terms`` with the question's Chinese words that ``text`` spells but its terms lack.
-
-    The segmenter cuts the same characters differently by what follows them: "俞德超说" keeps
-    the name whole, "俞德超出生" reads 超出 ("exceed") and loses it. A sentence that writes
-    the asked word across a cut holds it; one that writes it inside a longer word (智能 in
-    人工智能) does not.
-    """
-    missing = [t for t in han_terms if t not in terms]
-    if not missing:
-        return terms
-    folded = fold(text)
-    for term in missing:
-        count = folded.count(term)
-        if count:
-            count -= sum(n * word.count(term) for word, n in terms.items() if term in word)
-        if count > 0:
-            terms[term] = count
-    return terms
-
-
-# A sentence of the body ends as one (unless the segmenter cut a run-on one at a soft break):
-# with a full stop, question or exclamation mark, colon or semicolon (maybe inside closing
-# quotes or brackets), or with the ellipsis of a cut quote. A heading or byline does not.
-_ENDS_SENTENCE = re.compile(r"[.!?。！？;；:：…]['\"’”」』)）\]]*\s*$|\[…\]\s*$")
 
 
 # Past this many passages a name is everywhere: which articles hold it says nothing.
@@ -376,121 +364,9 @@ def _articles_naming(terms: Collection[str], index: BM25Index, store: PassageSou
     return {row.article_id for row in store.passages([int(i) for i in ids])}
 
 
-_NUMERAL = re.compile(
-    r"\d[\d,.]*|[一二两三四五六七八九十百千万亿零〇]+|two|three|four|five|six|seven|eight|nine|ten"
-    r"|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty"
-    r"|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundr\w*|thousand\w*|dozen\w*"
-)
-
-
-def _counts(terms: list[str], units: frozenset[str]) -> bool:
-    """Whether a number comes at most three words before a word for what is counted
-    ("480 full-time and 680 part-time students", "210公顷", "11个城市")."""
-    for i, term in enumerate(terms):
-        if term in units and any(_NUMERAL.fullmatch(t) for t in terms[max(0, i - 3) : i]):
-            return True
-        if term in units and _NUMERAL.match(term):  # "四十分钟" is one word
-            return True
-    return False
-
-
-def _chinese_name(term: str, analyzer: Analyzer) -> bool:
-    """Whether ``term`` looks like a Chinese person's name: a word no dictionary knows, of two
-    to four characters, starting with a common surname (吴家玮, 夏瑜)."""
-    return 2 <= len(term) <= 4 and term[0] in CHINESE_SURNAMES and analyzer.coined(term)
-
-
-def _names_another(cand: _Candidate, asked_text: str) -> bool:
-    """Whether the sentence names something the question does not ("香港大學創立於1911年"
-    asked of HKUST): then it is about that, whatever else its article names."""
-    if cand.new_name:
-        return True
-    return any(m.group(0) not in asked_text for m in ORG_NAME.finditer(fold(cand.sentence.text)))
-
-
 _MIN_WEIGHT = 0.01
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-
-
-def _is_year(term: str) -> bool:
-    return _YEAR.fullmatch(term) is not None
-
-
-def _about_years(years: list[str], terms: Collection[str], context: Collection[str]) -> bool:
-    """Whether a sentence is about the question's years: the years it states, or when it
-    states none, those of its context (the sentence before, the title, the article's date)."""
-    own = [t for t in terms if _is_year(t)]
-    return all(year in (terms if own else context) for year in years)
-
-
-# A question about the present, in English or Chinese (folded): now, 现任, 而家.
-_NOW = re.compile(
-    r"\b(now|currently|current|today|nowadays|presently|at present|these days)\b"
-    r"|现在|目前|现任|而家|如今|当前|眼下|现时|现今|时下"
-)
-# How many years before its article's latest year a sentence's years are history.
-_PAST_YEARS = 2
-
-
-def _of_the_past(cand: _Candidate, latest: dict[str, int]) -> bool:
-    """Whether a sentence is about a time well before its article's own ("时任", or only years
-    older than the article's date, else than the newest year its read passages state)."""
-    if "时任" in fold(cand.sentence.text):
-        return True
-    stated = [int(t) for t in cand.terms if _is_year(t)]
-    newest = latest.get(cand.sentence.article_id, 0)
-    return bool(stated) and max(stated) < newest - _PAST_YEARS
 
 
 def _same_script(text: str, lang: str) -> bool:
     """Among equals, quote the article written in the asker's own language and script."""
     return guess_lang(text) == lang
-
-
-def _quote(
-    cands: list[_Candidate],
-    shown: int,
-    articles: dict[str, Article],
-    analyzer: Analyzer,
-    query_terms: frozenset[str],
-) -> list[QuotedSentence]:
-    """Number citations by (article, paragraph) in order of first appearance.
-
-    Highlights cost a second analysis of the sentence: the first ``shown`` quotes get theirs
-    now, the rest (the "more" reply, seldom opened) none: ``KnowledgeService.more`` finds them
-    when the reply is asked for.
-    """
-    numbers: dict[tuple[str, int], int] = {}
-    quotes: list[QuotedSentence] = []
-    for position, cand in enumerate(cands):
-        s = cand.sentence
-        key = (s.article_id, s.paragraph)
-        number = numbers.setdefault(key, len(numbers) + 1)
-        article = articles[s.article_id]
-        citation = Citation(
-            number=number,
-            article_id=article.id,
-            title=article.title,
-            source=article.source,
-            url=article.url,
-            published=article.published,
-            paragraph=s.paragraph,
-        )
-        highlights = highlight(s.text, analyzer, query_terms) if position < shown else ()
-        quotes.append(QuotedSentence(s, citation, round(cand.score, 4), highlights))
-    return quotes
-
-
-def highlight(text: str, analyzer: Analyzer, terms: Collection[str]) -> Spans:
-    """Character spans of ``text`` whose terms are among ``terms``, overlaps merged."""
-    return _merge(sorted({(t.start, t.end) for t in analyzer.spans(text) if t.term in terms}))
-
-
-def _merge(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return tuple(merged)

@@ -17,13 +17,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from knowledge.analyze import ANALYZER_VERSION, Analyzer
-from knowledge.answer import AnswerSettings, choose, highlight
+from knowledge.answer import AnswerSettings, choose
 from knowledge.errors import BadQuestion, StoreError
 from knowledge.followup import read_followup
 from knowledge.live_index import LiveIndex
 from knowledge.models import Answer, GivenQuote, Lang, QuotedSentence
 from knowledge.normalize import guess_lang, to_simplified, to_traditional
 from knowledge.query import build_query
+from knowledge.quoting import highlight
 from knowledge.repeats import without_repeats
 from knowledge.smalltalk import candidate_names, example_questions, small_talk
 from knowledge.store import Store

@@ -23,9 +23,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from knowledge.analyze import Analyzer
+from knowledge.kinds import classify
 from knowledge.models import Answer, Lang
 from knowledge.normalize import fold, guess_lang, to_simplified, to_traditional
-from knowledge.query import classify
 from knowledge.text import HAN
 
 # At most this many things are offered when a follow-up could mean several.

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.kinds import classify, holds_answer, states_sum
 from knowledge.normalize import fold
-from knowledge.query import build_query, classify, holds_answer, states_sum
+from knowledge.query import build_query
 from knowledge.service import KnowledgeBase
 
 
