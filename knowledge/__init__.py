@@ -5,10 +5,11 @@ models and errors.
 
 This package's top is the door front ends use: with ``knowledge.interface`` (the calls),
 ``knowledge.models`` and ``knowledge.errors`` it is all they import (tests/test_imports.py
-holds bot/ to it). It re-exports the knowledge base and its process proxy, their settings,
-evaluation's entry points and the few text helpers a front end shares with the library (the
-words every front end says alike, language tags and guess, script conversion). The modules
-behind them load on first use, so importing ``knowledge.models`` alone stays cheap.
+holds bot/ to it). It re-exports the knowledge base and its process proxy, their settings
+(with the check of a database URL, for a front end's own settings), evaluation's entry points
+and the few text helpers a front end shares with the library (the words every front end says
+alike, language tags and guess, script conversion). The modules behind them load on first use,
+so importing ``knowledge.models`` alone stays cheap.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from knowledge.index import BM25Params
     from knowledge.normalize import guess_lang, to_simplified, to_traditional
     from knowledge.paths import iter_files
+    from knowledge.pgstore import check_database_url
     from knowledge.query import classify, looks_like_question
     from knowledge.reply import (
         NOT_FOUND,
@@ -53,6 +55,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     },
     "evaluate_questions": ("knowledge.evaluate", "evaluate"),
     "iter_files": ("knowledge.paths", "iter_files"),
+    "check_database_url": ("knowledge.pgstore", "check_database_url"),
     **{
         name: ("knowledge.reply", name)
         for name in (
@@ -102,6 +105,7 @@ __all__ = [
     "articles_in",
     "articles_in_folder",
     "ask_back",
+    "check_database_url",
     "classify",
     "evaluate_questions",
     "format_plain",

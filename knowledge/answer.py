@@ -19,9 +19,9 @@ from knowledge.analyze import Analyzer
 from knowledge.index import BM25Index
 from knowledge.models import Answer, Article, Citation, QuotedSentence, Sentence, Spans
 from knowledge.normalize import fold, guess_lang
+from knowledge.pgstore.protocol import KnowledgeStore
 from knowledge.query import CHINESE_SURNAMES, ORG_NAME, Query, holds_answer, states_sum
 from knowledge.segment import MAX_SENTENCE_CHARS
-from knowledge.store import Store
 from knowledge.text import is_han
 
 
@@ -64,7 +64,7 @@ class _Candidate:
 def choose(
     query: Query,
     index: BM25Index,
-    store: Store,
+    store: KnowledgeStore,
     analyzer: Analyzer,
     settings: AnswerSettings | None = None,
     trace: list[tuple[float, float, bool, str]] | None = None,
@@ -331,7 +331,7 @@ _ENDS_SENTENCE = re.compile(r"[.!?。！？;；:：…]['\"’”」』)）\]]*\
 _NAMING_LIMIT = 2000
 
 
-def _articles_naming(terms: Collection[str], index: BM25Index, store: Store) -> set[str]:
+def _articles_naming(terms: Collection[str], index: BM25Index, store: KnowledgeStore) -> set[str]:
     """The articles with a passage holding any of ``terms`` (none if too many do)."""
     ids, _ = index.concept_postings(list(terms))
     if len(ids) > _NAMING_LIMIT:

@@ -23,10 +23,10 @@ from knowledge.followup import read_followup
 from knowledge.live_index import LiveIndex
 from knowledge.models import Answer, GivenQuote, Lang, QuotedSentence
 from knowledge.normalize import guess_lang, to_simplified, to_traditional
+from knowledge.pgstore.protocol import KnowledgeStore
 from knowledge.query import build_query
 from knowledge.reply import without_repeats
 from knowledge.smalltalk import candidate_names, example_questions, small_talk
-from knowledge.store import Store
 from knowledge.text import is_han
 from knowledge.translate import Dictionary, RomanisedNames
 
@@ -46,7 +46,7 @@ class Asker:
 
     def __init__(
         self,
-        store: Store,
+        store: KnowledgeStore,
         analyzer: Analyzer,
         dictionary: Dictionary,
         live: LiveIndex,

@@ -24,8 +24,8 @@ from knowledge.errors import DamagedIndex, StoreError
 from knowledge.follower import catch_up
 from knowledge.index import BM25Index, BM25Params
 from knowledge.locks import ReadWriteLock
+from knowledge.pgstore.protocol import KnowledgeStore
 from knowledge.saver import IndexSaver
-from knowledge.store import Store
 
 log = logging.getLogger(__name__)
 # Generations of change log kept behind the latest save (each ingest or removal is one).
@@ -45,7 +45,7 @@ class LiveIndex:
 
     def __init__(
         self,
-        store: Store,
+        store: KnowledgeStore,
         analyzer: Analyzer,
         directory: Path,
         params: BM25Params,

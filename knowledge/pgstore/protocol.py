@@ -30,6 +30,11 @@ class KnowledgeStore(Protocol):
         """The store's file; None for a store that is no file (PostgreSQL)."""
 
     @property
+    def location(self) -> str:
+        """Where the store is, fit to show: the file's path, or the database's URL without
+        its password."""
+
+    @property
     def read_only(self) -> bool: ...
 
     @property

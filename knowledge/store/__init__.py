@@ -63,6 +63,11 @@ class Store:
         return self._db.path
 
     @property
+    def location(self) -> str:
+        """Where the store is, fit to show (the file's path): as ``PgStore.location``."""
+        return str(self._db.path)
+
+    @property
     def read_only(self) -> bool:
         """True when the store can be read but not written: every write raises StoreError."""
         return self._db.read_only
