@@ -9,7 +9,7 @@ what each method gives; tests/knowledge/test_store_contract.py checks that both 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -41,6 +41,8 @@ class KnowledgeStore(Protocol):
     def store_id(self) -> str: ...
 
     def close(self) -> None: ...
+
+    def watch(self, callback: Callable[[], None]) -> bool: ...
 
     def transaction(self, *, bump: bool = True) -> AbstractContextManager[Any]: ...
 
