@@ -1,17 +1,23 @@
 """`citebot` with CITEBOT_DATABASE_URL: ingest, ask, stats and list work on a PostgreSQL
-knowledge base as on the SQLite one, and `citebot export` moves it to SQLite and back with the
-same articles and the same answers (issue 18's export test)."""
+knowledge base as on the SQLite one, `citebot export` moves it to SQLite and back with the
+same articles and the same answers (issue 18's export test), and `citebot serve` starts over
+it."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import signal
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from benchmarks.fakes.processes import start_serve
+from benchmarks.fakes.telegram_server import running_fake
 from bot.cli import main
 from knowledge.service import KnowledgeBase, KnowledgeConfig
 from tests.knowledge.test_service_postgresql import QUESTIONS, answer_json
@@ -148,3 +154,48 @@ def test_export_moves_a_postgresql_knowledge_base_to_sqlite_and_back_unchanged(
     for name in ("sqlite", "postgresql again"):
         differing = [q for q, a in given["postgresql"].items() if given[name][q] != a]
         assert not differing, (name, differing)
+
+
+def test_serve_over_postgresql_starts_with_the_bundled_articles_and_never_logs_the_password(
+    postgres_url: str, tmp_path: Path, prepared_data_dir: Path
+) -> None:
+    """`citebot serve` as an operator runs a replica: the database URL (with a password) from a
+    secret file, the knowledge base in its child process over the empty database."""
+    url_file = tmp_path / "database-url"
+    url_file.write_text(postgres_url.replace("citebot@", "citebot:s3cret-pw@") + "\n", "utf-8")
+    with running_fake() as fake:
+        token_file = tmp_path / "token"
+        token_file.write_text(fake.token + "\n", encoding="utf-8")
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.upper().startswith("CITEBOT_")},
+            "CITEBOT_TELEGRAM_TOKEN_FILE": str(token_file),
+            "CITEBOT_TELEGRAM_BASE_URL": fake.base_url,
+            "CITEBOT_TELEGRAM_BASE_FILE_URL": fake.base_file_url,
+            "CITEBOT_DATA_DIR": str(folder(tmp_path, "replica", prepared_data_dir)),
+            "CITEBOT_DATABASE_URL_FILE": str(url_file),
+            "CITEBOT_LOG_LEVEL": "debug",
+        }
+        bot = start_serve(env)
+        try:
+            deadline = time.monotonic() + 90
+            while not fake.calls_of("getUpdates"):
+                assert bot.poll() is None, bot.stderr.read() if bot.stderr else ""
+                assert time.monotonic() < deadline, "serve did not start polling in 90 s"
+                time.sleep(0.1)
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            try:
+                stderr = bot.communicate(timeout=60)[1]
+            except subprocess.TimeoutExpired:
+                bot.kill()
+                stderr = bot.communicate()[1]
+    assert bot.returncode == 0, stderr[-2000:]
+    started = [line for line in stderr.splitlines() if "serving as" in line]
+    assert len(started) == 1 and "in polling mode" in started[0], stderr[-2000:]
+    assert " 0 articles" not in started[0]
+    assert "s3cret" not in stderr
+    kb = KnowledgeBase(KnowledgeConfig(data_dir=tmp_path / "check", database_url=postgres_url))
+    try:
+        assert kb.store.article_count() >= 8  # the bundled articles, in the database
+    finally:
+        kb.close()
