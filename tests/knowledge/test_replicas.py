@@ -12,6 +12,7 @@ delays measured are printed (``-s``) and kept as test properties (``--junitxml``
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -32,6 +33,8 @@ pytestmark = pytest.mark.slow  # every test starts knowledge processes
 
 # Issue 18: "a write on any replica ... is answerable on every replica within 1 s".
 WITHIN = 1.0
+# Uploads measured through A; benchmarks/replicas.py asks for more.
+WRITES = int(os.environ.get("REPLICA_BENCH_WRITES", "5"))
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -86,7 +89,12 @@ def followed_within(kb: KnowledgeService, passages: int, since: float) -> float:
 
 
 def figure(record_property: Callable[[str, object], None], name: str, ms: list[float]) -> None:
-    text = f"median {statistics.median(ms):.1f} ms, max {max(ms):.1f} ms over {len(ms)}"
+    ranked = sorted(ms)
+    p99 = ranked[min(len(ranked) - 1, int(0.99 * len(ranked)))]
+    text = (
+        f"median {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms, max {max(ms):.1f} ms "
+        f"over {len(ms)}"
+    )
     record_property(name, text)
     print(f"{name}: {text}")
 
@@ -103,7 +111,7 @@ def test_a_write_through_one_replica_reaches_the_idle_other_within_a_second(
     bundled = time.perf_counter() - started
     followed: list[float] = []
     answered: list[float] = []
-    for n in range(1, 6):
+    for n in range(1, WRITES + 1):
         result = a.ingest_text(article(n), title=f"Glassworks {n}")
         written = time.perf_counter()  # A's ingest has returned: the write is committed
         followed.append(1000 * followed_within(b, indexed(a), written))
@@ -116,8 +124,8 @@ def test_a_write_through_one_replica_reaches_the_idle_other_within_a_second(
     written = time.perf_counter()
     wait_until(lambda: indexed(b) == indexed(a), timeout=WITHIN, description="B dropping it")
     followed.append(1000 * (time.perf_counter() - written))
-    gone = b.ask("Who founded the Kowloon Glassworks No. 5?", log_it=False)
-    assert all("Cheung-5" not in q.sentence.text for q in gone.quotes)
+    gone = b.ask(f"Who founded the Kowloon Glassworks No. {WRITES}?", log_it=False)
+    assert all(f"Cheung-{WRITES}." not in q.sentence.text for q in gone.quotes)
     print(f"B followed the bundled load {bundled:.2f} s after it ended")
     figure(record_property, "write on A to idle B current", followed)
     figure(record_property, "write on A to answer on B", answered)
@@ -138,17 +146,12 @@ def test_an_ingest_by_the_cli_elsewhere_reaches_a_serving_replica_within_a_secon
         path.write_text(article(n), encoding="utf-8")
         files.append(str(path))
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("CITEBOT_")}
-    env |= {"CITEBOT_DATABASE_URL": postgres_url, "PYTHONPATH": str(ROOT)}
+    # Unbuffered: each "added" line comes out as its file's ingest commits.
+    env |= {"CITEBOT_DATABASE_URL": postgres_url, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    data = folder(tmp_path, "cli", prepared_data_dir)
+    expected = indexed(b)
     cli = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "--data-dir",
-            str(folder(tmp_path, "cli", prepared_data_dir)),
-            "ingest",
-            *files,
-        ],
+        [sys.executable, "-m", "bot.cli", "--data-dir", str(data), "ingest", *files],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -159,11 +162,12 @@ def test_an_ingest_by_the_cli_elsewhere_reaches_a_serving_replica_within_a_secon
     try:
         assert cli.stdout is not None
         for _ in files:
-            before = indexed(b)
             line = cli.stdout.readline()  # printed once that file's ingest has committed
             written = time.perf_counter()
-            assert line.startswith("added"), line + (cli.stderr.read() if cli.stderr else "")
-            followed.append(1000 * followed_within(b, before + 1, written))
+            added = re.search(r", (\d+) passages?\]", line)
+            assert line.startswith("added") and added, line
+            expected += int(added[1])
+            followed.append(1000 * followed_within(b, expected, written))
     finally:
         _, err = cli.communicate(timeout=60)
     assert cli.returncode == 0, err
@@ -178,11 +182,18 @@ def test_a_replica_that_lost_its_notifications_catches_up_when_they_come_back(
     tmp_path: Path,
     prepared_data_dir: Path,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
     record_property: Callable[[str, object], None],
 ) -> None:
-    """The listening connection dropped (a database restart, a proxy's idle timeout): a write
-    made meanwhile is taken in once it is back; a notification lost only delays."""
+    """The listening connection dropped (a database restart, a proxy's idle timeout) and a
+    write committed before it is back: its notification is lost, and the replica takes the
+    write in as soon as it listens again; a notification lost only delays."""
     import psycopg
+
+    from knowledge.pgstore import listener as listening
+
+    # The first reconnect waits (instead of none) so that the write surely falls in the gap.
+    monkeypatch.setattr(listening, "_BACKOFF", (3.0,))
 
     def open_replica(name: str) -> KnowledgeBase:
         data = folder(tmp_path, name, prepared_data_dir)
@@ -199,20 +210,24 @@ def test_a_replica_that_lost_its_notifications_catches_up_when_they_come_back(
                 "WHERE application_name = 'citebot-listener' AND pid <> pg_backend_pid()"
             ).fetchall()
         assert dropped
+        wait_until(
+            lambda: any("stopped hearing of other" in r.message for r in caplog.records),
+            description="B noticing its listener's connection gone",
+        )
         a.ingest_text(article(9), title="Glassworks 9")
-        written = time.perf_counter()
+        assert b.index.generation < a.index.generation  # not told: B is behind
         assert listener.listening.wait(10), "the listener did not come back"
+        back = time.perf_counter()
         wait_until(
             lambda: b.index.generation == a.index.generation,
-            timeout=10,
+            timeout=WITHIN,
             description="B catching up after its listener came back",
             interval=0.002,
         )
-        delay = 1000 * (time.perf_counter() - written)
-        assert any("stopped hearing of other replicas' writes" in r.message for r in caplog.records)
+        delay = 1000 * (time.perf_counter() - back)
         answer = b.ask("Who founded the Kowloon Glassworks No. 9?", log_it=False)
         assert answer.found and "Mabel Cheung-9" in answer.quotes[0].sentence.text
-        figure(record_property, "write while B's listener was down to B current", [delay])
+        figure(record_property, "B's listener back to B current (a write missed)", [delay])
     finally:
         a.close()
         b.close()
