@@ -22,7 +22,7 @@ from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from knowledge import BM25Params, KnowledgeConfig
+from knowledge import BM25Params, KnowledgeConfig, check_database_url
 
 
 def default_data_dir() -> Path:
@@ -70,10 +70,24 @@ class KnowledgeSettings(BaseSettings):
     )
 
     data_dir: Path = Field(default_factory=default_data_dir)
+    # A PostgreSQL database shared by replicas instead of the SQLite file in data_dir; a secret
+    # (its password), so never shown, and readable from CITEBOT_DATABASE_URL_FILE.
+    database_url: SecretStr | None = Field(default=None, description="postgresql:// URL")
     max_upload_mb: float = Field(default=20.0, gt=0, le=2000)
     bm25_k1: float = Field(default=1.5, ge=0, le=10)
     bm25_b: float = Field(default=0.75, ge=0, le=1)
     bm25_epsilon: float = Field(default=0.25, ge=0, le=10)
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _check_database_url(cls, value: Any) -> Any:
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(text, str):
+            text = text.strip()
+            if not text:  # set but empty (a compose file's ${VAR:-}): the SQLite default
+                return None
+            check_database_url(text)  # its message never repeats the URL
+        return text
 
     @property
     def max_upload_bytes(self) -> int:
@@ -84,6 +98,7 @@ class KnowledgeSettings(BaseSettings):
         (``serving``: a process that will answer many questions, which reads its files ahead)."""
         return KnowledgeConfig(
             data_dir=self.data_dir,
+            database_url=self.database_url.get_secret_value() if self.database_url else None,
             max_upload_bytes=self.max_upload_bytes,
             bm25=BM25Params(k1=self.bm25_k1, b=self.bm25_b, epsilon=self.bm25_epsilon),
             read_ahead=serving,

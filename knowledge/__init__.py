@@ -5,11 +5,11 @@ models and errors.
 
 This package's top is the door front ends use: with ``knowledge.interface`` (the calls),
 ``knowledge.models`` and ``knowledge.errors`` it is all they import (tests/test_imports.py
-holds bot/ to it). It re-exports the knowledge base and its process proxy, their settings,
-evaluation's entry points and the few text helpers a front end shares with the library
-(language tags and guess, script conversion). The words a person reads are the front ends'
-(bot/words.py). The modules behind them load on first use, so importing ``knowledge.models``
-alone stays cheap.
+holds bot/ to it). It re-exports the knowledge base and its process proxy, their settings
+(with the check of a database URL, for a front end's own settings), evaluation's entry points
+and the few text helpers a front end shares with the library (language tags and guess, script
+conversion). The words a person reads are the front ends' (bot/words.py). The modules behind
+them load on first use, so importing ``knowledge.models`` alone stays cheap.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from knowledge.kinds import classify, looks_like_question
     from knowledge.normalize import guess_lang, to_simplified, to_traditional
     from knowledge.paths import iter_files
+    from knowledge.pgstore import check_database_url
     from knowledge.service import MAX_QUESTION_CHARS, BatchReport, KnowledgeBase, KnowledgeConfig
     from knowledge.text import lang_from_tag
     from knowledge.worker import KnowledgeWorker
@@ -46,6 +47,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     },
     "evaluate_questions": ("knowledge.evaluate", "evaluate"),
     "iter_files": ("knowledge.paths", "iter_files"),
+    "check_database_url": ("knowledge.pgstore", "check_database_url"),
     **{
         name: ("knowledge.normalize", name)
         for name in ("guess_lang", "to_simplified", "to_traditional")
@@ -82,6 +84,7 @@ __all__ = [
     "Tally",
     "articles_in",
     "articles_in_folder",
+    "check_database_url",
     "classify",
     "evaluate_questions",
     "guess_lang",

@@ -23,11 +23,11 @@ from knowledge.followup import read_followup
 from knowledge.live_index import LiveIndex
 from knowledge.models import Answer, GivenQuote, Lang, QuotedSentence
 from knowledge.normalize import guess_lang, to_simplified, to_traditional
+from knowledge.pgstore.protocol import KnowledgeStore
 from knowledge.query import build_query
 from knowledge.quoting import highlight
 from knowledge.repeats import without_repeats
 from knowledge.smalltalk import candidate_names, example_questions, small_talk
-from knowledge.store import Store
 from knowledge.text import is_han
 from knowledge.translate import Dictionary, RomanisedNames
 
@@ -47,7 +47,7 @@ class Asker:
 
     def __init__(
         self,
-        store: Store,
+        store: KnowledgeStore,
         analyzer: Analyzer,
         dictionary: Dictionary,
         live: LiveIndex,

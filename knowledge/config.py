@@ -13,6 +13,7 @@ from pathlib import Path
 from knowledge.answer import AnswerSettings
 from knowledge.extract import DEFAULT_MAX_BYTES
 from knowledge.index import BM25Params
+from knowledge.pgstore import check_database_url
 
 
 def bundled_corpus() -> Path:
@@ -25,6 +26,11 @@ class KnowledgeConfig:
     """Everything the knowledge base needs to know, validated where it enters."""
 
     data_dir: Path
+    # The PostgreSQL database the articles, questions and change log are kept in, shared by
+    # replicas (``postgresql://user:password@host/db``); None: the SQLite file in data_dir.
+    # Each replica keeps its index files and dictionary cache in its own data_dir either way.
+    # Not in the repr: it may hold a password.
+    database_url: str | None = field(default=None, repr=False)
     max_upload_bytes: int = DEFAULT_MAX_BYTES
     bm25: BM25Params = field(default_factory=BM25Params)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
@@ -42,6 +48,11 @@ class KnowledgeConfig:
     read_ahead: bool = False
 
     def __post_init__(self) -> None:
+        if self.database_url is not None:
+            try:
+                check_database_url(self.database_url)
+            except ValueError as exc:
+                raise ValueError(f"database_url {exc}") from None
         if self.max_upload_bytes <= 0:
             raise ValueError(f"max_upload_bytes must be positive, got {self.max_upload_bytes}")
         if self.overlay_save_postings < 0:

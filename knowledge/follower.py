@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 
 from knowledge.index import AlreadyIndexed, BM25Index
-from knowledge.store import Store
+from knowledge.pgstore.protocol import KnowledgeStore
 
 log = logging.getLogger(__name__)
 
 
-def catch_up(index: BM25Index, store: Store) -> bool:
+def catch_up(index: BM25Index, store: KnowledgeStore) -> bool:
     """Apply to ``index`` the logged changes made after ``index.generation``, up to the store's
     generation now; False when the log does not reach back that far or does not fit the index
     (which is then not to be used: rebuild it from the stored terms)."""

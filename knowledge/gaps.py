@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from knowledge.errors import InputError
 from knowledge.models import FEEDBACK_REASONS, FeedbackReason, Gap, Gaps
 from knowledge.normalize import fold
-from knowledge.store import GapRow, Store
+from knowledge.pgstore.protocol import KnowledgeStore
+from knowledge.store import GapRow
 
 # Declined or 👎 questions read at most for the gaps (the latest ones): grouping them costs
 # about a folding each, and an admin reads the first few groups.
@@ -41,7 +42,7 @@ class _Group:
     reasons: Counter[FeedbackReason] = field(default_factory=Counter)
 
 
-def recent_gaps(store: Store, limit: int, since: datetime | None) -> Gaps:
+def recent_gaps(store: KnowledgeStore, limit: int, since: datetime | None) -> Gaps:
     """The first ``limit`` groups of the latest ``GAP_ROWS`` questions ``store`` holds that
     were declined or voted 👎 at ``since`` or later (a time without a zone is UTC).
 

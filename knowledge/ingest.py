@@ -25,9 +25,10 @@ from knowledge.live_index import LiveIndex
 from knowledge.models import Article, IngestResult, ParsedDocument
 from knowledge.normalize import guess_lang
 from knowledge.paths import bundled_articles, iter_files, read_file
+from knowledge.pgstore.protocol import KnowledgeStore
 from knowledge.reterm import terms_for_aliases
 from knowledge.segment import passage_windows, split_sentences
-from knowledge.store import NewSentence, Store, now
+from knowledge.store import NewSentence, now
 from knowledge.text import lang_from_tag
 
 # Times an ingest is planned again when another process wrote between its reads and its write
@@ -53,7 +54,7 @@ class Ingester:
 
     def __init__(
         self,
-        store: Store,
+        store: KnowledgeStore,
         analyzer: Analyzer,
         live: LiveIndex,
         *,

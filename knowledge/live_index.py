@@ -10,26 +10,36 @@ which frees what the updates since the last one hold in memory.
 
 One lock (``reading``, ``writing``) keeps the index, the analyzer's learned aliases and the
 store in step: a question sees an article either whole or not at all.
+
+Each question first compares the index's generation with the store's, so it never misses a
+write. A store that can tell of other processes' writes as they commit (PostgreSQL's
+LISTEN/NOTIFY: ``KnowledgeStore.watch``) also wakes a follower thread that catches up at once,
+so that an idle replica is current before the next question comes (and that question does not
+pay for the catch-up); the change log stays the truth, the notification only says when to look.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from pathlib import Path
 
 from knowledge.analyze import Analyzer
-from knowledge.errors import DamagedIndex, StoreError
+from knowledge.errors import DamagedIndex, KnowledgeError, StoreError
 from knowledge.follower import catch_up
 from knowledge.index import BM25Index, BM25Params
 from knowledge.locks import ReadWriteLock
+from knowledge.pgstore.protocol import KnowledgeStore
 from knowledge.saver import IndexSaver
-from knowledge.store import Store
 
 log = logging.getLogger(__name__)
 # Generations of change log kept behind the latest save (each ingest or removal is one).
 _CHANGES_KEPT = 1000
+# A store that tells of writes is also looked at this often without being told: a notification
+# lost for good (none should be: a lost connection is followed by a look) only delays this long.
+_IDLE_CHECK_SECONDS = 30.0
 
 
 class LiveIndex:
@@ -37,15 +47,17 @@ class LiveIndex:
     holding ``writing`` has called ``refresh_if_stale`` or ``after_write``.
 
     Opening it loads the save in ``directory`` brought up to the store through the change log
-    (rebuilt from the stored terms when no usable save exists). ``analyzer`` takes in the
-    aliases another process's uploads taught the store, as the index takes in its passages.
+    (rebuilt from the stored terms when no usable save exists). Over a store that tells of
+    other processes' writes (``watch``), a thread of its own catches up as each is told.
+    ``analyzer`` takes in the aliases another process's uploads taught the store, as the index
+    takes in its passages.
     ``overlay_save_postings`` is how many postings the updates since the last save may hold in
     memory before a save is started early, without waiting for ``save_seconds``.
     """
 
     def __init__(
         self,
-        store: Store,
+        store: KnowledgeStore,
         analyzer: Analyzer,
         directory: Path,
         params: BM25Params,
@@ -66,6 +78,15 @@ class LiveIndex:
         # None until the index is open: a save of the start-up's rebuild may end before that.
         self._index: BM25Index | None = None
         self._index = self._open()
+        # Told by the store that another process wrote (see the module docstring).
+        self._told = threading.Event()
+        self._closing = False
+        self._follower: threading.Thread | None = None
+        if store.watch(self._told.set):
+            self._follower = threading.Thread(
+                target=self._follow_told, name="index-follower", daemon=True
+            )
+            self._follower.start()
 
     @property
     def index(self) -> BM25Index:
@@ -133,13 +154,32 @@ class LiveIndex:
         self._saver.wait()
 
     def close(self) -> None:
-        """Save the index if it changed, and return once every save has reached the disk."""
+        """Stop following the store, save the index if it changed, and return once every save
+        has reached the disk."""
+        self._closing = True
+        self._told.set()
+        if self._follower is not None:
+            self._follower.join()
         with self._lock.writing():
             if self._unsaved:
                 self._save(self.index)
         self._saver.wait()
 
     # -- the index's life -------------------------------------------------------------------
+    def _follow_told(self) -> None:
+        """The follower thread: each time the store tells of a write (and every
+        ``_IDLE_CHECK_SECONDS`` untold) the index catches up as a question would before
+        reading; a failure is logged, and the next question tries again."""
+        while True:
+            self._told.wait(_IDLE_CHECK_SECONDS)
+            if self._closing:
+                return
+            self._told.clear()  # before looking: a write told meanwhile is looked for again
+            try:
+                self.catch_up_before_reading()
+            except KnowledgeError as exc:  # the database out of reach, a damaged save...
+                log.warning("could not follow the store's writes: %s", exc)
+
     def _open(self) -> BM25Index:
         """The saved index brought up to the store's generation from the change log (after a
         crash, or writes by another process, since it was saved); rebuilt from every stored

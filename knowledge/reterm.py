@@ -15,14 +15,14 @@ from collections.abc import Sequence
 
 from knowledge.analyze import ANALYZER_VERSION, TERMS_CHANGED_SINCE, Analyzer
 from knowledge.normalize import fold, to_traditional
-from knowledge.store import Store
+from knowledge.pgstore.protocol import KnowledgeStore
 
 log = logging.getLogger(__name__)
 # Sentences re-termed per transaction when an analyzer upgrade concerns many of them.
 _RETERM_BATCH = 50_000
 
 
-def upgrade_terms(store: Store, analyzer: Analyzer) -> None:
+def upgrade_terms(store: KnowledgeStore, analyzer: Analyzer) -> None:
     """Re-term the stored sentences whose terms an older analyzer made differently.
 
     Only the sentences a version change concerns are analysed again (the change to 2 gave
@@ -65,7 +65,7 @@ def upgrade_terms(store: Store, analyzer: Analyzer) -> None:
 
 
 def _reterm(
-    store: Store,
+    store: KnowledgeStore,
     analyzer: Analyzer,
     batch: list[tuple[int, str]],
     version: int | None,
@@ -80,7 +80,7 @@ def _reterm(
 
 
 def terms_for_aliases(
-    store: Store, analyzer: Analyzer, learned: Sequence[tuple[str, str]]
+    store: KnowledgeStore, analyzer: Analyzer, learned: Sequence[tuple[str, str]]
 ) -> list[tuple[int, list[str]]]:
     """The stored sentences that name a newly ``learned`` alias, with their terms made again
     by ``analyzer`` (which knows the alias): for ``Store.add_article(retermed=...)``."""

@@ -1,6 +1,7 @@
 """KnowledgeBase: the one door front ends use (ingest, ask, remove, list, stats, export...).
 
-A façade over parts that each own their state: the store (``Store``, the truth), the index kept
+A façade over parts that each own their state: the store (a ``KnowledgeStore``: SQLite in the
+data folder, or a PostgreSQL database replicas share; the truth), the index kept
 at the store's generation and saved in the background (``live_index.LiveIndex``, which also owns
 the lock that keeps the two in step), ingest (``ingest.Ingester``), asking (``asking.Asker``),
 stored terms upgraded (``reterm``), export and import (``transfer``) and the gaps (``gaps``).
@@ -37,9 +38,10 @@ from knowledge.models import (
     Lang,
     ParsedDocument,
 )
+from knowledge.pgstore import open_store
+from knowledge.pgstore.protocol import KnowledgeStore
 from knowledge.readahead import read_ahead
 from knowledge.reterm import upgrade_terms
-from knowledge.store import Store
 from knowledge.transfer import ImportReport, backup_store, export_file, import_export
 
 # What other modules import from here: the door, and what it is opened and answered with.
@@ -58,11 +60,14 @@ class KnowledgeBase:
     questions asked of it; the one door front ends use (ingest, ask, remove, list, stats,
     gaps, export, import, backup).
 
-    Opening it opens (or creates) the SQLite store, upgrades stored terms made by an older
+    Opening it opens (or creates) the store: the SQLite file in the folder, or the PostgreSQL
+    database ``config.database_url`` names (shared by replicas, each with its own folder for
+    the index files and the dictionary cache). It upgrades stored terms made by an older
     analyzer, and loads the saved index brought up to the store through its change log (rebuilt
     from the stored terms when no usable save exists). Questions may be asked from several
-    threads at once; writes take the index alone. Writes by another process on the same folder
-    are seen by the next question or write. ``close`` saves the index and waits for the save.
+    threads at once; writes take the index alone. Writes by another process on the same store
+    (the CLI beside the bot, another replica) are seen by the next question or write.
+    ``close`` saves the index and waits for the save.
 
     Every refusal is a ``KnowledgeError`` (knowledge/errors.py): an ``InputError`` for the
     caller's input, ``NotFound`` for an unknown id, ``StoreError`` when the store itself fails.
@@ -71,7 +76,7 @@ class KnowledgeBase:
     def __init__(self, config: KnowledgeConfig) -> None:
         self.config = config
         data = config.data_dir
-        self.store = Store(data / "citebot.sqlite3")
+        self.store: KnowledgeStore = open_store(config.database_url or data / "citebot.sqlite3")
         aliases = AliasTable.for_knowledge_base(
             config.corpus_dir / "aliases.tsv", data / "aliases.tsv", self.store.learned_aliases()
         )
@@ -104,7 +109,23 @@ class KnowledgeBase:
         # The thread bringing the files into the page cache, None when not reading ahead.
         self.reading_ahead: threading.Thread | None = None
         if config.read_ahead:
-            self.reading_ahead = read_ahead([self.store.path, data / "index" / ARRAYS])
+            # A PostgreSQL store is no file of ours: only the index is read ahead.
+            files = [data / "index" / ARRAYS]
+            if self.store.path is not None:
+                files.insert(0, self.store.path)
+            self.reading_ahead = read_ahead(files)
+
+    @property
+    def store_kind(self) -> str:
+        """Which store holds the articles: "sqlite" (the file in the data folder) or
+        "postgresql" (a database replicas may share)."""
+        return "sqlite" if self.store.path is not None else "postgresql"
+
+    @property
+    def store_location(self) -> str:
+        """Where the store is, fit to show: the SQLite file's path, or the database's URL
+        without its password."""
+        return self.store.location
 
     @property
     def index(self) -> BM25Index:

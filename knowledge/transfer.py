@@ -22,7 +22,7 @@ from knowledge.export import (
     write_export,
 )
 from knowledge.models import IngestResult, ParsedDocument
-from knowledge.store import Store
+from knowledge.pgstore.protocol import KnowledgeStore
 from knowledge.writing import atomic_path
 
 
@@ -36,7 +36,7 @@ class ImportReport:
     warning: str | None = None
 
 
-def export_records(store: Store) -> Iterator[dict[str, object]]:
+def export_records(store: KnowledgeStore) -> Iterator[dict[str, object]]:
     """The whole knowledge base as JSON-ready records: articles, then feedback (with the reason
     of a 👎 and the answer that was given), then the declined questions without a vote: the
     gaps an admin sees (``KnowledgeBase.gaps``) come along.
@@ -64,14 +64,14 @@ def export_records(store: Store) -> Iterator[dict[str, object]]:
         yield {"type": "question", **record, "found": False}
 
 
-def export_file(store: Store, path: Path) -> int:
+def export_file(store: KnowledgeStore, path: Path) -> int:
     """Write ``store``'s export to ``path`` whole, or leave it as it was (see ``writing``);
     the number of records."""
     with atomic_path(path) as tmp, tmp.open("wb") as out:
         return write_export(export_records(store), out)
 
 
-def backup_store(store: Store, target: Path) -> None:
+def backup_store(store: KnowledgeStore, target: Path) -> None:
     """A consistent copy of ``store`` at ``target``, written whole or not at all (WriteFailed)."""
     try:
         with atomic_path(target) as tmp:
@@ -83,7 +83,7 @@ def backup_store(store: Store, target: Path) -> None:
 def import_export(
     path: Path,
     limits: RecordLimits,
-    store: Store,
+    store: KnowledgeStore,
     ingest: Callable[[ParsedDocument, str | None], IngestResult],
 ) -> ImportReport:
     """Import the export at ``path``: checked whole first, then record by record; articles go

@@ -1,4 +1,5 @@
-"""Shared fixtures: a knowledge base with the bundled corpus, prepared once and copied per test.
+"""Shared fixtures: a knowledge base with the bundled corpus, prepared once and copied per test,
+and a throwaway PostgreSQL server with a schema per test (tests/pgserver.py).
 
 Loading the corpus the first time also builds the dictionary cache (a few seconds); copying a
 prepared data directory keeps each test independent without paying that again.
@@ -9,10 +10,20 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from knowledge.service import KnowledgeBase, KnowledgeConfig
+from tests.pgserver import (
+    mark_and_deselect,
+    postgres_admin_url,
+    postgres_schemas,
+    postgres_url,
+    report_deselected,
+)
+
+__all__ = ["postgres_admin_url", "postgres_schemas", "postgres_url"]
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +79,13 @@ def empty_kb(tmp_path: Path, prepared_data_dir: Path) -> Iterator[KnowledgeBase]
 _OWN_KNOWLEDGE_BASE = frozenset({"kb", "data_dir", "empty_kb", "bot", "make_bot", "start_bot"})
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if _OWN_KNOWLEDGE_BASE & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    # Those that need PostgreSQL are marked, and left out in one line where there is none.
+    mark_and_deselect(config, items)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    report_deselected(terminalreporter)

@@ -16,8 +16,10 @@ marked here; one that opens a store by ``request.getfixturevalue`` carries the m
 ``-m "not postgresql"`` leaves them out. Without a server, on a developer machine, they are
 deselected and the run ends with one line saying why.
 
-To use from a conftest.py: import the two fixtures and call ``mark_and_deselect`` and
-``report_deselected`` from its ``pytest_collection_modifyitems`` and
+``postgres_schemas`` makes as many such schemas as a test asks for (two knowledge bases).
+
+tests/conftest.py offers the fixtures to every folder of tests and calls ``mark_and_deselect``
+and ``report_deselected`` from its ``pytest_collection_modifyitems`` and
 ``pytest_terminal_summary`` hooks.
 """
 
@@ -30,7 +32,7 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -194,15 +196,29 @@ def postgres_admin_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def postgres_url(postgres_admin_url: str) -> Iterator[str]:
-    """The URL of an empty schema of this test's own, dropped after it."""
+def postgres_schemas(postgres_admin_url: str) -> Iterator[Callable[[], str]]:
+    """Makes empty schemas of this test's own (each call one more: a second knowledge base in
+    the same test), all dropped after it; gives each one's URL."""
     import psycopg
 
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}".encode())
+    made: list[str] = []
+
+    def make() -> str:
+        schema = f"test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}".encode())
+        made.append(schema)
+        return with_search_path(postgres_admin_url, schema)
+
     try:
-        yield with_search_path(postgres_admin_url, schema)
+        yield make
     finally:
         with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE".encode())
+            for schema in made:
+                conn.execute(f"DROP SCHEMA {schema} CASCADE".encode())
+
+
+@pytest.fixture
+def postgres_url(postgres_schemas: Callable[[], str]) -> str:
+    """The URL of an empty schema of this test's own, dropped after it."""
+    return postgres_schemas()

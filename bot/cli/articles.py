@@ -67,10 +67,14 @@ def cmd_remove(kb: KnowledgeBase, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    # Which store first: with replicas, whether this one reads the shared database or a file
+    # of its own is the first thing to check.
     stats = kb.stats()
     if args.json:
-        print(json.dumps(stats, indent=2))
+        where = {"store": kb.store_kind, "store_location": kb.store_location}
+        print(json.dumps({**where, **stats}, indent=2))
     else:
+        print(f"{'store':<16} {kb.store_kind} ({kb.store_location})")
         for key, value in stats.items():
             print(f"{key:<16} {value}")
     return 0

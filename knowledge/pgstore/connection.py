@@ -36,7 +36,10 @@ Connection = psycopg.Connection[Any]
 
 # One writer at a time per schema, for the length of its transaction.
 _WRITE_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':citebot-write'))"
-_BUMP = "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'"
+_BUMP = "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation' RETURNING value"
+# The channel a schema's writes are announced on (knowledge/pgstore/listener.py): a hash of
+# the schema, as a channel name is at most 63 bytes and a schema's name may be as long.
+_CHANNEL = "SELECT 'citebot_' || left(md5(current_schema()), 16)"
 
 
 def redacted(url: str) -> str:
@@ -90,6 +93,9 @@ class Database:
                 migrate(conn, read_only=self.read_only, location=self.location)
                 found = conn.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
                 self.store_id: str = str(found[0]) if found else ""
+                channel = conn.execute(_CHANNEL).fetchone()
+                assert channel is not None
+                self.channel: str = str(channel[0])
         except psycopg.Error as exc:
             raise self.error("cannot open the store", exc) from exc
         if self.read_only:
@@ -164,7 +170,8 @@ class Database:
     @contextmanager
     def writing(self, doing: str, *, bump: bool) -> Iterator[Connection]:
         """One write transaction under the schema's write lock, rolled back whole on any
-        exception; bumps the generation at its end when ``bump``.
+        exception; bumps the generation at its end when ``bump``, and then announces the new
+        generation on ``channel`` (NOTIFY: heard by the other replicas once it commits).
 
         Raises:
             StoreError: the database is read-only, this thread is inside a read or write
@@ -183,7 +190,12 @@ class Database:
                     conn.execute(_WRITE_LOCK)
                     yield conn
                     if bump:
-                        conn.execute(_BUMP)
+                        generation = conn.execute(_BUMP).fetchone()
+                        # Delivered to the listening replicas when (and if) this commits.
+                        conn.execute(
+                            "SELECT pg_notify(%s, %s)",
+                            (self.channel, generation[0] if generation else ""),
+                        )
             finally:
                 self._local.conn = None
 

@@ -9,7 +9,7 @@ what each method gives; tests/knowledge/test_store_contract.py checks that both 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -30,12 +30,19 @@ class KnowledgeStore(Protocol):
         """The store's file; None for a store that is no file (PostgreSQL)."""
 
     @property
+    def location(self) -> str:
+        """Where the store is, fit to show: the file's path, or the database's URL without
+        its password."""
+
+    @property
     def read_only(self) -> bool: ...
 
     @property
     def store_id(self) -> str: ...
 
     def close(self) -> None: ...
+
+    def watch(self, callback: Callable[[], None]) -> bool: ...
 
     def transaction(self, *, bump: bool = True) -> AbstractContextManager[Any]: ...
 

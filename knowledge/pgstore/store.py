@@ -17,6 +17,9 @@ chat settings are in knowledge/pgstore/questions.py, the tables in schema.py. Wh
   tools (pg_dump) or by ``citebot export``, not copied to a file by citebot.
 - No DamagedStore: PostgreSQL checks its own pages; a failure is a StoreError naming the
   database (its URL without the password).
+- ``watch`` hears of other replicas' writes as they commit (LISTEN/NOTIFY, listener.py), so
+  that an idle replica's index follows without waiting for a question; SQLite has no such
+  thing and its ``watch`` says so.
 - ``read_only`` is true on a hot standby or a read-only role (``default_transaction_read_only``):
   questions are answered, nothing is logged, writes raise StoreError.
 - Text may not contain NUL characters (PostgreSQL refuses them): such an article or question is
@@ -26,7 +29,7 @@ chat settings are in knowledge/pgstore/questions.py, the tables in schema.py. Wh
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
@@ -35,6 +38,7 @@ from knowledge.errors import AmbiguousId, NotFound, StoreChanged, StoreError
 from knowledge.models import Article, ChatSettings, GivenAnswer, GivenQuote, Sentence
 from knowledge.pgstore import questions
 from knowledge.pgstore.connection import Connection, Database, Row
+from knowledge.pgstore.listener import ChangeListener
 from knowledge.store import Changes, GapRow, NewSentence, PassageRow
 
 # Ids an ambiguous prefix lists (as the SQLite store does).
@@ -70,6 +74,9 @@ class PgStore:
                 its password.
         """
         self._db = Database(url, pool_size=pool_size, connect_timeout=connect_timeout)
+        self._url = url  # for the listener's connection, opened by ``watch``
+        self._connect_timeout = connect_timeout
+        self._listener: ChangeListener | None = None
         self.location = self._db.location
         # Not a file: read-ahead and file backups do not apply (see the module docstring).
         self.path: Path | None = None
@@ -96,8 +103,35 @@ class PgStore:
         with self._db.reading():
             yield
 
+    def watch(self, callback: Callable[[], None]) -> bool:
+        """Have ``callback`` called, on a thread of the store's, soon after any process (this
+        one too) commits a write that moves the generation, and after a lost connection to
+        the database comes back (writes may have been missed); True once that is arranged.
+        A write announces itself in its own transaction (NOTIFY), heard through a connection
+        of the listener's own (LISTEN, knowledge/pgstore/listener.py). False, and nothing
+        arranged, on a read-only database (a hot standby cannot LISTEN): there, as with
+        SQLite, the next question or write looks for other processes' writes itself.
+
+        One callback per store: a second call replaces the first.
+        """
+        if self.read_only:
+            return False
+        if self._listener is not None:
+            self._listener.close()
+        self._listener = ChangeListener(
+            self._url,
+            self._db.channel,
+            callback,
+            describe=self._db.error,
+            connect_timeout=self._connect_timeout,
+        )
+        return True
+
     def close(self) -> None:
-        """Close the pool's connections; the store is not used after this."""
+        """Close the pool's connections (and stop the listener ``watch`` started); the store
+        is not used after this."""
+        if self._listener is not None:
+            self._listener.close()
         self._db.close()
 
     # -- reading --------------------------------------------------------------------------

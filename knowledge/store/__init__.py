@@ -22,7 +22,7 @@ index saved at an older generation catch up (:meth:`Store.changes_since`).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -63,6 +63,11 @@ class Store:
         return self._db.path
 
     @property
+    def location(self) -> str:
+        """Where the store is, fit to show (the file's path): as ``PgStore.location``."""
+        return str(self._db.path)
+
+    @property
     def read_only(self) -> bool:
         """True when the store can be read but not written: every write raises StoreError."""
         return self._db.read_only
@@ -71,6 +76,13 @@ class Store:
     def store_id(self) -> str:
         """The id the store was made with ("" for an older store opened read-only)."""
         return self._db.store_id
+
+    def watch(self, callback: Callable[[], None]) -> bool:
+        """Always False, ``callback`` never called: SQLite tells no one of a commit. Another
+        process's writes are seen by this one's next question or write (which compare
+        generations); ``PgStore.watch`` hears of them as they commit."""
+        del callback
+        return False
 
     def close(self) -> None:
         """Close the connection; the store is not used after this."""

@@ -6,6 +6,7 @@ up in a message. `serve` says at start-up who it is and what it serves."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -188,3 +189,51 @@ def test_serve_names_its_bot_mode_admins_and_articles_at_start_up(
     assert len(typo) == 1 and "did you mean CITEBOT_ADMIN_IDS?" in typo[0]
     assert fake.token.split(":", 1)[1] not in stderr
     assert f"{articles} articles" in description
+
+
+def test_a_bad_database_url_stops_every_command_in_one_line_without_its_password(
+    data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CITEBOT_DATABASE_URL", "mysql://citebot:s3cret-pw@db/kb")
+    assert _run(data_dir, "stats") == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "citebot: CITEBOT_DATABASE_URL: must start with postgres:// or postgresql://, "
+        "not mysql://\n"
+    )
+    # Read from a file (Docker and systemd secrets) as the Telegram secrets are, by every
+    # command; a file that cannot be read is named, its content never shown.
+    monkeypatch.delenv("CITEBOT_DATABASE_URL")
+    url_file = tmp_path / "database-url"
+    url_file.write_text("postgresql://citebot:s3cret-pw@127.0.0.1:1/kb\n", encoding="utf-8")
+    monkeypatch.setenv("CITEBOT_DATABASE_URL_FILE", str(url_file))
+    from bot.config import load_knowledge_settings
+
+    settings = load_knowledge_settings()
+    assert (
+        settings.knowledge_config().database_url == "postgresql://citebot:s3cret-pw@127.0.0.1:1/kb"
+    )
+    assert "s3cret" not in repr(settings) and "s3cret" not in repr(settings.knowledge_config())
+    # Nothing listens on port 1: the store's one line names the database, not the password.
+    assert _run(data_dir, "stats") == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "postgresql://citebot@127.0.0.1:1/kb" in err, err
+    assert "s3cret" not in err
+    monkeypatch.setenv("CITEBOT_DATABASE_URL", "postgresql://citebot:s3cret-pw@db/kb")
+    assert _run(data_dir, "stats") == 2
+    assert "are both set" in capsys.readouterr().err
+
+
+def test_an_empty_database_url_keeps_the_sqlite_store_which_stats_names(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CITEBOT_DATABASE_URL", "")
+    assert _run(data_dir, "stats") == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.split() == ["store", "sqlite", f"({data_dir / 'citebot.sqlite3'})"]
+    assert _run(data_dir, "stats", "--json") == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["store"] == "sqlite" and stats["articles"] >= 8

@@ -521,6 +521,37 @@ def test_writers_on_several_handles_keep_one_order_of_generations(backend: Backe
 # -- both stores, one interface --------------------------------------------------------------
 
 
+def test_watch_tells_of_another_handles_commits_or_says_it_cannot(backend: Backend) -> None:
+    """PostgreSQL calls back after each commit that moves the generation (LISTEN/NOTIFY), and
+    not for a write rolled back or one that moves none; SQLite says it cannot (the next read
+    compares generations instead)."""
+    watched, writer = backend.open(), backend.open()
+    told: list[int] = []
+    heard = threading.Condition()
+
+    def tell() -> None:
+        with heard:
+            told.append(watched.generation())
+            heard.notify_all()
+
+    if not watched.watch(tell):
+        assert backend.name == "sqlite"
+        return
+    assert backend.name == "postgresql"
+    listener = watched._listener  # type: ignore[union-attr]
+    assert listener is not None and listener.listening.wait(10)
+    with pytest.raises(StoreChanged):
+        add(writer, ROPES, expected_generation=5)  # refused, rolled back: nothing to tell
+    add(writer, GLASS)
+    writer.forget_changes(0)  # moves no generation: nothing to tell either
+    add(writer, ROPES)
+    with heard:
+        # Notifications arrive in commit order: one for another write would come before the
+        # last one's.
+        assert heard.wait_for(lambda: 2 in told, timeout=10), told
+    assert told == [1, 2] or told == [2, 2], told  # the first may be read after the second
+
+
 def test_both_stores_have_the_same_public_methods() -> None:
     def public(cls: type) -> dict[str, list[tuple[str, object, object]]]:
         return {
