@@ -42,6 +42,8 @@ from knowledge.pgstore import open_store
 from knowledge.pgstore.protocol import KnowledgeStore
 from knowledge.readahead import read_ahead
 from knowledge.reterm import upgrade_terms
+from knowledge.stats import knowledge_stats
+from knowledge.text import paragraph_text
 from knowledge.transfer import ImportReport, backup_store, export_file, import_export
 
 # What other modules import from here: the door, and what it is opened and answered with.
@@ -364,15 +366,11 @@ class KnowledgeBase:
         """The whole paragraph a quote came from, for a "source" button; NotFound when the
         article has no such paragraph (or is gone)."""
         sentences = [
-            s for s, _ in self.store.sentences(article_id, 0, 1 << 30) if s.paragraph == paragraph
+            s for s, _ in self.store.sentences(article_id, 0, 1 << 62) if s.paragraph == paragraph
         ]
         if not sentences:
             raise NotFound(f"no paragraph {paragraph} in article {article_id}", id=article_id)
-        return (
-            " ".join(s.text for s in sentences)
-            if not _is_han(sentences[0].text)
-            else "".join(s.text for s in sentences)
-        )
+        return paragraph_text(sentences)
 
     # -- moving a knowledge base ---------------------------------------------------------
     def export_records(self) -> Iterator[dict[str, object]]:
@@ -418,19 +416,4 @@ class KnowledgeBase:
         """Counts for ``citebot stats`` and /stats: articles, passages, sentences, indexed
         passages, distinct terms, questions asked and answered (with the answered share, 0.0
         before any question), and the 👍 and 👎 given."""
-        counts = self.store.counts()
-        q = self.store.question_stats()
-        return {
-            **counts,
-            "indexed_passages": self.index.doc_count,
-            "terms": len(self.index.term_ids),
-            "questions": q["questions"],
-            "answered": q["answered"],
-            "answered_share": round(q["answered"] / q["questions"], 3) if q["questions"] else 0.0,
-            "thumbs_up": q["thumbs_up"],
-            "thumbs_down": q["thumbs_down"],
-        }
-
-
-def _is_han(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text[:50])
+        return knowledge_stats(self.store, self.index)

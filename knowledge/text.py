@@ -7,7 +7,9 @@ Simplified Chinese).
 
 from __future__ import annotations
 
-from knowledge.models import Lang
+from collections.abc import Iterable
+
+from knowledge.models import Lang, Sentence
 
 # The Han ideographs: CJK Unified Ideographs Extension A, the unified block and the
 # compatibility ideographs, as the body of a regex character class ("[" + HAN + "]").
@@ -40,3 +42,15 @@ def lang_from_tag(tag: str | None) -> Lang | None:
     if "hant" in subtags or _HANT_REGIONS & set(subtags[1:]):
         return "zh-Hant"
     return "zh-Hans"
+
+
+def paragraph_text(sentences: Iterable[Sentence]) -> str:
+    """A paragraph rebuilt from its sentences in order, by their offsets: the gaps between
+    sentences were whitespace, so a space per gap character restores them (none in Chinese,
+    where sentences follow each other directly)."""
+    text = ""
+    for sentence in sentences:
+        if sentence.start > len(text):
+            text += " " * (sentence.start - len(text))
+        text += sentence.text
+    return text

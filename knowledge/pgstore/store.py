@@ -40,6 +40,7 @@ from knowledge.pgstore import questions
 from knowledge.pgstore.connection import Connection, Database, Row
 from knowledge.pgstore.listener import ChangeListener
 from knowledge.store import Changes, GapRow, NewSentence, PassageRow
+from knowledge.text import paragraph_text
 
 # Ids an ambiguous prefix lists (as the SQLite store does).
 _AMBIGUOUS_SHOWN = 10
@@ -388,13 +389,10 @@ class PgStore:
     def paragraphs(self, article_id: str) -> list[str]:
         """An article's paragraphs rebuilt from its sentences and their offsets (a space per
         character between two sentences: the gaps were whitespace)."""
-        paragraphs: dict[int, str] = {}
+        by_number: dict[int, list[Sentence]] = {}
         for sentence, _ in self.sentences(article_id, 0, 1 << 62):
-            text = paragraphs.get(sentence.paragraph, "")
-            if sentence.start > len(text):
-                text += " " * (sentence.start - len(text))
-            paragraphs[sentence.paragraph] = text + sentence.text
-        return [paragraphs[n] for n in sorted(paragraphs)]
+            by_number.setdefault(sentence.paragraph, []).append(sentence)
+        return [paragraph_text(by_number[n]) for n in sorted(by_number)]
 
     # -- writing (each call is one transaction) -------------------------------------------
     def reterm(

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 
 from knowledge.models import PassageRow, Sentence
 from knowledge.store.database import IN_BATCH, Database
+from knowledge.text import paragraph_text
 
 _PASSAGE_TERMS = (
     "SELECT p.id AS pid, s.terms AS terms FROM passages p JOIN sentences s "
@@ -148,10 +149,7 @@ class Passages:
 
         The gaps between sentences were whitespace; a space per gap character restores them.
         """
-        paragraphs: dict[int, str] = {}
+        by_number: dict[int, list[Sentence]] = {}
         for sentence, _ in self.sentences(article_id, 0, 1 << 62):
-            text = paragraphs.get(sentence.paragraph, "")
-            if sentence.start > len(text):
-                text += " " * (sentence.start - len(text))
-            paragraphs[sentence.paragraph] = text + sentence.text
-        return [paragraphs[n] for n in sorted(paragraphs)]
+            by_number.setdefault(sentence.paragraph, []).append(sentence)
+        return [paragraph_text(by_number[n]) for n in sorted(by_number)]
