@@ -129,6 +129,12 @@ class PgStore:
         )
         return True
 
+    @property
+    def listener(self) -> ChangeListener | None:
+        """The listener :meth:`watch` started (its ``listening`` event is set once it hears
+        commits), None before ``watch`` or on a read-only database."""
+        return self._listener
+
     def close(self) -> None:
         """Close the pool's connections (and stop the listener ``watch`` started); the store
         is not used after this."""
