@@ -191,6 +191,7 @@ def test_a_replica_that_lost_its_notifications_catches_up_when_they_come_back(
     import psycopg
 
     from knowledge.pgstore import listener as listening
+    from knowledge.pgstore.store import PgStore
 
     # The first reconnect waits (instead of none) so that the write surely falls in the gap.
     monkeypatch.setattr(listening, "_BACKOFF", (3.0,))
@@ -201,8 +202,9 @@ def test_a_replica_that_lost_its_notifications_catches_up_when_they_come_back(
 
     a, b = open_replica("a"), open_replica("b")
     try:
-        listener = b.store._listener  # type: ignore[attr-defined]
-        assert listener.listening.wait(10)
+        assert isinstance(b.store, PgStore)
+        listener = b.store.listener
+        assert listener is not None and listener.listening.wait(10)
         listener.listening.clear()
         with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
             dropped = admin.execute(

@@ -538,7 +538,8 @@ def test_watch_tells_of_another_handles_commits_or_says_it_cannot(backend: Backe
         assert backend.name == "sqlite"
         return
     assert backend.name == "postgresql"
-    listener = watched._listener  # type: ignore[union-attr]
+    assert isinstance(watched, PgStore)
+    listener = watched.listener
     assert listener is not None and listener.listening.wait(10)
     with pytest.raises(StoreChanged):
         add(writer, ROPES, expected_generation=5)  # refused, rolled back: nothing to tell
