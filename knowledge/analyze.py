@@ -8,10 +8,13 @@ English, then add one group token for every alias form found, so names meet acro
 
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
 import re
 import threading
 import unicodedata
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -134,16 +137,39 @@ _SPLIT_WORD = re.compile(f"([{HAN}])([咗了])(幾多|几多|多少|)([{HAN}])")
 _SPLIT_WORD_COUNT = 50
 
 
+@dataclass(frozen=True)
+class AnalyzerSpec:
+    """What another process needs to build an analyzer giving exactly the terms this one gives
+    (``Analyzer.spec``, ``Analyzer.from_spec``): how it was built, and the aliases added since,
+    in their order (each new word changes the segmenter's frequencies, so order matters)."""
+
+    aliases: AliasTable  # the table it was built with, as it was then
+    userdicts: tuple[bytes, ...]
+    cache_dir: str | None
+    origin: str  # the built analyzer's ``state``
+    added: tuple[tuple[str, str], ...]
+
+
 class Analyzer:
-    """Turns text into index terms; holds the segmenter dictionary and the alias table."""
+    """Turns text into index terms; holds the segmenter dictionary and the alias table.
+
+    ``state`` names what decides its terms: a random id when built, chained with every alias
+    that taught it something. Two analyzers in the same state (one built from the other's
+    ``spec``, then taught the same aliases in the same order) give the same terms for any text.
+    """
 
     def __init__(
         self,
         aliases: AliasTable,
-        userdicts: Iterable[Path] = (),
+        userdicts: Iterable[Path | bytes] = (),
         cache_dir: Path | None = None,
     ) -> None:
         self.aliases = aliases
+        self._built_with = aliases.copy()
+        self._cache_dir = str(cache_dir) if cache_dir else None
+        self._added: list[tuple[str, str]] = []
+        self.state = uuid.uuid4().hex
+        self._origin = self.state
         # Each analyzer adds its own words, so it gets its own copy of the base dictionary;
         # loading that dictionary (0.6 s) happens once per process, mirroring it into jieba-rs
         # (0.2 s) once per analyzer.
@@ -154,12 +180,17 @@ class Analyzer:
         self._word_cache_key: tuple[int, int, int] | None = None
         # Domain words are kept whole: their sub-words ("方生" in "康方生物") are noise.
         self._protected: set[str] = set()
-        for path in userdicts:
-            if path.is_file():
-                self._segmenter.load_userdict(str(path))
-                for line in path.read_text(encoding="utf-8").splitlines():
-                    if line.strip() and not line.startswith("#"):
-                        self._protected.add(fold(line.split()[0]))
+        # A user dictionary is kept as read, so that a copy built elsewhere reads the same one.
+        self._userdicts = tuple(
+            item if isinstance(item, bytes) else item.read_bytes()
+            for item in userdicts
+            if isinstance(item, bytes) or item.is_file()
+        )
+        for data in self._userdicts:
+            self._segmenter.load_userdict(io.BytesIO(data))
+            for line in data.decode("utf-8").splitlines():
+                if line.strip() and not line.startswith("#"):
+                    self._protected.add(fold(line.split()[0]))
         for form in aliases.han_forms():
             self._segmenter.add_word(form, freq=None)
             self._protected.add(form)
@@ -167,6 +198,27 @@ class Analyzer:
             if len(word) > 1:
                 self._segmenter.add_word(word, freq=None)
         self._rebuild_alias_matchers()
+
+    def spec(self) -> AnalyzerSpec:
+        """How to build an analyzer in this one's ``state`` (picklable, for a worker process)."""
+        return AnalyzerSpec(
+            self._built_with.copy(),
+            self._userdicts,
+            self._cache_dir,
+            self._origin,
+            tuple(self._added),
+        )
+
+    @classmethod
+    def from_spec(cls, spec: AnalyzerSpec) -> Analyzer:
+        """An analyzer in the state ``spec`` was taken in: same terms for any text."""
+        cache_dir = Path(spec.cache_dir) if spec.cache_dir else None
+        analyzer = cls(spec.aliases.copy(), spec.userdicts, cache_dir)
+        analyzer._built_with = spec.aliases.copy()
+        analyzer.state = analyzer._origin = spec.origin
+        for form, other in spec.added:
+            analyzer.add_alias(form, other)
+        return analyzer
 
     # -- aliases ---------------------------------------------------------------------------
     def _rebuild_alias_matchers(self) -> None:
@@ -233,6 +285,9 @@ class Analyzer:
                 self._protected.add(new)
         if added:
             self._rebuild_alias_matchers()
+            self._added.append((form, other))
+            link = "\x1f".join((self.state, form, other)).encode("utf-8")
+            self.state = hashlib.blake2b(link, digest_size=16).hexdigest()
         return bool(added)
 
     def _last_han_word(self, run: str) -> str:
