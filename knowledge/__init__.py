@@ -20,6 +20,7 @@ from knowledge.errors import KnowledgeError
 from knowledge.models import Answer, Article, Citation, ParsedDocument
 
 if TYPE_CHECKING:
+    from knowledge.bulk import usable_cores
     from knowledge.evaluate import Tally, articles_in, articles_in_folder, read_questions, summarize
     from knowledge.evaluate import evaluate as evaluate_questions
     from knowledge.index import BM25Params
@@ -53,6 +54,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     },
     "evaluate_questions": ("knowledge.evaluate", "evaluate"),
     "iter_files": ("knowledge.paths", "iter_files"),
+    "usable_cores": ("knowledge.bulk", "usable_cores"),
     **{
         name: ("knowledge.reply", name)
         for name in (
@@ -116,4 +118,5 @@ __all__ = [
     "summarize",
     "to_simplified",
     "to_traditional",
+    "usable_cores",
 ]

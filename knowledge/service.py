@@ -10,7 +10,7 @@ Every write goes to the store only; the index then follows the store's change lo
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -19,6 +19,7 @@ from knowledge import transfer
 from knowledge.aliases import AliasTable
 from knowledge.analyze import Analyzer
 from knowledge.asking import MAX_QUESTION_CHARS, Asker, load_dictionary
+from knowledge.bulk import BulkIngest
 from knowledge.config import KnowledgeConfig, bundled_corpus
 from knowledge.errors import InputError, NotFound
 from knowledge.export import RecordLimits, write_export
@@ -200,6 +201,30 @@ class KnowledgeBase:
         a folder are read only when they stay inside it, whatever it says.
         """
         return self._ingester.ingest_paths(paths, follow_symlinks=follow_symlinks)
+
+    def ingest_many(
+        self,
+        files: Sequence[tuple[Path, Path | None]],
+        *,
+        jobs: int = 1,
+        follow_symlinks: bool = False,
+        **overrides: str | None,
+    ) -> BulkIngest:
+        """Ingest ``files`` (``(path, folder it was found in)``, as ``iter_files`` gives them),
+        read and analysed by ``jobs`` processes and stored here in their order; iterate over
+        it for each file's result or the KnowledgeError that skipped it. The articles, terms
+        and answers are those ``ingest_file`` one by one would give (knowledge/bulk.py)."""
+        return BulkIngest(
+            self._ingester,
+            self.analyzer,
+            self.store,
+            files,
+            jobs=jobs,
+            max_bytes=self.config.max_upload_bytes,
+            passage_sentences=self.config.passage_sentences,
+            follow_symlinks=follow_symlinks,
+            overrides=overrides,
+        )
 
     def load_bundled(self) -> BatchReport:
         """Ingest the articles shipped in ``config.corpus_dir``; a bad one is skipped and

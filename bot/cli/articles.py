@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.cli.base import EXIT_INPUT, CliError, describe
 from bot.i18n import counted
-from knowledge import KnowledgeBase, iter_files
+from knowledge import KnowledgeBase, iter_files, usable_cores
 from knowledge.errors import InputError, KnowledgeError
 
 
@@ -20,7 +20,14 @@ def _reason(exc: KnowledgeError) -> str:
     return str(exc)
 
 
+# 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C.
+EXIT_INTERRUPTED = 130
+
+
 def cmd_ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    jobs = usable_cores() if args.jobs is None else args.jobs
+    if jobs < 1:
+        raise CliError("--jobs must be at least 1")
     paths = [Path(p) for p in args.paths]
     for path in paths:
         if not path.exists():
@@ -38,13 +45,29 @@ def cmd_ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:
         return 0
     from tqdm import tqdm
 
-    failures = 0
-    for path, root in tqdm(files, desc="ingest", unit="file", disable=not sys.stderr.isatty()):
-        try:
-            print(describe(kb.ingest_file(path, root=root, follow_symlinks=follow, **overrides)))
-        except KnowledgeError as exc:
-            failures += 1
-            print(f"skipped    {path}: {_reason(exc)}", file=sys.stderr)
+    failures = done = 0
+    bulk = kb.ingest_many(files, jobs=jobs, follow_symlinks=follow, **overrides)
+    progress = tqdm(total=len(files), desc="ingest", unit="file", disable=not sys.stderr.isatty())
+    try:
+        for path, outcome in bulk:
+            done += 1
+            progress.update()
+            if isinstance(outcome, KnowledgeError):
+                failures += 1
+                print(f"skipped    {path}: {_reason(outcome)}", file=sys.stderr)
+            else:
+                print(describe(outcome))
+    except KeyboardInterrupt:
+        progress.close()
+        print(
+            f"citebot: interrupted: {done - failures} of {len(files)} files ingested, "
+            "the rest not (no article is half-stored)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    finally:
+        progress.close()
+        bulk.close()
     print(f"{len(files) - failures} ingested, {failures} skipped", file=sys.stderr)
     return EXIT_INPUT if failures and failures == len(files) else 0
 
