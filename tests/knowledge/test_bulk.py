@@ -214,3 +214,46 @@ def test_ctrl_c_stops_cli_ingest_between_articles_with_one_line(
         assert len(kb.list()) == len(added)
     finally:
         kb.close()
+
+
+def _interleaved(data: Path, folder: Path, jobs: int) -> int:
+    """Ingest ``folder``; after its first article another knowledge base on the same store
+    (another process, as far as the store can tell) stores an article teaching an alias the
+    later files name. Returns how many articles the writer analysed itself."""
+    kb = KnowledgeBase(KnowledgeConfig(data_dir=data))
+    try:
+        bulk = kb.ingest_many(list(iter_files([folder])), jobs=jobs)
+        for n, (_, outcome) in enumerate(bulk):
+            assert isinstance(outcome, IngestResult)
+            if n == 0:
+                other = KnowledgeBase(KnowledgeConfig(data_dir=data))
+                other.ingest_text(
+                    "天枢动力（Tianshu Power）是一家电池公司。", title="天枢动力", source="other"
+                )
+                other.close()
+        return bulk.analysed_here
+    finally:
+        kb.close()
+
+
+def test_an_alias_taught_by_another_writer_meanwhile_gives_the_one_by_one_terms(
+    tmp_path: Path, prepared_data_dir: Path
+) -> None:
+    folder = tmp_path / "later"
+    folder.mkdir()
+    (folder / "0-first.md").write_text("# 开篇\n\n港口的货运量继续增长。", encoding="utf-8")
+    for n in range(1, 9):
+        (folder / f"{n}-later.md").write_text(
+            f"# 第{n}篇\n\n天枢动力第{n}次扩产，Tianshu Power 的电池供应港口。", encoding="utf-8"
+        )
+    one = _cache(tmp_path, "one", prepared_data_dir)
+    two = _cache(tmp_path, "two", prepared_data_dir)
+    _interleaved(one, folder, jobs=1)
+    # The learner and the workers started again from the writer's analyzer: still no article
+    # had to be analysed by the writer.
+    assert _interleaved(two, folder, jobs=2) == 0
+
+    stored = _stored(one)
+    assert _stored(two) == stored
+    last = [str(row[6]) for row in stored["sentences"] if "第8次" in str(row[5])]
+    assert last and "~" in last[0]  # the alias the other writer taught reached the last file
