@@ -123,8 +123,8 @@ def _jieba_dict() -> list[tuple[str, int]]:
 def _build_vocabulary() -> Vocabulary:
     import Stemmer
 
-    from knowledge.analyze import CHINESE_STOP, ENGLISH_STOP
     from knowledge.normalize import fold
+    from knowledge.stopwords import CHINESE_STOP, ENGLISH_STOP
     from knowledge.translate import cedict_entries
 
     jieba_words = _jieba_dict()

@@ -21,6 +21,7 @@ from knowledge.errors import KnowledgeError
 from knowledge.models import Answer, Article, Citation, ParsedDocument
 
 if TYPE_CHECKING:
+    from knowledge.bulk import usable_cores
     from knowledge.evaluate import Tally, articles_in, articles_in_folder, read_questions, summarize
     from knowledge.evaluate import evaluate as evaluate_questions
     from knowledge.index import BM25Params
@@ -48,6 +49,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "evaluate_questions": ("knowledge.evaluate", "evaluate"),
     "iter_files": ("knowledge.paths", "iter_files"),
     "check_database_url": ("knowledge.pgstore", "check_database_url"),
+    "usable_cores": ("knowledge.bulk", "usable_cores"),
     **{
         name: ("knowledge.normalize", name)
         for name in ("guess_lang", "to_simplified", "to_traditional")
@@ -95,4 +97,5 @@ __all__ = [
     "summarize",
     "to_simplified",
     "to_traditional",
+    "usable_cores",
 ]

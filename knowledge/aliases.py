@@ -64,6 +64,15 @@ class AliasTable:
                     table.kinds.setdefault(token, kind)
         return table
 
+    def copy(self) -> AliasTable:
+        """A table of its own with the same groups (teaching one does not teach the other)."""
+        return AliasTable(
+            {token: set(forms) for token, forms in self.groups.items()},
+            dict(self.by_form),
+            set(self.names),
+            dict(self.kinds),
+        )
+
     def may_be_person(self, token: str) -> bool:
         """Whether the group ``token`` could name a person: not a place, firm or common term."""
         return self.kinds.get(token, "person") == "person"

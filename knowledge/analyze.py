@@ -8,10 +8,13 @@ English, then add one group token for every alias form found, so names meet acro
 
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
 import re
 import threading
 import unicodedata
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +28,7 @@ import Stemmer
 from knowledge.aliases import AliasTable, learn_pairs
 from knowledge.normalize import fold, fold_with_offsets
 from knowledge.segmenter import Segmenter
+from knowledge.stopwords import CANTONESE_WORDS, CHINESE_STOP, ENGLISH_STOP
 from knowledge.text import HAN, is_han
 
 jieba.setLogLevel(logging.WARNING)
@@ -54,38 +58,6 @@ TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
 _LATIN = "a-z\u00e0-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0300-\u036f"
 _RUN = re.compile(rf"[{HAN}]+|[0-9{_LATIN}]+(?:[.,][0-9]+)*(?:['’][{_LATIN}]+)*")
 _POSSESSIVE = re.compile(r"['’]s?$")
-
-ENGLISH_STOP = frozenset(
-    """a about above after again against all am an and any are aren't as at be because been
-    before being below between both but by can could did do does doing don't down during each
-    few for from further had has have having he her here hers herself him himself his how i if
-    in into is isn't it its itself just me more most my myself no nor not now of off on once
-    only or other our ours ourselves out over own same she should so some such than that the
-    their theirs them themselves then there these they this those through to too under until up
-    very was wasn't we were what when where which while who whom whose why will with would you
-    your yours yourself yourselves also one s t did does ever many much say said says tell
-    according whether yet kind kinds type types sort make made makes come came comes use used
-    uses get got gets still need needs better name named called call thing things way ways
-    happen happened go went know known""".split()
-)
-# Cantonese function and question words as Hong Kong writes them, folded to Simplified
-# ("係邊個" -> "系" "边个"). jieba's dictionary is Mandarin: without these, "係邊位" came out
-# as one unknown word that a question then asked the articles for.
-CANTONESE_WORDS = """系 边个 边位 边度 边间 边年 边一年 边一个 边啲 几多 几时 几耐 而家
-    乜嘢 乜 点解 点样 嗰 嗰个 嗰间 嗰啲 嗰位 啲 嘅 咗 佢 佢哋 咁 喺 冇 嘢 系咪 有冇 唔 噉
-    嚟 睇 入面 几号""".split()
-# Function words and question words; single characters that carry no topic on their own.
-CHINESE_STOP = frozenset(
-    """的 了 是 在 和 与 及 或 也 都 就 而 又 还 被 把 给 让 对 从
-    向 于 以 之 其 这 那 这个 那个 这些 那些 一个 个 们 吗 呢 吧 啊
-    呀 么 什么 谁 哪 哪个 哪些 哪所 哪家 哪位 哪里 哪儿 哪年 哪一年
-    一年 几 多少 怎么 怎样 如何 为什么 为何 何时 何地 是否 有没有 有
-    没有 所 请问 请 告诉 我 你 他 她 它 我们 你们 他们 曾 已 已经 将
-    会 能 可以 该 此 等 时 年 月 日 中 后 前 上 下 里 内 外 第 章
-    新 做 叫 仍 为 称 哪款 哪种 那类 那家 那种 这家 一家 哪间 哪座
-    什么样 是什么 叫什么 称为 被称为 几个 第几 甚么 哪天 哪一天""".split()
-    + CANTONESE_WORDS
-)
 
 # How often jieba's dictionary counts a word of everyday language (公司 45,604, 学府 1,010;
 # names it lists are rarer: 商汤 48, 港交所 13; 北京大学, 2,053, is four characters).
@@ -136,16 +108,39 @@ _SPLIT_WORD = re.compile(f"([{HAN}])([咗了])(幾多|几多|多少|)([{HAN}])")
 _SPLIT_WORD_COUNT = 50
 
 
+@dataclass(frozen=True)
+class AnalyzerSpec:
+    """What another process needs to build an analyzer giving exactly the terms this one gives
+    (``Analyzer.spec``, ``Analyzer.from_spec``): how it was built, and the aliases added since,
+    in their order (each new word changes the segmenter's frequencies, so order matters)."""
+
+    aliases: AliasTable  # the table it was built with, as it was then
+    userdicts: tuple[bytes, ...]
+    cache_dir: str | None
+    origin: str  # the built analyzer's ``state``
+    added: tuple[tuple[str, str], ...]
+
+
 class Analyzer:
-    """Turns text into index terms; holds the segmenter dictionary and the alias table."""
+    """Turns text into index terms; holds the segmenter dictionary and the alias table.
+
+    ``state`` names what decides its terms: a random id when built, chained with every alias
+    that taught it something. Two analyzers in the same state (one built from the other's
+    ``spec``, then taught the same aliases in the same order) give the same terms for any text.
+    """
 
     def __init__(
         self,
         aliases: AliasTable,
-        userdicts: Iterable[Path] = (),
+        userdicts: Iterable[Path | bytes] = (),
         cache_dir: Path | None = None,
     ) -> None:
         self.aliases = aliases
+        self._built_with = aliases.copy()
+        self._cache_dir = str(cache_dir) if cache_dir else None
+        self._added: list[tuple[str, str]] = []
+        self.state = uuid.uuid4().hex
+        self._origin = self.state
         # Each analyzer adds its own words, so it gets its own copy of the base dictionary;
         # loading that dictionary (0.6 s) happens once per process, mirroring it into jieba-rs
         # (0.2 s) once per analyzer.
@@ -156,12 +151,17 @@ class Analyzer:
         self._word_cache_key: tuple[int, int, int] | None = None
         # Domain words are kept whole: their sub-words ("方生" in "康方生物") are noise.
         self._protected: set[str] = set()
-        for path in userdicts:
-            if path.is_file():
-                self._segmenter.load_userdict(str(path))
-                for line in path.read_text(encoding="utf-8").splitlines():
-                    if line.strip() and not line.startswith("#"):
-                        self._protected.add(fold(line.split()[0]))
+        # A user dictionary is kept as read, so that a copy built elsewhere reads the same one.
+        self._userdicts = tuple(
+            item if isinstance(item, bytes) else item.read_bytes()
+            for item in userdicts
+            if isinstance(item, bytes) or item.is_file()
+        )
+        for data in self._userdicts:
+            self._segmenter.load_userdict(io.BytesIO(data))
+            for line in data.decode("utf-8").splitlines():
+                if line.strip() and not line.startswith("#"):
+                    self._protected.add(fold(line.split()[0]))
         for form in aliases.han_forms():
             self._segmenter.add_word(form, freq=None)
             self._protected.add(form)
@@ -169,6 +169,27 @@ class Analyzer:
             if len(word) > 1:
                 self._segmenter.add_word(word, freq=None)
         self._rebuild_alias_matchers()
+
+    def spec(self) -> AnalyzerSpec:
+        """How to build an analyzer in this one's ``state`` (picklable, for a worker process)."""
+        return AnalyzerSpec(
+            self._built_with.copy(),
+            self._userdicts,
+            self._cache_dir,
+            self._origin,
+            tuple(self._added),
+        )
+
+    @classmethod
+    def from_spec(cls, spec: AnalyzerSpec) -> Analyzer:
+        """An analyzer in the state ``spec`` was taken in: same terms for any text."""
+        cache_dir = Path(spec.cache_dir) if spec.cache_dir else None
+        analyzer = cls(spec.aliases.copy(), spec.userdicts, cache_dir)
+        analyzer._built_with = spec.aliases.copy()
+        analyzer.state = analyzer._origin = spec.origin
+        for form, other in spec.added:
+            analyzer.add_alias(form, other)
+        return analyzer
 
     # -- aliases ---------------------------------------------------------------------------
     def _rebuild_alias_matchers(self) -> None:
@@ -242,6 +263,9 @@ class Analyzer:
                 self._protected.add(new)
         if added:
             self._rebuild_alias_matchers()
+            self._added.append((form, other))
+            link = "\x1f".join((self.state, form, other)).encode("utf-8")
+            self.state = hashlib.blake2b(link, digest_size=16).hexdigest()
         return bool(added)
 
     def _last_han_word(self, run: str) -> str:

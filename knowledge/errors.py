@@ -14,6 +14,8 @@
     ├── NotFound                   no article with that id
     │   └── AmbiguousId            a short id that starts several ids (listed in params)
     ├── WriteFailed                writing an export or backup failed (disk full, I/O error)
+    ├── IngestProcessDied          a worker process of a bulk ingest (knowledge/bulk.py) died:
+    │                              the ingest stops, the articles stored before are whole
     ├── StoreError                 the store itself failed (disk, schema)
     │   ├── StoreChanged           another process wrote since a write was planned (retried)
     │   ├── DamagedStore           the store file is damaged: restore a backup, export the rest
@@ -96,6 +98,13 @@ class AmbiguousId(NotFound):
 
 class WriteFailed(KnowledgeError):
     code = "write_failed"
+
+
+class IngestProcessDied(KnowledgeError):
+    """A worker process of a bulk ingest ended without answering (killed, out of memory); the
+    ingest stops there. ``params["exit_code"]`` is its exit code."""
+
+    code = "ingest_process_died"
 
 
 class StoreError(KnowledgeError):

@@ -37,6 +37,16 @@ _WRITE_ATTEMPTS = 20
 
 
 @dataclass(frozen=True)
+class Analysed:
+    """An article's sentences with their terms, its passage windows as (first, last) sentence
+    positions, and the ``Analyzer.state`` that made the terms (analysed in another process)."""
+
+    sentences: list[NewSentence]
+    windows: list[tuple[int, int]]
+    analyzer_state: str
+
+
+@dataclass(frozen=True)
 class BatchReport:
     """A folder ingest: what was added, and what was skipped with the reason."""
 
@@ -68,6 +78,23 @@ class Ingester:
         self._max_bytes = max_bytes
         self._passage_sentences = passage_sentences
         self._corpus_dir = corpus_dir
+
+    @property
+    def analyzer(self) -> Analyzer:
+        """The analyzer this ingester's terms come from (the knowledge base's own)."""
+        return self._analyzer
+
+    @property
+    def store(self) -> KnowledgeStore:
+        return self._store
+
+    @property
+    def max_bytes(self) -> int:
+        return self._max_bytes
+
+    @property
+    def passage_sentences(self) -> int:
+        return self._passage_sentences
 
     def ingest_bytes(
         self,
@@ -127,6 +154,23 @@ class Ingester:
     ) -> IngestResult:
         """Store and index one parsed article whole, or nothing of it; ``added_at`` keeps an
         imported article's time (default: now). StoreError when the store cannot be written."""
+        return self.ingest_analysed(
+            doc, None, title=title, source=source, url=url, added_at=added_at
+        )
+
+    def ingest_analysed(
+        self,
+        doc: ParsedDocument,
+        analysed: Analysed | None,
+        *,
+        title: str | None = None,
+        source: str | None = None,
+        url: str | None = None,
+        added_at: str | None = None,
+    ) -> IngestResult:
+        """``ingest_document`` with the article analysed ahead (knowledge/bulk.py): the terms
+        are used when made by an analyzer in the state ours is in once the article's aliases
+        are learned (so they are those ours would make); else the article is analysed here."""
         body = "\n\n".join(doc.paragraphs)
         article_id = content_id(body)
         title = (title or doc.title or doc.paragraphs[0][:80]).strip()
@@ -142,7 +186,11 @@ class Ingester:
         # and the write itself hold it.
         with self._live.writing():
             learned = self._analyzer.learn(body)
-        sentences, windows = self._analyse(doc)
+            state = self._analyzer.state
+        if analysed is not None and analysed.analyzer_state == state:
+            sentences, windows = analysed.sentences, analysed.windows
+        else:
+            sentences, windows = analyse(doc, self._analyzer, self._passage_sentences)
         with self._live.writing():
             for attempt in range(1, _WRITE_ATTEMPTS + 1):
                 self._live.refresh_if_stale()
@@ -184,28 +232,6 @@ class Ingester:
         status: Literal["added", "replaced"] = "replaced" if replaced else "added"
         return IngestResult(status, article, replaced.id if replaced else None, tuple(learned))
 
-    def _analyse(self, doc: ParsedDocument) -> tuple[list[NewSentence], list[tuple[int, int]]]:
-        """Sentences with their terms, and passage windows as (first, last) sentence positions."""
-        sentences: list[NewSentence] = []
-        windows: list[tuple[int, int]] = []
-        for number, paragraph in enumerate(doc.paragraphs, start=1):
-            spans = split_sentences(paragraph)
-            base = len(sentences)
-            for span in spans:
-                sentences.append(
-                    NewSentence(
-                        position=len(sentences),
-                        paragraph=number,
-                        start=span.start,
-                        end=span.end,
-                        text=span.text,
-                        terms=self._analyzer.terms(span.text),
-                    )
-                )
-            for lo, hi in passage_windows(len(spans), self._passage_sentences):
-                windows.append((base + lo, base + hi - 1))
-        return sentences, windows
-
     def ingest_paths(self, paths: Iterable[Path], *, follow_symlinks: bool = False) -> BatchReport:
         """Files and folders ingested, a bad file skipped (``KnowledgeBase.ingest_paths``)."""
         results: list[IngestResult] = []
@@ -222,6 +248,31 @@ class Ingester:
         # The shipped articles are ours, and a package manager may install duplicate files as
         # links: they are followed (to regular files only, like every other ingest).
         return self.ingest_paths(bundled_articles(self._corpus_dir), follow_symlinks=True)
+
+
+def analyse(
+    doc: ParsedDocument, analyzer: Analyzer, passage_sentences: int
+) -> tuple[list[NewSentence], list[tuple[int, int]]]:
+    """Sentences with their terms, and passage windows as (first, last) sentence positions."""
+    sentences: list[NewSentence] = []
+    windows: list[tuple[int, int]] = []
+    for number, paragraph in enumerate(doc.paragraphs, start=1):
+        spans = split_sentences(paragraph)
+        base = len(sentences)
+        for span in spans:
+            sentences.append(
+                NewSentence(
+                    position=len(sentences),
+                    paragraph=number,
+                    start=span.start,
+                    end=span.end,
+                    text=span.text,
+                    terms=analyzer.terms(span.text),
+                )
+            )
+        for lo, hi in passage_windows(len(spans), passage_sentences):
+            windows.append((base + lo, base + hi - 1))
+    return sentences, windows
 
 
 def content_id(body: str) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from knowledge.analyze import ENGLISH_STOP
 from knowledge.normalize import fold, guess_lang
+from knowledge.stopwords import ENGLISH_STOP
 
 Kind = str  # "person" | "place" | "organisation" | "time" | "amount" | "money" | "reason"
 

@@ -11,7 +11,7 @@ Every write goes to the store only; the index then follows the store's change lo
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -20,6 +20,7 @@ from knowledge import transfer
 from knowledge.aliases import AliasTable
 from knowledge.analyze import Analyzer
 from knowledge.asking import MAX_QUESTION_CHARS, Asker, load_dictionary
+from knowledge.bulk import BulkIngest
 from knowledge.config import KnowledgeConfig, bundled_corpus
 from knowledge.errors import InputError, NotFound
 from knowledge.export import RecordLimits, write_export
@@ -62,14 +63,11 @@ class KnowledgeBase:
     questions asked of it; the one door front ends use (ingest, ask, remove, list, stats,
     gaps, export, import, backup).
 
-    Opening it opens (or creates) the store: the SQLite file in the folder, or the PostgreSQL
-    database ``config.database_url`` names (shared by replicas, each with its own folder for
-    the index files and the dictionary cache). It upgrades stored terms made by an older
-    analyzer, and loads the saved index brought up to the store through its change log (rebuilt
-    from the stored terms when no usable save exists). Questions may be asked from several
-    threads at once; writes take the index alone. Writes by another process on the same store
-    (the CLI beside the bot, another replica) are seen by the next question or write.
-    ``close`` saves the index and waits for the save.
+    Opening it opens (or creates) the store (the SQLite file in the folder, or the PostgreSQL
+    database ``config.database_url`` names, shared by replicas), upgrades stored terms made by
+    an older analyzer and loads the saved index brought up to the store through its change log.
+    Questions may be asked from several threads at once; writes take the index alone; another
+    process's writes are seen by the next question or write. ``close`` saves the index.
 
     Every refusal is a ``KnowledgeError`` (knowledge/errors.py): an ``InputError`` for the
     caller's input, ``NotFound`` for an unknown id, ``StoreError`` when the store itself fails.
@@ -219,6 +217,21 @@ class KnowledgeBase:
         a folder are read only when they stay inside it, whatever it says.
         """
         return self._ingester.ingest_paths(paths, follow_symlinks=follow_symlinks)
+
+    def ingest_many(
+        self,
+        files: Sequence[tuple[Path, Path | None]],
+        *,
+        jobs: int = 1,
+        follow_symlinks: bool = False,
+        **overrides: str | None,
+    ) -> BulkIngest:
+        """``files`` (as ``iter_files`` gives them) read and analysed by ``jobs`` processes and
+        stored here in order, as ``ingest_file`` one by one would (knowledge/bulk.py); iterate
+        over it for each file's result or the KnowledgeError that skipped it."""
+        return BulkIngest(
+            self._ingester, files, jobs=jobs, follow_symlinks=follow_symlinks, overrides=overrides
+        )
 
     def load_bundled(self) -> BatchReport:
         """Ingest the articles shipped in ``config.corpus_dir``; a bad one is skipped and
@@ -382,34 +395,22 @@ class KnowledgeBase:
         return write_export(self.export_records(), out)
 
     def export_file(self, path: Path) -> int:
-        """Write the export to ``path`` whole, or leave it as it was (see ``writing``).
-
-        Raises:
-            BadDestination: ``path`` is a folder, link, device, or in a missing folder.
-            WriteFailed: the disk filled up or the write failed; nothing was written.
-        """
+        """Write the export to ``path`` whole, or leave it as it was: BadDestination for a
+        folder, link, device or missing folder, WriteFailed when the write failed."""
         return export_file(self.store, path)
 
     def import_file(self, path: Path) -> ImportReport:
-        """Import an export: checked whole first, then record by record (see
-        ``transfer.import_export``); articles keep the time they were first added.
-
-        Raises:
-            InputError: not an export, or a version this code does not read.
-            DamagedExport: the trailer is missing or does not match.
-        """
+        """Import an export, checked whole first, then record by record; articles keep the time
+        they were first added. InputError: not an export (or of an unknown version);
+        DamagedExport: its trailer is missing or does not match."""
         limits = RecordLimits(self.config.max_upload_bytes, MAX_QUESTION_CHARS)
         return import_export(
             path, limits, self.store, lambda doc, at: self.ingest_document(doc, added_at=at)
         )
 
     def backup(self, target: Path) -> None:
-        """A consistent copy of the store at ``target``, written whole or not at all.
-
-        Raises:
-            BadDestination: ``target`` is a folder, link, device, or in a missing folder.
-            WriteFailed, StoreError: the copy failed; ``target`` is as it was.
-        """
+        """A consistent copy of the store at ``target``, whole or not at all: BadDestination,
+        WriteFailed or StoreError leave ``target`` as it was."""
         backup_store(self.store, target)
 
     def stats(self) -> dict[str, int | float]:

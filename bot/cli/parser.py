@@ -65,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="read a symbolic link named as a PATH (a link inside a folder is read only when "
         "its target is inside that folder, with or without this)",
     )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="read and analyse files in N processes, one writer storing them in order "
+        "(default: the number of cores for 32 files or more; 1: one by one in this process)",
+    )
 
     p = command("ask")
     p.add_argument("question")
