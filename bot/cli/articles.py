@@ -63,7 +63,7 @@ def cmd_ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:
                 failures += 1
                 print(f"skipped    {path}: {_reason(outcome)}", file=sys.stderr)
             else:
-                print(describe(outcome))
+                print(describe(outcome), flush=True)
     except KeyboardInterrupt:
         progress.close()
         print(
