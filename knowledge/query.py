@@ -15,6 +15,7 @@ from knowledge.analyze import Analyzer, Token
 from knowledge.kinds import MONEY_WORD, Kind, classify
 from knowledge.models import Lang
 from knowledge.normalize import fold, guess_lang, regional_variants
+from knowledge.text import is_han
 from knowledge.translate import Dictionary, RomanisedNames
 
 
@@ -87,7 +88,7 @@ def _joined_characters(tokens: list[Token]) -> list[Token]:
     joined: list[Token] = []
     run = False  # whether the last token is made of single characters
     for token in tokens:
-        single = len(token.term) == 1 and "\u3400" <= token.term <= "\ufaff"
+        single = len(token.term) == 1 and is_han(token.term)
         if single and run and joined[-1].end == token.start:
             last = joined[-1]
             joined[-1] = Token(last.term + token.term, last.start, token.end)

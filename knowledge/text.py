@@ -54,3 +54,12 @@ def paragraph_text(sentences: Iterable[Sentence]) -> str:
             text += " " * (sentence.start - len(text))
         text += sentence.text
     return text
+
+
+def paragraph_texts(sentences: Iterable[Sentence]) -> list[str]:
+    """An article's paragraphs in order, each rebuilt by ``paragraph_text`` from its sentences
+    (given in position order)."""
+    by_number: dict[int, list[Sentence]] = {}
+    for sentence in sentences:
+        by_number.setdefault(sentence.paragraph, []).append(sentence)
+    return [paragraph_text(by_number[n]) for n in sorted(by_number)]

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 
 from knowledge.models import PassageRow, Sentence
 from knowledge.pgstore.connection import Database
-from knowledge.text import paragraph_text
+from knowledge.text import paragraph_texts
 
 
 def clean(text: str) -> str:
@@ -170,7 +170,4 @@ class Passages:
     def paragraphs(self, article_id: str) -> list[str]:
         """An article's paragraphs rebuilt from its sentences and their offsets (a space per
         character between two sentences: the gaps were whitespace)."""
-        by_number: dict[int, list[Sentence]] = {}
-        for sentence, _ in self.sentences(article_id, 0, 1 << 62):
-            by_number.setdefault(sentence.paragraph, []).append(sentence)
-        return [paragraph_text(by_number[n]) for n in sorted(by_number)]
+        return paragraph_texts(s for s, _ in self.sentences(article_id, 0, 1 << 62))

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 
 from knowledge.models import PassageRow, Sentence
 from knowledge.store.database import IN_BATCH, Database
-from knowledge.text import paragraph_text
+from knowledge.text import paragraph_texts
 
 _PASSAGE_TERMS = (
     "SELECT p.id AS pid, s.terms AS terms FROM passages p JOIN sentences s "
@@ -149,7 +149,4 @@ class Passages:
 
         The gaps between sentences were whitespace; a space per gap character restores them.
         """
-        by_number: dict[int, list[Sentence]] = {}
-        for sentence, _ in self.sentences(article_id, 0, 1 << 62):
-            by_number.setdefault(sentence.paragraph, []).append(sentence)
-        return [paragraph_text(by_number[n]) for n in sorted(by_number)]
+        return paragraph_texts(s for s, _ in self.sentences(article_id, 0, 1 << 62))
