@@ -40,7 +40,7 @@ from knowledge.normalize import fold, guess_lang
 from knowledge.query import Query
 from knowledge.quoting import quote
 from knowledge.segment import MAX_SENTENCE_CHARS
-from knowledge.text import is_han
+from knowledge.text import has_han, is_han
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,7 @@ def choose(
         match = covered = covered_ctx = 0.0
         total = coverage_total
         # Something the question says of its names (born, mayor, weather), not the names alone.
-        writing = "han" if any(is_han(ch) for ch in text) else "latin"
+        writing = "han" if has_han(text) else "latin"
         cand.says_more = not any(
             predicate and writing in able
             for predicate, able in zip(predicates_mask, writings, strict=True)

@@ -26,7 +26,7 @@ from knowledge.analyze import Analyzer
 from knowledge.kinds import classify
 from knowledge.models import Answer, Lang
 from knowledge.normalize import fold, guess_lang, to_simplified, to_traditional
-from knowledge.text import HAN
+from knowledge.text import has_han
 
 # At most this many things are offered when a follow-up could mean several.
 MAX_CHOICES = 3
@@ -175,7 +175,6 @@ def _of_sort(names: Sequence[Name], person: bool | None, nouns: Sequence[str]) -
 def _display(name: Name, lang: Lang) -> str:
     """The name as a reader of ``lang`` would write it: as written when in that script, else a
     form of its alias group in that script."""
-    han = re.compile(f"[{HAN}]")
     if lang == "en":
         if re.search(r"[A-Za-z]", name.written):
             return name.written
@@ -184,10 +183,10 @@ def _display(name: Name, lang: Lang) -> str:
             return name.written
         form = max(latin, key=lambda f: (len(f), f))
         return form.upper() if " " not in form and len(form) <= 5 else form.title()
-    if han.search(name.written):
+    if has_han(name.written):
         written = name.written
     else:
-        hans = [f for f in name.forms if han.search(f) and not re.search(r"[a-z]", f)]
+        hans = [f for f in name.forms if has_han(f) and not re.search(r"[a-z]", f)]
         written = max(hans, key=lambda f: (len(f), f)) if hans else name.written
     return to_traditional(written) if lang == "zh-Hant" else to_simplified(written)
 

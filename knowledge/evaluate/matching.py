@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from knowledge.text import HAN
+from knowledge.text import has_han
 
 # Phrases that mean "I don't know", in any bot's words, not only ours: kept specific, because a
 # phrase that also occurs in an article would turn a quoted answer into a decline.
@@ -24,7 +24,6 @@ DECLINE_PHRASES = (
     *("沒有找到", "沒有相關", "無相關", "無法回答", "沒有能回答", "知識庫中沒有"),
     *("知識庫裏沒有", "知識庫裡沒有", "沒有答案", "暫無答案"),
 )
-_CJK = re.compile(f"[{HAN}]")
 _CURLY_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
 
@@ -48,7 +47,7 @@ def contains(haystack: str, needle: str) -> bool:
     hay, pin = fold(haystack), fold(needle)
     if not pin:
         return False
-    if _CJK.search(pin):
+    if has_han(pin):
         return pin in hay or squash(pin) in squash(hay)
     left = r"(?<![a-z0-9])" if _ascii_word_char(pin[0]) else ""
     right = r"(?![a-z0-9])" if _ascii_word_char(pin[-1]) else ""
@@ -67,8 +66,3 @@ def without_question(reply: str, question: str) -> str:
 
 def declines(text: str) -> bool:
     return any(contains(text, phrase) for phrase in DECLINE_PHRASES)
-
-
-def has_han(text: str) -> bool:
-    """Whether ``text`` holds a Han character: such text is matched without word boundaries."""
-    return _CJK.search(text) is not None

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.errors import InputError, KnowledgeError
-from knowledge.evaluate.matching import fold, has_han, squash
+from knowledge.evaluate.matching import fold, squash
 from knowledge.extract import SUPPORTED_EXTENSIONS, extract, front_matter
 from knowledge.service import KnowledgeBase
+from knowledge.text import has_han
 
 UNANSWERABLE = "unanswerable"
 KINDS = ("same-language", "cross-language", "traditional-vs-simplified", "paraphrase", UNANSWERABLE)
