@@ -173,6 +173,7 @@ def choose(
         )
     ]
     predicates_mask = [use and not c.name for c, use in zip(query.concepts, counted, strict=True)]
+    name_mask = [c.name for c in query.concepts]
     # Which writings can say each concept: a Chinese word no dictionary translates (常, 跑)
     # cannot be looked for in an English sentence, so there it is no evidence either way.
     writings = [
@@ -232,16 +233,20 @@ def choose(
             predicate and writing in able
             for predicate, able in zip(predicates_mask, writings, strict=True)
         )
+        # (A Latin name inside a Chinese sentence, "MiniMax此次IPO", is found, and counts.)
         total -= sum(
             idf
-            for idf, use, able in zip(idfs, counted, writings, strict=True)
-            if use and writing not in able
+            for alternatives, idf, use, able in zip(concepts, idfs, counted, writings, strict=True)
+            if use
+            and writing not in able
+            and not any(cand.terms.get(t) for t in alternatives)
         )
         total = max(total, _MIN_WEIGHT)
         # A sum of money says the question's "price" or "募资" (see Concept.money).
         sums = any(money) and states_sum(fold(text))
-        for alternatives, idf, use, predicate, paid in zip(
-            concepts, idfs, counted, predicates_mask, money, strict=True
+        named_ctx = 0.0
+        for alternatives, idf, use, predicate, paid, is_name in zip(
+            concepts, idfs, counted, predicates_mask, money, name_mask, strict=True
         ):
             tf = sum(cand.terms.get(t, 0) for t in alternatives)
             if predicate and (tf or (paid and sums) or any(t in near for t in alternatives)):
@@ -258,6 +263,7 @@ def choose(
                 total += 0.0 if use else idf  # a focus word the answer repeats still counts
             elif use and any(t in near for t in alternatives):
                 covered_ctx += idf / 2
+                named_ctx += idf / 2 if is_name else 0.0
         # Context vouches for what a sentence leaves implicit, never for all of it.
         cand.coverage = covered_ctx / total if covered else 0.0
         present = set(cand.terms) | near
@@ -315,7 +321,7 @@ def choose(
             cand.holds = counts(analyzer.terms(text), units)
         same_lang = _same_script(text, query.lang)
         cand.score = (
-            covered / total_idf
+            (covered + named_ctx) / total_idf
             + 0.5 * match / total_idf
             + 0.3 * cand.passage_score / best_passage
             + (0.05 if same_lang else 0.0)

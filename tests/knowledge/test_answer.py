@@ -265,3 +265,54 @@ def test_a_chinese_word_no_dictionary_translates_is_no_evidence_against_english(
     empty_kb.ingest_text(NICKNAME)
     answer = empty_kb.ask("星河常被称为什么？", log_it=False)
     assert answer.found and "Green Engine" in answer.quotes[0].sentence.text
+
+
+LISTING = """---
+title: Nimbus lists in Hong Kong
+published: 2025-01-10
+---
+Nimbus listed on Friday. Nimbus priced its shares at 16 dollars each, the top of its range. The \
+offering in Hong Kong raised 1.2 billion dollars."""
+
+NIMBUS_LAB = """---
+title: Nimbus opens a lab
+published: 2025-03-02
+---
+Nimbus opened a robotics lab in Leeds. Nimbus hired forty engineers there.
+
+Nimbus also named a new chairman in March."""
+
+
+def test_a_name_its_context_gives_lets_the_sentence_that_says_the_predicate_answer(
+    kb: KnowledgeBase,
+) -> None:
+    """"How much did Nimbus raise": the sentence with "raised" answers, though only the title
+    names Nimbus, rather than a sentence naming Nimbus and a price but not what was raised."""
+    kb.ingest_text(LISTING)
+    kb.ingest_text(NIMBUS_LAB)
+    answer = kb.ask("How much did Nimbus raise in Hong Kong?", log_it=False)
+    assert answer.found and "1.2 billion" in answer.quotes[0].sentence.text
+
+
+
+def test_the_stock_exchange_of_hong_kong_is_hkex(kb: KnowledgeBase) -> None:
+    """The Stock Exchange of Hong Kong, as a listing rulebook names it, is 港交所 of a question."""
+    kb.ingest_text(
+        "---\ntitle: A paper on listing\npublished: 2022-10-20\n---\n"
+        "On 19 October 2022, the Stock Exchange of Hong Kong published a consultation paper on "
+        "a new listing route."
+    )
+    answer = kb.ask("港交所哪天发布了咨询文件？", log_it=False)
+    assert answer.found and "19 October 2022" in answer.quotes[0].sentence.text
+
+
+def test_a_hong_kong_district_is_found_by_its_chinese_name(kb: KnowledgeBase) -> None:
+    """San Tin, as English writes the district, is 新田."""
+    kb.ingest_text(
+        "---\ntitle: 新田的科技用地\npublished: 2024-11-20\n---\n"
+        "新田科技城将提供约300公顷创科用地。"
+    )
+    answer = kb.ask(
+        "How many hectares of land will the San Tin Technopole provide?", log_it=False
+    )
+    assert answer.found and "新田" in answer.quotes[0].sentence.text
