@@ -16,7 +16,10 @@ A restart or failover drops every connection the pool holds. The first one lent 
 out dead has the pool replace them all at once (``_borrowed``), rather than each being found
 dead in turn; and the pool keeps no reconnection schedule of its own, which backs off to
 minutes: while the database is away each call tries to connect, every ``_RETRY_SECONDS``
-until its connect timeout, so that a call made once it is back is served.
+until its connect timeout, so that a call made once it is back is served. Once a call has
+waited the whole timeout in vain, the calls after it try once and fail at once, until one gets
+a connection: a long outage costs each question an apology, not the connect timeout (a bot's
+questions would queue behind each other's waits, and be apologised for long after it ended).
 """
 
 from __future__ import annotations
@@ -89,6 +92,9 @@ class Database:
         self._password = urlsplit(url).password
         self._local = threading.local()
         self._timeout = connect_timeout
+        # Set when a call waited the whole connect timeout for a connection in vain; cleared
+        # as soon as one gets a connection (see the module docstring).
+        self._out_of_reach = threading.Event()
         try:
             with psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout) as conn:
                 row = conn.execute(
@@ -172,8 +178,10 @@ class Database:
     def _borrowed(self) -> Iterator[Connection]:
         """A connection of the pool's that answers, for the block; waits at most the connect
         timeout for one (PoolTimeout then). A dead one (the server restarted) has the pool
-        replace every connection it holds, as they were all made before the same drop."""
-        deadline = time.monotonic() + self._timeout
+        replace every connection it holds, as they were all made before the same drop. While
+        the database is known to be out of reach, one short try only."""
+        known = self._out_of_reach.is_set()
+        deadline = time.monotonic() + (_RETRY_SECONDS if known else self._timeout)
         while True:
             left = deadline - time.monotonic()
             try:
@@ -183,9 +191,10 @@ class Database:
             except PoolTimeout:
                 if time.monotonic() < deadline:
                     continue
-                raise PoolTimeout(
-                    f"no connection to the database within {self._timeout} s"
-                ) from None
+                self._out_of_reach.set()
+                timeout = f"{self._timeout} s"
+                when = f"now, nor within {timeout} before" if known else f"within {timeout}"
+                raise PoolTimeout(f"no connection to the database {when}") from None
             try:
                 ConnectionPool.check_connection(conn)
             except psycopg.Error:
@@ -193,6 +202,7 @@ class Database:
                 self._pool.putconn(conn)
                 self._pool.drain()
                 continue
+            self._out_of_reach.clear()
             try:
                 yield conn
             finally:

@@ -4,11 +4,12 @@ an apology or wait"), at the store's own level: the server of each test is its o
 session ended) and started again on the same folder and socket.
 
 A call while the server is down fails with one StoreUnavailable line naming the database
-(never its password), after at most the connect timeout; the first call after the server is
-back is served, however many connections the pool held when they were all dropped; an idle
-replica's listener hears again, so that a write made after the restart reaches it within the
-issue's 1 s without a question. tests/bot/test_pg_restart.py restarts the server under a
-serving bot in the middle of a flood.
+(never its password), after at most the connect timeout (at once after one call waited that
+in vain); the first call after the server is back is served, however many connections the
+pool held when they were all dropped; an idle replica's listener hears again, so that a write
+made after the restart reaches it within the issue's 1 s without a question.
+tests/bot/test_pg_restart.py restarts the server under a serving bot in the middle of a
+flood, and keeps it down under one.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgresql]  # a server of each test's own
 
-# How long the server of the listener's test stays down: longer than a bare restart.
+# How long the server stays down in the tests of an outage: longer than a bare restart.
 DOWN = 4.0
 
 
@@ -84,20 +85,23 @@ def test_the_first_call_after_a_restart_is_served_whatever_the_pool_held(
 def test_a_call_while_the_server_is_down_fails_in_one_line_and_one_after_it_is_back_succeeds(
     server: Server,
 ) -> None:
-    """Down for a while (each failed call waits the connect timeout for a connection): the
-    pool keeps trying, and a call made once the server is back is served, not failed because
-    the pool's next try was scheduled later and later while it was down."""
+    """Down for a few seconds, called all along: the first call waits the connect timeout
+    for a connection, the next ones (the database known out of reach) try once and fail at
+    once; a call made once the server is back is served, not failed because psycopg_pool's
+    next try was scheduled later and later (1, 3, 7 s...) while it was down."""
     url = server.url.replace("citebot@", "citebot:s3cret-pw@")
     store = PgStore(url, connect_timeout=1)
     try:
         store.generation()
         server.stop_fast()
-        for _ in range(5):  # about five seconds down
+        until = time.monotonic() + DOWN
+        while time.monotonic() < until:
             with pytest.raises(StoreUnavailable) as raised:
                 store.generation()
             message = str(raised.value)
             assert message.startswith("could not read the store (postgresql://citebot@/postgres")
             assert "s3cret" not in message and "\n" not in message
+        assert message.endswith("no connection to the database now, nor within 1 s before")
         server.start_again()
         assert store.generation() == 0
     finally:
