@@ -20,6 +20,8 @@ until its connect timeout, so that a call made once it is back is served. Once a
 waited the whole timeout in vain, the calls after it try once and fail at once, until one gets
 a connection: a long outage costs each question an apology, not the connect timeout (a bot's
 questions would queue behind each other's waits, and be apologised for long after it ended).
+The log tells of an outage in two lines, when it is found and when it ends, rather than in
+psycopg_pool's warning for each failed attempt (several a second).
 """
 
 from __future__ import annotations
@@ -124,6 +126,8 @@ class Database:
                 "logged; nothing can be added or removed)",
                 self.location,
             )
+        # The pool is ours, and its outages are told once (``_borrowed``).
+        logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
         self._pool: ConnectionPool[Connection] = ConnectionPool(
             url,
             min_size=1,
@@ -191,6 +195,13 @@ class Database:
             except PoolTimeout:
                 if time.monotonic() < deadline:
                     continue
+                if not self._out_of_reach.is_set():
+                    log.warning(
+                        "%s is out of reach (no connection within %s s): calls fail at once "
+                        "until one connects",
+                        self.location,
+                        self._timeout,
+                    )
                 self._out_of_reach.set()
                 timeout = f"{self._timeout} s"
                 when = f"now, nor within {timeout} before" if known else f"within {timeout}"
@@ -202,7 +213,9 @@ class Database:
                 self._pool.putconn(conn)
                 self._pool.drain()
                 continue
-            self._out_of_reach.clear()
+            if self._out_of_reach.is_set():
+                self._out_of_reach.clear()
+                log.warning("%s is back", self.location)
             try:
                 yield conn
             finally:

@@ -14,6 +14,7 @@ flood, and keeps it down under one.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -83,7 +84,7 @@ def test_the_first_call_after_a_restart_is_served_whatever_the_pool_held(
 
 
 def test_a_call_while_the_server_is_down_fails_in_one_line_and_one_after_it_is_back_succeeds(
-    server: Server,
+    server: Server, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Down for a few seconds, called all along: the first call waits the connect timeout
     for a connection, the next ones (the database known out of reach) try once and fail at
@@ -106,6 +107,16 @@ def test_a_call_while_the_server_is_down_fails_in_one_line_and_one_after_it_is_b
         assert store.generation() == 0
     finally:
         store.close()
+    # The outage is told in two lines, not in a warning for each failed attempt to connect.
+    told = [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING]
+    assert told == [
+        (
+            "knowledge.pgstore.connection",
+            "postgresql://citebot@/postgres is out of reach (no connection within 1 s): calls "
+            "fail at once until one connects",
+        ),
+        ("knowledge.pgstore.connection", "postgresql://citebot@/postgres is back"),
+    ]
 
 
 def test_an_idle_replica_hears_of_a_write_made_after_a_restart_within_a_second(
