@@ -16,6 +16,7 @@ from knowledge.errors import (
     KnowledgeError,
     NotFound,
     StoreError,
+    StoreUnavailable,
     UnreadableDocument,
     UnsupportedFormat,
 )
@@ -29,6 +30,8 @@ _PLAIN: dict[type[KnowledgeError], str] = {
     EmptyDocument: "err_empty",
     UnreadableDocument: "err_unreadable",
     FetchRefused: "err_fetch_refused",
+    # The database is restarting or failing over: nothing wrong with the input, try again.
+    StoreUnavailable: "apology",
 }
 
 

@@ -18,6 +18,8 @@
     │                              the ingest stops, the articles stored before are whole
     ├── StoreError                 the store itself failed (disk, schema)
     │   ├── StoreChanged           another process wrote since a write was planned (retried)
+    │   ├── StoreUnavailable       the database is out of reach for now (down, restarting,
+    │   │                          failing over); the same call may succeed once it is back
     │   ├── DamagedStore           the store file is damaged: restore a backup, export the rest
     │   └── ProcessStopped         the child process serving the knowledge base stopped or was
     │                              closed (knowledge/worker.py): the store is out of reach
@@ -116,6 +118,16 @@ class StoreChanged(StoreError):
     nothing was written, and the caller plans the write again from the store as it is now."""
 
     code = "store_changed"
+
+
+class StoreUnavailable(StoreError):
+    """The database is out of reach for now: down, restarting or failing over, the network
+    between, or no connection to it within the connect timeout. A write is never left half
+    done: rolled back whole, or (cut off as it committed) kept whole; the same call may succeed
+    once the database is back, so a front end says "try again" rather than that the input was
+    at fault."""
+
+    code = "store_unavailable"
 
 
 class DamagedStore(StoreError):

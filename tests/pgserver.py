@@ -18,6 +18,9 @@ deselected and the run ends with one line saying why.
 
 ``postgres_schemas`` makes as many such schemas as a test asks for (two knowledge bases).
 
+``own_server`` starts a server for one test alone, to stop and start again (a restart): the
+shared one stays up for the others.
+
 tests/conftest.py offers the fixtures to every folder of tests and calls ``mark_and_deselect``
 and ``report_deselected`` from its ``pytest_collection_modifyitems`` and
 ``pytest_terminal_summary`` hooks.
@@ -112,16 +115,27 @@ class Server:
             "--no-locale",
             "--no-sync",
         )
+        server.start_again()
+        return server
+
+    def start_again(self) -> None:
+        """Start the server on its data folder and socket (after ``stop_fast``); returns once
+        it accepts connections."""
         # Durability is not what these tests check: no fsync keeps them fast.
         options = (
-            f"-k {folder} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
+            f"-k {self.folder} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
             "-c full_page_writes=off"
         )
-        server._run(
-            "pg_ctl", "-D", str(folder / "data"), "-l", str(folder / "server.log"),
+        self._run(
+            "pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "server.log"),
             "-o", options, "-w", "-t", "60", "start",
         )  # fmt: skip
-        return server
+
+    def stop_fast(self) -> None:
+        """Stop the server as an operator's restart does (``pg_ctl stop -m fast``: every
+        session is ended, its open transaction rolled back), keeping its folder for
+        ``start_again``; returns once it has stopped."""
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "-t", "60", "stop")
 
     def stop(self) -> None:
         with contextlib.suppress(RuntimeError, OSError, subprocess.SubprocessError):
@@ -171,6 +185,28 @@ def mark_and_deselect(config: pytest.Config, items: list[pytest.Item]) -> None:
 def report_deselected(terminalreporter: Any) -> None:
     if _deselected:
         terminalreporter.write_line(f"{len(_deselected)} deselected: {MISSING}", yellow=True)
+
+
+@contextlib.contextmanager
+def own_server() -> Iterator[Server]:
+    """A server of the caller's own, stopped and removed after the block: for a test that
+    restarts it (``stop_fast``, ``start_again``). Without the PostgreSQL binaries the test is
+    skipped with one line (failed in CI), whatever CITEBOT_TEST_DATABASE_URL names: that server
+    is not the test's to restart."""
+    bindir = find_bindir()
+    if bindir is None:
+        why = "a restart test starts a server of its own: " + MISSING.split(" or ")[0]
+        if _in_ci():
+            pytest.fail(f"{why}; CI must run them", pytrace=False)
+        pytest.skip(why)
+    try:
+        server = Server.start(bindir)
+    except (RuntimeError, OSError, KeyError, subprocess.SubprocessError) as exc:
+        pytest.fail(f"could not start PostgreSQL from {bindir}: {exc}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,19 @@ transaction-scoped advisory lock) where SQLite's writers take the file's lock, s
 generation counter and the change log stay in one order whichever replica writes.
 
 Every failure of the driver comes out as one StoreError line naming the database by its URL
-without the password.
+without the password; StoreUnavailable when the database is out of reach (down, restarting,
+failing over, no connection to it in time), as the same call may succeed once it is back.
+
+A restart or failover drops every connection the pool holds. The first one lent that turns
+out dead has the pool replace them all at once (``_borrowed``), rather than each being found
+dead in turn; and the pool keeps no reconnection schedule of its own, which backs off to
+minutes: while the database is away each call tries to connect, every ``_RETRY_SECONDS``
+until its connect timeout, so that a call made once it is back is served. Once a call has
+waited the whole timeout in vain, the calls after it try once and fail at once, until one gets
+a connection: a long outage costs each question an apology, not the connect timeout (a bot's
+questions would queue behind each other's waits, and be apologised for long after it ended).
+The log tells of an outage in two lines, when it is found and when it ends, rather than in
+psycopg_pool's warning for each failed attempt (several a second).
 """
 
 from __future__ import annotations
@@ -17,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -24,9 +37,9 @@ from urllib.parse import urlsplit
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
-from knowledge.errors import StoreError
+from knowledge.errors import StoreError, StoreUnavailable
 from knowledge.pgstore.schema import migrate
 
 log = logging.getLogger(__name__)
@@ -40,6 +53,11 @@ _BUMP = "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generati
 # The channel a schema's writes are announced on (knowledge/pgstore/listener.py): a hash of
 # the schema, as a channel name is at most 63 bytes and a schema's name may be as long.
 _CHANNEL = "SELECT 'citebot_' || left(md5(current_schema()), 16)"
+# While the database is away, how often a call waiting for a connection tries again.
+_RETRY_SECONDS = 0.25
+# SQLSTATE classes of a database out of reach for now: 08 connection exception, 57 operator
+# intervention (an admin shutdown, a server starting up or shutting down).
+_UNAVAILABLE_CLASSES = ("08", "57")
 
 
 def redacted(url: str) -> str:
@@ -75,6 +93,10 @@ class Database:
         self.location = redacted(url)
         self._password = urlsplit(url).password
         self._local = threading.local()
+        self._timeout = connect_timeout
+        # Set when a call waited the whole connect timeout for a connection in vain; cleared
+        # as soon as one gets a connection (see the module docstring).
+        self._out_of_reach = threading.Event()
         try:
             with psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout) as conn:
                 row = conn.execute(
@@ -104,14 +126,16 @@ class Database:
                 "logged; nothing can be added or removed)",
                 self.location,
             )
+        # The pool is ours, and its outages are told once (``_borrowed``).
+        logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
         self._pool: ConnectionPool[Connection] = ConnectionPool(
             url,
             min_size=1,
             max_size=pool_size,
             kwargs={"autocommit": True, "connect_timeout": connect_timeout},
-            # A connection the server dropped (a restart, a failover) is replaced before use
-            # instead of failing the call that drew it.
-            check=ConnectionPool.check_connection,
+            # No check and no reconnection schedule of the pool's: ``_borrowed`` does both
+            # (see the module docstring).
+            reconnect_timeout=0,
             timeout=connect_timeout,
             name="citebot-store",
             open=False,
@@ -126,11 +150,13 @@ class Database:
         self._pool.close()
 
     def error(self, doing: str, exc: BaseException) -> StoreError:
-        """``exc`` as one line naming the database, never its password."""
+        """``exc`` as one line naming the database, never its password: a StoreUnavailable
+        when the database is out of reach, else a StoreError."""
         detail = " ".join(str(exc).split()) or type(exc).__name__
         if self._password:
             detail = detail.replace(self._password, "***")
-        return StoreError(f"{doing} ({self.location}): {detail}", path=self.location)
+        kind = StoreUnavailable if _out_of_reach(exc) else StoreError
+        return kind(f"{doing} ({self.location}): {detail}", path=self.location)
 
     @contextmanager
     def failing(self, doing: str) -> Iterator[None]:
@@ -149,8 +175,52 @@ class Database:
         if held is not None:
             yield held
             return
-        with self._pool.connection() as conn:
+        with self._borrowed() as conn:
             yield conn
+
+    @contextmanager
+    def _borrowed(self) -> Iterator[Connection]:
+        """A connection of the pool's that answers, for the block; waits at most the connect
+        timeout for one (PoolTimeout then). A dead one (the server restarted) has the pool
+        replace every connection it holds, as they were all made before the same drop. While
+        the database is known to be out of reach, one short try only."""
+        known = self._out_of_reach.is_set()
+        deadline = time.monotonic() + (_RETRY_SECONDS if known else self._timeout)
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                # In short waits: each asks the pool for a new connection when it has none
+                # (its reconnect_timeout is 0), so one made when the database is back serves.
+                conn = self._pool.getconn(timeout=max(min(left, _RETRY_SECONDS), 0.001))
+            except PoolTimeout:
+                if time.monotonic() < deadline:
+                    continue
+                if not self._out_of_reach.is_set():
+                    log.warning(
+                        "%s is out of reach (no connection within %s s): calls fail at once "
+                        "until one connects",
+                        self.location,
+                        self._timeout,
+                    )
+                self._out_of_reach.set()
+                timeout = f"{self._timeout} s"
+                when = f"now, nor within {timeout} before" if known else f"within {timeout}"
+                raise PoolTimeout(f"no connection to the database {when}") from None
+            try:
+                ConnectionPool.check_connection(conn)
+            except psycopg.Error:
+                log.info("a connection to %s was dropped: replacing the pool's", self.location)
+                self._pool.putconn(conn)
+                self._pool.drain()
+                continue
+            if self._out_of_reach.is_set():
+                self._out_of_reach.clear()
+                log.warning("%s is back", self.location)
+            try:
+                yield conn
+            finally:
+                self._pool.putconn(conn)
+            return
 
     def rows(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
         """The rows of one query, as dicts by column name."""
@@ -183,7 +253,7 @@ class Database:
                 "a write cannot start inside another read or write of the store",
                 path=self.location,
             )
-        with self.failing(doing), self._pool.connection() as conn:
+        with self.failing(doing), self._borrowed() as conn:
             self._local.conn = conn
             try:
                 with conn.transaction():
@@ -206,7 +276,7 @@ class Database:
         if getattr(self._local, "conn", None) is not None:
             yield
             return
-        with self.failing("could not read the store"), self._pool.connection() as conn:
+        with self.failing("could not read the store"), self._borrowed() as conn:
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
             self._local.conn = conn
             try:
@@ -219,3 +289,13 @@ class Database:
                 conn.execute("COMMIT")
             finally:
                 self._local.conn = None
+
+
+def _out_of_reach(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is out of reach for now, rather than refusing what
+    was asked: no connection (the driver's own errors carry no SQLSTATE), a dropped one, a
+    server shutting down or starting up."""
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = exc.sqlstate
+    return state is None or state.startswith(_UNAVAILABLE_CLASSES)

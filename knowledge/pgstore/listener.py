@@ -24,8 +24,12 @@ log = logging.getLogger(__name__)
 # How often the thread looks up from waiting to see whether it is told to stop; the longest a
 # closed store's listener lingers (it holds its own connection, closed as it ends).
 _POLL_SECONDS = 0.5
-# Waits between attempts to reconnect after the connection was lost, the last one repeated.
-_BACKOFF = (0.0, 0.5, 1.0, 2.0, 5.0)
+# Waits between attempts to reconnect after the connection was lost, the last one repeated. A
+# restart or a failover is over in seconds: for the first half minute the listener tries every
+# half second, so that it hears again within that of the database's return (and an idle
+# replica takes in the writes made since, as it is called back then); a longer outage is tried
+# every 5 s, as each attempt may cost the server a connection and a line in its log.
+_BACKOFF = (0.0, 0.1, 0.25, *(0.5,) * 60, 1.0, 2.0, 5.0)
 
 
 class ChangeListener:
