@@ -237,9 +237,7 @@ def choose(
         total -= sum(
             idf
             for alternatives, idf, use, able in zip(concepts, idfs, counted, writings, strict=True)
-            if use
-            and writing not in able
-            and not any(cand.terms.get(t) for t in alternatives)
+            if use and writing not in able and not any(cand.terms.get(t) for t in alternatives)
         )
         total = max(total, _MIN_WEIGHT)
         # A sum of money says the question's "price" or "募资" (see Concept.money).

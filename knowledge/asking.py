@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from knowledge.analyze import ANALYZER_VERSION, Analyzer
+from knowledge.analyze import Analyzer
 from knowledge.answer import AnswerSettings, choose
 from knowledge.errors import BadQuestion, StoreError
 from knowledge.followup import read_followup
@@ -28,6 +28,7 @@ from knowledge.query import build_query
 from knowledge.quoting import highlight
 from knowledge.repeats import without_repeats
 from knowledge.smalltalk import candidate_names, example_questions, small_talk
+from knowledge.term_versions import ANALYZER_VERSION
 from knowledge.text import is_han
 from knowledge.translate import Dictionary, RomanisedNames
 

@@ -13,9 +13,10 @@ import logging
 import time
 from collections.abc import Sequence
 
-from knowledge.analyze import ANALYZER_VERSION, TERMS_CHANGED_SINCE, Analyzer
+from knowledge.analyze import Analyzer
 from knowledge.normalize import fold, to_traditional
 from knowledge.pgstore.protocol import KnowledgeStore
+from knowledge.term_versions import ANALYZER_VERSION, TERMS_CHANGED_SINCE
 
 log = logging.getLogger(__name__)
 # Sentences re-termed per transaction when an analyzer upgrade concerns many of them.

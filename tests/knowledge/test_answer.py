@@ -286,13 +286,12 @@ Nimbus also named a new chairman in March."""
 def test_a_name_its_context_gives_lets_the_sentence_that_says_the_predicate_answer(
     kb: KnowledgeBase,
 ) -> None:
-    """"How much did Nimbus raise": the sentence with "raised" answers, though only the title
+    """ "How much did Nimbus raise": the sentence with "raised" answers, though only the title
     names Nimbus, rather than a sentence naming Nimbus and a price but not what was raised."""
     kb.ingest_text(LISTING)
     kb.ingest_text(NIMBUS_LAB)
     answer = kb.ask("How much did Nimbus raise in Hong Kong?", log_it=False)
     assert answer.found and "1.2 billion" in answer.quotes[0].sentence.text
-
 
 
 def test_the_stock_exchange_of_hong_kong_is_hkex(kb: KnowledgeBase) -> None:
@@ -312,7 +311,5 @@ def test_a_hong_kong_district_is_found_by_its_chinese_name(kb: KnowledgeBase) ->
         "---\ntitle: 新田的科技用地\npublished: 2024-11-20\n---\n"
         "新田科技城将提供约300公顷创科用地。"
     )
-    answer = kb.ask(
-        "How many hectares of land will the San Tin Technopole provide?", log_it=False
-    )
+    answer = kb.ask("How many hectares of land will the San Tin Technopole provide?", log_it=False)
     assert answer.found and "新田" in answer.quotes[0].sentence.text

@@ -109,7 +109,7 @@ def test_the_word_for_money_is_said_by_a_sum(kb: KnowledgeBase) -> None:
     """'raise' in a money question is marked, so a sentence stating the sum answers it."""
     query = build_query(kb.analyzer, kb.dictionary, "How much did Quillop raise?")
     assert query.kind == "money"
-    # "raise" is a word of the alias table's listing group (募资, 集资...): the group is the concept.
+    # "raise" is in the alias table's listing group (募资, 集资...): the group is the concept.
     assert [c.label for c in query.concepts if c.money] == ["~raise"]
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.analyze import ANALYZER_VERSION, TERMS_CHANGED_SINCE
 from knowledge.service import KnowledgeBase, KnowledgeConfig
+from knowledge.term_versions import ANALYZER_VERSION, TERMS_CHANGED_SINCE
 from tests.knowledge.test_live_index import assert_same_index, rebuilt
 
 pytestmark = pytest.mark.slow  # re-terms whole stores on opening them
