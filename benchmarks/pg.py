@@ -159,6 +159,8 @@ def size_run(
     log(f"{n}: a replica from a copy of the saved index")
     current = _replica(source, f"{n}-current", with_index=True)
     out["start_current"] = [child("start", current, url, timeout=wait) for _ in range(2)]
+    log(f"{n}: the same start over the SQLite file, for comparison")
+    out["start_sqlite"] = [child("start", source, None, timeout=wait) for _ in range(2)]
     # Before the uploads below, so that both stores hold the same articles and answer alike.
     log(f"{n}: ask, SQLite and PostgreSQL alternating, {args.rounds} rounds")
     ask_args = ["--size", str(n), "--articles", str(built["articles"]), "--seed", str(args.seed)]

@@ -99,8 +99,8 @@ def _replica_starts(sizes: list[dict[str, Any]], writes: int) -> list[str]:
         "| passages | fill: copy + ANALYZE s | schema MB (SQLite file MB, index MB) | from a copy "
         "of the saved index (two starts) | the same copy, "
         f"{writes} uploads behind (log replayed) | from nothing (index rebuilt from the "
-        "database) |",
-        "|---|---|---|---|---|---|",
+        "database) | SQLite: the same start over the SQLite file (two starts) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for size in sizes:
         fill = size["fill"]
@@ -109,7 +109,8 @@ def _replica_starts(sizes: list[dict[str, Any]], writes: int) -> list[str]:
             f"| {size['passages']:,} | {_f(fill['copy_s'])} + {_f(fill['analyze_s'])} | "
             f"{_f(fill['schema_mb'])} ({_f(size['sqlite_mb'])}, {_f(size['index_mb'])}) | "
             f"{current} | {_start(size.get('start_behind'))} | "
-            f"{_start(size.get('start_rebuilt'))} |"
+            f"{_start(size.get('start_rebuilt'))} | "
+            f"{' / '.join(_start(r) for r in size.get('start_sqlite', [])) or 'not run'} |"
         )
     for size in sizes:
         written = size["writes"]
