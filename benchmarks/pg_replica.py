@@ -29,6 +29,19 @@ URL_ENV = "PG_BENCH_URL"
 MARKER = "zyxwvutq"
 
 
+def own_peak_rss_mb() -> float:
+    """This process's own highest RSS in MB (VmHWM of its memory since exec). Not ru_maxrss:
+    Linux carries the parent's peak into a child started by vfork/exec, as subprocess does,
+    so every child of a large parent would report the parent's size."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1e3
+    except OSError:
+        pass
+    return peak_rss_mb()
+
+
 def _open(directory: Path) -> Any:
     from knowledge.service import KnowledgeBase, KnowledgeConfig
 
@@ -60,7 +73,7 @@ def start(directory: Path, spawned_at: float, question: str, expect: str) -> dic
         "passages": kb.index.doc_count,
         "cited_new_article": cited,
         "rss_mb": rss_mb(),
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": own_peak_rss_mb(),
     }
     kb.close()  # saves the index it replayed onto: not timed
     return result

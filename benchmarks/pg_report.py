@@ -71,10 +71,8 @@ def _start(run: dict[str, Any] | None) -> str:
     if "error" in run:
         return f"not measured: {run['error']}"
     how = "loaded" if run["loaded_from_save"] else "rebuilt"
-    text = (
-        f"{_f(run['first_answer_s'])} s (open {_f(run['open_s'])} s, {how}, "
-        f"peak RSS {_f(run['peak_rss_mb'])} MB)"
-    )
+    peak = f", peak RSS {_f(run['peak_rss_mb'])} MB" if run.get("peak_rss_mb") else ""
+    text = f"{_f(run['first_answer_s'])} s (open {_f(run['open_s'])} s, {how}{peak})"
     if run.get("cited_new_article") is not None:
         text += (
             "; first answer cites the last upload"
