@@ -16,10 +16,12 @@ import argparse
 import json
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.corpus import CACHE, DEFAULT_SEED, chinese_text
+from benchmarks.articles import chinese_text
+from benchmarks.corpus import CACHE, DEFAULT_SEED
 
 
 def _write_files(megabytes: float, seed: int, folder: Path) -> float:
@@ -34,7 +36,11 @@ def _write_files(megabytes: float, seed: int, folder: Path) -> float:
     return size / 1e6
 
 
-def run(megabytes: float, jobs: list[int], seed: int) -> dict[str, Any]:
+def run(
+    megabytes: float, jobs: list[int], seed: int, database: Callable[[], str] | None = None
+) -> dict[str, Any]:
+    """MB/s at each job count. ``database`` gives the URL of an empty PostgreSQL database for
+    each run (benchmarks/pg.py); without it each run fills an SQLite file of its own."""
     from knowledge.extract import extract
     from knowledge.ingest import analyse
     from knowledge.paths import iter_files
@@ -47,7 +53,8 @@ def run(megabytes: float, jobs: list[int], seed: int) -> dict[str, Any]:
     for n in jobs:
         directory = CACHE / f"kb-bulk-{n}"
         shutil.rmtree(directory, ignore_errors=True)
-        kb = KnowledgeBase(KnowledgeConfig(data_dir=directory))
+        url = database() if database is not None else None
+        kb = KnowledgeBase(KnowledgeConfig(data_dir=directory, database_url=url))
         try:
             if n == jobs[0]:
                 docs = [extract(p.read_bytes(), p.name) for p, _ in files]

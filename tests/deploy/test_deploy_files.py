@@ -17,6 +17,8 @@ import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -341,6 +343,217 @@ def test_compose_service_matches_the_dockerfile_and_settings() -> None:
     assert dockerfile_env()["CITEBOT_HEALTH_PORT"] in {inside for _, _, inside in published}
     environment = service.get("environment") or {}
     assert not {"CITEBOT_TELEGRAM_TOKEN", "CITEBOT_WEBHOOK_SECRET"} & set(environment)
+
+
+# -- compose.scale.yaml and nginx.conf ------------------------------------------------------
+
+SCALE_TEXT = (DEPLOY / "compose.scale.yaml").read_text(encoding="utf-8")
+NGINX_TEXT = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
+# Compose's ${NAME}, ${NAME:-default} and ${NAME:?message}: filled in from deploy/.env.
+INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?][^}]*)?\}")
+
+
+def known_vars() -> set[str]:
+    """The settings' names and the secrets' _FILE forms."""
+    from bot.config import known_names
+
+    return known_names()
+
+
+def scale() -> dict[str, Any]:
+    yaml = pytest.importorskip("yaml")
+    doc: dict[str, Any] = yaml.safe_load(SCALE_TEXT)
+    return doc
+
+
+def replicas(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The services built from the project's Dockerfile: the citebot replicas."""
+    return {
+        name: service
+        for name, service in doc["services"].items()
+        if (service.get("build") or {}).get("dockerfile") == "deploy/Dockerfile"
+    }
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.partition("=")[::2] for item in env)
+    return {str(k): str(v) for k, v in env.items()}
+
+
+def nginx_directives() -> str:
+    """nginx.conf without its comments."""
+    return "\n".join(line.split("#", 1)[0] for line in NGINX_TEXT.splitlines())
+
+
+def nginx_upstreams() -> dict[str, list[str]]:
+    """upstream name -> the address of each of its servers (host:port)."""
+    text = nginx_directives()
+    return {
+        name: re.findall(r"^\s*server\s+([^\s;]+)", body, re.M)
+        for name, body in re.findall(r"\bupstream\s+(\w+)\s*\{([^}]*)\}", text)
+    }
+
+
+def test_scale_compose_runs_postgresql_two_webhook_replicas_and_nginx() -> None:
+    assert "\t" not in SCALE_TEXT
+    doc = scale()
+    services = doc["services"]
+    assert len(replicas(doc)) >= 2
+    images = {name: str(service.get("image", "")) for name, service in services.items()}
+    assert any(image.startswith("postgres:") for image in images.values()), images
+    assert any(image.startswith("nginx:") for image in images.values()), images
+    for name, service in replicas(doc).items():
+        context = DEPLOY / service["build"]["context"]
+        assert (context / service["build"]["dockerfile"]).resolve() == DEPLOY / "Dockerfile"
+        env_file = service["env_file"]
+        assert (env_file if isinstance(env_file, list) else [env_file]) == [".env"], name
+        assert environment(service)["CITEBOT_MODE"] == "webhook", name
+        assert service["restart"] == "unless-stopped", name
+
+
+def test_scale_compose_names_only_real_settings_and_no_secrets() -> None:
+    doc = scale()
+    for name, service in doc["services"].items():
+        env = environment(service)
+        named = {key for key in env if key.startswith("CITEBOT_")}
+        assert named <= known_vars(), (name, named - known_vars())
+        # The token and the webhook secret come from deploy/.env, never this file.
+        assert not {"CITEBOT_TELEGRAM_TOKEN", "CITEBOT_WEBHOOK_SECRET"} & set(env), name
+        for key, value in env.items():
+            if re.search(r"PASSWORD|SECRET|TOKEN|DATABASE_URL", key):
+                # A password only as ${...}, filled in from deploy/.env.
+                assert "${" in value or key.endswith("_FILE"), (name, key)
+    assert not TOKEN_SHAPE.search(SCALE_TEXT)
+
+
+def test_scale_replicas_reach_the_postgres_service_with_a_url_citebot_accepts() -> None:
+    from knowledge import check_database_url
+
+    doc = scale()
+    (database,) = [
+        (name, s)
+        for name, s in doc["services"].items()
+        if str(s.get("image", "")).startswith("postgres:")
+    ]
+    db_name, db_service = database
+    db_env = environment(db_service)
+    assert db_service.get("healthcheck"), "the replicas wait for a healthy database"
+    for name, service in replicas(doc).items():
+        url = INTERPOLATION.sub("password", environment(service)["CITEBOT_DATABASE_URL"])
+        check_database_url(url)
+        parts = urlsplit(url)
+        assert parts.hostname == db_name, name
+        assert parts.username == db_env["POSTGRES_USER"], name
+        assert parts.path.lstrip("/") == db_env["POSTGRES_DB"], name
+        # The password given to both is the one variable of deploy/.env.
+        assert INTERPOLATION.findall(environment(service)["CITEBOT_DATABASE_URL"]) == [
+            INTERPOLATION.findall(db_env["POSTGRES_PASSWORD"])[0]
+        ]
+        assert service["depends_on"][db_name]["condition"] == "service_healthy", name
+
+
+def test_every_variable_the_scale_file_fills_in_is_shown_in_the_env_example() -> None:
+    """Compose fills ${POSTGRES_PASSWORD} from deploy/.env: the example must show it."""
+    text = (DEPLOY / ".env.example").read_text(encoding="utf-8")
+    filled = set(INTERPOLATION.findall(SCALE_TEXT))
+    assert filled
+    for name in filled:
+        assert re.search(rf"^(# )?{name}=\S", text, re.M), name
+
+
+def test_scale_services_and_volumes_are_consistent() -> None:
+    doc = scale()
+    services = doc["services"]
+    declared = set(doc.get("volumes") or {})
+    used: list[str] = []
+    for name, service in services.items():
+        for dependency in service.get("depends_on") or {}:
+            assert dependency in services, (name, dependency)
+        for volume in service.get("volumes") or []:
+            source = str(volume).split(":")[0]
+            if source.startswith((".", "/")):
+                if source.startswith("."):  # a file of this folder, mounted into the service
+                    assert (DEPLOY / source).exists(), (name, source)
+                continue
+            assert source in declared, f"{name} uses volume {source}, not declared"
+            used.append(source)
+    assert declared <= set(used), declared - set(used)
+    # Each replica keeps its index in a volume of its own, at the Dockerfile's data dir.
+    data = [
+        str(v).split(":")[0]
+        for service in replicas(doc).values()
+        for v in service["volumes"]
+        if str(v).split(":")[1] == dockerfile_env()["CITEBOT_DATA_DIR"]
+    ]
+    assert len(data) == len(replicas(doc)) == len(set(data)), data
+
+
+def test_scale_publishes_health_on_loopback_and_only_nginx_to_the_world() -> None:
+    doc = scale()
+    health = dockerfile_env()["CITEBOT_HEALTH_PORT"]
+    for name, service in doc["services"].items():
+        for port in service.get("ports") or []:
+            parts = str(port).split(":")
+            if name in replicas(doc):
+                assert parts[0] == "127.0.0.1" and parts[-1] == health, (name, port)
+            else:
+                assert name.startswith("nginx"), f"{name} publishes {port}"
+    nginx = next(s for n, s in doc["services"].items() if n.startswith("nginx"))
+    mounts = {str(v).split(":")[1]: str(v).split(":")[0] for v in nginx["volumes"]}
+    assert mounts["/etc/nginx/nginx.conf"] == "./nginx.conf"
+    for replica in replicas(doc):
+        assert nginx["depends_on"][replica]["condition"] == "service_healthy"
+
+
+def test_nginx_upstream_names_the_replica_services_on_the_webhook_port() -> None:
+    doc = scale()
+    upstreams = nginx_upstreams()
+    assert len(upstreams) == 1, upstreams
+    ((upstream, servers),) = upstreams.items()
+    expected = {
+        f"{name}:{environment(service)['CITEBOT_WEBHOOK_PORT']}"
+        for name, service in replicas(doc).items()
+    }
+    assert set(servers) == expected
+    assert re.findall(r"proxy_pass\s+http://(\w+)\s*;", nginx_directives()) == [upstream]
+
+
+def test_nginx_passes_telegrams_secret_on_the_webhook_path() -> None:
+    text = nginx_directives()
+    assert text.count("{") == text.count("}")
+    example = {name: value for _, name, value in env_example()}
+    path = urlsplit(example["CITEBOT_WEBHOOK_URL"]).path
+    assert re.search(rf"location\s+=\s+{re.escape(path)}\s*\{{", text), path
+    assert re.search(
+        r"proxy_set_header\s+X-Telegram-Bot-Api-Secret-Token\s+"
+        r"\$http_x_telegram_bot_api_secret_token\s*;",
+        text,
+    )
+    assert re.search(r"listen\s+443\s+ssl", text)
+
+
+def test_docker_compose_accepts_the_scale_file(tmp_path: Path) -> None:
+    """Compose's own parse, where Compose is installed (not on the development machines)."""
+    docker = shutil.which("docker")
+    if docker is None:
+        pytest.skip("docker is not installed: compose.scale.yaml not checked by Compose")
+    if subprocess.run([docker, "compose", "version"], capture_output=True).returncode != 0:
+        pytest.skip("docker compose is not installed: compose.scale.yaml not checked by Compose")
+    copy = tmp_path / "deploy"
+    copy.mkdir()
+    for name in ("compose.scale.yaml", "nginx.conf", "Dockerfile"):
+        shutil.copy(DEPLOY / name, copy / name)
+    env = "\n".join(env_example_lines()) + "\nPOSTGRES_PASSWORD=password\n"
+    (copy / ".env").write_text(env, encoding="utf-8")
+    result = subprocess.run(
+        [docker, "compose", "-f", str(copy / "compose.scale.yaml"), "config", "--quiet"],
+        capture_output=True,
+        text=True,
+        env=without_citebot_env(),
+    )
+    assert result.returncode == 0, result.stderr
 
 
 # -- citebot.service ------------------------------------------------------------------------
