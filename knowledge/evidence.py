@@ -14,6 +14,7 @@ from collections.abc import Collection
 from knowledge.analyze import Analyzer
 from knowledge.kinds import CHINESE_SURNAMES, ORG_NAME
 from knowledge.normalize import fold
+from knowledge.text import has_han
 
 
 def spelled(terms: Counter[str], text: str, han_terms: Collection[str]) -> Counter[str]:
@@ -25,7 +26,7 @@ def spelled(terms: Counter[str], text: str, han_terms: Collection[str]) -> Count
     人工智能) does not.
     """
     missing = [t for t in han_terms if t not in terms]
-    if not missing:
+    if not missing or not has_han(text):
         return terms
     folded = fold(text)
     for term in missing:
