@@ -146,10 +146,14 @@ MIGRATIONS: tuple[str, ...] = (
         taken := true;
         wait_seconds := 0;
         notice := false;
-        INSERT INTO turns(key, times, refused_until, last_at)
-            SELECT k, '{}', 0, t FROM unnest(turn_keys) AS k ORDER BY k
-            ON CONFLICT (key) DO NOTHING;
         PERFORM 1 FROM turns r WHERE r.key = ANY(turn_keys) ORDER BY r.key FOR UPDATE;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        IF n < cardinality(turn_keys) THEN  -- a key's first turn: its row made first
+            INSERT INTO turns(key, times, refused_until, last_at)
+                SELECT k, '{}', 0, t FROM unnest(turn_keys) AS k ORDER BY k
+                ON CONFLICT (key) DO NOTHING;
+            PERFORM 1 FROM turns r WHERE r.key = ANY(turn_keys) ORDER BY r.key FOR UPDATE;
+        END IF;
         FOR i IN 1 .. cardinality(turn_keys) LOOP
             SELECT r.times, r.refused_until INTO kept, refused
                 FROM turns r WHERE r.key = turn_keys[i];
