@@ -3,7 +3,9 @@
 ``build_application`` wires an unmodified python-telegram-bot Application to a KnowledgeBase;
 ``run`` is what ``citebot serve`` calls. The bot token is a secret: bot/redaction.py keeps it
 out of the logs, installed here before the first request is made; bot/startup.py reaches the
-Bot API at start-up.
+Bot API at start-up. With the knowledge in PostgreSQL (replicas), Telegram's limits and the
+per-user question limit are kept in the database, shared by every replica (bot/limits.py); in
+webhook mode each update is handled by one replica, and answered once handled (bot/webhook.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import functools
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
@@ -24,7 +25,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import NetworkError, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
+from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter, Defaults
 from telegram.request import BaseRequest
 
 from bot.about import descriptions, read_collection
@@ -33,10 +34,12 @@ from bot.context import CONTEXT_TYPES, BotApplication, Context
 from bot.handlers import register
 from bot.handlers.common import lang_for, thread_id_of
 from bot.i18n import counted, lang_from_code, t
+from bot.limits import SharedQuestionLimit, SharedRateLimiter, SharedTurns
 from bot.ops import Metrics, OpsServer, configure_logging
 from bot.redaction import install_log_redaction
 from bot.startup import reach_bot_api
 from bot.state import RateLimiter
+from bot.webhook import serve_webhook
 from knowledge import KnowledgeBase, KnowledgeWorker
 from knowledge.errors import KnowledgeError
 from knowledge.interface import KnowledgeService
@@ -170,6 +173,22 @@ def build_application(
         secrets.append(settings.webhook_secret.get_secret_value())
     install_log_redaction(secrets)
     metrics = metrics or Metrics()
+    # Replicas share one database: Telegram's limits are counted there (bot/limits.py).
+    shared = SharedTurns(kb, token.split(":", 1)[0]) if settings.database_url else None
+    limiter: BaseRateLimiter[int]
+    # Only the overall rate is a setting: the per-group rate stays Telegram's 20 messages a
+    # minute in one group, whatever the bot's overall limit.
+    if shared is not None:
+        limiter = SharedRateLimiter(
+            shared,
+            metrics,
+            overall_max_rate=settings.telegram_max_rate,
+            max_retries=RATE_LIMIT_RETRIES,
+        )
+    else:
+        limiter = CountingRateLimiter(
+            metrics, overall_max_rate=settings.telegram_max_rate, max_retries=RATE_LIMIT_RETRIES
+        )
     builder = ApplicationBuilder()
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -178,15 +197,7 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .concurrent_updates(True)
-        .rate_limiter(
-            # Only the overall rate is a setting: the per-group rate stays PTB's default,
-            # Telegram's 20 messages a minute in one group, whatever the bot's overall limit.
-            CountingRateLimiter(
-                metrics,
-                overall_max_rate=settings.telegram_max_rate,
-                max_retries=RATE_LIMIT_RETRIES,
-            )
-        )
+        .rate_limiter(limiter)
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -200,7 +211,9 @@ def build_application(
     # The one place the handlers' dependencies are set (bot/context.py: BotData).
     app.bot_data.kb = kb
     app.bot_data.settings = settings
-    app.bot_data.rate = RateLimiter(settings.user_rate_limit)
+    app.bot_data.rate = RateLimiter(
+        settings.user_rate_limit, shared=SharedQuestionLimit(shared) if shared else None
+    )
     app.bot_data.metrics = metrics
     register(app)
     app.add_error_handler(on_error)
@@ -280,18 +293,7 @@ def run(settings: Settings, warnings: Sequence[str] = ()) -> None:
         if settings.mode == "polling":
             app.run_polling(drop_pending_updates=False, allowed_updates=Update.ALL_TYPES)
         else:
-            url = settings.webhook_url or ""
-            app.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=urlsplit(url).path.lstrip("/"),
-                webhook_url=url,
-                secret_token=(
-                    settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-                ),
-                allowed_updates=Update.ALL_TYPES,
-                drop_pending_updates=False,
-            )
+            serve_webhook(app, settings, kb)
     finally:
         if ops is not None:
             ops.stop()

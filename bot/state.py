@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from bot.limits import SharedQuestionLimit
 from knowledge.models import Answer
 
 K = TypeVar("K", bound=Hashable)
@@ -58,17 +59,26 @@ class RateLimiter:
     """A sliding one-minute window of questions per user.
 
     ``check`` says whether to answer and whether to send the "slow down" notice, which goes
-    out once per window: a flood of messages gets one notice, not one per message.
+    out once per window: a flood of messages gets one notice, not one per message. Kept in
+    memory, unless ``shared`` is given (replicas over PostgreSQL, bot/limits.py): then every
+    replica counts in the same window in the store.
     """
 
     limit: int
     window: float = RATE_WINDOW
     clock: Callable[[], float] = time.monotonic
+    shared: SharedQuestionLimit | None = None
     _hits: dict[int, deque[float]] = field(default_factory=dict)
     _notified_until: dict[int, float] = field(default_factory=dict)
 
-    def check(self, user_id: int) -> tuple[bool, bool]:
+    async def check(self, user_id: int) -> tuple[bool, bool]:
         """(allowed, send_notice) for one more question from ``user_id``."""
+        if self.shared is not None:
+            return await self.shared.check(user_id, self.limit, self.window)
+        return self.check_here(user_id)
+
+    def check_here(self, user_id: int) -> tuple[bool, bool]:
+        """``check`` by this process's own count."""
         now = self.clock()
         hits = self._hits.setdefault(user_id, deque())
         while hits and hits[0] <= now - self.window:

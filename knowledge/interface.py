@@ -4,17 +4,23 @@
 this process, ``KnowledgeWorker`` (knowledge/worker.py) forwards them by name to a child process
 that holds a ``KnowledgeBase``, so a new call is declared here and defined in the service, and
 the proxy needs nothing more. Calls marked ``@write`` may take seconds (an upload is parsed and
-analysed); the child runs them in a lane of their own so that questions go on meanwhile.
+analysed); the child runs them in a lane of their own so that questions go on meanwhile. Calls
+marked ``@quick`` are one short statement on the store that a front end waits on before it may
+answer (a webhook update claimed, a turn of a shared rate limit): they have a lane of their own
+too, so that they never queue behind questions or writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from knowledge.models import Answer, Article, ChatSettings, Gaps, GivenAnswer, IngestResult, Lang
+from knowledge.store import Claim as Claim  # what coordination calls give: front ends
+from knowledge.store import Turn as Turn  # import them from here, not from the store
+from knowledge.store import Window as Window
 
 if TYPE_CHECKING:
     from knowledge.ingest import BatchReport
@@ -24,9 +30,18 @@ _Method = TypeVar("_Method", bound=Callable[..., object])
 _WRITE_MARK = "__knowledge_write__"
 
 
+_QUICK_MARK = "__knowledge_quick__"
+
+
 def write(method: _Method) -> _Method:
     """Marks a call of ``KnowledgeService`` as a write (see ``WRITES``)."""
     setattr(method, _WRITE_MARK, True)
+    return method
+
+
+def quick(method: _Method) -> _Method:
+    """Marks a call of ``KnowledgeService`` as quick (see ``QUICK``)."""
+    setattr(method, _QUICK_MARK, True)
     return method
 
 
@@ -116,11 +131,28 @@ class KnowledgeService(Protocol):
 
     def stats(self) -> dict[str, int | float]: ...
 
+    # What replicas coordinate through the store (knowledge/coordination.py).
+    @quick
+    def claim_update(self, bot_id: int, update_id: int, owner: str, lease: float) -> Claim: ...
+
+    @quick
+    def renew_claims(
+        self, bot_id: int, update_ids: Sequence[int], owner: str, lease: float
+    ) -> None: ...
+
+    @quick
+    def finish_update(self, bot_id: int, update_id: int, owner: str) -> None: ...
+
+    @quick
+    def take_turn(self, windows: Sequence[Window]) -> Turn: ...
+
+    def forget_shared(self, kept: float) -> int: ...
+
     def close(self) -> None: ...
 
 
-# The calls by name, and those marked @write; "close" ends the service rather than being a call
-# to forward (the proxy's own close tells the child to close its knowledge base).
+# The calls by name, and those marked @write or @quick; "close" ends the service rather than
+# being a call to forward (the proxy's own close tells the child to close its knowledge base).
 CALLS = frozenset(
     name
     for name, member in vars(KnowledgeService).items()
@@ -128,4 +160,7 @@ CALLS = frozenset(
 )
 WRITES = frozenset(
     name for name in CALLS if getattr(vars(KnowledgeService)[name], _WRITE_MARK, False)
+)
+QUICK = frozenset(
+    name for name in CALLS if getattr(vars(KnowledgeService)[name], _QUICK_MARK, False)
 )

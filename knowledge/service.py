@@ -1,10 +1,11 @@
 """KnowledgeBase: the one door front ends use (ingest, ask, remove, list, stats, export...).
 
 A façade over parts that each own their state: the store (a ``KnowledgeStore``: SQLite in the
-data folder, or a PostgreSQL database replicas share; the truth), the index kept
-at the store's generation and saved in the background (``live_index.LiveIndex``, which also owns
-the lock that keeps the two in step), ingest (``ingest.Ingester``), asking (``asking.Asker``),
-stored terms upgraded (``reterm``), export and import (``transfer``) and the gaps (``gaps``).
+data folder, or a PostgreSQL database replicas share; the truth), the index kept at the store's
+generation and saved in the background (``live_index.LiveIndex``, which also owns the lock that
+keeps the two in step), ingest (``ingest.Ingester``), asking (``asking.Asker``), stored terms
+upgraded (``reterm``), export and import (``transfer``), the gaps (``gaps``), and what replicas
+coordinate through the store (``coordination.Coordination``: webhook updates, shared limits).
 Every write goes to the store only; the index then follows the store's change log.
 """
 
@@ -22,6 +23,7 @@ from knowledge.analyze import Analyzer
 from knowledge.asking import MAX_QUESTION_CHARS, Asker, load_dictionary
 from knowledge.bulk import BulkIngest
 from knowledge.config import KnowledgeConfig, bundled_corpus
+from knowledge.coordination import Coordination
 from knowledge.errors import InputError, NotFound
 from knowledge.export import RecordLimits, write_export
 from knowledge.gaps import recent_gaps
@@ -58,10 +60,9 @@ __all__ = [
 ]
 
 
-class KnowledgeBase:
+class KnowledgeBase(Coordination):
     """The knowledge base in ``config.data_dir``: its articles, their BM25 index, and the
-    questions asked of it; the one door front ends use (ingest, ask, remove, list, stats,
-    gaps, export, import, backup).
+    questions asked of it; the one door front ends use (ingest, ask, remove, list, stats...).
 
     Opening it opens (or creates) the store (the SQLite file in the folder, or the PostgreSQL
     database ``config.database_url`` names, shared by replicas), upgrades stored terms made by
@@ -123,8 +124,7 @@ class KnowledgeBase:
 
     @property
     def store_location(self) -> str:
-        """Where the store is, fit to show: the SQLite file's path, or the database's URL
-        without its password."""
+        """Where the store is, fit to show: the SQLite file, or the URL without its password."""
         return self.store.location
 
     @property

@@ -6,13 +6,14 @@ library, JSON, HTTP) and the knowledge base about 8 ms at a million passages, so
 they cap a bot near 75 answers a second. ``KnowledgeWorker`` runs the KnowledgeBase in a child
 process and forwards the calls a front end makes; each side then has a core of its own.
 
-Calls are multiplexed over one pipe: each carries an id, the child runs it in one of two
+Calls are multiplexed over one pipe: each carries an id, the child runs it in one of three
 lanes, questions (two threads: the knowledge base answers questions together, and its search
-loops run without the GIL) and writes (one thread: a long ingest does not hold up questions, as
-in one process), and replies in completion order. Arguments, results and exceptions travel
-pickled, so an error arrives with its type and params. The calls are those of
-``KnowledgeService`` (knowledge/interface.py), forwarded by name: a call added there needs
-nothing here.
+loops run without the GIL), writes (one thread: a long ingest does not hold up questions, as
+in one process) and quick calls (one thread: a claim or a turn a front end waits on before it
+may answer never queues behind a flood of questions), and replies in completion order.
+Arguments, results and exceptions travel pickled, so an error arrives with its type and params.
+The calls are those of ``KnowledgeService`` (knowledge/interface.py), forwarded by name: a call
+added there needs nothing here.
 
 If the child dies, the calls in flight raise ProcessStopped and the next call starts a new child.
 The child ends when told to close (after the knowledge base has saved its index) or when the
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.errors import KnowledgeError, ProcessStopped, StoreError
-from knowledge.interface import CALLS, WRITES, KnowledgeService
+from knowledge.interface import CALLS, QUICK, WRITES, KnowledgeService
 from knowledge.service import KnowledgeBase, KnowledgeConfig
 
 log = logging.getLogger(__name__)
@@ -261,6 +262,7 @@ def serve(conn: Connection) -> None:
     with (
         ThreadPoolExecutor(threads, thread_name_prefix="knowledge-questions") as questions,
         ThreadPoolExecutor(1, thread_name_prefix="knowledge-writes") as writes,
+        ThreadPoolExecutor(1, thread_name_prefix="knowledge-quick") as quick,
     ):
         while True:
             try:
@@ -270,7 +272,7 @@ def serve(conn: Connection) -> None:
             if method == _CLOSE:
                 close_id = call_id
                 break
-            lane = writes if method in WRITES else questions
+            lane = writes if method in WRITES else quick if method in QUICK else questions
             lane.submit(run, call_id, method, args, kwargs)
     kb.close()
     if close_id is not None:

@@ -76,7 +76,7 @@ async def _answer(
     chosen = (await settings_for(context, message.chat_id)).reply_lang
     lang = chosen or lang_for(update, question)
     if not quiet:
-        allowed, notice = context.rate.check(user.id)
+        allowed, notice = await context.rate.check(user.id)
         if not allowed:
             if notice:
                 await reply(context, message, [t("rate_limited", lang)])
@@ -113,7 +113,7 @@ async def _answer(
         if quiet:
             if not answer.found or answer.small_talk is not None or answer.choices:
                 return
-            if not context.rate.check(user.id)[0]:
+            if not (await context.rate.check(user.id))[0]:
                 return
             # Asked again to be logged: only the questions answered aloud are (see above).
             answer = await off_loop(ask, log_it=True)

@@ -113,7 +113,7 @@ async def source_button(update: Update, context: Context) -> None:
     if keys[origin.chat_id] in shown or keys[user.id] in shown:
         await query.answer(t("plain_source_shown", lang))
         return
-    allowed, _ = context.rate.check(user.id)
+    allowed, _ = await context.rate.check(user.id)
     if not allowed:
         await query.answer(t("rate_limited", lang))
         return

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from knowledge.models import Article, ChatSettings, GivenAnswer, GivenQuote, Sentence
-from knowledge.store import Changes, GapRow, NewSentence, PassageRow
+from knowledge.store import Changes, Claim, GapRow, NewSentence, PassageRow, Turn, Window
 
 if TYPE_CHECKING:
     from knowledge.pgstore.store import PgStore
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 
 class KnowledgeStore(Protocol):
-    """Articles, passages, the change log, aliases, questions, feedback and chat settings."""
+    """Articles, passages, the change log, aliases, questions, feedback and chat settings;
+    and what the bot's replicas share: the webhook updates claimed, the rate-limit turns."""
 
     @property
     def path(self) -> Path | None:
@@ -156,6 +157,19 @@ class KnowledgeStore(Protocol):
     def set_chat_settings(
         self, chat_id: int, settings: ChatSettings, user_id: int | None
     ) -> None: ...
+
+    # -- what replicas share: webhook updates, rate-limit turns -----------------------------
+    def claim_update(self, bot_id: int, update_id: int, owner: str, lease: float) -> Claim: ...
+
+    def renew_claims(
+        self, bot_id: int, update_ids: Sequence[int], owner: str, lease: float
+    ) -> None: ...
+
+    def finish_update(self, bot_id: int, update_id: int, owner: str) -> None: ...
+
+    def take_turn(self, windows: Sequence[Window]) -> Turn: ...
+
+    def forget_shared(self, kept: float) -> int: ...
 
 
 if TYPE_CHECKING:

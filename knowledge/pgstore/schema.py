@@ -105,6 +105,86 @@ MIGRATIONS: tuple[str, ...] = (
         changed_at TEXT COLLATE "C" NOT NULL
     );
     """,
+    # 2: what the bot's replicas share besides the knowledge (issue 18). Which replica handles
+    # each webhook update (knowledge/pgstore/deliveries.py), and the turns of the shared rate
+    # limits (knowledge/pgstore/turns.py). Times are seconds since the epoch by the database's
+    # clock, the one clock all replicas share. The turns are UNLOGGED: rewritten at every
+    # message sent, worth nothing after a crash of the server (the windows are a minute long).
+    """
+    CREATE TABLE deliveries (
+        bot_id BIGINT NOT NULL,
+        update_id BIGINT NOT NULL,
+        owner TEXT NOT NULL,
+        claimed_at DOUBLE PRECISION NOT NULL,
+        lease_until DOUBLE PRECISION NOT NULL,
+        finished_at DOUBLE PRECISION,
+        takeovers INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (bot_id, update_id)
+    );
+    CREATE INDEX deliveries_claimed ON deliveries(claimed_at);
+    CREATE UNLOGGED TABLE turns (
+        key TEXT PRIMARY KEY,
+        times DOUBLE PRECISION[] NOT NULL,
+        refused_until DOUBLE PRECISION NOT NULL,
+        last_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX turns_last ON turns(last_at);
+    -- One round trip a turn: the rows locked (in key order, so that two callers never wait
+    -- for each other in a circle), every window read, and the turn written to all or none.
+    CREATE FUNCTION take_turn(
+        turn_keys TEXT[], turn_limits INTEGER[], turn_seconds DOUBLE PRECISION[],
+        OUT taken BOOLEAN, OUT wait_seconds DOUBLE PRECISION, OUT notice BOOLEAN
+    ) LANGUAGE plpgsql AS $$
+    DECLARE
+        t DOUBLE PRECISION := extract(epoch FROM clock_timestamp());
+        kept DOUBLE PRECISION[];
+        refused DOUBLE PRECISION;
+        first_refused DOUBLE PRECISION;
+        n INTEGER;
+        i INTEGER;
+    BEGIN
+        taken := true;
+        wait_seconds := 0;
+        notice := false;
+        PERFORM 1 FROM turns r WHERE r.key = ANY(turn_keys) ORDER BY r.key FOR UPDATE;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        IF n < cardinality(turn_keys) THEN  -- a key's first turn: its row made first
+            INSERT INTO turns(key, times, refused_until, last_at)
+                SELECT k, '{}', 0, t FROM unnest(turn_keys) AS k ORDER BY k
+                ON CONFLICT (key) DO NOTHING;
+            PERFORM 1 FROM turns r WHERE r.key = ANY(turn_keys) ORDER BY r.key FOR UPDATE;
+        END IF;
+        FOR i IN 1 .. cardinality(turn_keys) LOOP
+            SELECT r.times, r.refused_until INTO kept, refused
+                FROM turns r WHERE r.key = turn_keys[i];
+            IF i = 1 THEN
+                first_refused := refused;
+            END IF;
+            n := cardinality(kept);
+            IF n >= turn_limits[i] AND kept[n - turn_limits[i] + 1] > t - turn_seconds[i] THEN
+                taken := false;
+                wait_seconds := greatest(
+                    wait_seconds, kept[n - turn_limits[i] + 1] + turn_seconds[i] - t
+                );
+            END IF;
+        END LOOP;
+        IF taken THEN
+            FOR i IN 1 .. cardinality(turn_keys) LOOP
+                UPDATE turns r SET last_at = t, times = r.times[
+                        greatest(cardinality(r.times) - turn_limits[i] + 2, 1):
+                        cardinality(r.times)
+                    ] || t
+                    WHERE r.key = turn_keys[i];
+            END LOOP;
+            RETURN;
+        END IF;
+        notice := first_refused <= t;
+        UPDATE turns r SET last_at = t,
+                refused_until = CASE WHEN notice THEN t + wait_seconds ELSE r.refused_until END
+            WHERE r.key = turn_keys[1];
+    END
+    $$;
+    """,
 )
 
 LATEST = len(MIGRATIONS)

@@ -13,6 +13,7 @@ runs its SQL through the one :class:`~knowledge.pgstore.connection.Database` it 
     terms.py       Terms: stored sentences given new terms, the analyzer version they follow
     articles.py    Articles: articles read, and written whole (one transaction per article)
     questions.py   questions, the answers they got, votes, the gaps, chat settings
+    deliveries.py  which replica handles each webhook update; turns of shared rate limits
     listener.py    ChangeListener: other replicas' commits heard as they happen (``watch``)
 
 What differs from SQLite:
@@ -47,14 +48,14 @@ from typing import NoReturn
 
 from knowledge.errors import StoreError
 from knowledge.models import Article, ChatSettings, GivenAnswer, GivenQuote, Sentence
-from knowledge.pgstore import questions
+from knowledge.pgstore import deliveries, questions
 from knowledge.pgstore.articles import Articles
 from knowledge.pgstore.changelog import ChangeLog
 from knowledge.pgstore.connection import Connection, Database
 from knowledge.pgstore.listener import ChangeListener
 from knowledge.pgstore.passages import Passages
 from knowledge.pgstore.terms import Terms
-from knowledge.store import Changes, GapRow, NewSentence, PassageRow
+from knowledge.store import Changes, Claim, GapRow, NewSentence, PassageRow, Turn, Window
 
 
 class PgStore:
@@ -365,3 +366,28 @@ class PgStore:
             StoreError: the store is read-only, or the write failed.
         """
         questions.set_chat_settings(self._db, chat_id, settings, user_id)
+
+    # -- what replicas share: webhook updates, rate-limit turns (deliveries.py) -----------
+    def claim_update(self, bot_id: int, update_id: int, owner: str, lease: float) -> Claim:
+        """Claim an update for ``owner`` for ``lease`` seconds (by the database's clock):
+        "claimed" or "taken_over" (handle it), "finished" or "busy" (do not)."""
+        return deliveries.claim_update(self._db, bot_id, update_id, owner, lease)
+
+    def renew_claims(
+        self, bot_id: int, update_ids: Sequence[int], owner: str, lease: float
+    ) -> None:
+        """``owner``'s unfinished claims on ``update_ids`` hold ``lease`` seconds from now."""
+        deliveries.renew_claims(self._db, bot_id, update_ids, owner, lease)
+
+    def finish_update(self, bot_id: int, update_id: int, owner: str) -> None:
+        """The update was handled: later deliveries of it are "finished"."""
+        deliveries.finish_update(self._db, bot_id, update_id, owner)
+
+    def take_turn(self, windows: Sequence[Window]) -> Turn:
+        """A turn in every window (key, limit, seconds) at once if each has room by every
+        replica's count, else none and how long until all have room."""
+        return deliveries.take_turn(self._db, windows)
+
+    def forget_shared(self, kept: float) -> int:
+        """Drop the updates claimed, and the turn keys last used, over ``kept`` seconds ago."""
+        return deliveries.forget_shared(self._db, kept)

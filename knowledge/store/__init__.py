@@ -14,6 +14,8 @@ through the one :class:`~knowledge.store.database.Database` it is given.
     articles.py   Articles: articles read, and written whole (one transaction per article)
     questions.py  Questions: questions, the answers they got, 👍 / 👎, the gaps
     chats.py      Chats: each chat's settings
+    deliveries.py Deliveries: which replica handles each webhook update, and which are done
+    turns.py      Turns: shared sliding windows (Telegram's limits, shared by replicas)
 
 Every ingest and removal is one transaction and bumps ``generation``; the change log lets an
 index saved at an older generation catch up (:meth:`Store.changes_since`).
@@ -31,12 +33,25 @@ from knowledge.store.articles import Articles, NewSentence
 from knowledge.store.changelog import ChangeLog, Changes
 from knowledge.store.chats import Chats
 from knowledge.store.database import Database
+from knowledge.store.deliveries import Claim, Deliveries, claim_found
 from knowledge.store.passages import Passages
 from knowledge.store.questions import GapRow, Questions
 from knowledge.store.schema import now
 from knowledge.store.terms import Terms
+from knowledge.store.turns import Turn, Turns, Window
 
-__all__ = ["Changes", "GapRow", "NewSentence", "PassageRow", "Store", "now"]
+__all__ = [
+    "Changes",
+    "Claim",
+    "GapRow",
+    "NewSentence",
+    "PassageRow",
+    "Store",
+    "Turn",
+    "Window",
+    "claim_found",
+    "now",
+]
 
 
 class Store:
@@ -55,6 +70,8 @@ class Store:
         self._articles = Articles(self._db, self._passages, self._terms, self._log)
         self._questions = Questions(self._db)
         self._chats = Chats(self._db)
+        self._deliveries = Deliveries(self._db)
+        self._turns = Turns(self._db)
 
     # -- the file ---------------------------------------------------------------------------
     @property
@@ -291,3 +308,29 @@ class Store:
     def set_chat_settings(self, chat_id: int, settings: ChatSettings, user_id: int | None) -> None:
         """Keep ``settings`` for ``chat_id``; StoreError when the store is read-only."""
         self._chats.set_chat_settings(chat_id, settings, user_id)
+
+    # -- what replicas share: webhook updates, rate-limit turns -------------------------------
+    def claim_update(self, bot_id: int, update_id: int, owner: str, lease: float) -> Claim:
+        """Claim an update for ``owner`` for ``lease`` seconds: "claimed" or "taken_over"
+        (handle it), "finished" or "busy" (do not); StoreError when it cannot be written."""
+        return self._deliveries.claim_update(bot_id, update_id, owner, lease)
+
+    def renew_claims(
+        self, bot_id: int, update_ids: Sequence[int], owner: str, lease: float
+    ) -> None:
+        """``owner``'s unfinished claims on ``update_ids`` hold ``lease`` seconds from now."""
+        self._deliveries.renew_claims(bot_id, update_ids, owner, lease)
+
+    def finish_update(self, bot_id: int, update_id: int, owner: str) -> None:
+        """The update was handled: later deliveries of it are "finished"."""
+        self._deliveries.finish_update(bot_id, update_id, owner)
+
+    def take_turn(self, windows: Sequence[Window]) -> Turn:
+        """A turn in every window (key, limit, seconds) at once if each has room by every
+        process's count, else none and how long until all have room."""
+        return self._turns.take_turn(windows)
+
+    def forget_shared(self, kept: float) -> int:
+        """Drop the updates claimed, and the turn keys last used, over ``kept`` seconds ago;
+        how many rows were dropped."""
+        return self._deliveries.forget_deliveries(kept) + self._turns.forget_turns(kept)

@@ -89,6 +89,23 @@ CREATE TABLE IF NOT EXISTS chat_settings (
     changed_by INTEGER,
     changed_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS deliveries (
+    bot_id INTEGER NOT NULL,
+    update_id INTEGER NOT NULL,
+    owner TEXT NOT NULL,
+    claimed_at REAL NOT NULL,
+    lease_until REAL NOT NULL,
+    finished_at REAL,
+    takeovers INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (bot_id, update_id)
+);
+CREATE INDEX IF NOT EXISTS deliveries_claimed ON deliveries(claimed_at);
+CREATE TABLE IF NOT EXISTS turns (
+    key TEXT PRIMARY KEY,
+    times TEXT NOT NULL,
+    refused_until REAL NOT NULL,
+    last_at REAL NOT NULL
+);
 """
 # Columns added to a table after stores were first made, oldest first. A table that exists
 # is left as it is by CREATE TABLE IF NOT EXISTS: a store opened for writing gets each column
@@ -102,7 +119,9 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 # Tables added after stores were in use. Opening a store writes the schema, so an older store
 # gains them then; one this process cannot write keeps lacking them, and reads as if empty.
-ADDED_LATER = frozenset({"chat_settings"})
+# deliveries and turns (which replica handles each webhook update, shared rate limits) came
+# with replicas (issue 18).
+ADDED_LATER = frozenset({"chat_settings", "deliveries", "turns"})
 
 
 def now() -> str:

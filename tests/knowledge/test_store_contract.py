@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import re
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from knowledge.errors import AmbiguousId, NotFound, StoreChanged, StoreError
 from knowledge.models import Article, ChatSettings, Citation, GivenQuote
 from knowledge.pgstore import open_store
 from knowledge.pgstore.store import PgStore
-from knowledge.store import Changes, NewSentence, Store
+from knowledge.store import Changes, NewSentence, Store, Turn
 
 AnyStore = Store | PgStore
 
@@ -516,6 +517,204 @@ def test_writers_on_several_handles_keep_one_order_of_generations(backend: Backe
     changes = store.changes_since(0)
     assert changes is not None and changes.left == []
     assert changes.came == list(store.all_passage_terms())
+
+
+# -- what replicas share: webhook updates, rate-limit turns ---------------------------------
+
+BOT = 123456
+LIVE = 60.0  # a lease that holds for the length of a test
+DEAD = 0.0  # a lease already run out: the replica that claimed it died
+
+
+def test_an_update_is_claimed_once_and_busy_while_its_claim_holds(backend: Backend) -> None:
+    """A redelivery while a replica (this one or another) handles the update is "busy", so
+    Telegram delivers it again later; once finished, a redelivery is "finished" and nothing is
+    sent."""
+    a, b = backend.open(), backend.open()
+    assert a.claim_update(BOT, 1, "a", LIVE) == "claimed"
+    assert b.claim_update(BOT, 1, "b", LIVE) == "busy"
+    assert a.claim_update(BOT, 1, "a", LIVE) == "busy"  # a redelivery to the same replica
+    a.finish_update(BOT, 1, "a")
+    assert b.claim_update(BOT, 1, "b", LIVE) == "finished"
+    assert a.claim_update(BOT, 1, "a", DEAD) == "finished"
+    # The same update id of another bot is another update.
+    assert b.claim_update(BOT + 1, 1, "b", LIVE) == "claimed"
+
+
+def test_an_update_whose_lease_ran_out_is_taken_over_and_finished_once(backend: Backend) -> None:
+    a, b = backend.open(), backend.open()
+    assert a.claim_update(BOT, 2, "a", DEAD) == "claimed"  # then replica a dies
+    assert b.claim_update(BOT, 2, "b", LIVE) == "taken_over"
+    assert a.claim_update(BOT, 2, "a", LIVE) == "busy"  # b's claim holds now
+    b.finish_update(BOT, 2, "b")
+    a.finish_update(BOT, 2, "a")  # a late finish changes nothing
+    assert a.claim_update(BOT, 2, "a", LIVE) == "finished"
+
+
+def test_a_renewed_claim_holds_and_only_its_owner_renews_it(backend: Backend) -> None:
+    """A replica still at work on a long update (an upload) renews its claims: no other
+    replica takes it over meanwhile."""
+    a, b = backend.open(), backend.open()
+    assert a.claim_update(BOT, 3, "a", DEAD) == "claimed"
+    assert a.claim_update(BOT, 4, "a", DEAD) == "claimed"
+    a.renew_claims(BOT, [3], "a", LIVE)
+    b.renew_claims(BOT, [4], "b", LIVE)  # not b's claim: left to run out
+    a.renew_claims(BOT, [], "a", LIVE)
+    assert b.claim_update(BOT, 3, "b", LIVE) == "busy"
+    assert b.claim_update(BOT, 4, "b", LIVE) == "taken_over"
+
+
+def test_replicas_racing_for_one_update_let_exactly_one_handle_it(backend: Backend) -> None:
+    handles = [backend.open(), backend.open()]
+    found: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def claim(n: int) -> None:
+        try:
+            start.wait()
+            found.append(handles[n % 2].claim_update(BOT, 5, f"r{n}", LIVE))
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(found) == ["busy"] * 7 + ["claimed"]
+
+
+def test_old_deliveries_and_idle_turn_keys_are_forgotten(backend: Backend) -> None:
+    store = backend.open()
+    store.claim_update(BOT, 6, "a", LIVE)
+    store.finish_update(BOT, 6, "a")
+    store.take_turn([("user:1", 5, 60)])
+    assert store.forget_shared(3600) == 0
+    assert store.claim_update(BOT, 6, "a", LIVE) == "finished"
+    assert store.forget_shared(0) == 2  # both rows are older than no time at all
+    assert store.claim_update(BOT, 6, "a", LIVE) == "claimed"
+
+
+def test_turns_are_shared_by_every_handle_and_refused_past_the_limit(backend: Backend) -> None:
+    """Three turns a minute, taken through two replicas: the fourth is refused with the
+    seconds until the oldest leaves the window, and a notice only on the first refusal."""
+    a, b = backend.open(), backend.open()
+    assert a.take_turn([("user:7", 3, 60)]).taken
+    assert b.take_turn([("user:7", 3, 60)]).taken
+    assert a.take_turn([("user:7", 3, 60)]).taken
+    refused = b.take_turn([("user:7", 3, 60)])
+    assert not refused.taken and refused.notice and 59 < refused.wait <= 60
+    again = a.take_turn([("user:7", 3, 60)])
+    assert not again.taken and not again.notice and again.wait <= refused.wait
+    assert a.take_turn([("user:8", 3, 60)]).taken  # another key has its own window
+    # A window the turns have left (here: none at all) gives turns again.
+    assert all(b.take_turn([("user:7", 3, 0)]).taken for _ in range(5))
+    # The notice was given this window already: not again, whatever the limit asked.
+    stricter = a.take_turn([("user:7", 1, 60)])
+    assert isinstance(stricter, Turn) and not stricter.taken and not stricter.notice
+
+
+def test_turns_taken_at_once_by_many_threads_never_pass_the_limit(backend: Backend) -> None:
+    handles = [backend.open(), backend.open()]
+    taken: list[bool] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def take(n: int) -> None:
+        try:
+            start.wait()
+            for _ in range(5):
+                taken.append(handles[n % 2].take_turn([("chat:-100", 10, 60)]).taken)
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=take, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert taken.count(True) == 10 and len(taken) == 30
+
+
+def test_a_turn_in_two_windows_is_taken_in_both_or_in_neither(backend: Backend) -> None:
+    """A message into a group takes a turn of the group's window and of the bot's at one
+    instant: refused by one, it takes nothing from the other."""
+    store = backend.open()
+    group, bot = ("chat:-100", 2, 60), ("all", 3, 60)
+    assert store.take_turn([group, bot]).taken
+    assert store.take_turn([group, bot]).taken
+    full = store.take_turn([group, bot])  # the group's window is full, the bot's is not
+    assert not full.taken and 59 < full.wait <= 60
+    assert store.take_turn([bot]).taken  # the refusal took none of the bot's turns
+    other = store.take_turn([("chat:-200", 2, 60), bot])  # now the bot's window is full
+    assert not other.taken and 59 < other.wait <= 60
+    assert store.take_turn([("chat:-200", 2, 60)]).taken
+    assert store.take_turn([("chat:-200", 2, 60)]).taken
+
+
+def test_turns_over_two_windows_taken_in_either_order_at_once_never_deadlock(
+    backend: Backend,
+) -> None:
+    handles = [backend.open(), backend.open()]
+    taken: list[bool] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+    x, y = ("chat:-1", 10, 60), ("all", 10, 60)
+
+    def take(n: int) -> None:
+        try:
+            start.wait()
+            for _ in range(5):
+                windows = [x, y] if n % 2 else [y, x]
+                taken.append(handles[n % 2].take_turn(windows).taken)
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=take, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert taken.count(True) == 10 and len(taken) == 30
+
+
+def test_an_older_sqlite_store_gains_the_replicas_tables_at_open(tmp_path: Path) -> None:
+    path = tmp_path / "citebot.sqlite3"
+    Store(path).close()
+    with sqlite3.connect(path) as db:  # as a store made before replicas shared anything
+        db.executescript("DROP TABLE deliveries; DROP TABLE turns;")
+    store = Store(path)
+    try:
+        assert store.claim_update(BOT, 1, "a", LIVE) == "claimed"
+        assert store.take_turn([("user:1", 1, 60)]).taken
+    finally:
+        store.close()
+
+
+def test_an_older_postgresql_store_is_migrated_to_the_replicas_tables(postgres_url: str) -> None:
+    import psycopg
+
+    from knowledge.pgstore.schema import LATEST
+
+    PgStore(postgres_url).close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:  # as step 1 left it
+        conn.execute(
+            b"DROP TABLE deliveries; DROP TABLE turns; DROP FUNCTION take_turn; "
+            b"DELETE FROM schema_version WHERE version > 1"
+        )
+    store = PgStore(postgres_url)
+    try:
+        assert store.claim_update(BOT, 1, "a", LIVE) == "claimed"
+        assert store.take_turn([("user:1", 1, 60)]).taken
+    finally:
+        store.close()
+    with psycopg.connect(postgres_url) as conn:
+        versions = [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY 1")]
+    assert versions == list(range(1, LATEST + 1)) and LATEST >= 2
 
 
 # -- both stores, one interface --------------------------------------------------------------

@@ -155,16 +155,17 @@ class FakeTelegram(PlaysUsers, ObservesBot):
         fake's lock (cheap: for measurements that must not copy the whole call log)."""
         self._calls.watch(watcher)
 
-    def deliver_webhooks(self, proxy: str) -> None:
+    def deliver_webhooks(self, proxy: str, connections: int = 1) -> None:
         """From now on push updates to the webhook the bot set, as Telegram does: one POST per
-        update, oldest first, with the secret token header, retried until the answer is 2xx.
+        update, oldest first, with the secret token header, retried until the answer is 2xx;
+        up to ``connections`` at once (Telegram's max_connections).
 
         ``proxy`` ("http://127.0.0.1:PORT") plays the reverse proxy in front of the bot: the
         webhook's public https URL keeps its path and is sent there over plain HTTP.
         """
         threading.Thread(
             target=push_webhooks,
-            args=(self.state, proxy),
+            args=(self.state, proxy, connections),
             name="fake-telegram-webhook",
             daemon=True,
         ).start()

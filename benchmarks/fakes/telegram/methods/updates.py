@@ -6,9 +6,11 @@ from __future__ import annotations
 import copy
 import json
 import re
+import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -91,29 +93,62 @@ def delete_webhook(state: State, params: JSON) -> bool:
     return True
 
 
-def push_webhooks(state: State, proxy: str) -> None:
-    """Until the fake stops: POST each queued update to the webhook, oldest first, with the
-    secret token header, dropping it once the bot answers 2xx and retrying otherwise.
+def push_webhooks(state: State, proxy: str, connections: int = 1) -> None:
+    """Until the fake stops: POST the queued updates to the webhook, oldest first, with the
+    secret token header, dropping each once the bot answers 2xx and retrying it otherwise.
 
-    ``proxy`` ("http://127.0.0.1:PORT") plays the reverse proxy in front of the bot: the
-    webhook's public https URL keeps its path and is sent there over plain HTTP.
+    ``connections`` deliveries are under way at once at most, as Telegram's max_connections
+    (setWebhook; 40 by default) allows: one thread picks the oldest update not being delivered
+    for each free connection, and after a failure that update waits before it is tried again.
+    Each outcome wakes the fake's waiters (``wait_until``). ``proxy``
+    ("http://127.0.0.1:PORT") plays the reverse proxy in front of the bot: the webhook's public
+    https URL keeps its path and is sent there over plain HTTP.
     """
-    while not state.stopping:
-        with state.cond:
-            state.drop_disallowed_updates()
-            url = state.webhook_url
-            if not url or not state.updates:
-                state.cond.wait(0.05)
+    if connections < 1:
+        raise ValueError(f"connections must be at least 1, got {connections}")
+    free = threading.Semaphore(connections)
+    pushing: set[int] = set()  # update ids being delivered (or waiting to be retried) now
+    with ThreadPoolExecutor(connections, thread_name_prefix="fake-telegram-webhook") as pool:
+        while not state.stopping:
+            if not free.acquire(timeout=0.05):
                 continue
-            update = copy.deepcopy(state.updates[0])
-            secret = state.webhook_secret
-        status = _post(proxy.rstrip("/") + (urlsplit(url).path or "/"), update, secret)
+            with state.cond:
+                state.drop_disallowed_updates()
+                url = state.webhook_url
+                oldest = next((u for u in state.updates if u["update_id"] not in pushing), None)
+                if not url or oldest is None:
+                    free.release()
+                    state.cond.wait(0.05)
+                    continue
+                update = copy.deepcopy(oldest)
+                pushing.add(update["update_id"])
+                target = proxy.rstrip("/") + (urlsplit(url).path or "/")
+                pool.submit(_push, state, target, update, state.webhook_secret, pushing, free)
+
+
+def _push(
+    state: State,
+    url: str,
+    update: JSON,
+    secret: str | None,
+    pushing: set[int],
+    free: threading.Semaphore,
+) -> None:
+    """One delivery of ``update`` (see ``push_webhooks``), then its connection is free."""
+    try:
+        status = _post(url, update, secret)
         with state.cond:
             state.deliveries.append({"update_id": update["update_id"], "status": status})
             if 200 <= status < 300:
                 state.updates = [u for u in state.updates if u["update_id"] != update["update_id"]]
-                continue
-        state.stop_event.wait(0.2)  # Telegram backs off before trying again
+                pushing.discard(update["update_id"])
+            state.cond.notify_all()  # a delivery is news to the fake's waiters
+        if not 200 <= status < 300:
+            state.stop_event.wait(0.2)  # Telegram backs off before trying again
+            with state.cond:
+                pushing.discard(update["update_id"])
+    finally:
+        free.release()
 
 
 def _post(url: str, update: JSON, secret: str | None) -> int:
