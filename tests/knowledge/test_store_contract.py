@@ -493,25 +493,38 @@ def test_chat_settings_are_kept_per_chat_and_unknown_values_read_as_defaults(
 # -- several writers -------------------------------------------------------------------------
 
 
-def test_writers_on_several_handles_keep_one_order_of_generations(backend: Backend) -> None:
-    """Two replicas (or a replica and `citebot ingest`) writing at once: every write gets a
-    generation of its own, and the log replays to exactly the stored passages."""
-    handles = [backend.open(), backend.open()]
+def together(count: int, work: Callable[[int], None]) -> None:
+    """Run ``work(0)`` .. ``work(count - 1)`` on threads released at one instant; the first
+    exception a thread raised is raised here (not lost in the thread)."""
+    start = threading.Barrier(count)
     errors: list[BaseException] = []
 
-    def write(n: int) -> None:
+    def run(n: int) -> None:
         try:
-            for k in range(4):
-                add(handles[n], doc(f"W{n}-{k}", f"Writer {n} wrote {k}. Then stopped"))
-        except BaseException as exc:  # reported below, not lost in the thread
+            start.wait()
+            work(n)
+        except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(2)]
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    if errors:
+        raise errors[0]
+
+
+def test_writers_on_several_handles_keep_one_order_of_generations(backend: Backend) -> None:
+    """Two replicas (or a replica and `citebot ingest`) writing at once: every write gets a
+    generation of its own, and the log replays to exactly the stored passages."""
+    handles = [backend.open(), backend.open()]
+
+    def write(n: int) -> None:
+        for k in range(4):
+            add(handles[n], doc(f"W{n}-{k}", f"Writer {n} wrote {k}. Then stopped"))
+
+    together(2, write)
     store = handles[0]
     assert store.generation() == 8
     changes = store.changes_since(0)
@@ -567,22 +580,11 @@ def test_a_renewed_claim_holds_and_only_its_owner_renews_it(backend: Backend) ->
 def test_replicas_racing_for_one_update_let_exactly_one_handle_it(backend: Backend) -> None:
     handles = [backend.open(), backend.open()]
     found: list[str] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(8)
 
     def claim(n: int) -> None:
-        try:
-            start.wait()
-            found.append(handles[n % 2].claim_update(BOT, 5, f"r{n}", LIVE))
-        except BaseException as exc:  # reported below, not lost in the thread
-            errors.append(exc)
+        found.append(handles[n % 2].claim_update(BOT, 5, f"r{n}", LIVE))
 
-    threads = [threading.Thread(target=claim, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    together(8, claim)
     assert sorted(found) == ["busy"] * 7 + ["claimed"]
 
 
@@ -619,23 +621,12 @@ def test_turns_are_shared_by_every_handle_and_refused_past_the_limit(backend: Ba
 def test_turns_taken_at_once_by_many_threads_never_pass_the_limit(backend: Backend) -> None:
     handles = [backend.open(), backend.open()]
     taken: list[bool] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(6)
 
     def take(n: int) -> None:
-        try:
-            start.wait()
-            for _ in range(5):
-                taken.append(handles[n % 2].take_turn([("chat:-100", 10, 60)]).taken)
-        except BaseException as exc:  # reported below, not lost in the thread
-            errors.append(exc)
+        for _ in range(5):
+            taken.append(handles[n % 2].take_turn([("chat:-100", 10, 60)]).taken)
 
-    threads = [threading.Thread(target=take, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    together(6, take)
     assert taken.count(True) == 10 and len(taken) == 30
 
 
@@ -660,25 +651,14 @@ def test_turns_over_two_windows_taken_in_either_order_at_once_never_deadlock(
 ) -> None:
     handles = [backend.open(), backend.open()]
     taken: list[bool] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(6)
     x, y = ("chat:-1", 10, 60), ("all", 10, 60)
 
     def take(n: int) -> None:
-        try:
-            start.wait()
-            for _ in range(5):
-                windows = [x, y] if n % 2 else [y, x]
-                taken.append(handles[n % 2].take_turn(windows).taken)
-        except BaseException as exc:  # reported below, not lost in the thread
-            errors.append(exc)
+        for _ in range(5):
+            windows = [x, y] if n % 2 else [y, x]
+            taken.append(handles[n % 2].take_turn(windows).taken)
 
-    threads = [threading.Thread(target=take, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    together(6, take)
     assert taken.count(True) == 10 and len(taken) == 30
 
 
