@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -190,18 +191,17 @@ def test_ctrl_c_stops_cli_ingest_between_articles_with_one_line(
     data = _cache(tmp_path, "data", prepared_data_dir)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     command = [sys.executable, "-m", "bot.cli", "ingest", "--jobs", "2", "--data-dir", str(data)]
+    # Unbuffered bytes: a buffered readline could take the second article's line along, and
+    # communicate() reads the pipe itself, past that buffer.
     process = subprocess.Popen(
-        [*command, str(folder)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+        [*command, str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0, env=env
     )
     assert process.stdout is not None
-    first = process.stdout.readline()  # the first article is stored: interrupt now
+    first = _line(process.stdout)  # the first article is stored: interrupt now
     assert first.startswith("added")
     process.send_signal(signal.SIGINT)
-    rest, err = process.communicate(timeout=120)
+    out, raw_err = process.communicate(timeout=120)
+    rest, err = out.decode(), raw_err.decode()
     assert process.returncode == 130, err
     assert "Traceback" not in err
     lines = err.strip().splitlines()
@@ -214,6 +214,14 @@ def test_ctrl_c_stops_cli_ingest_between_articles_with_one_line(
         assert len(kb.list()) == len(added)
     finally:
         kb.close()
+
+
+def _line(stream: IO[bytes]) -> str:
+    """One line read byte by byte, leaving the rest in the pipe."""
+    line = b""
+    while not line.endswith(b"\n") and (byte := stream.read(1)):
+        line += byte
+    return line.decode()
 
 
 def _interleaved(data: Path, folder: Path, jobs: int) -> int:
