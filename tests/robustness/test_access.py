@@ -209,6 +209,7 @@ def test_watch_catches_a_secret_in_a_traceback() -> None:
     assert watch.records == 1 and len(watch.leaks) == 1
 
 
+@pytest.mark.slow  # a check of the whole run: a quick run split over processes sees a part
 def test_token_never_logged_anywhere() -> None:
     """Run last in the package: no token in any log record, stdout or stderr so far."""
     assert not WATCH.leaks, WATCH.leaks
