@@ -162,6 +162,8 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _ORG_SUFFIX = (
     "企业|大学|公司|交易所|集团|研究院|实验室|医院|机构|基金|量化|银行|学院|中心|平台|委员会"
 )
+# Those endings as words: what kind of thing an organisation is, not which one.
+GENERIC_HEADS = frozenset(_ORG_SUFFIX.split("|"))
 # A Chinese organisation's name by its ending: 香港大学, 华为公司, 科技园公司.
 ORG_NAME = re.compile(f"[\u4e00-\u9fff]{{2,6}}(?:{_ORG_SUFFIX})")
 _ACRONYM_OR_NAME = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)*")

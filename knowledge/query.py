@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from knowledge.analyze import Analyzer, Token
-from knowledge.kinds import MONEY_WORD, Kind, classify
+from knowledge.kinds import GENERIC_HEADS, MONEY_WORD, Kind, classify
 from knowledge.models import Lang
 from knowledge.normalize import fold, guess_lang, regional_variants
 from knowledge.text import is_han
@@ -72,6 +72,48 @@ _COUNTED = re.compile(
     rf"|(?:多少|几多|几)[{_MEASURE_WORDS}]?([\u4e00-\u9fff])"
 )
 _PIVOTS = 2
+
+# A Chinese question's role words ("黑芝麻智能创始人", "英矽智能嘅创办人"): the words just
+# before one name whose role is asked, the firm or school the answer must be about.
+_ROLE = re.compile(
+    r"联合创始人|创始人|创办人|创立人|创建人|校长|院长|主席|行政总裁|总裁|首席执行官|董事长|"
+    r"总经理|负责人|掌舵人|ceo"
+)
+_OF = "的嘅之 "
+# Words that point at the owner instead of naming it ("该公司", "哪家").
+_POINTING = re.compile(r"[该这那哪其它他她此本]")
+
+
+def _role_owners(folded: str, tokens: list[Token], analyzer: Analyzer) -> set[tuple[int, int]]:
+    """The spans of the words that name whose role a Chinese question asks ("黑芝麻智能" of
+    "黑芝麻智能创始人叫什么名字"): up to two words right before the role word (and its 的),
+    when together they are no word of the language (a firm's name, not "人工智能的创始人")
+    and no alias or Latin word names the owner already. A generic head (公司, 大学) is left
+    out: it says what kind of thing the owner is, not which."""
+    owners: set[tuple[int, int]] = set()
+    for role in _ROLE.finditer(folded):
+        end = role.start()
+        while end > 0 and folded[end - 1] in _OF:
+            end -= 1
+        words: list[Token] = []
+        at = end
+        while len(words) < 2:
+            before = [t for t in tokens if t.end == at and t.start < at]
+            if any(t.term.startswith("~") for t in before):
+                break  # an alias group names the owner ("港科大校长")
+            if not before:
+                break
+            word = min(before, key=lambda t: t.start)
+            if not is_han(word.term) or _POINTING.search(word.term):
+                break
+            words.append(word)
+            at = word.start
+        if any(t.term.startswith("~") and t.end == at for t in tokens):
+            continue
+        joined = folded[at:end]
+        if len(joined) >= 3 and analyzer.coined(joined):
+            owners.update((w.start, w.end) for w in words if w.term not in GENERIC_HEADS)
+    return owners
 
 
 def _same_writing(a: str, b: str) -> bool:
@@ -133,6 +175,7 @@ def build_query(
     name_groups = analyzer.aliases.names
 
     kind = classify(question)
+    owners = _role_owners(folded, tokens, analyzer) if kind == "person" else set()
 
     def add(
         label: str, terms: list[str], start: int = -1, end: int = -1, name: bool = False
@@ -244,6 +287,7 @@ def build_query(
                         alternatives.extend(found)
                         romanised = True
                         break
-        add(term, alternatives, token.start, token.end, name=romanised or merged_name)
+        owner = (token.start, token.end) in owners
+        add(term, alternatives, token.start, token.end, name=romanised or merged_name or owner)
         previous = None if is_han else token
     return Query(asked, guess_lang(asked), kind, tuple(concepts))
