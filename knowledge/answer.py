@@ -19,6 +19,7 @@ from knowledge.analyze import Analyzer
 from knowledge.evidence import (
     ENDS_SENTENCE,
     NOW,
+    ROLE,
     YEAR,
     about_years,
     chinese_name,
@@ -26,6 +27,7 @@ from knowledge.evidence import (
     is_year,
     names_another,
     of_the_past,
+    role_of_another,
     spelled,
 )
 from knowledge.index import BM25Index
@@ -199,6 +201,11 @@ def choose(
     # "How many cities": what is counted, which a number in the answer must count.
     units = frozenset(t for c in query.concepts if c.unit for t in c.terms)
     asked_text = fold(query.text)
+    # "Who is HKIC's CEO": a sentence naming only other bodies' CEOs does not answer.
+    # And one that names no such role is about something else.
+    roles_asked = query.kind == "person" and bool(ROLE.search(asked_text))
+    role_terms = set(analyzer.terms(" ".join(m.group(0) for m in ROLE.finditer(asked_text))))
+    role_words = {t for terms in concepts if role_terms.intersection(terms) for t in terms}
     # A year the question names ("2023年的营业额") is part of what it asks: a sentence about
     # another year does not answer it, unless its context gives that year.
     years = [t for t in asked_terms if is_year(t)]
@@ -315,6 +322,10 @@ def choose(
         cand.holds = cand.names_ok and holds_answer(
             text, query.kind, query.text, new_name, not_people, named_kind
         )
+        if cand.holds and roles_asked:
+            cand.holds = bool(role_words.intersection(cand.terms)) and not role_of_another(
+                text, analyzer, role_words, asked_terms
+            )
         if cand.holds and units:
             cand.holds = counts(analyzer.terms(text), units)
         same_lang = _same_script(text, query.lang)

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Collection
 
 from knowledge.analyze import Analyzer
-from knowledge.kinds import CHINESE_SURNAMES, ORG_NAME
+from knowledge.kinds import CHINESE_SURNAMES, GENERIC_HEADS, ORG_NAME
 from knowledge.normalize import fold
 from knowledge.text import has_han
 
@@ -108,3 +108,86 @@ def of_the_past(text: str, terms: Collection[str], article_id: str, latest: dict
     stated = [int(t) for t in terms if is_year(t)]
     newest = latest.get(article_id, 0)
     return bool(stated) and max(stated) < newest - _PAST_YEARS
+
+
+# The roles a "who" question asks of a firm or a school, in English and (folded) Chinese.
+ROLE = re.compile(
+    r"(?<![a-z0-9])(?:ceo|chief executive(?: officer)?|president|chairman|chairwoman|"
+    r"chairperson|co-founder|founder|principal|vice-chancellor)(?![a-z0-9])|行政总裁|首席执行官|"
+    r"总裁|校长|主席|董事长|联合创始人|创始人|创办人",
+    re.IGNORECASE,
+)
+# The capitalised words just before a role ("Hong Kong CEO", "HKIC's chief executive").
+_OWNER_BEFORE = re.compile(
+    r"((?:[A-Z][\w&.-]*(?:['’]s)?\s+(?:(?:of|and|for|the)\s+)?)*[A-Z][\w&.-]*(?:['’]s)?)\s*$"
+)
+# ... or the "of" phrase just after it ("the president of Lingnan University").
+_OWNER_AFTER = re.compile(
+    r"^\s+of\s+(?:the\s+)?(?:(?:council|board|court|senate)\s+of\s+(?:the\s+)?)?"
+    r"((?:[A-Z][\w&.-]*\s*)+)"
+)
+# A Chinese owner ends right where the role starts, maybe with 的 or its board between.
+# An abbreviation or translation between owner and role: "香港科技大學（HKUST）校長".
+_BRACKETED = re.compile(r"\s*[（(][^（()）]*[)）]\s*$")
+_BOARD = re.compile(r"(?:的|董事会|董事局|校董会|校务委员会|理事会)$")
+_OWNER_REACH = 40
+
+
+def role_of_another(
+    text: str, analyzer: Analyzer, roles: Collection[str], asked_terms: Collection[str]
+) -> bool:
+    """Whether every role ``text`` names belongs to something the question does not name:
+    "Hong Kong CEO John Lee" says who Hong Kong's chief executive is, not HKIC's;
+    "香港数码港管理有限公司行政总裁任景信" and "智谱CEO张鹏" name Cyberport's and Zhipu's. A
+    role with no owner beside it ("its CEO", "创始人之一") may be the asked one's; so may one
+    whose owner shares a name with the question (a generic word, "University", does not).
+    Only the asked roles count (``roles``: their terms): "DeepSeek's founder" in a sentence
+    about HKUST's president is no president of DeepSeek."""
+    owners: list[list[str]] = []
+
+    def asked(role: re.Match[str]) -> bool:
+        return any(t in roles for t in analyzer.terms(role.group(0)))
+
+    for role in ROLE.finditer(fold(text)):  # the Chinese roles, in Simplified
+        if has_han(role.group(0)) and asked(role):
+            owners.append(
+                _han_owner(text[max(0, role.start() - _OWNER_REACH) : role.start()], analyzer)
+            )
+    for role in ROLE.finditer(text):  # the English ones, capitals kept
+        if not has_han(role.group(0)) and asked(role):
+            before = text[max(0, role.start() - _OWNER_REACH) : role.start()]
+            if has_han(before[-1:]):  # "智谱CEO"
+                owners.append(_han_owner(before, analyzer))
+                continue
+            latin = _OWNER_BEFORE.search(_BRACKETED.sub("", before))
+            after = _OWNER_AFTER.match(text[role.end() : role.end() + _OWNER_REACH])
+            phrase = latin.group(1) if latin else after.group(1) if after else ""
+            # (A determiner, "The CEO", analyses to no term: no owner.)
+            owners.append(analyzer.terms(phrase) if phrase else [])
+    generic = _generic_terms(analyzer)
+    named = [[t for t in owner if t not in generic] for owner in owners]
+    return bool(named) and all(
+        owner and not any(t in asked_terms for t in owner) for owner in named
+    )
+
+
+def _han_owner(before: str, analyzer: Analyzer) -> list[str]:
+    """The name that ends where a role starts in Chinese: an alias group's (康方生物董事会主席)
+    or a word no dictionary knows (智谱CEO)."""
+    tail = _BOARD.sub("", _BRACKETED.sub("", fold(before).rstrip()))
+    return [
+        t.term
+        for t in analyzer.analyze(tail)
+        if t.end == len(tail) and (t.term[0] == "~" or analyzer.coined(t.term))
+    ]
+
+
+# What kind of body an owner is, in both languages: no name of one.
+_GENERIC = (
+    "university college school institute academy company corporation group bank exchange "
+    "government council board fund " + " ".join(GENERIC_HEADS)
+)
+
+
+def _generic_terms(analyzer: Analyzer) -> frozenset[str]:
+    return frozenset(analyzer.terms(_GENERIC))
