@@ -183,7 +183,9 @@ def build_query(
         key = tuple(sorted(set(terms)))
         if key not in seen:
             seen.add(key)
-            is_name = name or label in name_groups or label in capitalised
+            # A capitalised word of a group of common words ("PhD", "President") names nothing.
+            common = label.startswith("~") and label not in name_groups
+            is_name = name or label in name_groups or (label in capitalised and not common)
             # The word as the question writes it ("raised", not the stem "rais").
             word = folded[start:end] if start >= 0 else label
             money = kind == "money" and not is_name and bool(MONEY_WORD.search(word))

@@ -9,7 +9,7 @@ from knowledge.text import HAN
 
 # Raised whenever a change gives some text other terms than before: a knowledge base stored with
 # an older version re-terms the sentences concerned when it opens (reterm.upgrade_terms).
-ANALYZER_VERSION = 6
+ANALYZER_VERSION = 7
 # For each older version, the texts whose terms differ from what it gave (None: any text).
 # 1 -> 2: Latin letters with diacritics were separators ("café" gave "caf").
 # 2 -> 3: Cantonese function and question words are words of their own, and stop words.
@@ -17,6 +17,7 @@ ANALYZER_VERSION = 6
 # 4 -> 5: alias forms of letters and characters (K药, 第18A章) are found by their characters.
 # 5 -> 6: the alias table names Hong Kong's districts and development areas, and the words of
 #         a listing (offer price, closing price, raise, cornerstone investor, prospectus...).
+# 6 -> 7: PhD, doctorate and 博士学位 join the doctoral graduates' group.
 TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
     1: re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0300-\u036f]"),
     2: re.compile("[係系邊边幾几嘅咗嗰啲佢乜喺冇嘢而點点咁甚哪]"),
@@ -40,4 +41,5 @@ TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
         "|net proceeds|所得款[项項]|oversubscri|超[额額][认認][购購]|hang seng|[恒恆]生指|恒指",
         re.IGNORECASE,
     ),
+    6: re.compile("phd|doctorate|doctoral degree|博士[学學]位", re.IGNORECASE),
 }

@@ -183,6 +183,13 @@ def test_a_month_is_capitalised_but_no_name(kb: KnowledgeBase) -> None:
     assert "quillop" in names and "august" not in names
 
 
+def test_a_capitalised_common_word_is_no_name(kb: KnowledgeBase) -> None:
+    """"PhD" and "President" are capitalised, but their alias groups are common words."""
+    query = build_query(kb.analyzer, kb.dictionary, "Did a PhD become President of Quillop?")
+    names = {c.label for c in query.concepts if c.name}
+    assert names == {"quillop"}
+
+
 def test_a_sentence_s_first_word_is_no_name() -> None:
     """ "The study showed…" names nothing; "The Lancet" and "Ada Brell" do."""
     question = "Which journal published the Quillop study?"
