@@ -18,7 +18,8 @@ ANALYZER_VERSION = 8
 # 5 -> 6: the alias table names Hong Kong's districts and development areas, and the words of
 #         a listing (offer price, closing price, raise, cornerstone investor, prospectus...).
 # 6 -> 7: PhD, doctorate and 博士学位 join the doctoral graduates' group.
-# 7 -> 8: the Hong Kong SAR (HKSAR, 香港特区, 特区) is Hong Kong's group, not one of its own.
+# 7 -> 8: the Hong Kong SAR (HKSAR, 香港特区, 特区) is Hong Kong's group, not one of its own;
+#         "Hong Kong bourse" names HKEX.
 TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
     1: re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0300-\u036f]"),
     2: re.compile("[係系邊边幾几嘅咗嗰啲佢乜喺冇嘢而點点咁甚哪]"),
@@ -43,5 +44,5 @@ TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
         re.IGNORECASE,
     ),
     6: re.compile("phd|doctorate|doctoral degree|博士[学學]位", re.IGNORECASE),
-    7: re.compile("hong kong sar|hksar|特[区區]", re.IGNORECASE),
+    7: re.compile("hong kong sar|hksar|特[区區]|bourse", re.IGNORECASE),
 }

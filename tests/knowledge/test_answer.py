@@ -313,3 +313,18 @@ def test_a_hong_kong_district_is_found_by_its_chinese_name(kb: KnowledgeBase) ->
     )
     answer = kb.ask("How many hectares of land will the San Tin Technopole provide?", log_it=False)
     assert answer.found and "新田" in answer.quotes[0].sentence.text
+
+
+def test_the_hong_kong_bourse_is_hkex_and_the_sar_government_hong_kongs(
+    kb: KnowledgeBase,
+) -> None:
+    """ "Hong Kong's bourse" is HKEX; 特区政府 is asked of an article saying "the Government"."""
+    kb.ingest_text(
+        "---\ntitle: Qorvane lists in Hong Kong\npublished: 2025-03-02\n---\n"
+        "Qorvane chose HKEX for its listing because of its deep pool of investors. "
+        "The Government will set up a HK$3 billion Quillan Fund to attract data centres."
+    )
+    answer = kb.ask("Why did Qorvane list on Hong Kong's bourse?", log_it=False)
+    assert answer.found and "deep pool" in answer.quotes[0].sentence.text
+    answer = kb.ask("特区政府设立的数据中心基金有多少钱？", log_it=False)
+    assert answer.found and "HK$3 billion" in answer.quotes[0].sentence.text
