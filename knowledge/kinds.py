@@ -85,6 +85,26 @@ _SUM = re.compile(
 )
 
 
+# A question about one share's price, which a sum in millions or billions does not state.
+_PER_SHARE = re.compile(
+    r"每股|股价|收市价|收盘价|收市|收盘|发售价|招股价|发行价|配售价|"
+    r"\b(?:offer|offering|closing|share|listing|issue|ipo) price|\bper share\b|\ba share\b"
+)
+_BIG_SUM = re.compile(r"\d[\d,.]*\s*(?:[万亿]|百万|千万|million|billion|trillion|bn\b|m\b)")
+_DIGIT = re.compile(r"\d")
+_CHANGE = re.compile(
+    r"\b(?:by how much|fall|fell|drop|dropped|rise|rose|jump|jumped|gain|gained|lose|lost|"
+    r"slump|slumped|surge|surged|change)\b|涨|跌|升|降|变"
+)
+_PERCENT = re.compile(r"\d\s*(?:%|％|per ?cent\b)|百分之|个百分点")
+
+
+def _digits(text: str, start: int) -> int:
+    """Where the figure of the sum found at ``start`` begins (after its currency sign)."""
+    found = _DIGIT.search(text, start)
+    return found.start() if found else start
+
+
 # A question that asks what something is called.
 _ASKS_NAME = re.compile(
     r"\bwhat(?:'s| is| was) (?:the |its |his |her |their )?name\b|\bname of\b|\bcalled what\b"
@@ -232,7 +252,14 @@ def holds_answer(
         found = {m.group(0) for m in _YEAR.finditer(folded)} | set(_MONTHS.findall(folded))
         return bool(found - {m.group(0) for m in _YEAR.finditer(asked)})
     if kind == "money":
-        return any(m.group(0) not in asked for m in _SUM.finditer(folded))
+        sums = [m for m in _SUM.finditer(folded) if m.group(0) not in asked]
+        if _PER_SHARE.search(asked) and not _SUM.search(asked):
+            # One share's price is no market value: "345港元", not "1000亿港元"; its move
+            # ("by how much did the share price fall") may be a percentage.
+            if _CHANGE.search(asked) and _PERCENT.search(folded):
+                return True
+            sums = [m for m in sums if not _BIG_SUM.match(folded, _digits(folded, m.start()))]
+        return bool(sums)
     if kind == "amount":
         # Years and dates are not amounts: "康方生物于2020年上市" does not say how many.
         undated = _DATE_LIKE.sub(" ", folded)

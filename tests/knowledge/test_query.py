@@ -105,6 +105,15 @@ def test_a_money_question_needs_a_sum_the_question_does_not_give() -> None:
     assert not holds_answer("Quillop sold shares at HK$10 to 16 investors.", "money", question)
 
 
+def test_a_share_price_is_no_market_value() -> None:
+    question = "Quillop首日收市价是多少？"
+    assert holds_answer("截至收盘，股价报345港元，总市值达到1054亿港元。", "money", question)
+    assert not holds_answer("收盘较发行价暴涨109%，市值突破1000亿港元。", "money", question)
+    fall = "By how much did Quillop's share price fall?"
+    assert holds_answer("Its shares fell 17 per cent, wiping US$60 billion off.", "money", fall)
+    assert holds_answer("Quillop raised HK$2 billion.", "money", "How much did Quillop raise?")
+
+
 def test_the_word_for_money_is_said_by_a_sum(kb: KnowledgeBase) -> None:
     """'raise' in a money question is marked, so a sentence stating the sum answers it."""
     query = build_query(kb.analyzer, kb.dictionary, "How much did Quillop raise?")
@@ -184,7 +193,7 @@ def test_a_month_is_capitalised_but_no_name(kb: KnowledgeBase) -> None:
 
 
 def test_a_capitalised_common_word_is_no_name(kb: KnowledgeBase) -> None:
-    """"PhD" and "President" are capitalised, but their alias groups are common words."""
+    """ "PhD" and "President" are capitalised, but their alias groups are common words."""
     query = build_query(kb.analyzer, kb.dictionary, "Did a PhD become President of Quillop?")
     names = {c.label for c in query.concepts if c.name}
     assert names == {"quillop"}
