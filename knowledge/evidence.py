@@ -8,6 +8,7 @@ question's years, a time that is not long past; does it name something else.
 from __future__ import annotations
 
 import re
+import weakref
 from collections import Counter
 from collections.abc import Collection
 
@@ -126,9 +127,9 @@ _OWNER_AFTER = re.compile(
     r"^\s+of\s+(?:the\s+)?(?:(?:council|board|court|senate)\s+of\s+(?:the\s+)?)?"
     r"((?:[A-Z][\w&.-]*\s*)+)"
 )
-# A Chinese owner ends right where the role starts, maybe with 的 or its board between.
 # An abbreviation or translation between owner and role: "香港科技大學（HKUST）校長".
 _BRACKETED = re.compile(r"\s*[（(][^（()）]*[)）]\s*$")
+# A Chinese owner ends right where the role starts, maybe with 的 or its board between.
 _BOARD = re.compile(r"(?:的|董事会|董事局|校董会|校务委员会|理事会)$")
 _OWNER_REACH = 40
 
@@ -148,11 +149,11 @@ def role_of_another(
     def asked(role: re.Match[str]) -> bool:
         return any(t in roles for t in analyzer.terms(role.group(0)))
 
-    for role in ROLE.finditer(fold(text)):  # the Chinese roles, in Simplified
+    folded = fold(text)
+    for role in ROLE.finditer(folded):  # the Chinese roles, in Simplified
         if has_han(role.group(0)) and asked(role):
-            owners.append(
-                _han_owner(text[max(0, role.start() - _OWNER_REACH) : role.start()], analyzer)
-            )
+            before = folded[max(0, role.start() - _OWNER_REACH) : role.start()]
+            owners.append(_han_owner(before, analyzer))
     for role in ROLE.finditer(text):  # the English ones, capitals kept
         if not has_han(role.group(0)) and asked(role):
             before = text[max(0, role.start() - _OWNER_REACH) : role.start()]
@@ -189,5 +190,12 @@ _GENERIC = (
 )
 
 
+_GENERIC_TERMS: weakref.WeakKeyDictionary[Analyzer, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
 def _generic_terms(analyzer: Analyzer) -> frozenset[str]:
-    return frozenset(analyzer.terms(_GENERIC))
+    """The terms of the generic words, once per analyzer (and not keeping it alive)."""
+    terms = _GENERIC_TERMS.get(analyzer)
+    if terms is None:
+        terms = _GENERIC_TERMS[analyzer] = frozenset(analyzer.terms(_GENERIC))
+    return terms
