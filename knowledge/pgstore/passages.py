@@ -132,13 +132,18 @@ class Passages:
         self, ranges: Sequence[tuple[str, int, int]]
     ) -> list[list[tuple[Sentence, list[str]]]]:
         """For each (article id, first, last) of ``ranges``, what :meth:`sentences` gives for
-        it, read in one query rather than one per range (an answer reads twenty)."""
+        it, read in one query rather than one per range (an answer reads twenty).
+
+        Each range is its own look-up in the index (a LATERAL subquery that OFFSET 0 keeps
+        apart): as a plain join, with the statistics of a bulk ingest not yet analysed, the
+        planner hashed the ranges and scanned every sentence (80 ms, not 1 ms, at 600,000).
+        """
         if not ranges:
             return []
         rows = self._db.rows(
             "SELECT s.* FROM unnest(%s::text[], %s::bigint[], %s::bigint[]) AS r(article_id, "
-            "first, last) JOIN sentences s ON s.article_id = r.article_id AND s.position "
-            "BETWEEN r.first AND r.last",
+            "first, last) CROSS JOIN LATERAL (SELECT * FROM sentences WHERE article_id = "
+            "r.article_id AND position BETWEEN r.first AND r.last OFFSET 0) AS s",
             (
                 [clean(article_id) for article_id, _, _ in ranges],
                 [first for _, first, _ in ranges],
