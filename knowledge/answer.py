@@ -83,15 +83,16 @@ class _Candidate:
 
 class PassageSource(Protocol):
     """What answer selection reads besides the index: the passages it found, their sentences
-    with their terms, and their articles. The service hands it its store."""
+    with their terms, and their articles, each read at once for all passages. The service
+    hands it its store."""
 
     def passages(self, ids: Sequence[int]) -> list[PassageRow]: ...
 
-    def sentences(
-        self, article_id: str, first: int, last: int
-    ) -> list[tuple[Sentence, list[str]]]: ...
+    def sentences_in(
+        self, ranges: Sequence[tuple[str, int, int]]
+    ) -> list[list[tuple[Sentence, list[str]]]]: ...
 
-    def article(self, article_id: str) -> Article: ...
+    def articles(self, ids: Collection[str]) -> dict[str, Article]: ...
 
 
 def choose(
@@ -116,18 +117,25 @@ def choose(
         return Answer(query.text, query.lang, False, expected_kind=query.kind)
     best_passage = hits[0][1] or 1.0
     rows = {p.id: p for p in store.passages([pid for pid, _ in hits])}
+    stored = store.articles({row.article_id for row in rows.values()})
+    # (A passage whose article another process removed meanwhile is left out, as one removed
+    # before the read.)
+    found = [
+        (rows[pid], pscore)
+        for pid, pscore in hits
+        if pid in rows and rows[pid].article_id in stored
+    ]
+    # One sentence before each window, for the "previous sentence" context.
+    windows = store.sentences_in(
+        [(row.article_id, row.first_position - 1, row.last_position) for row, _ in found]
+    )
     candidates: dict[int, _Candidate] = {}
     context: dict[int, set[str]] = {}
     articles: dict[str, Article] = {}
     titles: dict[str, set[str]] = {}
     # The question's Chinese words, looked for in a sentence's characters too (see spelled).
     han_terms = sorted({t for c in concepts for t in c if len(t) > 1 and is_han(t[0])})
-    for pid, pscore in hits:
-        row = rows.get(pid)
-        if row is None:
-            continue
-        # One sentence before the window, for the "previous sentence" context.
-        sentences = store.sentences(row.article_id, row.first_position - 1, row.last_position)
+    for (row, pscore), sentences in zip(found, windows, strict=True):
         previous: set[str] = set()
         for sentence, terms in sentences:
             if sentence.position >= row.first_position:
@@ -138,7 +146,7 @@ def choose(
                 context.setdefault(sentence.id, set()).update(previous)
             previous = set(terms)
         if row.article_id not in titles:
-            articles[row.article_id] = store.article(row.article_id)
+            articles[row.article_id] = stored[row.article_id]
             article = articles[row.article_id]
             titles[row.article_id] = set(analyzer.terms(article.title))
             if article.published:

@@ -12,7 +12,8 @@ import bisect
 from collections.abc import Iterator, Sequence
 
 from knowledge.models import PassageRow, Sentence
-from knowledge.pgstore.connection import Database
+from knowledge.pgstore.connection import Database, Row
+from knowledge.store import by_range
 from knowledge.text import paragraph_texts
 
 
@@ -125,21 +126,31 @@ class Passages:
             "ORDER BY position",
             (clean(article_id), first, last),
         )
-        return [
+        return [(_sentence(r), r["terms"].split()) for r in rows]
+
+    def sentences_in(
+        self, ranges: Sequence[tuple[str, int, int]]
+    ) -> list[list[tuple[Sentence, list[str]]]]:
+        """For each (article id, first, last) of ``ranges``, what :meth:`sentences` gives for
+        it, read in one query rather than one per range (an answer reads twenty).
+
+        Each range is its own look-up in the index (a LATERAL subquery that OFFSET 0 keeps
+        apart): as a plain join, with the statistics of a bulk ingest not yet analysed, the
+        planner hashed the ranges and scanned every sentence (80 ms, not 1 ms, at 600,000).
+        """
+        if not ranges:
+            return []
+        rows = self._db.rows(
+            "SELECT s.* FROM unnest(%s::text[], %s::bigint[], %s::bigint[]) AS r(article_id, "
+            "first, last) CROSS JOIN LATERAL (SELECT * FROM sentences WHERE article_id = "
+            "r.article_id AND position BETWEEN r.first AND r.last OFFSET 0) AS s",
             (
-                Sentence(
-                    r["id"],
-                    r["article_id"],
-                    r["paragraph"],
-                    r["position"],
-                    r["start"],
-                    r["end"],
-                    r["text"],
-                ),
-                r["terms"].split(),
-            )
-            for r in rows
-        ]
+                [clean(article_id) for article_id, _, _ in ranges],
+                [first for _, first, _ in ranges],
+                [last for _, _, last in ranges],
+            ),
+        )
+        return by_range(ranges, [(_sentence(r), r["terms"].split()) for r in rows])
 
     def sentences_like(self, needles: Sequence[str]) -> list[tuple[int, str]]:
         """Sentences whose text contains any needle (case-insensitive, as ILIKE folds case:
@@ -171,3 +182,15 @@ class Passages:
         """An article's paragraphs rebuilt from its sentences and their offsets (a space per
         character between two sentences: the gaps were whitespace)."""
         return paragraph_texts(s for s, _ in self.sentences(article_id, 0, 1 << 62))
+
+
+def _sentence(row: Row) -> Sentence:
+    return Sentence(
+        row["id"],
+        row["article_id"],
+        row["paragraph"],
+        row["position"],
+        row["start"],
+        row["end"],
+        row["text"],
+    )

@@ -9,7 +9,7 @@ what each method gives; tests/knowledge/test_store_contract.py checks that both 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -58,6 +58,8 @@ class KnowledgeStore(Protocol):
 
     def article(self, article_id: str) -> Article: ...
 
+    def articles(self, ids: Collection[str]) -> dict[str, Article]: ...
+
     def find_article(self, article_id: str) -> Article | None: ...
 
     def find_by_replace_key(self, key: str) -> Article | None: ...
@@ -79,6 +81,10 @@ class KnowledgeStore(Protocol):
     def sentences(
         self, article_id: str, first: int, last: int
     ) -> list[tuple[Sentence, list[str]]]: ...
+
+    def sentences_in(
+        self, ranges: Sequence[tuple[str, int, int]]
+    ) -> list[list[tuple[Sentence, list[str]]]]: ...
 
     def sentences_like(self, needles: Sequence[str]) -> list[tuple[int, str]]: ...
 

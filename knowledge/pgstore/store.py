@@ -41,7 +41,7 @@ What differs from SQLite:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
@@ -187,6 +187,10 @@ class PgStore:
         """The article with this full id; NotFound when there is none."""
         return self._articles.article(article_id)
 
+    def articles(self, ids: Collection[str]) -> dict[str, Article]:
+        """The stored articles among ``ids``, by id, read at once; ids not stored are left out."""
+        return self._articles.articles(ids)
+
     def find_article(self, article_id: str) -> Article | None:
         """The article with this full id, None when there is none."""
         return self._articles.find_article(article_id)
@@ -262,6 +266,13 @@ class PgStore:
     def sentences(self, article_id: str, first: int, last: int) -> list[tuple[Sentence, list[str]]]:
         """The article's sentences at positions ``first`` to ``last``, each with its terms."""
         return self._passages.sentences(article_id, first, last)
+
+    def sentences_in(
+        self, ranges: Sequence[tuple[str, int, int]]
+    ) -> list[list[tuple[Sentence, list[str]]]]:
+        """For each (article id, first, last) of ``ranges``, what :meth:`sentences` gives for
+        it, read at once."""
+        return self._passages.sentences_in(ranges)
 
     def sentences_like(self, needles: Sequence[str]) -> list[tuple[int, str]]:
         """Sentences whose text contains any needle (case-insensitive: ILIKE)."""

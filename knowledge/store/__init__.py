@@ -24,7 +24,7 @@ index saved at an older generation catch up (:meth:`Store.changes_since`).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from knowledge.store.changelog import ChangeLog, Changes
 from knowledge.store.chats import Chats
 from knowledge.store.database import Database
 from knowledge.store.deliveries import Claim, Deliveries, claim_found
-from knowledge.store.passages import Passages
+from knowledge.store.passages import Passages, by_range
 from knowledge.store.questions import GapRow, Questions
 from knowledge.store.schema import now
 from knowledge.store.terms import Terms
@@ -49,6 +49,7 @@ __all__ = [
     "Store",
     "Turn",
     "Window",
+    "by_range",
     "claim_found",
     "now",
 ]
@@ -160,6 +161,10 @@ class Store:
         """The article with this full id; NotFound when there is none."""
         return self._articles.article(article_id)
 
+    def articles(self, ids: Collection[str]) -> dict[str, Article]:
+        """The stored articles among ``ids``, by id, read at once; ids not stored are left out."""
+        return self._articles.articles(ids)
+
     def find_article(self, article_id: str) -> Article | None:
         """The article with this full id, None when there is none."""
         return self._articles.find_article(article_id)
@@ -232,6 +237,13 @@ class Store:
     def sentences(self, article_id: str, first: int, last: int) -> list[tuple[Sentence, list[str]]]:
         """The article's sentences at positions ``first`` to ``last``, each with its terms."""
         return self._passages.sentences(article_id, first, last)
+
+    def sentences_in(
+        self, ranges: Sequence[tuple[str, int, int]]
+    ) -> list[list[tuple[Sentence, list[str]]]]:
+        """For each (article id, first, last) of ``ranges``, what :meth:`sentences` gives for
+        it, read at once."""
+        return self._passages.sentences_in(ranges)
 
     def sentences_like(self, needles: Sequence[str]) -> list[tuple[int, str]]:
         """Sentences whose text contains any needle (case-insensitive for ASCII)."""

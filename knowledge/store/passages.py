@@ -6,6 +6,8 @@ sentences' stored terms, joined here rather than analysed again.
 
 from __future__ import annotations
 
+import bisect
+import sqlite3
 from collections.abc import Iterator, Sequence
 
 from knowledge.models import PassageRow, Sentence
@@ -105,21 +107,26 @@ class Passages:
             "ORDER BY position",
             (article_id, first, last),
         )
-        return [
-            (
-                Sentence(
-                    r["id"],
-                    r["article_id"],
-                    r["paragraph"],
-                    r["position"],
-                    r["start"],
-                    r["end"],
-                    r["text"],
-                ),
-                r["terms"].split(),
+        return [(_sentence(r), r["terms"].split()) for r in rows]
+
+    def sentences_in(
+        self, ranges: Sequence[tuple[str, int, int]]
+    ) -> list[list[tuple[Sentence, list[str]]]]:
+        """For each (article id, first, last) of ``ranges``, what :meth:`sentences` gives for
+        it, read in one query rather than one per range (an answer reads twenty)."""
+        found: list[tuple[Sentence, list[str]]] = []
+        step = IN_BATCH // 3
+        for lo in range(0, len(ranges), step):
+            chunk = ranges[lo : lo + step]
+            values = ",".join("(?, ?, ?)" for _ in chunk)
+            rows = self._db.query(
+                f"WITH r(article_id, first, last) AS (VALUES {values}) SELECT s.* FROM r "
+                "JOIN sentences s ON s.article_id = r.article_id AND s.position BETWEEN r.first "
+                "AND r.last",
+                [value for triple in chunk for value in triple],
             )
-            for r in rows
-        ]
+            found += ((_sentence(r), r["terms"].split()) for r in rows)
+        return by_range(ranges, found)
 
     def sentences_like(self, needles: Sequence[str]) -> list[tuple[int, str]]:
         """Sentences whose text contains any needle (case-insensitive for ASCII)."""
@@ -150,3 +157,36 @@ class Passages:
         The gaps between sentences were whitespace; a space per gap character restores them.
         """
         return paragraph_texts(s for s, _ in self.sentences(article_id, 0, 1 << 62))
+
+
+def _sentence(row: sqlite3.Row) -> Sentence:
+    return Sentence(
+        row["id"],
+        row["article_id"],
+        row["paragraph"],
+        row["position"],
+        row["start"],
+        row["end"],
+        row["text"],
+    )
+
+
+def by_range(
+    ranges: Sequence[tuple[str, int, int]], found: Sequence[tuple[Sentence, list[str]]]
+) -> list[list[tuple[Sentence, list[str]]]]:
+    """For each (article id, first, last) of ``ranges``, the sentences of ``found`` in it, in
+    order (one that overlapping ranges read twice is taken once)."""
+    kept: dict[str, dict[int, tuple[Sentence, list[str]]]] = {}
+    for item in found:
+        kept.setdefault(item[0].article_id, {})[item[0].position] = item
+    articles = {article_id: (sorted(items), items) for article_id, items in kept.items()}
+    out: list[list[tuple[Sentence, list[str]]]] = []
+    for article_id, first, last in ranges:
+        if article_id not in articles:
+            out.append([])
+            continue
+        positions, items = articles[article_id]
+        lo = bisect.bisect_left(positions, first)
+        hi = bisect.bisect_right(positions, last)
+        out.append([items[position] for position in positions[lo:hi]])
+    return out

@@ -346,6 +346,24 @@ def test_sentences_are_found_by_text_and_by_passage(store: AnyStore) -> None:
     assert store.passages_of_sentences([]) == []
 
 
+def test_the_sentences_and_articles_of_many_passages_are_read_at_once(store: AnyStore) -> None:
+    add(store, ROPES)
+    add(store, GLASS)
+    ranges = [
+        (ROPES.article.id, -1, 1),  # from before the first sentence
+        (GLASS.article.id, 1, 2),
+        (ROPES.article.id, 1, 3),  # overlapping the first range
+        ("0" * 16, 0, 5),  # no such article
+        (ROPES.article.id, 3, 2),  # empty
+    ]
+    assert store.sentences_in(ranges) == [store.sentences(*r) for r in ranges]
+    assert [len(found) for found in store.sentences_in(ranges)] == [2, 1, 3, 0, 0]
+    assert store.sentences_in([]) == []
+    articles = store.articles([GLASS.article.id, "0" * 16, ROPES.article.id])
+    assert articles == {GLASS.article.id: GLASS.article, ROPES.article.id: ROPES.article}
+    assert store.articles([]) == {}
+
+
 # -- questions, feedback, gaps ---------------------------------------------------------------
 
 QUOTE = GivenQuote(
