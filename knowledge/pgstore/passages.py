@@ -12,8 +12,8 @@ import bisect
 from collections.abc import Iterator, Sequence
 
 from knowledge.models import PassageRow, Sentence
-from knowledge.pgstore.connection import Database, Row
-from knowledge.store import by_range
+from knowledge.pgstore.connection import Database
+from knowledge.store import by_range, sentence_with_terms
 from knowledge.text import paragraph_texts
 
 
@@ -126,7 +126,7 @@ class Passages:
             "ORDER BY position",
             (clean(article_id), first, last),
         )
-        return [(_sentence(r), r["terms"].split()) for r in rows]
+        return [sentence_with_terms(r) for r in rows]
 
     def sentences_in(
         self, ranges: Sequence[tuple[str, int, int]]
@@ -150,7 +150,7 @@ class Passages:
                 [last for _, _, last in ranges],
             ),
         )
-        return by_range(ranges, [(_sentence(r), r["terms"].split()) for r in rows])
+        return by_range(ranges, [sentence_with_terms(r) for r in rows])
 
     def sentences_like(self, needles: Sequence[str]) -> list[tuple[int, str]]:
         """Sentences whose text contains any needle (case-insensitive, as ILIKE folds case:
@@ -182,15 +182,3 @@ class Passages:
         """An article's paragraphs rebuilt from its sentences and their offsets (a space per
         character between two sentences: the gaps were whitespace)."""
         return paragraph_texts(s for s, _ in self.sentences(article_id, 0, 1 << 62))
-
-
-def _sentence(row: Row) -> Sentence:
-    return Sentence(
-        row["id"],
-        row["article_id"],
-        row["paragraph"],
-        row["position"],
-        row["start"],
-        row["end"],
-        row["text"],
-    )

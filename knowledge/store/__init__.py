@@ -34,7 +34,7 @@ from knowledge.store.changelog import ChangeLog, Changes
 from knowledge.store.chats import Chats
 from knowledge.store.database import Database
 from knowledge.store.deliveries import Claim, Deliveries, claim_found
-from knowledge.store.passages import Passages, by_range
+from knowledge.store.passages import Passages, by_range, sentence_with_terms
 from knowledge.store.questions import GapRow, Questions
 from knowledge.store.schema import now
 from knowledge.store.terms import Terms
@@ -52,6 +52,7 @@ __all__ = [
     "by_range",
     "claim_found",
     "now",
+    "sentence_with_terms",
 ]
 
 

@@ -7,8 +7,8 @@ sentences' stored terms, joined here rather than analysed again.
 from __future__ import annotations
 
 import bisect
-import sqlite3
 from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
 
 from knowledge.models import PassageRow, Sentence
 from knowledge.store.database import IN_BATCH, Database
@@ -107,7 +107,7 @@ class Passages:
             "ORDER BY position",
             (article_id, first, last),
         )
-        return [(_sentence(r), r["terms"].split()) for r in rows]
+        return [sentence_with_terms(r) for r in rows]
 
     def sentences_in(
         self, ranges: Sequence[tuple[str, int, int]]
@@ -125,7 +125,7 @@ class Passages:
                 "AND r.last",
                 [value for triple in chunk for value in triple],
             )
-            found += ((_sentence(r), r["terms"].split()) for r in rows)
+            found += (sentence_with_terms(r) for r in rows)
         return by_range(ranges, found)
 
     def sentences_like(self, needles: Sequence[str]) -> list[tuple[int, str]]:
@@ -159,8 +159,15 @@ class Passages:
         return paragraph_texts(s for s, _ in self.sentences(article_id, 0, 1 << 62))
 
 
-def _sentence(row: sqlite3.Row) -> Sentence:
-    return Sentence(
+class _Fields(Protocol):
+    """A row read by column name: SQLite's ``sqlite3.Row`` or PostgreSQL's dict row."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+def sentence_with_terms(row: _Fields) -> tuple[Sentence, list[str]]:
+    """A stored sentence row as the sentence and its terms, in either store."""
+    sentence = Sentence(
         row["id"],
         row["article_id"],
         row["paragraph"],
@@ -169,6 +176,7 @@ def _sentence(row: sqlite3.Row) -> Sentence:
         row["end"],
         row["text"],
     )
+    return sentence, row["terms"].split()
 
 
 def by_range(
