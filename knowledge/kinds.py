@@ -76,11 +76,13 @@ MONEY_WORD = re.compile(
     r"|价|钱|资金|金额|募资|集资|融资|筹资|募集|估值|市值|营收|收入|销售额|营业额|套现|投资|成本|费用"
     r"|花费|利润|盈利|资本|预算|薪|工资|出资|注资|拨款|款|资助|补贴|售"
 )
+# A figure's multiplier: 亿, million, bn.
+_MULTIPLIER = r"(?:[万亿]|百万|千万|million|billion|trillion|bn|m\b)"
 # A sum of money as articles write it: a currency sign or code before the figure, or a
 # currency word after it ("HK$62 billion", "US$ 260m", "14.5亿元人民币", "165港元").
 _SUM = re.compile(
     r"(?:[a-z]{0,3}\$|¥|￥|€|£|\b(?:rmb|hkd|usd|cny|eur|gbp|yuan)\s?)\s?\d"
-    r"|\d(?:[\d,.]*\d)?\s*(?:[万亿]|百万|千万|million|billion|trillion|bn|m\b)?\s*"
+    rf"|\d(?:[\d,.]*\d)?\s*{_MULTIPLIER}?\s*"
     r"(?:港元|港币|美元|元|人民币|欧元|英镑|日元|块|\b(?:yuan|dollars?|euros?|pounds?|rmb|hkd|usd)\b)"
 )
 
@@ -90,7 +92,7 @@ _PER_SHARE = re.compile(
     r"每股|股价|收市价|收盘价|收市|收盘|发售价|招股价|发行价|配售价|"
     r"\b(?:offer|offering|closing|share|listing|issue|ipo) price|\bper share\b|\ba share\b"
 )
-_BIG_SUM = re.compile(r"\d[\d,.]*\s*(?:[万亿]|百万|千万|million|billion|trillion|bn\b|m\b)")
+_BIG_SUM = re.compile(rf"\d[\d,.]*\s*{_MULTIPLIER}")
 _DIGIT = re.compile(r"\d")
 _CHANGE = re.compile(
     r"\b(?:by how much|fall|fell|drop|dropped|rise|rose|jump|jumped|gain|gained|lose|lost|"
