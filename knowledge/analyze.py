@@ -47,6 +47,7 @@ _stemmer = Stemmer.Stemmer("english")
 # Distinct words seen by one analyzer are bounded by the dictionary plus the new words the HMM
 # finds; past this many the cache starts over rather than grow without end.
 _WORD_CACHE_SIZE = 500_000
+_TITLE_CACHE_SIZE = 200_000
 # Every Han term sorts at or above this, every Latin one below.
 _HAN_START = "\u3400"
 # An analysed term and its span in the folded text.
@@ -129,6 +130,7 @@ class Analyzer:
         self._segmenter = Segmenter(freq, total)
         self._word_terms: dict[str, tuple[_Span, ...]] = {}
         self._word_cache_key: tuple[int, int, int] | None = None
+        self._title_terms: dict[str, frozenset[str]] = {}
         # Domain words are kept whole: their sub-words ("方生" in "康方生物") are noise.
         self._protected: set[str] = set()
         # A user dictionary is kept as read, so that a copy built elsewhere reads the same one.
@@ -277,6 +279,7 @@ class Analyzer:
             # A new dict, not clear(): a thread still analysing with the old state keeps
             # filling the old one, which nobody reads again.
             self._word_terms = {}
+            self._title_terms = {}
             self._word_cache_key = key
         return self._word_terms
 
@@ -337,6 +340,18 @@ class Analyzer:
             if end > start:
                 mapped.append(Token(term, offsets[start], offsets[end - 1] + 1))
         return mapped
+
+    def title_terms(self, title: str) -> frozenset[str]:
+        """The terms of an article's title, remembered while the words stay as they are: an
+        answer reads the title of every article it found, and the same articles come up."""
+        self._word_cache()  # forgets both when the words changed
+        memo = self._title_terms
+        found = memo.get(title)
+        if found is None:
+            found = frozenset(self.terms(title))
+            if len(memo) < _TITLE_CACHE_SIZE:
+                memo[title] = found
+        return found
 
     def terms(self, text: str) -> list[str]:
         folded = fold(text)

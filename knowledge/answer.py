@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Protocol
 
 from knowledge.analyze import Analyzer
@@ -148,7 +149,7 @@ def choose(
         if row.article_id not in titles:
             articles[row.article_id] = stored[row.article_id]
             article = articles[row.article_id]
-            titles[row.article_id] = set(analyzer.terms(article.title))
+            titles[row.article_id] = set(analyzer.title_terms(article.title))
             if article.published:
                 # "on April 24" in an article of 2020 is about 2020: the date is context.
                 titles[row.article_id].update(YEAR.findall(article.published))
@@ -204,7 +205,8 @@ def choose(
     asked_names = {t for _, terms in named for t in terms}
     # Articles that name it anywhere: an article about Chapter 18C says "the consultation
     # conclusions" many paragraphs after it last wrote "18C".
-    naming = _articles_naming(required, index, store) if required else set()
+    # (Read when a sentence first needs it: most questions find none that covers enough.)
+    naming = cache(lambda: _articles_naming(required, index, store))
     asked_terms = {t for c in concepts for t in c}
     # "How many cities": what is counted, which a number in the answer must count.
     units = frozenset(t for c in query.concepts if c.unit for t in c.terms)
@@ -237,6 +239,12 @@ def choose(
         if len(text) < MAX_SENTENCE_CHARS // 2 and not ENDS_SENTENCE.search(text):
             cand.names_ok = False  # a heading, byline or dateline: it states nothing to quote
             continue
+        # A sentence holding none of the question's words, nor a sum that says its "price",
+        # covers nothing and cannot be quoted: most candidates of a window are such.
+        # (A sum of money says the question's "price" or "募资": see Concept.money.)
+        sums = any(money) and states_sum(fold(text))
+        if trace is None and not sums and asked_terms.isdisjoint(cand.terms):
+            continue
         length = sum(cand.terms.values())
         title_terms = titles.get(cand.sentence.article_id, set())
         near = context.get(cand.sentence.id, set()) | title_terms
@@ -255,8 +263,6 @@ def choose(
             if use and writing not in able and not any(cand.terms.get(t) for t in alternatives)
         )
         total = max(total, _MIN_WEIGHT)
-        # A sum of money says the question's "price" or "募资" (see Concept.money).
-        sums = any(money) and states_sum(fold(text))
         named_ctx = 0.0
         for alternatives, idf, use, predicate, paid, is_name in zip(
             concepts, idfs, counted, predicates_mask, money, name_mask, strict=True
@@ -279,6 +285,8 @@ def choose(
                 named_ctx += idf / 2 if is_name else 0.0
         # Context vouches for what a sentence leaves implicit, never for all of it.
         cand.coverage = covered_ctx / total if covered else 0.0
+        if trace is None and cand.coverage < settings.min_coverage:
+            continue
         present = set(cand.terms) | near
         cand.new_name = any(t in names and t not in asked_terms for t in cand.terms)
         cand.names_ok = (
@@ -286,7 +294,7 @@ def choose(
             and (
                 not required
                 or (
-                    cand.sentence.article_id in naming
+                    cand.sentence.article_id in naming()
                     # Naming something else, it is about that, unless it also names
                     # something the question does ("As Andrew Yao, deputy to the NPC and
                     # chairman of Lingnan University's council": the new name answers).
@@ -359,7 +367,7 @@ def choose(
         if len(chosen) >= settings.max_quotes or cand.score < settings.follow_ratio * top:
             break
         chosen.append(cand)
-    rest = [c for c in acceptable if c not in chosen][: settings.more_quotes]
+    rest = acceptable[len(chosen) :][: settings.more_quotes]
     query_terms = frozenset(t for c in concepts for t in c)
     quotes = quote(
         [(c.sentence, c.score) for c in chosen + rest], len(chosen), articles, analyzer, query_terms
