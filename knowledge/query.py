@@ -48,7 +48,22 @@ class Query:
 
 
 # Capitalised words after the first one: the first word of a question is capitalised anyway.
+# A capitalised word after a space, a bracket or a quote names something ("Brannoch
+# Institute"); so does one capitalised inside wherever it stands, at the question's start or
+# against a Chinese character ("MiniMax的创始人", "HKGAI研发"), unless it is a short acronym
+# ("香港IPO"). The question's first word is capitalised for the sentence's sake.
 _CAPITALISED = re.compile(r"(?<=[\s(“\"'])[A-Z][A-Za-z0-9'’-]*")
+_LATIN_WORD = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9'’]*"
+)  # "ivonescimab-versus-Keytruda": 3
+
+
+def _named_inside(word: str) -> bool:
+    """Capitalised inside ("MiniMax", "iPhone"), or an acronym of four letters or more."""
+    upper = sum(c.isupper() for c in word)
+    return (upper >= 1 + word[0].isupper() and any(c.islower() for c in word)) or upper >= 4
+
+
 _CALENDAR = re.compile(
     r"(january|february|march|april|may|june|july|august|september|october|november|december"
     r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -166,11 +181,15 @@ def build_query(
         for m in _COUNTED.finditer(folded)
         if not (m.group(2) and m.group(2) in _MEASURE_WORDS)  # "前多少名": 名 counts nothing
     }
+    written = _CAPITALISED.findall(question) + list(
+        filter(_named_inside, _LATIN_WORD.findall(question))
+    )
     capitalised = {
         term
-        for word in _CAPITALISED.findall(question)
+        for word in written
         if not _CALENDAR.fullmatch(word.lower())  # "in August": capitalised, but no name
         for term in analyzer.terms(word)
+        if not term.isdigit()  # the 2 of "HARMONi-2"
     }
     name_groups = analyzer.aliases.names
 

@@ -199,6 +199,33 @@ def test_a_capitalised_common_word_is_no_name(kb: KnowledgeBase) -> None:
     assert names == {"quillop"}
 
 
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("QuilLop的创始人是谁？", "quillop"),
+        ("谁创办了QUILLOP？", "quillop"),
+        ("QuilLop raised how much?", "quillop"),
+        ("Where did the QUILLOP team start?", "quillop"),
+    ],
+)
+def test_a_word_capitalised_inside_is_a_name_wherever_it_stands(
+    kb: KnowledgeBase, question: str, name: str
+) -> None:
+    """Against a Chinese character or first in the question, a word capitalised inside (or an
+    acronym of four letters or more) still names something."""
+    query = build_query(kb.analyzer, kb.dictionary, question)
+    assert name in {c.label for c in query.concepts if c.name}
+
+
+def test_a_short_acronym_or_a_word_beside_a_name_is_no_name(kb: KnowledgeBase) -> None:
+    query = build_query(
+        kb.analyzer, kb.dictionary, "Quillop香港IPO的ivonescimab-versus-KeyLock结果"
+    )
+    names = {c.label for c in query.concepts if c.name}
+    assert "ipo" not in names and "versu" not in names and "versus" not in names
+    assert "keylock" in names
+
+
 def test_a_sentence_s_first_word_is_no_name() -> None:
     """ "The study showed…" names nothing; "The Lancet" and "Ada Brell" do."""
     question = "Which journal published the Quillop study?"
