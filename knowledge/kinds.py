@@ -179,7 +179,11 @@ _REASON = re.compile(
     r"allowing|enabled|led to|benefit|benefited|benefitted|reason|support|backed|gave|thanks)\b"
     r"|因为|由于|因此|所以|得益于|原因|使得|让|帮助|凭借|受惠|受益|有助|促成|支持|得以|允许|令"
 )
-_LATIN_NAME = re.compile(r"\b[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+)+")
+# Where a Latin word starts and ends: \b sees none between a Chinese character and a Latin one
+# ("由Frank Wang创立", "推出自研GLM-130B"), since both are word characters.
+_START = r"(?<![A-Za-z0-9])"
+_END = r"(?![A-Za-z0-9])"
+_LATIN_NAME = re.compile(rf"{_START}[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+)+")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _ORG_SUFFIX = (
     "企业|大学|公司|交易所|集团|研究院|实验室|医院|机构|基金|量化|银行|学院|中心|平台|委员会"
@@ -188,10 +192,12 @@ _ORG_SUFFIX = (
 GENERIC_HEADS = frozenset(_ORG_SUFFIX.split("|"))
 # A Chinese organisation's name by its ending: 香港大学, 华为公司, 科技园公司.
 ORG_NAME = re.compile(f"[\u4e00-\u9fff]{{2,6}}(?:{_ORG_SUFFIX})")
-_ACRONYM_OR_NAME = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)*")
+_ACRONYM_OR_NAME = re.compile(
+    rf"{_START}[A-Z][A-Za-z]*[A-Z][A-Za-z]*{_END}|{_START}[A-Z][a-z]+(?:\s[A-Z][a-z]+)*"
+)
 _PERSON_CUE = re.compile(
-    r"\b(mr|ms|mrs|dr|prof|professor|president|founder|chairman|chairwoman|chief|director|"
-    r"physician|deputy|scientist|engineer|student|graduate|graduates|ceo|mentor|supervisor)\b"
+    rf"{_START}(mr|ms|mrs|dr|prof|professor|president|founder|chairman|chairwoman|chief|director|"
+    rf"physician|deputy|scientist|engineer|student|graduate|graduates|ceo|mentor|supervisor){_END}"
     r"|教授|主席|校长|院长|创始人|创办人|医生|医师|代表|委员|总裁|首席|董事长|先生|女士|毕业生|导师|学生|博士|科学家|工程师"
 )
 # The commonest Chinese surnames (folded to Simplified), the first character of most names:

@@ -237,6 +237,13 @@ def test_a_sentence_s_first_word_is_no_name() -> None:
     assert holds_answer("Ada Brell wrote the report.", "person", who)
 
 
+def test_a_latin_name_against_chinese_characters_is_found() -> None:
+    """Chinese text writes Latin names without spaces: "推出自研QL-130B", "由Ada Brell创立"."""
+    assert holds_answer("该公司去年推出自研QLM-130B。", "organisation", "那款模型叫什么？")
+    assert holds_answer("该公司由Ada Brell创立。", "person", "谁创立了该公司？")
+    assert holds_answer("该公司的CEO表示会继续扩张。", "person", "谁是该公司的负责人？")
+
+
 def test_two_is_a_number() -> None:
     question = "How many years did Quillop wait?"
     assert holds_answer("Two years later, Quillop listed in Leeds.", "amount", question)
