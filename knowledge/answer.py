@@ -343,7 +343,7 @@ def choose(
                 text, analyzer, role_words, asked_terms
             )
         if cand.holds and units:
-            cand.holds = counts(analyzer.terms(text), units)
+            cand.holds = counts(analyzer.analyze(text), units)
         same_lang = _same_script(text, query.lang)
         cand.score = (
             (covered + named_ctx) / total_idf

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import weakref
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
-from knowledge.analyze import Analyzer
+from knowledge.analyze import Analyzer, Token
 from knowledge.kinds import CHINESE_SURNAMES, GENERIC_HEADS, ORG_NAME
 from knowledge.normalize import fold
 from knowledge.text import has_han
@@ -52,14 +52,23 @@ _NUMERAL = re.compile(
 )
 
 
-def counts(terms: list[str], units: frozenset[str]) -> bool:
+def counts(tokens: Iterable[Token], units: frozenset[str]) -> bool:
     """Whether a number comes at most three words before a word for what is counted
-    ("480 full-time and 680 part-time students", "210公顷", "11个城市")."""
-    for i, term in enumerate(terms):
-        if term in units and any(_NUMERAL.fullmatch(t) for t in terms[max(0, i - 3) : i]):
-            return True
-        if term in units and _NUMERAL.match(term):  # "四十分钟" is one word
-            return True
+    ("480 full-time and 680 part-time students", "210公顷", "11个城市"). ``tokens`` in any
+    order; the terms that start where a word starts are that word: "staff" and its alias group's
+    term ~employees are one word, not two."""
+    at: dict[int, list[str]] = {}
+    for token in tokens:
+        at.setdefault(token.start, []).append(token.term)
+    words = [at[start] for start in sorted(at)]
+    for i, terms in enumerate(words):
+        for term in terms:
+            if term not in units:
+                continue
+            if _NUMERAL.match(term):  # "四十分钟" is one word
+                return True
+            if any(_NUMERAL.fullmatch(t) for word in words[max(0, i - 3) : i] for t in word):
+                return True
     return False
 
 

@@ -172,7 +172,10 @@ _NUMBER = re.compile(
     r"half|percent|majority)\b|倍|半数"
 )
 _DATE_LIKE = re.compile(
-    r"(?<![\d.])(1[89]\d\d|20\d\d)(?![\d.])|\d{1,2}\s*[月日号]|[一二三四五六七八九十〇零]+[年月日]"
+    r"(?<![\d.])(1[89]\d\d|20\d\d)(?![\d.])|\d{1,2}\s*[月日号]|[一二三四五六七八九十〇零]+[月日]"
+    # A year in Chinese numerals is written digit by digit (一九八四年, 九七年); 十七年 and 三年
+    # are spans of years, amounts.
+    r"|[一二三四五六七八九〇零]{2,}年"
 )
 _REASON = re.compile(
     r"\b(because|due to|thanks to|as a result|owing to|since|so that|helped|help|allowed|"

@@ -184,6 +184,15 @@ def build_query(
     written = _CAPITALISED.findall(question) + list(
         filter(_named_inside, _LATIN_WORD.findall(question))
     )
+    # "多少名教学人员": the phrase's last word (人员) is what is counted, when it ends the question.
+    clause_end = len(folded.rstrip(" ？?。.!！吗呢"))
+    for token in tokens:
+        if token.start in unit_starts and not token.term.startswith("~"):
+            unit_starts |= {
+                t.start
+                for t in tokens
+                if t.start == token.end and t.end == clause_end and not t.term.isascii()
+            }
     capitalised = {
         term
         for word in written

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.evidence import counts
 from knowledge.kinds import classify, holds_answer, states_sum
 from knowledge.normalize import fold
 from knowledge.query import build_query
@@ -170,6 +171,26 @@ def test_a_count_is_answered_by_a_number_of_what_is_counted(empty_kb: KnowledgeB
     )
     assert empty_kb.ask("How many cities does Quillop county have?", log_it=False).found
     assert not empty_kb.ask("How many cities does the Brannoch region have?", log_it=False).found
+
+
+def test_what_is_counted_is_the_last_word_of_the_phrase(kb: KnowledgeBase) -> None:
+    """ "多少名教学人员" counts 人员 (staff), not 教学 (teaching)."""
+    query = build_query(kb.analyzer, kb.dictionary, "奎洛大学有多少名教学人员？")
+    assert {c.label for c in query.concepts if c.unit} == {"教学", "人员"}
+
+
+def test_a_number_counts_the_word_it_stands_before(kb: KnowledgeBase) -> None:
+    """ "staff" and its alias group's term are one word: 903 stays within three words of it."""
+    query = build_query(kb.analyzer, kb.dictionary, "奎洛大学有多少名教学人员？")
+    units = frozenset(t for c in query.concepts if c.unit for t in c.terms)
+    assert counts(kb.analyzer.analyze("It employed 903 academic staff."), units)
+    far = "In 2023 the university reported strong growth of its academic staff."
+    assert not counts(kb.analyzer.analyze(far), units)
+
+
+def test_seventeen_years_is_an_amount_and_no_year() -> None:
+    assert holds_answer("新田十七年间由购物城变成科技城。", "amount", "新田用了多少年？")
+    assert not holds_answer("此事发生在一九八四年。", "amount", "新田用了多少年？")
 
 
 @pytest.mark.parametrize(
