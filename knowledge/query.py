@@ -71,12 +71,16 @@ _CALENDAR = re.compile(
 )
 _FOCUS = re.compile(
     r"\b(what|which)\s+(?:kind of\s+|type of\s+|sort of\s+)?([a-z][a-z'-]*)"
-    r"|(什么|哪个|哪一个|哪款|哪种|哪类|哪一类|哪些)([\u4e00-\u9fff])"
+    # Cantonese asks "what" with 咩 and 乜(嘢): 咩领域 is 什么领域.
+    r"|(什么|哪个|哪一个|哪款|哪种|哪类|哪一类|哪些|咩|乜嘢|乜)([\u4e00-\u9fff])"
 )
 
 
 # Chinese ways to ask "how much" that the segmenter may cut into everyday characters (多/大).
-_ASKING = re.compile(r"多大|多久|多长|多远|多高|多重|多老|多少|几多|几耐|几时")
+_ASKING = re.compile(r"多大|多久|多长|多远|多高|多重|多老|多少|几多|几耐|几时|咩")
+# "Where is it located": asked of a place, "located" is the question, not what the answer says.
+# A sentence that says it ranks higher, one that does not may still answer: it is the focus.
+_LOCATED = re.compile(r"\b(?:located|situated|based|lies?)\b|位于|坐落|座落|设于")
 
 
 # The thing a count question counts: the word after "how many", or after 多少/几 and a
@@ -176,6 +180,9 @@ def build_query(
 
     folded = fold(question)
     focus_starts = {m.start(2) if m.group(2) else m.start(4) for m in _FOCUS.finditer(folded)}
+    kind = classify(question)
+    if kind == "place":
+        focus_starts |= {m.start() for m in _LOCATED.finditer(folded)}
     unit_starts = {
         m.start(1) if m.group(1) else m.start(2)
         for m in _COUNTED.finditer(folded)
@@ -202,7 +209,6 @@ def build_query(
     }
     name_groups = analyzer.aliases.names
 
-    kind = classify(question)
     owners = _role_owners(folded, tokens, analyzer) if kind == "person" else set()
 
     def add(

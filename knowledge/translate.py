@@ -27,12 +27,35 @@ _SKIP = re.compile(
 _WORD = re.compile(r"[a-z]+")
 _SYLLABLE = re.compile(r"^([A-Za-z:]+)[1-5]$")
 # One or two capitalised words that open a gloss and are followed by a lower-case word.
+# CC-CEDICT glosses in American spelling; Hong Kong's English articles write British:
+# centre, programme, organisation, labour, defence, catalogue.
+_BRITISH = [
+    (re.compile(r"(?<=[a-z]{2})(i|y)z(e|ed|es|ing|ation|ations)$"), r"\1s\2"),
+    (re.compile(r"(?<=[a-z]{2}[b-df-hj-np-tv-z])er$"), "re"),
+    (re.compile(r"(?<=[a-z]{3})or$"), "our"),
+    (re.compile(r"(?<=[a-z]{2})ense$"), "ence"),
+    (re.compile(r"(?<=[a-z])gram$"), "gramme"),
+    (re.compile(r"(?<=[a-z]{2})og$"), "ogue"),
+]
+
+
+def british(gloss: str) -> str:
+    """``gloss`` spelt the British way ("research center" -> "research centre"); the same
+    text where no rule applies."""
+    words = []
+    for word in gloss.split(" "):
+        for pattern, replacement in _BRITISH:
+            word = pattern.sub(replacement, word)
+        words.append(word)
+    return " ".join(words)
+
+
 _NAMED = re.compile(r"^([A-Z][a-z'-]+(?: [A-Z][a-z'-]+)?) (?=[a-z])")
 # What the cached term maps were made by; a cache from another version is rebuilt.
 # 2: readings, and names (Guangzhou, 广州) matched by their pinyin.
 # 4: a place named at the head of its gloss ("Kowloon district of Hong Kong": 九龙).
 # 5: what a proper name names (``kinds``).
-DICTIONARY_VERSION = 5
+DICTIONARY_VERSION = 6
 
 
 _ORGANISATION = re.compile(
@@ -162,9 +185,13 @@ class Dictionary:
                     # senses ("company" for 连队) bring in more noise than matches. A
                     # two-word gloss ("San Francisco", "artificial intelligence") is kept as
                     # a phrase: its words alone mean something else.
+                    spelt = british(clean)
+                    uk = [t for t in english_terms(spelt) if len(t) > 2] if spelt != clean else []
                     if rank == 0 and (len(terms) == 1 or len(terms) == 2 == len(words)):
                         en_to_zh[" ".join(terms)].add(simplified)
-                    stems.extend(t for t in terms if t not in stems)
+                        if len(uk) == len(terms):
+                            en_to_zh[" ".join(uk)].add(simplified)
+                    stems.extend(t for t in terms + uk if t not in stems)
             if stems:
                 known = self.zh_to_en.setdefault(simplified, [])
                 known.extend(s for s in stems if s not in known)

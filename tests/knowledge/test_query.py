@@ -265,6 +265,19 @@ def test_a_latin_name_against_chinese_characters_is_found() -> None:
     assert holds_answer("该公司的CEO表示会继续扩张。", "person", "谁是该公司的负责人？")
 
 
+def test_where_it_is_located_asks_for_a_place_and_nothing_more(kb: KnowledgeBase) -> None:
+    query = build_query(kb.analyzer, kb.dictionary, "Where is the Quillop Centre located?")
+    assert query.kind == "place"
+    assert [(c.label, c.focus) for c in query.concepts if not c.name] == [("locat", True)]
+    assert classify("奎洛大学位于香港哪个区？") == "place"
+
+
+def test_cantonese_what_points_at_the_word_after_it(kb: KnowledgeBase) -> None:
+    query = build_query(kb.analyzer, kb.dictionary, "奎洛公司主力投資咩領域？")
+    assert [c.label for c in query.concepts if c.focus] == ["领域"]
+    assert "咩" not in {c.label for c in query.concepts}
+
+
 def test_two_is_a_number() -> None:
     question = "How many years did Quillop wait?"
     assert holds_answer("Two years later, Quillop listed in Leeds.", "amount", question)

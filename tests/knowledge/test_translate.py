@@ -1,0 +1,34 @@
+"""Dictionary translations between English and Chinese terms."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.service import KnowledgeBase
+from knowledge.translate import british
+
+
+@pytest.mark.parametrize(
+    ("american", "spelt"),
+    [
+        ("research center", "research centre"),
+        ("organization", "organisation"),
+        ("labor", "labour"),
+        ("defense", "defence"),
+        ("program", "programme"),
+        ("catalog", "catalogue"),
+        ("analyze", "analyse"),
+        ("her", "her"),
+    ],
+)
+def test_a_gloss_is_also_spelt_the_british_way(american: str, spelt: str) -> None:
+    assert british(american) == spelt
+
+
+def test_hong_kong_english_meets_the_dictionary(kb: KnowledgeBase) -> None:
+    """Hong Kong's articles write "centre" and "programme"; CC-CEDICT glosses "center"."""
+    centre = kb.analyzer.terms("centre")[0]
+    programme = kb.analyzer.terms("programme")[0]
+    assert centre in kb.dictionary.translations("中心")
+    assert "中心" in kb.dictionary.translations(centre)
+    assert "节目" in kb.dictionary.translations(programme)
