@@ -22,7 +22,7 @@ from pathlib import Path
 import jieba
 import numpy as np
 
-from knowledge.tempfiles import temporary
+from knowledge.tempfiles import remove_stale, temporary
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ def load(cache_dir: str | None) -> tuple[dict[str, int], int]:
     saved = _read(path, source)
     if saved is None:
         saved = _from_jieba(cache_dir)
+        # A process killed while saving left its temporary (9 MB): cleared before saving anew.
+        remove_stale(path.parent, (FILE_NAME,))
         _write(path, source, *saved)
     return saved
 

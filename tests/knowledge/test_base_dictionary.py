@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -69,3 +71,19 @@ def test_without_a_cache_folder_nothing_is_saved(
     monkeypatch.chdir(tmp_path)
     _same(base_dictionary.load(None), jiebas)
     assert not list(tmp_path.rglob(base_dictionary.FILE_NAME))
+
+
+def test_temporary_of_a_process_killed_while_saving_is_removed_when_saving_again(
+    tmp_path: Path,
+) -> None:
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    stale = tmp_path / f"{base_dictionary.FILE_NAME}.{int(ended.stdout)}.tmp"
+    stale.write_bytes(b"half a dictionary")
+    base_dictionary.load(str(tmp_path))
+    assert not stale.exists()
+    assert (tmp_path / base_dictionary.FILE_NAME).is_file()
