@@ -12,7 +12,6 @@ import hashlib
 import io
 import logging
 import re
-import threading
 import unicodedata
 import uuid
 from collections.abc import Iterable
@@ -26,6 +25,7 @@ import jieba
 import Stemmer
 
 from knowledge.aliases import AliasTable, learn_pairs
+from knowledge.base_dictionary import base_dictionary
 from knowledge.normalize import fold, fold_with_offsets
 from knowledge.segmenter import Segmenter
 from knowledge.stopwords import CANTONESE_WORDS, CHINESE_STOP, ENGLISH_STOP
@@ -52,25 +52,6 @@ _TITLE_CACHE_SIZE = 200_000
 _HAN_START = "\u3400"
 # An analysed term and its span in the folded text.
 _Span = tuple[str, int, int]
-
-
-_base: tuple[dict[str, int], int] | None = None
-_base_lock = threading.Lock()
-
-
-def _base_dictionary(cache_dir: str | None) -> tuple[dict[str, int], int]:
-    """jieba's dictionary, loaded once per process (the first caller's ``cache_dir`` holds
-    jieba's cache file); it is the same for every data directory, so one copy serves all."""
-    global _base
-    with _base_lock:
-        if _base is None:
-            tokenizer = jieba.Tokenizer()
-            if cache_dir is not None:
-                Path(cache_dir).mkdir(parents=True, exist_ok=True)
-                tokenizer.tmp_dir = cache_dir
-            tokenizer.initialize()
-            _base = (tokenizer.FREQ, tokenizer.total)
-        return _base
 
 
 @dataclass(frozen=True)
@@ -123,9 +104,9 @@ class Analyzer:
         self.state = uuid.uuid4().hex
         self._origin = self.state
         # Each analyzer adds its own words, so it gets its own copy of the base dictionary;
-        # loading that dictionary (0.6 s) happens once per process, mirroring it into jieba-rs
-        # (0.2 s) once per analyzer.
-        freq, total = _base_dictionary(str(cache_dir) if cache_dir else None)
+        # loading that dictionary happens once per process (knowledge/base_dictionary.py),
+        # mirroring it into jieba-rs once per analyzer.
+        freq, total = base_dictionary(str(cache_dir) if cache_dir else None)
         self._base_freq = freq
         self._segmenter = Segmenter(freq, total)
         self._word_terms: dict[str, tuple[_Span, ...]] = {}

@@ -35,7 +35,7 @@ import logging
 import re
 import threading
 from collections import deque
-from itertools import repeat
+from itertools import compress, repeat
 from typing import Any
 
 import jieba
@@ -74,8 +74,8 @@ class Segmenter(jieba.Tokenizer):  # type: ignore[misc]
         # rjieba's stub leaves empty() unannotated (it returns a Jieba).
         self._fast: rjieba.Jieba = rjieba.Jieba.empty()  # type: ignore[no-untyped-call]
         # Zero counts are jieba's prefix markers, not words: neither engine may see them as words.
-        words = [w for w, count in self.FREQ.items() if count]
-        counts = [self.FREQ[w] for w in words]
+        words = list(compress(self.FREQ, self.FREQ.values()))
+        counts = list(filter(None, self.FREQ.values()))
         # 350k calls: map() keeps the loop in C (0.2 s instead of 0.3 s).
         deque(map(self._fast.add_word, words, counts, repeat(None)), maxlen=0)
         self._mirrored = sum(counts)
