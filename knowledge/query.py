@@ -71,13 +71,13 @@ _CALENDAR = re.compile(
 )
 _FOCUS = re.compile(
     r"\b(what|which)\s+(?:kind of\s+|type of\s+|sort of\s+)?([a-z][a-z'-]*)"
-    # Cantonese asks "what" with 咩 and 乜(嘢): 咩领域 is 什么领域.
-    r"|(什么|哪个|哪一个|哪款|哪种|哪类|哪一类|哪些|咩|乜嘢|乜)([\u4e00-\u9fff])"
+    # Cantonese asks "what" with 咩 and 乜(嘢), "which" with 边: 咩领域 is 什么领域, 边一章 哪一章.
+    r"|(什么|哪个|哪一个|哪款|哪种|哪类|哪一类|哪些|咩|乜嘢|乜|哪|边)([\u4e00-\u9fff])"
 )
 
 
 # Chinese ways to ask "how much" that the segmenter may cut into everyday characters (多/大).
-_ASKING = re.compile(r"多大|多久|多长|多远|多高|多重|多老|多少|几多|几耐|几时|咩")
+_ASKING = re.compile(r"多大|多久|多长|多远|多高|多重|多老|多少|几多|几耐|几时|咩|边")
 # "Where is it located": asked of a place, "located" is the question, not what the answer says.
 # A sentence that says it ranks higher, one that does not may still answer: it is the focus.
 _LOCATED = re.compile(r"\b(?:located|situated|based|lies?)\b|位于|坐落|座落|设于")

@@ -278,6 +278,17 @@ def test_cantonese_what_points_at_the_word_after_it(kb: KnowledgeBase) -> None:
     assert "咩" not in {c.label for c in query.concepts}
 
 
+def test_how_many_people_is_a_count_and_no_sum() -> None:
+    """销售团队 holds 售 (sell), a word for money; 几多人 still counts people."""
+    assert classify("奎洛公司計劃組建一支幾多人嘅銷售團隊？") == "amount"
+
+
+def test_cantonese_which_points_at_the_word_after_it(kb: KnowledgeBase) -> None:
+    query = build_query(kb.analyzer, kb.dictionary, "奎洛規則新增咗邊一章？")
+    assert [c.label for c in query.concepts if c.focus] == ["一章"]
+    assert "边" not in {c.label for c in query.concepts}
+
+
 def test_two_is_a_number() -> None:
     question = "How many years did Quillop wait?"
     assert holds_answer("Two years later, Quillop listed in Leeds.", "amount", question)
