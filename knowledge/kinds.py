@@ -115,8 +115,8 @@ _ASKS_NAME = re.compile(
 )
 # A count ("how many investors", "多少个", "几多位") is an amount but never a sum of money.
 _COUNT = re.compile(
-    r"\bhow many\b|\bhow long\b|(多少|几多|几)[个家位名间所只项款次倍年天周月种条座人]|多久|多长时间"
-    r"|投资者|投资人"
+    r"\bhow many\b|\bhow long\b|(多少|几多|几)[个家位名间所只项款次倍年天周月种条座人]"
+    r"|多久|多长时间|投资者|投资人"
 )
 
 
