@@ -53,6 +53,7 @@ class Query:
 # against a Chinese character ("MiniMax的创始人", "HKGAI研发"), unless it is a short acronym
 # ("香港IPO"). The question's first word is capitalised for the sentence's sake.
 _CAPITALISED = re.compile(r"(?<=[\s(“\"'])[A-Z][A-Za-z0-9'’-]*")
+_POSSESSIVE_END = re.compile(r"['’]s?$")
 _LATIN_WORD = re.compile(
     r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9'’]*"
 )  # "ivonescimab-versus-Keytruda": 3
@@ -311,7 +312,9 @@ def build_query(
                     alternatives.extend(found)
                     romanised = romanised or bool(found)
             else:
-                run = [*run, (folded[token.start : token.end], term)][-3:]
+                # As written, less a possessive: "Tang Jie's" reads "tangjie".
+                spelt = _POSSESSIVE_END.sub("", folded[token.start : token.end])
+                run = [*run, (spelt, term)][-3:]
                 for n in range(len(run), 0, -1):
                     found = names.han("".join(word for word, _ in run[-n:]))
                     if found:

@@ -9,7 +9,7 @@ from knowledge.text import HAN
 
 # Raised whenever a change gives some text other terms than before: a knowledge base stored with
 # an older version re-terms the sentences concerned when it opens (reterm.upgrade_terms).
-ANALYZER_VERSION = 8
+ANALYZER_VERSION = 9
 # For each older version, the texts whose terms differ from what it gave (None: any text).
 # 1 -> 2: Latin letters with diacritics were separators ("café" gave "caf").
 # 2 -> 3: Cantonese function and question words are words of their own, and stop words.
@@ -20,6 +20,7 @@ ANALYZER_VERSION = 8
 # 6 -> 7: PhD, doctorate and 博士学位 join the doctoral graduates' group.
 # 7 -> 8: the Hong Kong SAR (HKSAR, 香港特区, 特区) is Hong Kong's group, not one of its own;
 #         "Hong Kong bourse" names HKEX.
+# 8 -> 9: "Tsinghua" alone names Tsinghua University; Peking University (北京大学, 北大) a group.
 TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
     1: re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0300-\u036f]"),
     2: re.compile("[係系邊边幾几嘅咗嗰啲佢乜喺冇嘢而點点咁甚哪]"),
@@ -45,4 +46,5 @@ TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
     ),
     6: re.compile("phd|doctorate|doctoral degree|博士[学學]位", re.IGNORECASE),
     7: re.compile("hong kong sar|hksar|特[区區]|bourse", re.IGNORECASE),
+    8: re.compile("tsinghua|peking university|北京大[学學]|北大", re.IGNORECASE),
 }

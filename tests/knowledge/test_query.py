@@ -130,6 +130,16 @@ def test_a_two_word_english_name_is_one_concept_with_its_chinese(kb: KnowledgeBa
     assert "san" in city.terms and "旧金山" in city.terms
 
 
+def test_a_chinese_name_in_pinyin_finds_its_characters(empty_kb: KnowledgeBase) -> None:
+    """ "Tang Jie's team" is 唐杰's: the possessive is no part of the name's spelling."""
+    empty_kb.ingest_text("早在2006年，唐杰教授团队就研发了奎洛系统。", title="奎洛")
+    empty_kb.ingest_text("唐朝的长安城是当时世界上最大的城市之一。", title="长安")
+    answer = empty_kb.ask("What system did Tang Jie's team build in 2006?", log_it=False)
+    assert [q.sentence.text for q in answer.quotes] == [
+        "早在2006年，唐杰教授团队就研发了奎洛系统。"
+    ]
+
+
 def test_the_focus_is_not_a_name_the_answer_must_repeat(empty_kb: KnowledgeBase) -> None:
     """'Which PhD student': the answer names the student, and need not say "PhD"."""
     empty_kb.ingest_text(

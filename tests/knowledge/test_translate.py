@@ -32,3 +32,8 @@ def test_hong_kong_english_meets_the_dictionary(kb: KnowledgeBase) -> None:
     assert centre in kb.dictionary.translations("中心")
     assert "中心" in kb.dictionary.translations(centre)
     assert "节目" in kb.dictionary.translations(programme)
+
+
+def test_tsinghua_alone_names_the_university(kb: KnowledgeBase) -> None:
+    group = set(kb.analyzer.terms("清华大学")) & {t for t in kb.analyzer.terms("Tsinghua")}
+    assert any(t.startswith("~") for t in group)
