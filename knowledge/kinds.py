@@ -114,8 +114,10 @@ _ASKS_NAME = re.compile(
     r"|叫什么|什么名字|名字是|名叫|叫做什么|称为什么|叫乜|咩名"
 )
 # A count ("how many investors", "多少个", "几多位") is an amount but never a sum of money.
+# Chinese measure words: what comes between 多少 and the thing counted (多少名学生, 几多队).
+MEASURE_WORDS = "个家位名间所只座条项款次队支批台部份张本篇"
 _COUNT = re.compile(
-    r"\bhow many\b|\bhow long\b|(多少|几多|几)[个家位名间所只项款次倍年天周月种条座人]"
+    rf"\bhow many\b|\bhow long\b|(多少|几多|几)[{MEASURE_WORDS}倍年天周月种人]"
     r"|多久|多长时间|投资者|投资人"
 )
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from knowledge.analyze import Analyzer, Token
-from knowledge.kinds import GENERIC_HEADS, MONEY_WORD, Kind, classify
+from knowledge.kinds import GENERIC_HEADS, MEASURE_WORDS, MONEY_WORD, Kind, classify
 from knowledge.models import Lang
 from knowledge.normalize import fold, guess_lang, regional_variants
 from knowledge.text import is_han
@@ -86,10 +86,9 @@ _LOCATED = re.compile(r"\b(?:located|situated|based|lies?)\b|位于|坐落|座�
 
 # The thing a count question counts: the word after "how many", or after 多少/几 and a
 # measure word.
-_MEASURE_WORDS = "个家位名间所只座条项款次"
 _COUNTED = re.compile(
     r"\bhow many\s+(?:more\s+)?([a-z][a-z'-]*)"
-    rf"|(?:多少|几多|几)[{_MEASURE_WORDS}]?([\u4e00-\u9fff])"
+    rf"|(?:多少|几多|几)[{MEASURE_WORDS}]?([\u4e00-\u9fff])"
 )
 _PIVOTS = 2
 
@@ -187,7 +186,7 @@ def build_query(
     unit_starts = {
         m.start(1) if m.group(1) else m.start(2)
         for m in _COUNTED.finditer(folded)
-        if not (m.group(2) and m.group(2) in _MEASURE_WORDS)  # "前多少名": 名 counts nothing
+        if not (m.group(2) and m.group(2) in MEASURE_WORDS)  # "前多少名": 名 counts nothing
     }
     written = _CAPITALISED.findall(question) + list(
         filter(_named_inside, _LATIN_WORD.findall(question))

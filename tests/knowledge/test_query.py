@@ -289,8 +289,9 @@ def test_cantonese_what_points_at_the_word_after_it(kb: KnowledgeBase) -> None:
 
 
 def test_how_many_people_is_a_count_and_no_sum() -> None:
-    """销售团队 holds 售 (sell), a word for money; 几多人 still counts people."""
+    """销售团队 holds 售 (sell), a word for money; 几多人 still counts people, 几多队 teams."""
     assert classify("奎洛公司計劃組建一支幾多人嘅銷售團隊？") == "amount"
+    assert classify("奎洛計劃最少會資助幾多隊研究團隊？") == "amount"
 
 
 def test_cantonese_which_points_at_the_word_after_it(kb: KnowledgeBase) -> None:
