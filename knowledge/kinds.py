@@ -173,6 +173,8 @@ _NUMBER = re.compile(
     r"[一二三四五六七八九十百千万亿两]{2,}|\b(two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve|dozen|dozens|hundred|hundreds|thousand|thousands|million|billion|trillion|"
     r"half|percent|majority)\b|倍|半数"
+    # A span of time: 一年多, 两个月, 三天.
+    r"|[一二三四五六七八九十两半](?:个多|个半|个)?(?:年|月|天|周|星期|小时|分钟)"
 )
 _DATE_LIKE = re.compile(
     r"(?<![\d.])(1[89]\d\d|20\d\d)(?![\d.])|\d{1,2}\s*[月日号]|[一二三四五六七八九十〇零]+[月日]"

@@ -198,6 +198,12 @@ def test_a_number_counts_the_word_it_stands_before(kb: KnowledgeBase) -> None:
     assert not counts(kb.analyzer.analyze(far), units)
 
 
+def test_a_span_of_time_answers_how_long() -> None:
+    assert holds_answer("首期工程只花了一年多时间。", "amount", "首期工程用了多久？")
+    assert holds_answer("审批用了两个月。", "amount", "审批用了多久？")
+    assert not holds_answer("审批在一月完成。", "amount", "审批用了多久？")
+
+
 def test_seventeen_years_is_an_amount_and_no_year() -> None:
     assert holds_answer("新田十七年间由购物城变成科技城。", "amount", "新田用了多少年？")
     assert not holds_answer("此事发生在一九八四年。", "amount", "新田用了多少年？")
