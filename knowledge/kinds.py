@@ -60,7 +60,8 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
         "place",
         re.compile(
             r"\bwhere\b|\b(which|what) (city|country|province|place|region|town)\b"
-            r"|哪里|哪儿|何处|什么地方|在哪|哪个城市|哪座城市|哪个国家|哪个省|哪个地区|边度|边到|边处"
+            # "在哪个会议上" asks which meeting, not where: 在哪 before a measure word is "which".
+            r"|哪里|哪儿|何处|什么地方|在哪(?![个家所一些位款种间本场届次])|哪个城市|哪座城市|哪个国家|哪个省|哪个地区|边度|边到|边处"
             r"|哪个区|哪一区|哪区|边个区|边区"
         ),
     ),

@@ -198,6 +198,11 @@ def test_a_number_counts_the_word_it_stands_before(kb: KnowledgeBase) -> None:
     assert not counts(kb.analyzer.analyze(far), units)
 
 
+def test_in_which_meeting_is_no_place_question() -> None:
+    assert classify("奎洛的数据最早是在哪个学术会议上发布的？") is None
+    assert classify("奎洛的总部在哪里？") == "place"
+
+
 def test_a_span_of_time_answers_how_long() -> None:
     assert holds_answer("首期工程只花了一年多时间。", "amount", "首期工程用了多久？")
     assert holds_answer("审批用了两个月。", "amount", "审批用了多久？")
