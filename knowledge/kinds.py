@@ -93,6 +93,7 @@ _SUM = re.compile(
 _PER_SHARE = re.compile(
     r"每股|股价|收市价|收盘价|收市|收盘|发售价|招股价|发行价|配售价|"
     r"\b(?:offer|offering|closing|share|listing|issue|ipo) price|\bper share\b|\ba share\b"
+    r"|\b(?:clos|open)(?:e|ed|es|ing)? at\b|开盘价|开市价"
 )
 _BIG_SUM = re.compile(rf"\d[\d,.]*\s*{_MULTIPLIER}")
 _DIGIT = re.compile(r"\d")
@@ -151,6 +152,9 @@ def classify(question: str) -> Kind | None:
     if re.search(r"\b(price|valuation|cost)\b|价|估值|市值", folded) and not re.search(
         r"\b(what|which|who|is|are|does|do|did|can|how)\b|吗|什么|哪|是否", folded
     ):
+        return "money"
+    if _PER_SHARE.search(folded):
+        # "What did its shares close at": a price, whatever asks it.
         return "money"
     return None
 

@@ -198,6 +198,13 @@ def test_a_number_counts_the_word_it_stands_before(kb: KnowledgeBase) -> None:
     assert not counts(kb.analyzer.analyze(far), units)
 
 
+def test_what_shares_closed_at_asks_for_one_share_s_price() -> None:
+    question = "What did Quillop's shares close at on their first day?"
+    assert classify(question) == "money"
+    assert not holds_answer("Brokers lent HK$197.8 billion for Quillop's offer.", "money", question)
+    assert holds_answer("Quillop's shares closed at HK$24.3.", "money", question)
+
+
 def test_in_which_meeting_is_no_place_question() -> None:
     assert classify("奎洛的数据最早是在哪个学术会议上发布的？") is None
     assert classify("奎洛的总部在哪里？") == "place"
