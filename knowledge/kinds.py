@@ -39,7 +39,7 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
         re.compile(
             r"\bhow (much|many|large|big|long|old|far)\b"
             r"|\bwhat (share|percentage|proportion|number)\b"
-            r"|多少|几个|几家|几位|几名|几成|几间|几所|多大|多久|多长|几多|几岁|几耐"
+            r"|多少|几个|几家|几位|几名|几成|几间|几所|多大|几大|多久|多长|几多|几岁|几耐"
             r"|几年|几天|几周|几星期|几个月|几次|几倍|几项|几座|几条|几款|几种|几只"
         ),
     ),
@@ -102,6 +102,13 @@ _CHANGE = re.compile(
     r"slump|slumped|surge|surged|change)\b|涨|跌|升|降|变"
 )
 _PERCENT = re.compile(r"\d\s*(?:%|％|per ?cent\b)|百分之|个百分点")
+# A question about a share of a whole ("what percentage", 比例, 几成), which a share answers:
+# 52%, 九成, 百分之六十, not a count.
+_ASKS_SHARE = re.compile(
+    r"\bwhat (?:percentage|proportion|share|percent)\b|\bhow many per ?cent\b|比例|百分比"
+    r"|百分之几|几成|多少成"
+)
+_SHARE = re.compile(r"\d\s*(?:%|％|per ?cent\b)|百分之|[一二三四五六七八九十]成|半数|\bhalf\b")
 
 
 def _digits(text: str, start: int) -> int:
@@ -143,7 +150,12 @@ def classify(question: str) -> Kind | None:
     ]
     if found:
         kind = _KIND_PATTERNS[min(found)[1]][0]
-        if kind == "amount" and MONEY_WORD.search(folded) and not _COUNT.search(folded):
+        if (
+            kind == "amount"
+            and MONEY_WORD.search(folded)
+            and not _COUNT.search(folded)
+            and not _ASKS_SHARE.search(folded)  # "what share of the money": a percentage
+        ):
             return "money"
         return kind
     if _ASKS_NAME.search(folded):
@@ -284,6 +296,8 @@ def holds_answer(
     if kind == "amount":
         # Years and dates are not amounts: "康方生物于2020年上市" does not say how many.
         undated = _DATE_LIKE.sub(" ", folded)
+        if _ASKS_SHARE.search(asked):
+            return any(m.group(0) not in asked for m in _SHARE.finditer(undated))
         return any(m.group(0) not in asked for m in _NUMBER.finditer(undated))
     if kind == "reason":
         # "Why" is answered by explanations too plain to spot ("platforms do not reach far

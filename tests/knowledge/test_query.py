@@ -205,6 +205,17 @@ def test_what_shares_closed_at_asks_for_one_share_s_price() -> None:
     assert holds_answer("Quillop's shares closed at HK$24.3.", "money", question)
 
 
+def test_a_share_of_a_whole_is_answered_by_a_share() -> None:
+    """比例, 几成, "what percentage": 52% or 九成 answers, a count or a sum does not."""
+    question = "奎洛上市籌到嘅錢，有幾大比例會用落新藥度？"
+    assert classify(question) == "amount"
+    assert holds_answer("该公司拟将所得款的 52% 用于新药。", "amount", question)
+    assert not holds_answer("该公司共筹得 33 亿港元。", "amount", question)
+    rented = "三个园区被租用的比例有多少？"
+    assert holds_answer("三个园区的使用率已接近九成。", "amount", rented)
+    assert not holds_answer("三个园区共有 70 家企业。", "amount", rented)
+
+
 def test_in_which_meeting_is_no_place_question() -> None:
     assert classify("奎洛的数据最早是在哪个学术会议上发布的？") is None
     assert classify("奎洛的总部在哪里？") == "place"
