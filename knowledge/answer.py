@@ -113,7 +113,7 @@ def choose(
     settings = settings or AnswerSettings()
     concepts = [c.terms for c in query.concepts]
     money = [c.money for c in query.concepts]
-    hits = index.search(concepts, k=settings.top_passages)
+    hits, dfs = index.search_with_df(concepts, k=settings.top_passages)
     if not hits:
         return Answer(query.text, query.lang, False, expected_kind=query.kind)
     best_passage = hits[0][1] or 1.0
@@ -154,11 +154,11 @@ def choose(
                 # "on April 24" in an article of 2020 is about 2020: the date is context.
                 titles[row.article_id].update(YEAR.findall(article.published))
 
-    # The search has just counted each concept's passages: concept_df reads that count.
+    # The search has just counted each concept's passages (dfs), a concept's df as concept_df.
     # Weights of the question's concepts, kept positive: in a knowledge base of a few
     # passages BM25's idf goes negative for a word most passages hold, which made every
     # coverage negative, so that a small collection declined or answered by chance.
-    idfs = [max(index.idf(index.concept_df(c)), _MIN_WEIGHT) for c in concepts]
+    idfs = [max(index.idf(df), _MIN_WEIGHT) for df in dfs]
     # A word no passage holds still counts: "weather" asked of articles that never mention it
     # is the evidence that they do not answer.
     counted = [not c.focus for c in query.concepts]
