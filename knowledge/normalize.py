@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 
 import opencc
 
 from knowledge.models import Lang
-from knowledge.text import HAN
+from knowledge.text import HAN, has_han
 
 _NOT_HAN = re.compile(f"[^{HAN}]+")
 _NOT_LATIN = re.compile(r"[^A-Za-z]+")
@@ -47,7 +48,7 @@ def regional_variants(word: str) -> list[str]:
 
 def fold(text: str) -> str:
     """The matching form of ``text``: NFKC, case-folded, Traditional folded to Simplified."""
-    return to_simplified(unicodedata.normalize("NFKC", text).casefold())
+    return to_simplified(_nfkc(text).casefold())
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
@@ -87,13 +88,44 @@ def _simplified_aligned(joined: str) -> str:
     return simplified
 
 
+@cache
+def _decomposer() -> Callable[[str], str]:
+    """Replaces each character of the Basic Multilingual Plane that NFKD changes (Hangul
+    syllables aside) by what NFKD makes of it; the table is built at first use (20 ms)."""
+    table: dict[str, str] = {}
+    for code in range(0x10000):
+        ch = chr(code)
+        if 0xAC00 <= code <= 0xD7A3 or 0xD800 <= code <= 0xDFFF:
+            continue
+        decomposed = unicodedata.normalize("NFKD", ch)
+        if decomposed != ch:
+            table[ch] = decomposed
+    pattern = re.compile("[" + "".join(map(re.escape, table)) + "]")
+    return partial(pattern.sub, lambda match: table[match.group()])
+
+
+def _nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, three times faster on Chinese text.
+
+    Its full-width punctuation (，（）) sends CPython down its slow path; replacing each
+    character NFKD changes by what NFKD makes of it first changes nothing in the result
+    (NFKC composes the full decomposition, which is the same) and leaves the normalizer
+    little or nothing to do.
+    """
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", _decomposer()(text))
+
+
 def guess_lang(text: str) -> Lang:
     """English unless Han characters dominate; Traditional when its own characters prevail."""
     sample = text[:4000]
+    if not has_han(sample):
+        return "en"  # the usual English sentence, without building strings
     han_text = _NOT_HAN.sub("", sample)  # one string, not a list of 4,000 characters
-    latin = len(_NOT_LATIN.sub("", sample))
     # Chinese articles quote Latin names (DeepSeek, HKUST): weigh a Han character like a word.
-    if not han_text or len(han_text) * 3 < latin:
+    # (Latin letters are counted only where there is room for three per Han character.)
+    if len(han_text) * 4 < len(sample) and len(han_text) * 3 < len(_NOT_LATIN.sub("", sample)):
         return "en"
     simplified = to_simplified(han_text)
     # Compared whole first (in C): counting character by character costs 3% of a Chinese ingest.

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 
-from knowledge.normalize import fold, fold_per_character, fold_with_offsets
+from knowledge.normalize import fold, fold_per_character, fold_with_offsets, to_simplified
 
 
 def test_fold_with_offsets_matches_the_per_character_definition() -> None:
@@ -30,3 +31,16 @@ def test_highlight_offsets_point_into_the_original_text() -> None:
     folded, offsets = fold_with_offsets(text)
     assert folded == fold(text)
     assert text[offsets[folded.index("香港")]] == "香"
+
+
+def test_fold_normalizes_as_nfkc_does_everywhere() -> None:
+    """fold's faster NFKC (full-width punctuation replaced before the normalizer runs) gives
+    what unicodedata.normalize does, for every character alone and beside combining marks
+    and jamo it could compose with."""
+    # The Basic Multilingual Plane, and blocks beyond it that NFKC changes.
+    codes = [*range(0xD800), *range(0xE000, 0x10000), *range(0x1D400, 0x1D800)]
+    for code in [*codes, *range(0x1F100, 0x1F300), *range(0x2F800, 0x2FA20)]:
+        ch = chr(code)
+        for text in (ch, "a" + ch, ch + "\u0301", "\u1100" + ch, ch + "\u0308\u0323"):
+            expected = to_simplified(unicodedata.normalize("NFKC", text).casefold())
+            assert fold(text) == expected, hex(code)
