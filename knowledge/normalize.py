@@ -17,7 +17,8 @@ from knowledge.models import Lang
 from knowledge.text import HAN, has_han
 
 _NOT_HAN = re.compile(f"[^{HAN}]+")
-_NOT_LATIN = re.compile(r"[^A-Za-z]+")
+# Every byte but the ASCII letters': UTF-8 writes any other character in bytes of 0x80 and up.
+_NOT_LATIN_BYTES = bytes(b for b in range(256) if not (65 <= b <= 90 or 97 <= b <= 122))
 
 
 @cache
@@ -117,6 +118,12 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", _decomposer()(text))
 
 
+def _latin_letters(text: str) -> int:
+    """How many ASCII letters ``text`` holds (bytes.translate in C: a regex substitution took
+    a fifth of answer selection's language guesses)."""
+    return len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_LATIN_BYTES))
+
+
 def guess_lang(text: str) -> Lang:
     """English unless Han characters dominate; Traditional when its own characters prevail."""
     sample = text[:4000]
@@ -125,7 +132,7 @@ def guess_lang(text: str) -> Lang:
     han_text = _NOT_HAN.sub("", sample)  # one string, not a list of 4,000 characters
     # Chinese articles quote Latin names (DeepSeek, HKUST): weigh a Han character like a word.
     # (Latin letters are counted only where there is room for three per Han character.)
-    if len(han_text) * 4 < len(sample) and len(han_text) * 3 < len(_NOT_LATIN.sub("", sample)):
+    if len(han_text) * 4 < len(sample) and len(han_text) * 3 < _latin_letters(sample):
         return "en"
     simplified = to_simplified(han_text)
     # Compared whole first (in C): counting character by character costs 3% of a Chinese ingest.

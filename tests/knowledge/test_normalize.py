@@ -5,7 +5,15 @@ from __future__ import annotations
 import random
 import unicodedata
 
-from knowledge.normalize import fold, fold_per_character, fold_with_offsets, to_simplified
+from knowledge.normalize import (
+    fold,
+    fold_per_character,
+    fold_with_offsets,
+    guess_lang,
+    to_simplified,
+    to_traditional,
+)
+from knowledge.text import is_han
 
 
 def test_fold_with_offsets_matches_the_per_character_definition() -> None:
@@ -44,3 +52,25 @@ def test_fold_normalizes_as_nfkc_does_everywhere() -> None:
         for text in (ch, "a" + ch, ch + "\u0301", "\u1100" + ch, ch + "\u0308\u0323"):
             expected = to_simplified(unicodedata.normalize("NFKC", text).casefold())
             assert fold(text) == expected, hex(code)
+
+
+def _guess_lang_by_definition(text: str) -> str:
+    sample = text[:4000]
+    han = "".join(ch for ch in sample if is_han(ch))
+    latin = sum(1 for ch in sample if "a" <= ch <= "z" or "A" <= ch <= "Z")
+    if not han or len(han) * 3 < latin:
+        return "en"
+    trad_only = sum(map(str.__ne__, han, to_simplified(han)))
+    simp_only = sum(map(str.__ne__, han, to_traditional(han)))
+    return "zh-Hant" if trad_only > simp_only else "zh-Hans"
+
+
+def test_guess_lang_weighs_han_against_latin_letters_as_defined() -> None:
+    """Its shortcuts (no Han: English; Latin letters counted only where they could outweigh
+    the Han, in bytes) give the definition's guess on mixed texts of every proportion."""
+    rng = random.Random(20261207)
+    pieces = ["DeepSeek ", "HKUST", "香港科技大學", "香港科技大学", "，", "é", "１２", " "]
+    pieces += ["𠀀", "\ud800"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 15)))
+        assert guess_lang(text) == _guess_lang_by_definition(text), text
