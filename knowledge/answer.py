@@ -234,6 +234,7 @@ def choose(
     total_idf = sum(idfs) or 1.0
     coverage_total = sum(i for i, use in zip(idfs, counted, strict=True) if use) or 1.0
     k1, b = index.params.k1, index.params.b
+    concepts_of = _concepts_of(concepts)
     for cand in candidates.values():
         text = cand.sentence.text
         if len(text) < MAX_SENTENCE_CHARS // 2 and not ENDS_SENTENCE.search(text):
@@ -248,6 +249,7 @@ def choose(
         length = sum(cand.terms.values())
         title_terms = titles.get(cand.sentence.article_id, set())
         near = context.get(cand.sentence.id, set()) | title_terms
+        tfs, nears = _counts_by_concept(cand.terms, near, concepts_of, len(concepts))
         match = covered = covered_ctx = 0.0
         total = coverage_total
         # Something the question says of its names (born, mayor, weather), not the names alone.
@@ -259,16 +261,15 @@ def choose(
         # (A Latin name inside a Chinese sentence, "MiniMax此次IPO", is found, and counts.)
         total -= sum(
             idf
-            for alternatives, idf, use, able in zip(concepts, idfs, counted, writings, strict=True)
-            if use and writing not in able and not any(cand.terms.get(t) for t in alternatives)
+            for tf, idf, use, able in zip(tfs, idfs, counted, writings, strict=True)
+            if use and writing not in able and not tf
         )
         total = max(total, _MIN_WEIGHT)
         named_ctx = 0.0
-        for alternatives, idf, use, predicate, paid, is_name in zip(
-            concepts, idfs, counted, predicates_mask, money, name_mask, strict=True
+        for tf, in_near, idf, use, predicate, paid, is_name in zip(
+            tfs, nears, idfs, counted, predicates_mask, money, name_mask, strict=True
         ):
-            tf = sum(cand.terms.get(t, 0) for t in alternatives)
-            if predicate and (tf or (paid and sums) or any(t in near for t in alternatives)):
+            if predicate and (tf or (paid and sums) or in_near):
                 cand.says_more = True
             if not tf and paid and sums:
                 # Said by the sum, not in words: half, as context counts.
@@ -280,7 +281,7 @@ def choose(
                 covered += idf
                 covered_ctx += idf
                 total += 0.0 if use else idf  # a focus word the answer repeats still counts
-            elif use and any(t in near for t in alternatives):
+            elif use and in_near:
                 covered_ctx += idf / 2
                 named_ctx += idf / 2 if is_name else 0.0
         # Context vouches for what a sentence leaves implicit, never for all of it.
@@ -396,6 +397,34 @@ def _articles_naming(terms: Collection[str], index: BM25Index, store: PassageSou
 
 
 _MIN_WEIGHT = 0.01
+
+
+def _concepts_of(concepts: Sequence[Sequence[str]]) -> dict[str, list[int]]:
+    """Per asked term, the concepts it is an alternative of, by index (as often as each
+    lists it)."""
+    found: dict[str, list[int]] = {}
+    for i, alternatives in enumerate(concepts):
+        for term in alternatives:
+            found.setdefault(term, []).append(i)
+    return found
+
+
+def _counts_by_concept(
+    terms: Counter[str], near: set[str], concepts_of: dict[str, list[int]], n: int
+) -> tuple[list[int], list[bool]]:
+    """Per concept, how often a sentence's ``terms`` hold its alternatives, and whether
+    ``near`` holds any: found from the few asked terms a sentence holds, not by looking up
+    every alternative of every concept."""
+    tfs = [0] * n
+    for term in concepts_of.keys() & terms.keys():
+        count = terms[term]
+        for i in concepts_of[term]:
+            tfs[i] += count
+    nears = [False] * n
+    for term in concepts_of.keys() & near:
+        for i in concepts_of[term]:
+            nears[i] = True
+    return tfs, nears
 
 
 def _same_script(text: str, lang: str) -> bool:
