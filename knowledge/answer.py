@@ -29,7 +29,7 @@ from knowledge.evidence import (
     names_another,
     of_the_past,
     role_of_another,
-    spelled,
+    spelled_all,
 )
 from knowledge.index import BM25Index
 from knowledge.kinds import holds_answer, states_sum
@@ -142,8 +142,7 @@ def choose(
             if sentence.position >= row.first_position:
                 known = candidates.get(sentence.id)
                 if known is None or known.passage_score < pscore:
-                    written = spelled(Counter(terms), sentence.text, han_terms)
-                    candidates[sentence.id] = _Candidate(sentence, written, pscore)
+                    candidates[sentence.id] = _Candidate(sentence, Counter(terms), pscore)
                 context.setdefault(sentence.id, set()).update(previous)
             previous = set(terms)
         if row.article_id not in titles:
@@ -153,6 +152,7 @@ def choose(
             if article.published:
                 # "on April 24" in an article of 2020 is about 2020: the date is context.
                 titles[row.article_id].update(YEAR.findall(article.published))
+    spelled_all([(cand.terms, cand.sentence.text) for cand in candidates.values()], han_terms)
 
     # The search has just counted each concept's passages (dfs), a concept's df as concept_df.
     # Weights of the question's concepts, kept positive: in a knowledge base of a few

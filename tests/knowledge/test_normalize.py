@@ -7,6 +7,7 @@ import unicodedata
 
 from knowledge.normalize import (
     fold,
+    fold_all,
     fold_per_character,
     fold_with_offsets,
     guess_lang,
@@ -74,3 +75,14 @@ def test_guess_lang_weighs_han_against_latin_letters_as_defined() -> None:
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 15)))
         assert guess_lang(text) == _guess_lang_by_definition(text), text
+
+
+def test_fold_all_folds_each_text_as_fold_does() -> None:
+    """Folded together, no Traditional phrase reaches across two texts: a text cut anywhere
+    (乾|燥 of 乾燥, which OpenCC converts as a phrase) folds as its pieces do alone; a text
+    holding a newline folds on its own."""
+    text = "天氣乾燥，香港科技大學於1991年成立。DeepSeek 創始人梁文鋒，ＡＩ研發中心。"
+    assert fold_all([]) == []
+    for cut in range(len(text) + 1):
+        pieces = [text[:cut], text[cut:], "軟體\n開發", "", "Ｆｕｌｌ"]
+        assert fold_all(pieces) == [fold(piece) for piece in pieces], cut
