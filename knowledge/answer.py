@@ -29,7 +29,7 @@ from knowledge.evidence import (
     names_another,
     of_the_past,
     role_of_another,
-    spelled,
+    spelled_all,
 )
 from knowledge.index import BM25Index
 from knowledge.kinds import holds_answer, states_sum
@@ -113,7 +113,7 @@ def choose(
     settings = settings or AnswerSettings()
     concepts = [c.terms for c in query.concepts]
     money = [c.money for c in query.concepts]
-    hits = index.search(concepts, k=settings.top_passages)
+    hits, dfs = index.search_with_df(concepts, k=settings.top_passages)
     if not hits:
         return Answer(query.text, query.lang, False, expected_kind=query.kind)
     best_passage = hits[0][1] or 1.0
@@ -142,8 +142,7 @@ def choose(
             if sentence.position >= row.first_position:
                 known = candidates.get(sentence.id)
                 if known is None or known.passage_score < pscore:
-                    written = spelled(Counter(terms), sentence.text, han_terms)
-                    candidates[sentence.id] = _Candidate(sentence, written, pscore)
+                    candidates[sentence.id] = _Candidate(sentence, Counter(terms), pscore)
                 context.setdefault(sentence.id, set()).update(previous)
             previous = set(terms)
         if row.article_id not in titles:
@@ -153,12 +152,13 @@ def choose(
             if article.published:
                 # "on April 24" in an article of 2020 is about 2020: the date is context.
                 titles[row.article_id].update(YEAR.findall(article.published))
+    spelled_all([(cand.terms, cand.sentence.text) for cand in candidates.values()], han_terms)
 
-    # The search has just counted each concept's passages: concept_df reads that count.
+    # The search has just counted each concept's passages (dfs), a concept's df as concept_df.
     # Weights of the question's concepts, kept positive: in a knowledge base of a few
     # passages BM25's idf goes negative for a word most passages hold, which made every
     # coverage negative, so that a small collection declined or answered by chance.
-    idfs = [max(index.idf(index.concept_df(c)), _MIN_WEIGHT) for c in concepts]
+    idfs = [max(index.idf(df), _MIN_WEIGHT) for df in dfs]
     # A word no passage holds still counts: "weather" asked of articles that never mention it
     # is the evidence that they do not answer.
     counted = [not c.focus for c in query.concepts]
@@ -234,6 +234,7 @@ def choose(
     total_idf = sum(idfs) or 1.0
     coverage_total = sum(i for i, use in zip(idfs, counted, strict=True) if use) or 1.0
     k1, b = index.params.k1, index.params.b
+    concepts_of = _concepts_of(concepts)
     for cand in candidates.values():
         text = cand.sentence.text
         if len(text) < MAX_SENTENCE_CHARS // 2 and not ENDS_SENTENCE.search(text):
@@ -248,6 +249,7 @@ def choose(
         length = sum(cand.terms.values())
         title_terms = titles.get(cand.sentence.article_id, set())
         near = context.get(cand.sentence.id, set()) | title_terms
+        tfs, nears = _counts_by_concept(cand.terms, near, concepts_of, len(concepts))
         match = covered = covered_ctx = 0.0
         total = coverage_total
         # Something the question says of its names (born, mayor, weather), not the names alone.
@@ -259,16 +261,15 @@ def choose(
         # (A Latin name inside a Chinese sentence, "MiniMax此次IPO", is found, and counts.)
         total -= sum(
             idf
-            for alternatives, idf, use, able in zip(concepts, idfs, counted, writings, strict=True)
-            if use and writing not in able and not any(cand.terms.get(t) for t in alternatives)
+            for tf, idf, use, able in zip(tfs, idfs, counted, writings, strict=True)
+            if use and writing not in able and not tf
         )
         total = max(total, _MIN_WEIGHT)
         named_ctx = 0.0
-        for alternatives, idf, use, predicate, paid, is_name in zip(
-            concepts, idfs, counted, predicates_mask, money, name_mask, strict=True
+        for tf, in_near, idf, use, predicate, paid, is_name in zip(
+            tfs, nears, idfs, counted, predicates_mask, money, name_mask, strict=True
         ):
-            tf = sum(cand.terms.get(t, 0) for t in alternatives)
-            if predicate and (tf or (paid and sums) or any(t in near for t in alternatives)):
+            if predicate and (tf or (paid and sums) or in_near):
                 cand.says_more = True
             if not tf and paid and sums:
                 # Said by the sum, not in words: half, as context counts.
@@ -280,7 +281,7 @@ def choose(
                 covered += idf
                 covered_ctx += idf
                 total += 0.0 if use else idf  # a focus word the answer repeats still counts
-            elif use and any(t in near for t in alternatives):
+            elif use and in_near:
                 covered_ctx += idf / 2
                 named_ctx += idf / 2 if is_name else 0.0
         # Context vouches for what a sentence leaves implicit, never for all of it.
@@ -396,6 +397,34 @@ def _articles_naming(terms: Collection[str], index: BM25Index, store: PassageSou
 
 
 _MIN_WEIGHT = 0.01
+
+
+def _concepts_of(concepts: Sequence[Sequence[str]]) -> dict[str, list[int]]:
+    """Per asked term, the concepts it is an alternative of, by index (as often as each
+    lists it)."""
+    found: dict[str, list[int]] = {}
+    for i, alternatives in enumerate(concepts):
+        for term in alternatives:
+            found.setdefault(term, []).append(i)
+    return found
+
+
+def _counts_by_concept(
+    terms: Counter[str], near: set[str], concepts_of: dict[str, list[int]], n: int
+) -> tuple[list[int], list[bool]]:
+    """Per concept, how often a sentence's ``terms`` hold its alternatives, and whether
+    ``near`` holds any: found from the few asked terms a sentence holds, not by looking up
+    every alternative of every concept."""
+    tfs = [0] * n
+    for term in concepts_of.keys() & terms.keys():
+        count = terms[term]
+        for i in concepts_of[term]:
+            tfs[i] += count
+    nears = [False] * n
+    for term in concepts_of.keys() & near:
+        for i in concepts_of[term]:
+            nears[i] = True
+    return tfs, nears
 
 
 def _same_script(text: str, lang: str) -> bool:

@@ -10,26 +10,28 @@ from __future__ import annotations
 import re
 import weakref
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 
 from knowledge.analyze import Analyzer, Token
 from knowledge.kinds import CHINESE_SURNAMES, GENERIC_HEADS, ORG_NAME
-from knowledge.normalize import fold
+from knowledge.normalize import fold, fold_all
 from knowledge.text import has_han
 
 
-def spelled(terms: Counter[str], text: str, han_terms: Collection[str]) -> Counter[str]:
+def spelled(
+    terms: Counter[str], text: str, han_terms: Collection[str], folded: str | None = None
+) -> Counter[str]:
     """``terms`` with the question's Chinese words that ``text`` spells but its terms lack.
 
     The segmenter cuts the same characters differently by what follows them: "俞德超说" keeps
     the name whole, "俞德超出生" reads 超出 ("exceed") and loses it. A sentence that writes
     the asked word across a cut holds it; one that writes it inside a longer word (智能 in
-    人工智能) does not.
+    人工智能) does not. ``folded``, when given, is ``fold(text)``.
     """
     missing = [t for t in han_terms if t not in terms]
     if not missing or not has_han(text):
         return terms
-    folded = fold(text)
+    folded = fold(text) if folded is None else folded
     for term in missing:
         count = folded.count(term)
         if count:
@@ -37,6 +39,19 @@ def spelled(terms: Counter[str], text: str, han_terms: Collection[str]) -> Count
         if count > 0:
             terms[term] = count
     return terms
+
+
+def spelled_all(sentences: Sequence[tuple[Counter[str], str]], han_terms: Collection[str]) -> None:
+    """:func:`spelled` of each (terms, text), the terms changed in place; the texts it reads
+    are folded together (see fold_all)."""
+    reading = [
+        (terms, text)
+        for terms, text in sentences
+        if has_han(text) and any(t not in terms for t in han_terms)
+    ]
+    folded = fold_all([text for _, text in reading])
+    for (terms, text), folded_text in zip(reading, folded, strict=True):
+        spelled(terms, text, han_terms, folded_text)
 
 
 # A sentence of the body ends as one (unless the segmenter cut a run-on one at a soft break):

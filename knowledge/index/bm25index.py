@@ -141,8 +141,8 @@ class BM25Index:
     def concept_df(self, alternatives: Sequence[str]) -> int:
         """Passages holding any of the alternatives, without building the concept's postings
         (a question's concepts were just searched, so their union counts are cached)."""
-        concept = self._concept(alternatives)
-        return 0 if concept is None else concept.df
+        terms = self._live_terms(alternatives)
+        return self._df(terms) if terms else 0
 
     def concept_postings(self, alternatives: Sequence[str]) -> tuple[IntArray, IntArray]:
         """Postings of a synonym group: union of passages, summed counts."""
@@ -162,11 +162,11 @@ class BM25Index:
             scratch = self._local.scratch = Scratch(size)
         return scratch
 
-    def _concept(
-        self, alternatives: Sequence[str], n: int | None = None, avgdl: float | None = None
-    ) -> Concept | None:
-        """A concept's terms' own postings (each sorted by id), its df and weight bound;
-        ``n`` and ``avgdl`` the index's passages and mean length (a search reads them once)."""
+    def _live_terms(
+        self, alternatives: Sequence[str]
+    ) -> list[tuple[int, list[tuple[IntArray, IntArray]]]]:
+        """The alternatives' term ids that some live passage holds, each with its postings'
+        parts (see Postings.parts), duplicates once."""
         postings = self._postings
         term_ids, dead = postings.term_ids, postings.dead
         terms: list[tuple[int, list[tuple[IntArray, IntArray]]]] = []
@@ -176,26 +176,43 @@ class BM25Index:
                 parts = postings.parts(tid)
                 if sum(len(ids) for ids, _ in parts) > dead(tid):
                     terms.append((tid, parts))
+        return terms
+
+    def _df(self, terms: list[tuple[int, list[tuple[IntArray, IntArray]]]]) -> int:
+        """Live passages holding any of ``terms`` (as :meth:`_live_terms` gives them, at least
+        one); a union's count is kept until the index changes."""
+        postings = self._postings
+        parts = [part for _, term_parts in terms for part in term_parts]
+        if len(terms) == 1:
+            # A term's parts hold distinct passages, some of them removed.
+            return sum(len(ids) for ids, _ in parts) - postings.dead(terms[0][0])
+        key = tuple(tid for tid, _ in terms)
+        cached = self._union_df.get(key)
+        if cached is None:
+            lengths = postings.lengths
+            if self.compiled:
+                cached = bm25c.union_count(parts, self._scratch().marks, lengths)
+            else:
+                union = self._scratch().distinct(np.concatenate([ids for ids, _ in parts]))
+                cached = int(np.count_nonzero(lengths[union]))
+            self._union_df[key] = cached
+        return cached
+
+    def _concept(
+        self, alternatives: Sequence[str], n: int | None = None, avgdl: float | None = None
+    ) -> Concept | None:
+        """A concept's terms' own postings (each sorted by id), its df and weight bound;
+        ``n`` and ``avgdl`` the index's passages and mean length (a search reads them once)."""
+        postings = self._postings
+        terms = self._live_terms(alternatives)
         if not terms:
             return None
         bounds = [postings.bound(tid) for tid, _ in terms]
         parts = [part for _, term_parts in terms for part in term_parts]
+        df = self._df(terms)
         if len(terms) == 1:
-            # A term's parts hold distinct passages, some of them removed.
-            df = sum(len(ids) for ids, _ in parts) - dead(terms[0][0])
             tf_max, ratio_min = bounds[0][0], bounds[0][1]
         else:
-            key = tuple(tid for tid, _ in terms)
-            cached = self._union_df.get(key)
-            if cached is None:
-                lengths = postings.lengths
-                if self.compiled:
-                    cached = bm25c.union_count(parts, self._scratch().marks, lengths)
-                else:
-                    union = self._scratch().distinct(np.concatenate([ids for ids, _ in parts]))
-                    cached = int(np.count_nonzero(lengths[union]))
-                self._union_df[key] = cached
-            df = cached
             # A passage's count is the sum of its terms' counts: at most the sum of maxima.
             tf_max = sum(b[0] for b in bounds)
             ratio_min = min(b[2] for b in bounds) / tf_max
@@ -208,19 +225,27 @@ class BM25Index:
 
     def search(self, concepts: Sequence[Sequence[str]], k: int = 10) -> list[tuple[int, float]]:
         """Top ``k`` passages for the concepts, best first (ties broken by passage id)."""
+        return self.search_with_df(concepts, k)[0]
+
+    def search_with_df(
+        self, concepts: Sequence[Sequence[str]], k: int = 10
+    ) -> tuple[list[tuple[int, float]], list[int]]:
+        """What :meth:`search` gives, and each concept's :meth:`concept_df`, which the search
+        counted anyway: answer selection weighs the concepts by them."""
         postings = self._postings
         n = postings.doc_count
-        if not n or k <= 0:
-            return []
+        if not n:
+            return [], [0] * len(concepts)
         avgdl = postings.total_len / n
         found = [self._concept(alternatives, n, avgdl) for alternatives in concepts]
+        dfs = [0 if c is None else c.df for c in found]
         lists = [c for c in found if c is not None]
-        if not lists:
-            return []
+        if not lists or k <= 0:
+            return [], dfs
         corpus = maxscore.Corpus(
             postings.lengths, self.params, avgdl, self._scratch(), self.compiled
         )
-        return maxscore.top_k(corpus, lists, k)
+        return maxscore.top_k(corpus, lists, k), dfs
 
     def scores(self, doc_ids: Sequence[int], query_terms: Sequence[str]) -> list[float]:
         """BM25Okapi.get_scores for the given passages, each query term counted as given."""

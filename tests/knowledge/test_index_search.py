@@ -107,6 +107,24 @@ def test_synonym_groups_score_as_one_term(compiled: bool) -> None:
         assert got == bm25okapi_ranking(reference, merged, ids, ["G", *others], 10)
 
 
+def test_search_with_df_counts_each_concepts_live_passages(compiled: bool) -> None:
+    """The dfs the search hands back are the passages holding any of a concept's terms, removed
+    ones not counted: what concept_df gives, and what answer selection weighs concepts by."""
+    rng = random.Random(11)
+    docs = _random_corpus(rng) + _random_corpus(rng)
+    index = BM25Index(compiled=compiled)
+    index.add(enumerate(docs))
+    gone = set(rng.sample(range(len(docs)), len(docs) // 3))
+    index.remove((i, docs[i]) for i in sorted(gone))
+    kept = [set(docs[i]) for i in range(len(docs)) if i not in gone]
+    for _ in range(30):
+        concepts = [rng.sample([*VOCAB, "never-seen"], rng.randint(1, 3)) for _ in range(4)]
+        hits, dfs = index.search_with_df(concepts, k=10)
+        assert hits == index.search(concepts, k=10)
+        expected = [sum(1 for doc in kept if doc.intersection(c)) for c in concepts]
+        assert dfs == expected == [index.concept_df(c) for c in concepts], concepts
+
+
 def test_compiled_and_numpy_agree_on_a_larger_index() -> None:
     if not _compiled_available():
         pytest.skip("knowledge._bm25 was not built on this machine")
