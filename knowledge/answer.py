@@ -24,7 +24,9 @@ from knowledge.evidence import (
     YEAR,
     about_years,
     chinese_name,
+    concepts_of,
     counts,
+    counts_by_concept,
     is_year,
     names_another,
     of_the_past,
@@ -234,7 +236,7 @@ def choose(
     total_idf = sum(idfs) or 1.0
     coverage_total = sum(i for i, use in zip(idfs, counted, strict=True) if use) or 1.0
     k1, b = index.params.k1, index.params.b
-    concepts_of = _concepts_of(concepts)
+    by_term = concepts_of(concepts)
     for cand in candidates.values():
         text = cand.sentence.text
         if len(text) < MAX_SENTENCE_CHARS // 2 and not ENDS_SENTENCE.search(text):
@@ -249,7 +251,7 @@ def choose(
         length = sum(cand.terms.values())
         title_terms = titles.get(cand.sentence.article_id, set())
         near = context.get(cand.sentence.id, set()) | title_terms
-        tfs, nears = _counts_by_concept(cand.terms, near, concepts_of, len(concepts))
+        tfs, nears = counts_by_concept(cand.terms, near, by_term, len(concepts))
         match = covered = covered_ctx = 0.0
         total = coverage_total
         # Something the question says of its names (born, mayor, weather), not the names alone.
@@ -397,34 +399,6 @@ def _articles_naming(terms: Collection[str], index: BM25Index, store: PassageSou
 
 
 _MIN_WEIGHT = 0.01
-
-
-def _concepts_of(concepts: Sequence[Sequence[str]]) -> dict[str, list[int]]:
-    """Per asked term, the concepts it is an alternative of, by index (as often as each
-    lists it)."""
-    found: dict[str, list[int]] = {}
-    for i, alternatives in enumerate(concepts):
-        for term in alternatives:
-            found.setdefault(term, []).append(i)
-    return found
-
-
-def _counts_by_concept(
-    terms: Counter[str], near: set[str], concepts_of: dict[str, list[int]], n: int
-) -> tuple[list[int], list[bool]]:
-    """Per concept, how often a sentence's ``terms`` hold its alternatives, and whether
-    ``near`` holds any: found from the few asked terms a sentence holds, not by looking up
-    every alternative of every concept."""
-    tfs = [0] * n
-    for term in concepts_of.keys() & terms.keys():
-        count = terms[term]
-        for i in concepts_of[term]:
-            tfs[i] += count
-    nears = [False] * n
-    for term in concepts_of.keys() & near:
-        for i in concepts_of[term]:
-            nears[i] = True
-    return tfs, nears
 
 
 def _same_script(text: str, lang: str) -> bool:

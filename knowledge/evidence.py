@@ -223,3 +223,31 @@ def _generic_terms(analyzer: Analyzer) -> frozenset[str]:
     if terms is None:
         terms = _GENERIC_TERMS[analyzer] = frozenset(analyzer.terms(_GENERIC))
     return terms
+
+
+def concepts_of(concepts: Sequence[Sequence[str]]) -> dict[str, list[int]]:
+    """Per asked term, the concepts it is an alternative of, by index (as often as each
+    lists it)."""
+    found: dict[str, list[int]] = {}
+    for i, alternatives in enumerate(concepts):
+        for term in alternatives:
+            found.setdefault(term, []).append(i)
+    return found
+
+
+def counts_by_concept(
+    terms: Counter[str], near: set[str], concepts_of: dict[str, list[int]], n: int
+) -> tuple[list[int], list[bool]]:
+    """Per concept, how often a sentence's ``terms`` hold its alternatives, and whether
+    ``near`` holds any: found from the few asked terms a sentence holds, not by looking up
+    every alternative of every concept."""
+    tfs = [0] * n
+    for term in concepts_of.keys() & terms.keys():
+        count = terms[term]
+        for i in concepts_of[term]:
+            tfs[i] += count
+    nears = [False] * n
+    for term in concepts_of.keys() & near:
+        for i in concepts_of[term]:
+            nears[i] = True
+    return tfs, nears

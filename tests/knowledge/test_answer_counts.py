@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from knowledge.answer import _concepts_of, _counts_by_concept
+from knowledge.evidence import concepts_of, counts_by_concept
 
 
 def test_counts_by_concept_equal_summing_every_alternative() -> None:
@@ -20,6 +20,6 @@ def test_counts_by_concept_equal_summing_every_alternative() -> None:
         ]
         terms = Counter(rng.choices(words, k=rng.randint(0, 25)))
         near = set(rng.sample(words, rng.randint(0, 5)))
-        tfs, nears = _counts_by_concept(terms, near, _concepts_of(concepts), len(concepts))
+        tfs, nears = counts_by_concept(terms, near, concepts_of(concepts), len(concepts))
         assert tfs == [sum(terms.get(t, 0) for t in c) for c in concepts]
         assert nears == [any(t in near for t in c) for c in concepts]
