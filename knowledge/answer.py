@@ -175,7 +175,7 @@ def choose(
     # The question's rarest name: a sentence must name it, or its context must.
     # Not the focus: "which *HKUST* president" is answered by a name, not by repeating HKUST.
     named = [
-        (idf, c.terms)
+        (idf, c.terms, c.spelling)
         for c, idf, alternatives in zip(query.concepts, idfs, concepts, strict=True)
         if not c.focus
         and (
@@ -199,16 +199,17 @@ def choose(
     # be checked: the rarest name some passage holds is required instead. A name the table
     # does not know and no article holds is the evidence that no article answers.
     held = [
-        (idf, terms)
-        for idf, terms in named
+        (idf, terms, spelling)
+        for idf, terms, spelling in named
         if index.concept_df(terms) > 0 or not any(t.startswith("~") for t in terms)
     ]
-    required = max(held)[1] if held else ()
-    asked_names = {t for _, terms in named for t in terms}
+    _, required, spelling = max(held) if held else (0.0, (), "")
+    asked_names = {t for _, terms, _ in named for t in terms}
     # Articles that name it anywhere: an article about Chapter 18C says "the consultation
     # conclusions" many paragraphs after it last wrote "18C".
     # (Read when a sentence first needs it: most questions find none that covers enough.)
-    naming = cache(lambda: _articles_naming(required, index, store))
+    # (Not for a name whose term is a common stem: innov is in every article on innovation.)
+    naming = cache(lambda: set() if spelling else _articles_naming(required, index, store))
     asked_terms = {t for c in concepts for t in c}
     # "How many cities": what is counted, which a number in the answer must count.
     units = frozenset(t for c in query.concepts if c.unit for t in c.terms)
@@ -306,7 +307,7 @@ def choose(
                         or any(t in cand.terms for t in asked_names)
                     )
                 )
-                or any(term in present for term in required)
+                or (spelling in fold(text) if spelling else any(t in present for t in required))
             )
             and (not years or about_years(years, cand.terms, present))
             and (

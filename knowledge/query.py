@@ -37,6 +37,9 @@ class Concept:
     # A word for money (price, raise, 募资, 估值) in a question about a sum: the sum itself
     # ("HK$24.05", "55.4亿港元") says it, since an answer seldom repeats the question's word.
     money: bool = False
+    # A name whose index term is a stem it shares with everyday words ("Innovent" is innov, as
+    # "innovation" is), as the question writes it: a sentence names it only by writing that.
+    spelling: str = ""
 
 
 @dataclass(frozen=True)
@@ -212,7 +215,12 @@ def build_query(
     owners = _role_owners(folded, tokens, analyzer) if kind == "person" else set()
 
     def add(
-        label: str, terms: list[str], start: int = -1, end: int = -1, name: bool = False
+        label: str,
+        terms: list[str],
+        start: int = -1,
+        end: int = -1,
+        name: bool = False,
+        spelling: str = "",
     ) -> None:
         key = tuple(sorted(set(terms)))
         if key not in seen:
@@ -231,6 +239,7 @@ def build_query(
                     name=is_name,
                     money=money,
                     unit=kind == "amount" and start in unit_starts and not is_name,
+                    spelling=spelling if is_name else "",
                 )
             )
 
@@ -278,7 +287,17 @@ def build_query(
             continue  # a word inside a multi-word name ("hong" in "Hong Kong")
         alternatives = [term, *absorbed.get(i, [])]
         merged_name = False
-        if dictionary is not None:
+        # A capitalised word no gloss writes whose stem the dictionary translates as other
+        # words' ("Innovent": innov, 革新): those translations are not the name's.
+        spelt = _POSSESSIVE_END.sub("", folded[token.start : token.end])
+        stemmed_name = (
+            not is_han
+            and term in capitalised
+            and term != spelt
+            and dictionary is not None
+            and not dictionary.knows(spelt)
+        )
+        if dictionary is not None and not stemmed_name:
             for word in list(alternatives):
                 for gloss in dictionary.translations(word):
                     alternatives.append(forms.get(gloss, gloss))
@@ -312,7 +331,6 @@ def build_query(
                     romanised = romanised or bool(found)
             else:
                 # As written, less a possessive: "Tang Jie's" reads "tangjie".
-                spelt = _POSSESSIVE_END.sub("", folded[token.start : token.end])
                 run = [*run, (spelt, term)][-3:]
                 for n in range(len(run), 0, -1):
                     found = names.han("".join(word for word, _ in run[-n:]))
@@ -326,6 +344,13 @@ def build_query(
                         romanised = True
                         break
         owner = (token.start, token.end) in owners
-        add(term, alternatives, token.start, token.end, name=romanised or merged_name or owner)
+        add(
+            term,
+            alternatives,
+            token.start,
+            token.end,
+            name=romanised or merged_name or owner,
+            spelling=spelt if stemmed_name else "",
+        )
         previous = None if is_han else token
     return Query(asked, guess_lang(asked), kind, tuple(concepts))

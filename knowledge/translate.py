@@ -55,7 +55,7 @@ _NAMED = re.compile(r"^([A-Z][a-z'-]+(?: [A-Z][a-z'-]+)?) (?=[a-z])")
 # 2: readings, and names (Guangzhou, 广州) matched by their pinyin.
 # 4: a place named at the head of its gloss ("Kowloon district of Hong Kong": 九龙).
 # 5: what a proper name names (``kinds``).
-DICTIONARY_VERSION = 6
+DICTIONARY_VERSION = 7
 
 
 _ORGANISATION = re.compile(
@@ -139,12 +139,17 @@ class Dictionary:
         # What a proper name names, by its gloss: 华为 "Huawei (brand)" an organisation,
         # 宁波 "Ningbo subprovincial city" a place (see ``kind_of``).
         self.kinds: dict[str, str] = {}
+        # Every English word the glosses write, as written: "innovation" is one, "Innovent"
+        # (whose stem innov it shares) is not (see ``knows``).
+        english: set[str] = set()
         en_to_zh: dict[str, set[str]] = defaultdict(set)
         for headword, pinyin, glosses in cedict_lines():
             simplified = fold(headword)
             syllables = toneless(pinyin)
             if syllables is None:
                 continue
+            for definition in glosses:
+                english.update(_WORD.findall(definition.casefold()))
             if len(simplified) == 1:
                 self.readings.setdefault(simplified, syllables[0].casefold())
             if not 1 < len(simplified) <= 4:
@@ -197,6 +202,7 @@ class Dictionary:
                 known.extend(s for s in stems if s not in known)
         for key, words in self.zh_to_en.items():
             self.zh_to_en[key] = words[: max_translations + 2]
+        self.english: frozenset[str] = frozenset(english)
         self.en_to_zh: dict[str, list[str]] = {
             term: sorted(words, key=lambda w: (-frequency(w), w))[:max_translations]
             for term, words in en_to_zh.items()
@@ -207,6 +213,10 @@ class Dictionary:
         if "\u3400" <= term[0] <= "\ufaff":
             return self.zh_to_en.get(term, [])
         return self.en_to_zh.get(term, [])
+
+    def knows(self, word: str) -> bool:
+        """Whether the glosses write the English ``word`` (lower case, as written, unstemmed)."""
+        return word in self.english
 
     def kind_of(self, term: str) -> str | None:
         """ "organisation", "place" or "person" for a Chinese proper name the dictionary
@@ -237,6 +247,7 @@ class Dictionary:
             "en_to_zh": self.en_to_zh,
             "readings": self.readings,
             "kinds": self.kinds,
+            "english": sorted(self.english),
         }
 
     @classmethod
@@ -252,6 +263,7 @@ class Dictionary:
         self.en_to_zh = state["en_to_zh"]
         self.readings = state["readings"]
         self.kinds = state["kinds"]
+        self.english = frozenset(state["english"])
         return self
 
 

@@ -140,6 +140,20 @@ def test_a_chinese_name_in_pinyin_finds_its_characters(empty_kb: KnowledgeBase) 
     ]
 
 
+def test_a_name_stemmed_like_an_everyday_word_must_be_written(empty_kb: KnowledgeBase) -> None:
+    """ "Conductent" is the stem conduct, as "conduct" is: its translations (指挥) are not the
+    name's, and a sentence about conduct does not name it."""
+    query = build_query(empty_kb.analyzer, empty_kb.dictionary, "What was Conductent's revenue?")
+    [name] = [c for c in query.concepts if c.name]
+    assert name.spelling == "conductent" and name.terms == ("conduct",)
+    empty_kb.ingest_text("The conduct code reported revenue of $5 million in 2024.", title="Code")
+    empty_kb.ingest_text("Conductent's revenue reached $8 million in 2024.", title="Conductent")
+    answer = empty_kb.ask("What was Conductent's revenue in 2024?", log_it=False)
+    assert [q.sentence.text for q in answer.quotes] == [
+        "Conductent's revenue reached $8 million in 2024."
+    ]
+
+
 def test_the_focus_is_not_a_name_the_answer_must_repeat(empty_kb: KnowledgeBase) -> None:
     """'Which PhD student': the answer names the student, and need not say "PhD"."""
     empty_kb.ingest_text(

@@ -37,3 +37,8 @@ def test_hong_kong_english_meets_the_dictionary(kb: KnowledgeBase) -> None:
 def test_tsinghua_alone_names_the_university(kb: KnowledgeBase) -> None:
     group = set(kb.analyzer.terms("清华大学")) & {t for t in kb.analyzer.terms("Tsinghua")}
     assert any(t.startswith("~") for t in group)
+
+
+def test_the_dictionary_knows_the_english_words_its_glosses_write(kb: KnowledgeBase) -> None:
+    assert kb.dictionary.knows("innovation") and kb.dictionary.knows("centre")
+    assert not kb.dictionary.knows("conductent")
