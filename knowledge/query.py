@@ -73,6 +73,9 @@ _CALENDAR = re.compile(
     r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 )
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
 _FOCUS = re.compile(
     r"\b(what|which)\s+(?:kind of\s+|type of\s+|sort of\s+)?([a-z][a-z'-]*)"
     # Cantonese asks "what" with 咩 and 乜(嘢), "which" with 边: 咩领域 is 什么领域, 边一章 哪一章.
@@ -243,6 +246,7 @@ def build_query(
                 )
             )
 
+    months = {t: n for n, m in enumerate(_MONTHS, 1) for t in analyzer.terms(m)}
     # A search-mode sub-word one character short of its word ("创始" in "创始人") says the same
     # thing: it joins the word's concept instead of counting twice.
     absorbed: dict[int, list[str]] = {}
@@ -319,6 +323,11 @@ def build_query(
                     head = concepts.pop()
                     alternatives = [*head.terms, *alternatives, *phrase]
                     merged_name = head.name
+        # A month is its number in Chinese (8月: the term 8), and the number before 月 its name.
+        if term in months:
+            alternatives.append(str(months[term]))
+        elif term.isdigit() and folded[token.end : token.end + 1] == "月" and 1 <= int(term) <= 12:
+            alternatives.extend(analyzer.terms(_MONTHS[int(term) - 1]))
         if is_han and names is not None:
             alternatives.extend(v for v in regional_variants(term) if names.known(v))
         romanised = False

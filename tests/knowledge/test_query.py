@@ -260,6 +260,14 @@ def test_the_first_english_question_word_is_the_questions_own(question: str, kin
     assert classify(question) == kind
 
 
+def test_a_month_meets_its_number_across_languages(kb: KnowledgeBase) -> None:
+    """Chinese writes August as 8月, which the analyzer reads as the term 8."""
+    english = build_query(kb.analyzer, kb.dictionary, "What did Quillop sell in August?")
+    assert any({"august", "8"} <= set(c.terms) for c in english.concepts)
+    chinese = build_query(kb.analyzer, kb.dictionary, "奎洛公司8月卖了什么？")
+    assert any({"august", "8"} <= set(c.terms) for c in chinese.concepts)
+
+
 def test_a_month_is_capitalised_but_no_name(kb: KnowledgeBase) -> None:
     query = build_query(kb.analyzer, kb.dictionary, "What did Quillop sell in August 2025?")
     names = {c.label for c in query.concepts if c.name}
