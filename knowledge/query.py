@@ -50,16 +50,14 @@ class Query:
     concepts: tuple[Concept, ...]
 
 
-# Capitalised words after the first one: the first word of a question is capitalised anyway.
-# A capitalised word after a space, a bracket or a quote names something ("Brannoch
-# Institute"); so does one capitalised inside wherever it stands, at the question's start or
+# Names by their capitals. A capitalised word after a space, a bracket or a quote names
+# something ("Brannoch Institute"): the question's first word is capitalised for the sentence's
+# sake. A word capitalised inside names something wherever it stands, first in the question or
 # against a Chinese character ("MiniMax的创始人", "HKGAI研发"), unless it is a short acronym
-# ("香港IPO"). The question's first word is capitalised for the sentence's sake.
+# ("香港IPO"); the words of a hyphenated phrase ("ivonescimab-versus-Keytruda") are three.
 _CAPITALISED = re.compile(r"(?<=[\s(“\"'])[A-Z][A-Za-z0-9'’-]*")
+_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9'’]*")
 _POSSESSIVE_END = re.compile(r"['’]s?$")
-_LATIN_WORD = re.compile(
-    r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9'’]*"
-)  # "ivonescimab-versus-Keytruda": 3
 
 
 def _named_inside(word: str) -> bool:
