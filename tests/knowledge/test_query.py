@@ -333,22 +333,23 @@ def test_where_it_is_located_asks_for_a_place_and_nothing_more(kb: KnowledgeBase
     assert classify("奎洛大学位于香港哪个区？") == "place"
 
 
-def test_cantonese_what_points_at_the_word_after_it(kb: KnowledgeBase) -> None:
-    query = build_query(kb.analyzer, kb.dictionary, "奎洛公司主力投資咩領域？")
-    assert [c.label for c in query.concepts if c.focus] == ["领域"]
-    assert "咩" not in {c.label for c in query.concepts}
-
-
 def test_how_many_people_is_a_count_and_no_sum() -> None:
     """销售团队 holds 售 (sell), a word for money; 几多人 still counts people, 几多队 teams."""
     assert classify("奎洛公司計劃組建一支幾多人嘅銷售團隊？") == "amount"
     assert classify("奎洛計劃最少會資助幾多隊研究團隊？") == "amount"
 
 
-def test_cantonese_which_points_at_the_word_after_it(kb: KnowledgeBase) -> None:
-    query = build_query(kb.analyzer, kb.dictionary, "奎洛規則新增咗邊一章？")
-    assert [c.label for c in query.concepts if c.focus] == ["一章"]
-    assert "边" not in {c.label for c in query.concepts}
+@pytest.mark.parametrize(
+    ("question", "focus", "asking"),
+    [("奎洛公司主力投資咩領域？", "领域", "咩"), ("奎洛規則新增咗邊一章？", "一章", "边")],
+)
+def test_cantonese_what_and_which_point_at_the_word_after_them(
+    kb: KnowledgeBase, question: str, focus: str, asking: str
+) -> None:
+    """咩领域 is 什么领域, 边一章 哪一章: the question word is asked, not asked about."""
+    query = build_query(kb.analyzer, kb.dictionary, question)
+    assert [c.label for c in query.concepts if c.focus] == [focus]
+    assert asking not in {c.label for c in query.concepts}
 
 
 def test_two_is_a_number() -> None:
