@@ -74,6 +74,7 @@ _CALENDAR = re.compile(
 _MONTHS = (
     "january february march april may june july august september october november december"
 ).split()
+_MONTH_NUMBER = {month: n for n, month in enumerate(_MONTHS, 1)}
 _FOCUS = re.compile(
     r"\b(what|which)\s+(?:kind of\s+|type of\s+|sort of\s+)?([a-z][a-z'-]*)"
     # Cantonese asks "what" with 咩 and 乜(嘢), "which" with 边: 咩领域 is 什么领域, 边一章 哪一章.
@@ -244,7 +245,6 @@ def build_query(
                 )
             )
 
-    months = {t: n for n, m in enumerate(_MONTHS, 1) for t in analyzer.terms(m)}
     # A search-mode sub-word one character short of its word ("创始" in "创始人") says the same
     # thing: it joins the word's concept instead of counting twice.
     absorbed: dict[int, list[str]] = {}
@@ -322,8 +322,8 @@ def build_query(
                     alternatives = [*head.terms, *alternatives, *phrase]
                     merged_name = head.name
         # A month is its number in Chinese (8月: the term 8), and the number before 月 its name.
-        if term in months:
-            alternatives.append(str(months[term]))
+        if spelt in _MONTH_NUMBER:
+            alternatives.append(str(_MONTH_NUMBER[spelt]))
         elif term.isdigit() and folded[token.end : token.end + 1] == "月" and 1 <= int(term) <= 12:
             alternatives.extend(analyzer.terms(_MONTHS[int(term) - 1]))
         if is_han and names is not None:

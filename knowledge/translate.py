@@ -26,7 +26,6 @@ _SKIP = re.compile(
 )
 _WORD = re.compile(r"[a-z]+")
 _SYLLABLE = re.compile(r"^([A-Za-z:]+)[1-5]$")
-# One or two capitalised words that open a gloss and are followed by a lower-case word.
 # CC-CEDICT glosses in American spelling; Hong Kong's English articles write British:
 # centre, programme, organisation, labour, defence, catalogue.
 _BRITISH = [
@@ -50,11 +49,14 @@ def british(gloss: str) -> str:
     return " ".join(words)
 
 
+# One or two capitalised words that open a gloss and are followed by a lower-case word.
 _NAMED = re.compile(r"^([A-Z][a-z'-]+(?: [A-Z][a-z'-]+)?) (?=[a-z])")
 # What the cached term maps were made by; a cache from another version is rebuilt.
 # 2: readings, and names (Guangzhou, 广州) matched by their pinyin.
 # 4: a place named at the head of its gloss ("Kowloon district of Hong Kong": 九龙).
 # 5: what a proper name names (``kinds``).
+# 6: glosses also in British spelling (centre, programme).
+# 7: the English words the glosses write (``knows``).
 DICTIONARY_VERSION = 7
 
 
