@@ -101,14 +101,15 @@ _CHANGE = re.compile(
     r"\b(?:by how much|fall|fell|drop|dropped|rise|rose|jump|jumped|gain|gained|lose|lost|"
     r"slump|slumped|surge|surged|change)\b|涨|跌|升|降|变"
 )
-_PERCENT = re.compile(r"\d\s*(?:%|％|per ?cent\b)|百分之|个百分点")
+_PER_CENT = r"\d\s*(?:%|％|per ?cent\b)|百分之"
+_PERCENT = re.compile(rf"{_PER_CENT}|个百分点")
 # A question about a share of a whole ("what percentage", 比例, 几成), which a share answers:
 # 52%, 九成, 百分之六十, not a count.
 _ASKS_SHARE = re.compile(
     r"\bwhat (?:percentage|proportion|share|percent)\b|\bhow many per ?cent\b|比例|百分比"
     r"|百分之几|几成|多少成"
 )
-_SHARE = re.compile(r"\d\s*(?:%|％|per ?cent\b)|百分之|[一二三四五六七八九十]成|半数|\bhalf\b")
+_SHARE = re.compile(rf"{_PER_CENT}|[一二三四五六七八九十]成|半数|\bhalf\b")
 
 
 def _digits(text: str, start: int) -> int:
