@@ -29,6 +29,7 @@ from knowledge.evidence import (
     counts_by_concept,
     is_year,
     names_another,
+    next_to,
     of_the_past,
     role_of_another,
     spelled_all,
@@ -64,10 +65,16 @@ class AnswerSettings:
     # Added to the score of a sentence that holds an answer of the kind asked for (a year for
     # "when", a number for "how much"): among sentences about the same thing, that one answers.
     kind_bonus: float = 0.2
+    # The best sentence that holds an answer must score this share of the best one of all.
+    lead_ratio: float = 0.8
     avg_sentence_len: float = 20.0
 
     def __post_init__(self) -> None:
-        if not 1 <= self.max_quotes <= 10 or not 0 < self.min_coverage <= 1:
+        if (
+            not 1 <= self.max_quotes <= 10
+            or not 0 < self.min_coverage <= 1
+            or not 0 <= self.lead_ratio <= 1
+        ):
             raise ValueError(f"answer settings out of range: {self}")
 
 
@@ -206,9 +213,8 @@ def choose(
     _, required, spelling = max(held) if held else (0.0, (), "")
     asked_names = {t for _, terms, _ in named for t in terms}
     # Articles that name it anywhere: an article about Chapter 18C says "the consultation
-    # conclusions" many paragraphs after it last wrote "18C".
-    # (Read when a sentence first needs it: most questions find none that covers enough.)
-    # (Not for a name whose term is a common stem: innov is in every article on innovation.)
+    # conclusions" many paragraphs after it last wrote "18C". Read when first needed; not for
+    # a name whose term is a common stem (innov is in every article on innovation).
     naming = cache(lambda: set() if spelling else _articles_naming(required, index, store))
     asked_terms = {t for c in concepts for t in c}
     # "How many cities": what is counted, which a number in the answer must count.
@@ -363,6 +369,12 @@ def choose(
             trace.append((round(c.score, 3), round(c.coverage, 3), c.holds, c.sentence.text))
     # ``holds`` is only set on a sentence whose names and sayings pass (``names_ok``).
     acceptable = [c for c in ranked if c.coverage >= settings.min_coverage and c.holds]
+    # The sentence most about the question holds no answer of the kind asked, well ahead of
+    # all that hold one: the fact is missing, unless one that holds it goes on from it.
+    said = [c for c in ranked if c.coverage >= settings.min_coverage and c.names_ok]
+    far_behind = acceptable and acceptable[0].score < settings.lead_ratio * said[0].score
+    if far_behind and not any(next_to(c.sentence, said[0].sentence) for c in acceptable):
+        acceptable = []
     if not acceptable:
         return Answer(query.text, query.lang, False, expected_kind=query.kind)
     top = acceptable[0].score

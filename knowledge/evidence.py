@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 from knowledge.analyze import Analyzer, Token
 from knowledge.kinds import CHINESE_SURNAMES, GENERIC_HEADS, ORG_NAME
+from knowledge.models import Sentence
 from knowledge.normalize import fold, fold_all
 from knowledge.text import has_han
 
@@ -103,6 +104,11 @@ def names_another(text: str, new_name: bool, asked_text: str) -> bool:
 
 
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def next_to(sentence: Sentence, other: Sentence) -> bool:
+    """Whether ``sentence`` comes right before or after ``other`` in the same article."""
+    return sentence.article_id == other.article_id and abs(sentence.position - other.position) == 1
 
 
 def is_year(term: str) -> bool:

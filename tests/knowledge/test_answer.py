@@ -328,3 +328,31 @@ def test_the_hong_kong_bourse_is_hkex_and_the_sar_government_hong_kongs(
     assert answer.found and "deep pool" in answer.quotes[0].sentence.text
     answer = kb.ask("特区政府设立的数据中心基金有多少钱？", log_it=False)
     assert answer.found and "HK$3 billion" in answer.quotes[0].sentence.text
+
+
+FIRM = """---
+title: Arms that sort parcels
+published: 2024-05-02
+---
+Varnel Robotics was founded by Ada Lorne, a former engineer at the Brisk Institute in Leeds. \
+Its arms now sort parcels in forty warehouses. Customers praise the arms for their low noise. \
+In 2019 the firm founded a second lab near the station."""
+
+
+def test_a_year_far_from_what_was_asked_does_not_answer_when(empty_kb: KnowledgeBase) -> None:
+    """The sentence about the founding gives no year; the one year the article holds is
+    about another founding, in a sentence that matches the question far less: no answer."""
+    empty_kb.ingest_text(FIRM)
+    assert not empty_kb.ask("When did Ada Lorne found Varnel Robotics?", log_it=False).found
+
+
+def test_the_sentence_after_the_best_one_may_give_the_answer(empty_kb: KnowledgeBase) -> None:
+    """It goes on from the best one: "Lorne set it up in 2015" says when."""
+    empty_kb.ingest_text(
+        FIRM.replace(
+            "Its arms now sort parcels in forty warehouses.",
+            "Lorne set it up in the spring of 2015, in a rented garage.",
+        )
+    )
+    answer = empty_kb.ask("When did Ada Lorne found Varnel Robotics?", log_it=False)
+    assert answer.found and "2015" in answer.quotes[0].sentence.text

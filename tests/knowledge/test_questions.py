@@ -37,7 +37,6 @@ KNOWN_MISSES = frozenset(
         "en-cross-easylogic-customers",
         "zh-hans-para-loss-listing",
         "zh-hans-cross-pfs",
-        "zh-hant-unans-easylogic-year",
     }
 )
 
