@@ -110,6 +110,16 @@ _ASKS_SHARE = re.compile(
     r"|百分之几|几成|多少成"
 )
 _SHARE = re.compile(rf"{_PER_CENT}|[一二三四五六七八九十]成|半数|\bhalf\b")
+# A question about how long something took or lasts (多久, 几耐, "how long"), which a span of
+# time answers (四十分钟, 一年多, "two years"), not a count or a date; in English also a length.
+_ASKS_SPAN = re.compile(r"\bhow long\b|多久|几耐|多长时间|多长的时间|多少时间")
+_SPAN = re.compile(
+    r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十百两半几数]+)\s*(?:个多|个半|多个|余个|个|多|余|来)?\s*"
+    r"(?:年|个月|月|周|星期|天|日|小时|钟头|分钟|秒)"
+    r"|\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few"
+    r"|several|many|a|an|half an?)\s+(?:more\s+)?(?:seconds?|minutes?|hours?|days?|weeks?|months?"
+    r"|years?|decades?)\b|\b\d+(?:\.\d+)?\s*(?:km|kilomet(?:re|er)s?|met(?:re|er)s?|miles?)\b"
+)
 
 
 def _digits(text: str, start: int) -> int:
@@ -299,6 +309,8 @@ def holds_answer(
         undated = _DATE_LIKE.sub(" ", folded)
         if _ASKS_SHARE.search(asked):
             return any(m.group(0) not in asked for m in _SHARE.finditer(undated))
+        if _ASKS_SPAN.search(asked):
+            return any(m.group(0) not in asked for m in _SPAN.finditer(undated))
         return any(m.group(0) not in asked for m in _NUMBER.finditer(undated))
     if kind == "reason":
         # "Why" is answered by explanations too plain to spot ("platforms do not reach far

@@ -241,6 +241,27 @@ def test_a_span_of_time_answers_how_long() -> None:
     assert not holds_answer("审批在一月完成。", "amount", "审批用了多久？")
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        ("奎洛機械人跑完全程用咗幾耐？", "奎洛機械人在三月十二日起跑，是第六十六號選手。"),
+        ("How long did the Quillop trial run?", "The Quillop trial enrolled 412 patients."),
+        ("审批用了多长时间？", "审批通过后，公司雇用了三百名员工。"),
+    ],
+)
+def test_a_count_or_a_date_does_not_say_how_long(question: str, sentence: str) -> None:
+    assert classify(question) == "amount"
+    assert not holds_answer(sentence, "amount", question)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["奎洛機械人用了四個半小時跑完全程。", "The trial ran for two years.", "审批历时二十余年。"],
+)
+def test_a_span_of_time_says_how_long(sentence: str) -> None:
+    assert holds_answer(sentence, "amount", "How long did it take?")
+
+
 def test_seventeen_years_is_an_amount_and_no_year() -> None:
     assert holds_answer("新田十七年间由购物城变成科技城。", "amount", "新田用了多少年？")
     assert not holds_answer("此事发生在一九八四年。", "amount", "新田用了多少年？")
