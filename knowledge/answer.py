@@ -28,6 +28,7 @@ from knowledge.evidence import (
     counts,
     counts_by_concept,
     is_year,
+    measured,
     names_another,
     next_to,
     of_the_past,
@@ -218,7 +219,7 @@ def choose(
     naming = cache(lambda: set() if spelling else _articles_naming(required, index, store))
     asked_terms = {t for c in concepts for t in c}
     # "How many cities": what is counted, which a number in the answer must count.
-    units = frozenset(t for c in query.concepts if c.unit for t in c.terms)
+    units = measured(frozenset(t for c in query.concepts if c.unit for t in c.terms))
     asked_text = fold(query.text)
     # "Who is HKIC's CEO": a sentence naming only other bodies' CEOs does not answer.
     # And one that names no such role is about something else.

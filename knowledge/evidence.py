@@ -68,6 +68,28 @@ _NUMERAL = re.compile(
 )
 
 
+# The measure words that count, in Chinese, what an English word names: "how many years" is
+# answered by 十七年, "how many firms" by 55家.
+_MEASURED_BY = {
+    "year": ("年",),
+    "month": ("月", "个月"),
+    "day": ("天", "日"),
+    "week": ("周", "星期"),
+    "hour": ("小时",),
+    "minut": ("分钟",),
+    "time": ("次",),
+    "compani": ("家",),
+    "firm": ("家",),
+    "peopl": ("人", "名", "位"),
+    "person": ("人", "名", "位"),
+}
+
+
+def measured(units: frozenset[str]) -> frozenset[str]:
+    """``units`` with the Chinese measure words that count them."""
+    return units.union(*(_MEASURED_BY.get(unit, ()) for unit in units))
+
+
 def counts(tokens: Iterable[Token], units: frozenset[str]) -> bool:
     """Whether a number comes at most three words before a word for what is counted
     ("480 full-time and 680 part-time students", "210公顷", "11个城市"). ``tokens`` in any
@@ -79,6 +101,9 @@ def counts(tokens: Iterable[Token], units: frozenset[str]) -> bool:
     words = [at[start] for start in sorted(at)]
     for i, terms in enumerate(words):
         for term in terms:
+            numeral = _NUMERAL.match(term)
+            if numeral and not is_year(numeral.group(0)) and term[numeral.end() :] in units:
+                return True  # "十七年" is one word
             if term not in units:
                 continue
             if _NUMERAL.match(term):  # "四十分钟" is one word

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.evidence import counts
+from knowledge.evidence import counts, measured
 from knowledge.kinds import classify, holds_answer, states_sum
 from knowledge.normalize import fold
 from knowledge.query import build_query
@@ -210,6 +210,18 @@ def test_a_number_counts_the_word_it_stands_before(kb: KnowledgeBase) -> None:
     assert counts(kb.analyzer.analyze("It employed 903 academic staff."), units)
     far = "In 2023 the university reported strong growth of its academic staff."
     assert not counts(kb.analyzer.analyze(far), units)
+
+
+def test_a_chinese_measure_word_counts_what_an_english_question_counts(kb: KnowledgeBase) -> None:
+    """ "How many years" is answered by 十七年 (one word), "how many firms" by 55家; a year
+    (2019年) counts no years."""
+    query = build_query(kb.analyzer, kb.dictionary, "How many years did the park take to grow?")
+    years = measured(frozenset(t for c in query.concepts if c.unit for t in c.terms))
+    assert counts(kb.analyzer.analyze("园区十七年间由购物城变成科技城。"), years)
+    assert not counts(kb.analyzer.analyze("园区在2019年变成科技城。"), years)
+    query = build_query(kb.analyzer, kb.dictionary, "How many firms moved in?")
+    firms = measured(frozenset(t for c in query.concepts if c.unit for t in c.terms))
+    assert counts(kb.analyzer.analyze("去年有55家企业进驻。"), firms)
 
 
 def test_what_shares_closed_at_asks_for_one_share_s_price() -> None:
