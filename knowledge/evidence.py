@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 
 from knowledge.analyze import Analyzer, Token
-from knowledge.kinds import CHINESE_SURNAMES, GENERIC_HEADS, ORG_NAME
+from knowledge.kinds import CHINESE_SURNAMES, GENERIC_HEADS, MEASURE_WORDS, ORG_NAME
 from knowledge.models import Sentence
 from knowledge.normalize import fold, fold_all
 from knowledge.text import has_han
@@ -85,6 +85,9 @@ _MEASURED_BY = {
 }
 
 
+_MEASURE = frozenset(MEASURE_WORDS)
+
+
 def measured(units: frozenset[str]) -> frozenset[str]:
     """``units`` with the Chinese measure words that count them."""
     return units.union(*(_MEASURED_BY.get(unit, ()) for unit in units))
@@ -98,7 +101,11 @@ def counts(tokens: Iterable[Token], units: frozenset[str]) -> bool:
     at: dict[int, list[str]] = {}
     for token in tokens:
         at.setdefault(token.start, []).append(token.term)
-    words = [at[start] for start in sorted(at)]
+    # A measure word stands between a number and what it counts ("200名中国内地学生"): it
+    # takes no place of the three.
+    words = [
+        at[start] for start in sorted(at) if at[start][0] not in _MEASURE or at[start][0] in units
+    ]
     for i, terms in enumerate(words):
         for term in terms:
             numeral = _NUMERAL.match(term)

@@ -137,9 +137,14 @@ _ASKS_NAME = re.compile(
 # Chinese measure words: what comes between 多少 and the thing counted (多少名学生, 几多队).
 MEASURE_WORDS = "个家位名间所只座条项款次队支批台部份张本篇"
 _COUNT = re.compile(
-    rf"\bhow many\b|\bhow long\b|(多少|几多|几)[{MEASURE_WORDS}倍年天周月种人]"
+    rf"\bhow many\b|\bhow long\b|(多少|几多|几)[万亿千百]?[{MEASURE_WORDS}倍年天周月种人股]"
     r"|多久|多长时间|投资者|投资人"
 )
+
+
+def asks_share(question: str) -> bool:
+    """Whether ``question`` (folded) asks for a share of a whole (比例, "what percentage")."""
+    return _ASKS_SHARE.search(question) is not None
 
 
 def classify(question: str) -> Kind | None:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from knowledge.analyze import Analyzer, Token
-from knowledge.kinds import GENERIC_HEADS, MEASURE_WORDS, MONEY_WORD, Kind, classify
+from knowledge.kinds import GENERIC_HEADS, MEASURE_WORDS, MONEY_WORD, Kind, asks_share, classify
 from knowledge.models import Lang
 from knowledge.normalize import fold, guess_lang, regional_variants
 from knowledge.text import is_han
@@ -193,6 +193,8 @@ def build_query(
         for m in _COUNTED.finditer(folded)
         if not (m.group(2) and m.group(2) in MEASURE_WORDS)  # "前多少名": 名 counts nothing
     }
+    if asks_share(folded):
+        unit_starts = set()  # "多少比例": a share, which counts nothing
     written = _CAPITALISED.findall(question) + list(
         filter(_named_inside, _LATIN_WORD.findall(question))
     )

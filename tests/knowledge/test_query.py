@@ -224,6 +224,24 @@ def test_a_chinese_measure_word_counts_what_an_english_question_counts(kb: Knowl
     assert counts(kb.analyzer.analyze("去年有55家企业进驻。"), firms)
 
 
+def test_a_measure_word_takes_no_place_between_a_number_and_what_it_counts(
+    kb: KnowledgeBase,
+) -> None:
+    query = build_query(kb.analyzer, kb.dictionary, "奎洛大学每年招收多少名学生？")
+    units = frozenset(t for c in query.concepts if c.unit for t in c.terms)
+    assert counts(kb.analyzer.analyze("奎洛大学每年招收约200名中国海外学生。"), units)
+
+
+def test_a_share_of_a_whole_counts_nothing(kb: KnowledgeBase) -> None:
+    """ "多少比例" asks for a share: 超过70% answers, though no number counts 比例."""
+    query = build_query(kb.analyzer, kb.dictionary, "奎洛园区公司中有多少比例是本土企业？")
+    assert query.kind == "amount" and not any(c.unit for c in query.concepts)
+
+
+def test_how_many_ten_thousand_shares_is_a_count_not_a_sum() -> None:
+    assert classify("奎洛今次公開發售有幾多萬股H股？") == "amount"
+
+
 def test_what_shares_closed_at_asks_for_one_share_s_price() -> None:
     question = "What did Quillop's shares close at on their first day?"
     assert classify(question) == "money"
