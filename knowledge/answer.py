@@ -205,12 +205,13 @@ def choose(
     # A known name no passage holds in any of the table's forms ("中國醫學科學院腫瘤醫院" of an
     # article that writes "the Chinese Academy of Medical Sciences' Cancer Hospital") cannot
     # be checked: the rarest name some passage holds is required instead. A name the table
-    # does not know and no article holds is the evidence that no article answers.
+    # does not know and no article holds, or the only names asked, is the evidence that no
+    # article answers.
     held = [
         (idf, terms, spelling)
         for idf, terms, spelling in named
         if index.concept_df(terms) > 0 or not any(t.startswith("~") for t in terms)
-    ]
+    ] or named
     _, required, spelling = max(held) if held else (0.0, (), "")
     asked_names = {t for _, terms, _ in named for t in terms}
     # Articles that name it anywhere: an article about Chapter 18C says "the consultation

@@ -356,3 +356,22 @@ def test_the_sentence_after_the_best_one_may_give_the_answer(empty_kb: Knowledge
     )
     answer = empty_kb.ask("When did Ada Lorne found Varnel Robotics?", log_it=False)
     assert answer.found and "2015" in answer.quotes[0].sentence.text
+
+
+def test_a_known_name_no_article_holds_is_required_when_it_is_the_only_name(
+    empty_kb: KnowledgeBase,
+) -> None:
+    """Synopsys is in the alias table and in no article: asked alone, that is the evidence
+    that nothing answers, whoever else's founder an article names."""
+    for n, topic in enumerate(["rowing", "baking", "chess", "gardening", "sailing"]):
+        empty_kb.ingest_text(
+            f"---\ntitle: Notes on {topic}\n---\nThe club held {n + 2} meetings on {topic} "
+            f"last year.\n\nMembers wrote a guide to {topic} for beginners."
+        )
+    empty_kb.ingest_text(
+        "---\ntitle: Quillop Labs\npublished: 2024-01-01\n---\n"
+        "Quillop Labs was founded by Ada Lorne in Leeds.\n\nIts revenue grew by a third."
+    )
+    assert not empty_kb.ask("Who founded Synopsys?", log_it=False).found
+    answer = empty_kb.ask("Who founded Quillop Labs?", log_it=False)
+    assert answer.found and "Ada Lorne" in answer.quotes[0].sentence.text
