@@ -30,6 +30,7 @@ from knowledge.evidence import (
     is_year,
     measured,
     names_another,
+    names_kind,
     next_to,
     of_the_past,
     role_of_another,
@@ -344,9 +345,7 @@ def choose(
                 for t in cand.terms
             )
         )
-        named_kind = kind_of is not None and any(
-            t not in asked_terms and kind_of(t) == query.kind for t in cand.terms
-        )
+        named_kind = names_kind(cand.terms, query.kind, asked_terms, asked_text, aliases, kind_of)
         cand.holds = cand.names_ok and holds_answer(
             text, query.kind, query.text, new_name, not_people, named_kind
         )

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 import weakref
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
+from knowledge.aliases import AliasTable
 from knowledge.analyze import Analyzer, Token
 from knowledge.kinds import CHINESE_SURNAMES, GENERIC_HEADS, MEASURE_WORDS, ORG_NAME
 from knowledge.models import Sentence
@@ -82,6 +83,7 @@ _MEASURED_BY = {
     "firm": ("家",),
     "peopl": ("人", "名", "位"),
     "person": ("人", "名", "位"),
+    "share": ("股", "万股", "亿股"),
 }
 
 
@@ -124,6 +126,26 @@ def chinese_name(term: str, analyzer: Analyzer) -> bool:
     """Whether ``term`` looks like a Chinese person's name: a word no dictionary knows, of two
     to four characters, starting with a common surname (吴家玮, 夏瑜)."""
     return 2 <= len(term) <= 4 and term[0] in CHINESE_SURNAMES and analyzer.coined(term)
+
+
+def names_kind(
+    terms: Iterable[str],
+    kind: str | None,
+    asked_terms: Collection[str],
+    asked_text: str,
+    aliases: AliasTable,
+    kind_of: Callable[[str], str | None] | None,
+) -> bool:
+    """Whether ``terms`` hold a name of the asked ``kind`` that the question (its terms, and
+    its folded text ``asked_text``) does not: by the alias table's section (白石角 a place,
+    淡马锡 a firm) or by the dictionary's gloss (``kind_of``: 宁波 a place). "Hong Kong" is
+    asked in "Where is the Hong Kong Science Park?", though only the park is a term of it."""
+    return any(
+        t not in asked_terms
+        and (aliases.kinds.get(t) or (kind_of(t) if kind_of else None)) == kind
+        and not any(form in asked_text for form in aliases.groups.get(t, ()))
+        for t in terms
+    )
 
 
 def names_another(text: str, new_name: bool, asked_text: str) -> bool:

@@ -142,6 +142,10 @@ _COUNT = re.compile(
 )
 
 
+# How much money, in so many words.
+_ASKS_SUM = re.compile(r"(?:多少|几多)(?:钱|资金|港元|港币|美元|人民币)")
+
+
 def asks_share(question: str) -> bool:
     """Whether ``question`` (folded) asks for a share of a whole (比例, "what percentage")."""
     return _ASKS_SHARE.search(question) is not None
@@ -164,6 +168,8 @@ def classify(question: str) -> Kind | None:
         for i, (_, pattern) in enumerate(_KIND_PATTERNS)
         if (m := pattern.search(folded))
     ]
+    if _ASKS_SUM.search(folded):
+        return "money"  # "几多钱", whatever else counts: "康方上市之前嗰幾個月"
     if found:
         kind = _KIND_PATTERNS[min(found)[1]][0]
         if (
@@ -228,6 +234,7 @@ _LATIN_NAME = re.compile(rf"{_START}[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+)+")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _ORG_SUFFIX = (
     "企业|大学|公司|交易所|集团|研究院|实验室|医院|机构|基金|量化|银行|学院|中心|平台|委员会"
+    "|资本|创投"
 )
 # Those endings as words: what kind of thing an organisation is, not which one.
 GENERIC_HEADS = frozenset(_ORG_SUFFIX.split("|"))

@@ -375,3 +375,19 @@ def test_a_known_name_no_article_holds_is_required_when_it_is_the_only_name(
     assert not empty_kb.ask("Who founded Synopsys?", log_it=False).found
     answer = empty_kb.ask("Who founded Quillop Labs?", log_it=False)
     assert answer.found and "Ada Lorne" in answer.quotes[0].sentence.text
+
+
+def test_a_place_the_alias_table_knows_answers_where(empty_kb: KnowledgeBase) -> None:
+    """白石角 (Pak Shek Kok) stands in the alias table's places: it says where, though it
+    has no place's ending."""
+    for n, topic in enumerate(["划船", "烘焙", "象棋", "园艺", "航海"]):
+        empty_kb.ingest_text(
+            f"---\ntitle: {topic}笔记\n---\n俱乐部去年举办了{n + 2}次{topic}聚会。\n\n"
+            f"会员为初学者写了一本{topic}指南。"
+        )
+    empty_kb.ingest_text(
+        "---\ntitle: 奎洛生物\npublished: 2024-01-01\n---\n"
+        "奎洛生物的实验室去年搬到了白石角。\n\n奎洛生物去年收入增长三成。"
+    )
+    answer = empty_kb.ask("奎洛生物的实验室搬到了哪里？", log_it=False)
+    assert answer.found and "白石角" in answer.quotes[0].sentence.text

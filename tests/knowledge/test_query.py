@@ -242,6 +242,23 @@ def test_how_many_ten_thousand_shares_is_a_count_not_a_sum() -> None:
     assert classify("奎洛今次公開發售有幾多萬股H股？") == "amount"
 
 
+def test_how_much_money_asks_for_a_sum_whatever_else_counts() -> None:
+    """ "嗰幾個月" is "the few months before"; "幾多錢" asks for a sum."""
+    assert classify("奎洛上市之前嗰幾個月，布雷洛喺香港IPO集咗幾多錢？") == "money"
+
+
+def test_shares_are_counted_by_their_measure_word(kb: KnowledgeBase) -> None:
+    query = build_query(kb.analyzer, kb.dictionary, "How many shares is each founder selling?")
+    shares = measured(frozenset(t for c in query.concepts if c.unit for t in c.terms))
+    assert counts(kb.analyzer.analyze("两位创始人将通过配售分别减持150万股。"), shares)
+
+
+def test_an_investment_firm_s_name_answers_which_firm() -> None:
+    """资本 and 创投 end the names of investment firms (高瓴资本, 启明创投)."""
+    question = "哪些投资机构早年押注奎洛？"
+    assert holds_answer("君联资本、启明创投等先后下注奎洛。", "organisation", question)
+
+
 def test_what_shares_closed_at_asks_for_one_share_s_price() -> None:
     question = "What did Quillop's shares close at on their first day?"
     assert classify(question) == "money"
