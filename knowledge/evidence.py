@@ -95,6 +95,14 @@ def measured(units: frozenset[str]) -> frozenset[str]:
     return units.union(*(_MEASURED_BY.get(unit, ()) for unit in units))
 
 
+def _counting(term: str) -> bool:
+    """A number, or a number with its measure word ("三条")."""
+    if _NUMERAL.fullmatch(term):
+        return True
+    numeral = _NUMERAL.match(term)
+    return numeral is not None and term[numeral.end() :] in _MEASURE
+
+
 def counts(tokens: Iterable[Token], units: frozenset[str]) -> bool:
     """Whether a number comes at most three words before a word for what is counted
     ("480 full-time and 680 part-time students", "210公顷", "11个城市"). ``tokens`` in any
@@ -117,7 +125,7 @@ def counts(tokens: Iterable[Token], units: frozenset[str]) -> bool:
                 continue
             if _NUMERAL.match(term):  # "四十分钟" is one word
                 return True
-            if any(_NUMERAL.fullmatch(t) for word in words[max(0, i - 3) : i] for t in word):
+            if any(_counting(t) for word in words[max(0, i - 3) : i] for t in word):
                 return True
     return False
 

@@ -208,12 +208,13 @@ _MONTHS = re.compile(
 )
 _NUMBER = re.compile(
     # A digit inside a name (PD-L1, HARMONi-2, DeepSeek-R1) is not an amount.
-    r"(?<![A-Za-z\-\d.])\d+(?:[.,]\d+)*(?![\d.]*[A-Za-z\-]*[A-Za-z])(?!\d)|[二三四五六七八九十两][个名家位所倍成亿万千百项款座间种次]|"
+    r"(?<![A-Za-z\-\d.])\d+(?:[.,]\d+)*(?![\d.]*[A-Za-z\-]*[A-Za-z])(?!\d)"
+    rf"|[二三四五六七八九十两][倍成亿万千百种{MEASURE_WORDS}]|"
     r"[一二三四五六七八九十百千万亿两]{2,}|\b(two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve|dozen|dozens|hundred|hundreds|thousand|thousands|million|billion|trillion|"
     r"half|percent|majority)\b|倍|半数"
     # A span of time: 一年多, 两个月, 三天.
-    r"|[一二三四五六七八九十两半](?:个多|个半|个)?(?:年|月|天|周|星期|小时|分钟)"
+    r"|[一二三四五六七八九十两半](?:个多|个半|个|多|余|来)?(?:年|月|天|周|星期|小时|分钟)"
 )
 _DATE_LIKE = re.compile(
     r"(?<![\d.])(1[89]\d\d|20\d\d)(?![\d.])|\d{1,2}\s*[月日号]|[一二三四五六七八九十〇零]+[月日]"

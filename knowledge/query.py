@@ -83,7 +83,9 @@ _FOCUS = re.compile(
 
 
 # Chinese ways to ask "how much" that the segmenter may cut into everyday characters (多/大).
-_ASKING = re.compile(r"多大|几大|多久|多长|多远|多高|多重|多老|多少|几多|几耐|几时|咩|边")
+_ASKING = re.compile(
+    rf"多大|几大|多久|多长|多远|多高|多重|多老|多少|几多|几耐|几时|咩|边|几[{MEASURE_WORDS}]"
+)
 # "Where is it located": asked of a place, "located" is the question, not what the answer says.
 # A sentence that says it ranks higher, one that does not may still answer: it is the focus.
 _LOCATED = re.compile(r"\b(?:located|situated|based|lies?)\b|位于|坐落|座落|设于")

@@ -259,6 +259,17 @@ def test_an_investment_firm_s_name_answers_which_firm() -> None:
     assert holds_answer("君联资本、启明创投等先后下注奎洛。", "organisation", question)
 
 
+def test_a_number_with_its_measure_word_answers_how_many(kb: KnowledgeBase) -> None:
+    """ "几条" asks, it is not asked about; "三条生产线" and "十多年" state amounts."""
+    question = "奎洛中心至少会有几条生产线？"
+    query = build_query(kb.analyzer, kb.dictionary, question)
+    assert "几条" not in {c.label for c in query.concepts}
+    assert holds_answer("换言之,奎洛中心至少会有三条生产线。", "amount", question)
+    units = frozenset(t for c in query.concepts if c.unit for t in c.terms)
+    assert counts(kb.analyzer.analyze("奎洛中心至少会有三条生产线。"), units)
+    assert holds_answer("奎洛研究院亦有十多年歷史。", "amount", "奎洛研究院有多少年历史了？")
+
+
 def test_what_shares_closed_at_asks_for_one_share_s_price() -> None:
     question = "What did Quillop's shares close at on their first day?"
     assert classify(question) == "money"
