@@ -44,7 +44,14 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
         ),
     ),
     # Cantonese, as Hong Kong writes it, asks with 边 (邊): 边个 who, 边度 where, 边间 which.
-    ("person", re.compile(r"\bwho(m|se)?\b|谁|哪位|何人|什么人|哪些人|哪个人|哪一位|边个|边位")),
+    # 边个 before a noun asks which one (边个年会, 边个国家战略); alone or before a verb, who.
+    (
+        "person",
+        re.compile(
+            r"\bwho(m|se)?\b|谁|哪位|何人|什么人|哪些人|哪个人|哪一位|边位"
+            r"|边个(?=$|[^\u4e00-\u9fff]|[话说系是写讲做会嘅呀啊㗎咧呢])"
+        ),
+    ),
     (
         "organisation",
         re.compile(

@@ -270,6 +270,20 @@ def test_a_number_with_its_measure_word_answers_how_many(kb: KnowledgeBase) -> N
     assert holds_answer("奎洛研究院亦有十多年歷史。", "amount", "奎洛研究院有多少年历史了？")
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("奎洛董事長係邊個", "person"),
+        ("邊個話奎洛園區而家已見成效？", "person"),
+        ("嗰篇報道係邊個寫㗎？", "person"),
+        ("香港仲受惠於邊個國家戰略？", None),
+        ("奎洛嘅數據入選咗邊個年會？", None),
+    ],
+)
+def test_cantonese_bin_go_before_a_noun_asks_which_not_who(question: str, kind: str | None) -> None:
+    assert classify(question) == kind
+
+
 def test_what_shares_closed_at_asks_for_one_share_s_price() -> None:
     question = "What did Quillop's shares close at on their first day?"
     assert classify(question) == "money"
