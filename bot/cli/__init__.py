@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -97,4 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     except KnowledgeError as exc:
         print(f"citebot: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # Whoever read the output stopped (`citebot eval … | head`): nothing is wrong with the
+        # command. Python's own advice: point stdout at nowhere so that the flush at exit
+        # does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

@@ -146,3 +146,18 @@ def test_bad_question_file_gets_one_line_and_exit_2(
     out, err = capsys.readouterr()
     assert out == ""
     assert len(err.splitlines()) == 1 and message in err, err
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(data_dir: Path, tmp_path: Path) -> None:
+    """`citebot eval … | head -1`: the table is cut short, and that is all."""
+    path = write_jsonl(tmp_path / "questions.jsonl", questions(by=0))
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "--data-dir", str(data_dir), "eval", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.close()  # the reader is gone before the first line is written
+    assert reader.wait(timeout=120) == 1
+    assert "Traceback" not in reader.stderr.read()
