@@ -9,7 +9,7 @@ from knowledge.text import HAN
 
 # Raised whenever a change gives some text other terms than before: a knowledge base stored with
 # an older version re-terms the sentences concerned when it opens (reterm.upgrade_terms).
-ANALYZER_VERSION = 10
+ANALYZER_VERSION = 11
 # For each older version, the texts whose terms differ from what it gave (None: any text).
 # 1 -> 2: Latin letters with diacritics were separators ("café" gave "caf").
 # 2 -> 3: Cantonese function and question words are words of their own, and stop words.
@@ -23,6 +23,8 @@ ANALYZER_VERSION = 10
 # 8 -> 9: "Tsinghua" alone names Tsinghua University; Peking University (北京大学, 北大) a group.
 # 9 -> 10: the alias table names the drug makers, technology firms, banks and investors most
 #          written about in Hong Kong's listings (Innovent, 信达生物, Hillhouse, 高瓴...).
+# 10 -> 11: 创科 (Hong Kong's short word for innovation and technology) is a group with
+#           "innovation and technology" and 创新科技.
 TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
     1: re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0300-\u036f]"),
     2: re.compile("[係系邊边幾几嘅咗嗰啲佢乜喺冇嘢而點点咁甚哪]"),
@@ -69,4 +71,5 @@ TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
         "|hongshan|红杉资本|紅杉資本|红杉中国|紅杉中國|qiming|启明创投|啟明創投",
         re.IGNORECASE,
     ),
+    10: re.compile("innovation and technology|[创創]科|[创創]新科技", re.IGNORECASE),
 }

@@ -479,3 +479,10 @@ def test_single_characters_side_by_side_are_one_short_name(kb: KnowledgeBase) ->
     query = build_query(kb.analyzer, kb.dictionary, "港说公司是哪一年成立的？")
     labels = {c.label for c in query.concepts}
     assert "港说" in labels and not {"港", "说"} & labels
+
+
+def test_hong_kong_s_short_word_for_innovation_and_technology_meets_it(kb: KnowledgeBase) -> None:
+    """创科 is no name to require of an English sentence: it says "innovation and technology"."""
+    han = set(kb.analyzer.terms("创科用地"))
+    assert han & set(kb.analyzer.terms("land for innovation and technology"))
+    assert han & set(kb.analyzer.terms("創新科技用地"))
