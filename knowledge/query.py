@@ -166,6 +166,33 @@ def _joined_characters(tokens: list[Token]) -> list[Token]:
     return joined
 
 
+def _whole_names(tokens: list[Token], names: RomanisedNames, analyzer: Analyzer) -> list[Token]:
+    """``tokens`` with a name the segmenter cut across joined again ("俞德超喺" read 俞德 / 超,
+    "任景信係" 任景 / 信系), where the index holds the name whole as a word no dictionary knows:
+    the question asks about the person the articles write, not about 俞德 and 超."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        a = tokens[i]
+        b = tokens[i + 1] if i + 1 < len(tokens) else None
+        if b is not None and a.end == b.start and is_han(a.term[0]) and is_han(b.term[0]):
+            whole = a.term + b.term
+            head = a.term + b.term[0]
+            if names.known(whole) and analyzer.coined(whole):
+                out.append(Token(whole, a.start, b.end))
+                i += 2
+                continue
+            if len(b.term) > 1 and names.known(head) and analyzer.coined(head):
+                out.append(Token(head, a.start, b.start + 1))
+                if len(b.term) > 2:  # a single character left over is a particle (係)
+                    out.append(Token(b.term[1:], b.start + 1, b.end))
+                i += 2
+                continue
+        out.append(a)
+        i += 1
+    return out
+
+
 def build_query(
     analyzer: Analyzer,
     dictionary: Dictionary | None,
@@ -180,6 +207,8 @@ def build_query(
     asked = question
     question = analyzer.rejoined(question)  # analysed as the words the articles hold
     tokens = _joined_characters(analyzer.analyze(question))
+    if names is not None:
+        tokens = _whole_names(tokens, names, analyzer)
     alias_spans = [(t.start, t.end) for t in tokens if t.term.startswith("~")]
     forms = analyzer.aliases.by_form
     concepts: list[Concept] = []

@@ -9,6 +9,7 @@ from knowledge.kinds import classify, holds_answer, states_sum
 from knowledge.normalize import fold
 from knowledge.query import build_query
 from knowledge.service import KnowledgeBase
+from knowledge.translate import RomanisedNames
 
 
 @pytest.mark.parametrize(
@@ -486,3 +487,20 @@ def test_hong_kong_s_short_word_for_innovation_and_technology_meets_it(kb: Knowl
     han = set(kb.analyzer.terms("创科用地"))
     assert han & set(kb.analyzer.terms("land for innovation and technology"))
     assert han & set(kb.analyzer.terms("創新科技用地"))
+
+
+@pytest.mark.parametrize("question", ["冼德超喺邊間大學任教？", "冼德超係幾時創辦奎洛科技？"])
+def test_a_name_the_segmenter_cuts_before_a_cantonese_particle_is_read_whole(
+    empty_kb: KnowledgeBase, question: str
+) -> None:
+    """The article holds 冼德超 as one word; 喺 and 係 glued to it cut it 冼德 / 超 (超系)."""
+    empty_kb.ingest_text(
+        "---\ntitle: 奎洛科技\n---\n奎洛科技由冼德超在2015年创办，总部设于深圳。\n\n"
+        "冼德超曾在布雷洛大学任教。"
+    )
+    answer = empty_kb.ask(question, log_it=False)
+    assert answer.found and "冼德超" in answer.quotes[0].sentence.text
+    names = RomanisedNames(empty_kb.dictionary)
+    names.refresh(empty_kb.index.term_ids)
+    query = build_query(empty_kb.analyzer, empty_kb.dictionary, question, names)
+    assert "冼德超" in {c.label for c in query.concepts}
