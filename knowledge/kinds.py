@@ -327,11 +327,12 @@ def holds_answer(
     if kind == "amount":
         # Years and dates are not amounts: "康方生物于2020年上市" does not say how many.
         undated = _DATE_LIKE.sub(" ", folded)
-        if _ASKS_SHARE.search(asked):
-            return any(m.group(0) not in asked for m in _SHARE.finditer(undated))
-        if _ASKS_SPAN.search(asked):
-            return any(m.group(0) not in asked for m in _SPAN.finditer(undated))
-        return any(m.group(0) not in asked for m in _NUMBER.finditer(undated))
+        pattern = (
+            _SHARE if _ASKS_SHARE.search(asked) else _SPAN if _ASKS_SPAN.search(asked) else _NUMBER
+        )
+        # The question's own figures, whole: 200 is not said by "2006年" in the question.
+        said = {m.group(0) for m in pattern.finditer(asked)}
+        return any(m.group(0) not in said for m in pattern.finditer(undated))
     if kind == "reason":
         # "Why" is answered by explanations too plain to spot ("platforms do not reach far
         # enough"); coverage alone decides.

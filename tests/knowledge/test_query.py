@@ -504,3 +504,10 @@ def test_a_name_the_segmenter_cuts_before_a_cantonese_particle_is_read_whole(
     names.refresh(empty_kb.index.term_ids)
     query = build_query(empty_kb.analyzer, empty_kb.dictionary, question, names)
     assert "冼德超" in {c.label for c in query.concepts}
+
+
+def test_a_figure_inside_the_question_s_year_is_still_an_answer() -> None:
+    """ "2006年" in the question does not say the 200 of the sentence."""
+    question = "奎洛从2006年开始每年招收多少名学生？"
+    assert holds_answer("2006年起学校每年招收约200名学生。", "amount", question)
+    assert not holds_answer("2006年起学校开始招收学生。", "amount", question)
