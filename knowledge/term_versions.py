@@ -9,7 +9,7 @@ from knowledge.text import HAN
 
 # Raised whenever a change gives some text other terms than before: a knowledge base stored with
 # an older version re-terms the sentences concerned when it opens (reterm.upgrade_terms).
-ANALYZER_VERSION = 11
+ANALYZER_VERSION = 12
 # For each older version, the texts whose terms differ from what it gave (None: any text).
 # 1 -> 2: Latin letters with diacritics were separators ("café" gave "caf").
 # 2 -> 3: Cantonese function and question words are words of their own, and stop words.
@@ -25,6 +25,8 @@ ANALYZER_VERSION = 11
 #          written about in Hong Kong's listings (Innovent, 信达生物, Hillhouse, 高瓴...).
 # 10 -> 11: 创科 (Hong Kong's short word for innovation and technology) is a group with
 #           "innovation and technology" and 创新科技.
+# 11 -> 12: Hong Kong universities' former names (Hong Kong Polytechnic, City Polytechnic,
+#           Baptist College, Institute of Education, Open University, Lingnan College).
 TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
     1: re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0300-\u036f]"),
     2: re.compile("[係系邊边幾几嘅咗嗰啲佢乜喺冇嘢而點点咁甚哪]"),
@@ -72,4 +74,10 @@ TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
         re.IGNORECASE,
     ),
     10: re.compile("innovation and technology|[创創]科|[创創]新科技", re.IGNORECASE),
+    11: re.compile(
+        "lingnan college|[岭嶺]南[学學]院|hong kong polytechnic|香港理工[学學]院|city polytechnic"
+        "|城市理工|baptist college|[浸][会會][学學]院|institute of education|香港教育[学學]院"
+        "|open university of hong kong|香港公[开開]大[学學]",
+        re.IGNORECASE,
+    ),
 }

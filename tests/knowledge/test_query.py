@@ -511,3 +511,13 @@ def test_a_figure_inside_the_question_s_year_is_still_an_answer() -> None:
     question = "奎洛从2006年开始每年招收多少名学生？"
     assert holds_answer("2006年起学校每年招收约200名学生。", "amount", question)
     assert not holds_answer("2006年起学校开始招收学生。", "amount", question)
+
+
+@pytest.mark.parametrize(
+    ("former", "now"),
+    [("the Hong Kong Polytechnic", "理大"), ("City Polytechnic of Hong Kong", "城大")],
+)
+def test_a_university_s_former_name_is_that_university(
+    kb: KnowledgeBase, former: str, now: str
+) -> None:
+    assert set(kb.analyzer.terms(former)) & set(kb.analyzer.terms(now))
