@@ -159,7 +159,10 @@ def choose(
         if row.article_id not in titles:
             articles[row.article_id] = stored[row.article_id]
             article = articles[row.article_id]
-            titles[row.article_id] = set(analyzer.title_terms(article.title))
+            # Its publisher too: "according to the HKCNA report" names no sentence's words.
+            titles[row.article_id] = set(
+                analyzer.title_terms(f"{article.title} {article.source or ''}")
+            )
             if article.published:
                 # "on April 24" in an article of 2020 is about 2020: the date is context.
                 titles[row.article_id].update(YEAR.findall(article.published))

@@ -391,3 +391,21 @@ def test_a_place_the_alias_table_knows_answers_where(empty_kb: KnowledgeBase) ->
     )
     answer = empty_kb.ask("奎洛生物的实验室搬到了哪里？", log_it=False)
     assert answer.found and "白石角" in answer.quotes[0].sentence.text
+
+
+def test_the_publisher_a_question_names_is_the_article_s_source(empty_kb: KnowledgeBase) -> None:
+    """ "According to the Brellow Times" names the article's source, which no sentence writes."""
+    for n, topic in enumerate(["rowing", "baking", "chess", "gardening", "sailing"]):
+        empty_kb.ingest_text(
+            f"---\ntitle: Notes on {topic}\n---\nThe club held {n + 2} meetings on {topic} "
+            f"last year.\n\nMembers wrote a guide to {topic} for beginners."
+        )
+    empty_kb.ingest_text(
+        "---\ntitle: A robot maker grows\nsource: Brellow Times\npublished: 2024-01-01\n---\n"
+        "Quillop Robotics now employs 430 engineers in Leeds.\n\nIts arms sort parcels."
+    )
+    answer = empty_kb.ask(
+        "According to the Brellow Times, how many engineers does Quillop Robotics employ?",
+        log_it=False,
+    )
+    assert answer.found and "430" in answer.quotes[0].sentence.text
