@@ -109,16 +109,14 @@ class Passages:
     def passages_of_articles(self, article_ids: Collection[str]) -> dict[str, list[int]]:
         """The ids of each stored article's passages among ``article_ids``, ascending; an
         article not stored is left out."""
-        found: dict[str, list[int]] = {}
         if not article_ids:
-            return found
+            return {}
         rows = self._db.rows(
-            "SELECT article_id, id FROM passages WHERE article_id = ANY(%s::text[]) ORDER BY id",
+            "SELECT article_id, array_agg(id ORDER BY id) AS ids FROM passages "
+            "WHERE article_id = ANY(%s::text[]) GROUP BY article_id",
             ([clean(i) for i in article_ids],),
         )
-        for row in rows:
-            found.setdefault(row["article_id"], []).append(row["id"])
-        return found
+        return {row["article_id"]: list(row["ids"]) for row in rows}
 
     def passages_of_sentences(self, sentence_ids: Sequence[int]) -> list[int]:
         """The passages holding any of the sentences, ascending."""

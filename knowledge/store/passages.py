@@ -96,12 +96,14 @@ class Passages:
         for lo in range(0, len(wanted), IN_BATCH):
             chunk = wanted[lo : lo + IN_BATCH]
             marks = ",".join("?" * len(chunk))
+            # A row an article, its ids joined: a row a passage took twice as long to read.
             rows = self._db.query(
-                f"SELECT article_id, id FROM passages WHERE article_id IN ({marks}) ORDER BY id",
+                "SELECT article_id, group_concat(id) AS ids FROM passages "
+                f"WHERE article_id IN ({marks}) GROUP BY article_id",
                 chunk,
             )
-            for article_id, passage_id in rows:
-                found.setdefault(article_id, []).append(passage_id)
+            for row in rows:
+                found[row["article_id"]] = sorted(map(int, row["ids"].split(",")))
         return found
 
     def passages_of_sentences(self, sentence_ids: Sequence[int]) -> list[int]:
