@@ -227,7 +227,7 @@ def choose(
         cand.coverage = covered_ctx / total if covered else 0.0
         if trace is None and cand.coverage < settings.min_coverage:
             continue
-        present = set(cand.terms) | near
+        present = near.union(cand.terms)
         cand.new_name = not names.isdisjoint(cand.terms.keys() - asked_terms)
         cand.names_ok = (
             cand.says_more

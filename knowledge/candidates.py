@@ -80,14 +80,14 @@ def gather(
     )
     out = Candidates()
     for (row, pscore), sentences in zip(found, windows, strict=True):
-        previous: set[str] = set()
+        previous: list[str] = []
         for sentence, terms in sentences:
             if sentence.position >= row.first_position:
                 known = out.by_id.get(sentence.id)
                 if known is None or known.passage_score < pscore:
                     out.by_id[sentence.id] = Candidate(sentence, Counter(terms), pscore)
                 out.context.setdefault(sentence.id, set()).update(previous)
-            previous = set(terms)
+            previous = terms
         if row.article_id not in out.titles:
             article = out.articles[row.article_id] = stored[row.article_id]
             title = out.titles[row.article_id] = set(analyzer.title_terms(article.title))
