@@ -14,7 +14,7 @@ import logging
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
@@ -36,6 +36,7 @@ jieba.setLogLevel(logging.WARNING)
 # Lower-case Latin letters beyond ASCII (after case folding) and combining marks: "café",
 # "Zürich", "Nguyễn" are one word each, matched with or without their accents.
 _LATIN = "a-z\u00e0-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0300-\u036f"
+_HAN_RUN = re.compile(f"[{HAN}]+")
 _RUN = re.compile(rf"[{HAN}]+|[0-9{_LATIN}]+(?:[.,][0-9]+)*(?:['’][{_LATIN}]+)*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 
@@ -321,6 +322,29 @@ class Analyzer:
             if end > start:
                 mapped.append(Token(term, offsets[start], offsets[end - 1] + 1))
         return mapped
+
+    def spans_of(self, text: str, terms: Collection[str]) -> list[tuple[int, int]]:
+        """The spans of ``text`` (in ``text`` itself) whose terms are among ``terms``: those of
+        :meth:`spans`, for highlighting a question's words in a quote.
+
+        A Han run (the characters between two punctuation marks) holding none of ``terms``
+        nor a form of an alias group among them is not segmented: its words are pieces of
+        it, so none can be among them. It is blanked out instead, which keeps every offset.
+        """
+        forms = self.aliases.groups
+        needles = [n for t in terms for n in (t, *forms.get(t, ())) if is_han(n[0])]
+
+        def blanked(run: re.Match[str]) -> str:
+            held = any(needle in run.group(0) for needle in needles)
+            return run.group(0) if held else " " * len(run.group(0))
+
+        folded, offsets = fold_with_offsets(text)
+        tokens = self._tokens_of_folded(_HAN_RUN.sub(blanked, folded))
+        return [
+            (offsets[start], offsets[end - 1] + 1)
+            for term, start, end in tokens + self._alias_tokens(folded, tokens)
+            if term in terms and end > start
+        ]
 
     def title_terms(self, title: str) -> frozenset[str]:
         """The terms of an article's title, remembered while the words stay as they are: an

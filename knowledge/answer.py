@@ -10,13 +10,12 @@ Nancy Ip" from "the article gives Nancy Ip's birth year".
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Protocol
 
 from knowledge.analyze import Analyzer
+from knowledge.candidates import PassageSource, articles_naming, gather
 from knowledge.evidence import (
     ENDS_SENTENCE,
     NOW,
@@ -38,12 +37,7 @@ from knowledge.evidence import (
 )
 from knowledge.index import BM25Index
 from knowledge.kinds import holds_answer, states_sum
-from knowledge.models import (
-    Answer,
-    Article,
-    PassageRow,
-    Sentence,
-)
+from knowledge.models import Answer
 from knowledge.normalize import fold, guess_lang
 from knowledge.query import Query
 from knowledge.quoting import quote
@@ -80,33 +74,6 @@ class AnswerSettings:
             raise ValueError(f"answer settings out of range: {self}")
 
 
-@dataclass
-class _Candidate:
-    sentence: Sentence
-    terms: Counter[str]
-    passage_score: float
-    score: float = 0.0
-    coverage: float = 0.0
-    names_ok: bool = True
-    new_name: bool = False
-    holds: bool = False
-    says_more: bool = False
-
-
-class PassageSource(Protocol):
-    """What answer selection reads besides the index: the passages it found, their sentences
-    with their terms, and their articles, each read at once for all passages. The service
-    hands it its store."""
-
-    def passages(self, ids: Sequence[int]) -> list[PassageRow]: ...
-
-    def sentences_in(
-        self, ranges: Sequence[tuple[str, int, int]]
-    ) -> list[list[tuple[Sentence, list[str]]]]: ...
-
-    def articles(self, ids: Collection[str]) -> dict[str, Article]: ...
-
-
 def choose(
     query: Query,
     index: BM25Index,
@@ -128,44 +95,10 @@ def choose(
     if not hits:
         return Answer(query.text, query.lang, False, expected_kind=query.kind)
     best_passage = hits[0][1] or 1.0
-    rows = {p.id: p for p in store.passages([pid for pid, _ in hits])}
-    stored = store.articles({row.article_id for row in rows.values()})
-    # (A passage whose article another process removed meanwhile is left out, as one removed
-    # before the read.)
-    found = [
-        (rows[pid], pscore)
-        for pid, pscore in hits
-        if pid in rows and rows[pid].article_id in stored
-    ]
-    # One sentence before each window, for the "previous sentence" context.
-    windows = store.sentences_in(
-        [(row.article_id, row.first_position - 1, row.last_position) for row, _ in found]
-    )
-    candidates: dict[int, _Candidate] = {}
-    context: dict[int, set[str]] = {}
-    articles: dict[str, Article] = {}
-    titles: dict[str, set[str]] = {}
+    found = gather(hits, store, analyzer)
+    candidates, articles = found.by_id, found.articles
     # The question's Chinese words, looked for in a sentence's characters too (see spelled).
     han_terms = sorted({t for c in concepts for t in c if len(t) > 1 and is_han(t[0])})
-    for (row, pscore), sentences in zip(found, windows, strict=True):
-        previous: set[str] = set()
-        for sentence, terms in sentences:
-            if sentence.position >= row.first_position:
-                known = candidates.get(sentence.id)
-                if known is None or known.passage_score < pscore:
-                    candidates[sentence.id] = _Candidate(sentence, Counter(terms), pscore)
-                context.setdefault(sentence.id, set()).update(previous)
-            previous = set(terms)
-        if row.article_id not in titles:
-            articles[row.article_id] = stored[row.article_id]
-            article = articles[row.article_id]
-            # Its publisher too: "according to the HKCNA report" names no sentence's words.
-            titles[row.article_id] = set(
-                analyzer.title_terms(f"{article.title} {article.source or ''}")
-            )
-            if article.published:
-                # "on April 24" in an article of 2020 is about 2020: the date is context.
-                titles[row.article_id].update(YEAR.findall(article.published))
     spelled_all([(cand.terms, cand.sentence.text) for cand in candidates.values()], han_terms)
 
     # The search has just counted each concept's passages (dfs), a concept's df as concept_df.
@@ -221,7 +154,7 @@ def choose(
     # Articles that name it anywhere: an article about Chapter 18C says "the consultation
     # conclusions" many paragraphs after it last wrote "18C". Read when first needed; not for
     # a name whose term is a common stem (innov is in every article on innovation).
-    naming = cache(lambda: set() if spelling else _articles_naming(required, index, store))
+    naming = cache(lambda: set() if spelling else articles_naming(required, index, store, articles))
     asked_terms = {t for c in concepts for t in c}
     # "How many cities": what is counted, which a number in the answer must count.
     units = measured(frozenset(t for c in query.concepts if c.unit for t in c.terms))
@@ -262,8 +195,8 @@ def choose(
         if trace is None and not sums and asked_terms.isdisjoint(cand.terms):
             continue
         length = sum(cand.terms.values())
-        title_terms = titles.get(cand.sentence.article_id, set())
-        near = context.get(cand.sentence.id, set()) | title_terms
+        title_terms = found.titles.get(cand.sentence.article_id, set())
+        near = found.context.get(cand.sentence.id, set()) | title_terms
         tfs, nears = counts_by_concept(cand.terms, near, by_term, len(concepts))
         match = covered = covered_ctx = 0.0
         total = coverage_total
@@ -303,8 +236,8 @@ def choose(
         cand.coverage = covered_ctx / total if covered else 0.0
         if trace is None and cand.coverage < settings.min_coverage:
             continue
-        present = set(cand.terms) | near
-        cand.new_name = any(t in names and t not in asked_terms for t in cand.terms)
+        present = near.union(cand.terms)
+        cand.new_name = not names.isdisjoint(cand.terms.keys() - asked_terms)
         cand.names_ok = (
             cand.says_more
             and (
@@ -401,18 +334,6 @@ def choose(
         expected_kind=query.kind,
         terms=query_terms,
     )
-
-
-# Past this many passages a name is everywhere: which articles hold it says nothing.
-_NAMING_LIMIT = 2000
-
-
-def _articles_naming(terms: Collection[str], index: BM25Index, store: PassageSource) -> set[str]:
-    """The articles with a passage holding any of ``terms`` (none if too many do)."""
-    ids, _ = index.concept_postings(list(terms))
-    if len(ids) > _NAMING_LIMIT:
-        return set()
-    return {row.article_id for row in store.passages([int(i) for i in ids])}
 
 
 _MIN_WEIGHT = 0.01

@@ -43,7 +43,7 @@ def quote(
 
 def highlight(text: str, analyzer: Analyzer, terms: Collection[str]) -> Spans:
     """Character spans of ``text`` whose terms are among ``terms``, overlaps merged."""
-    return _merge(sorted({(t.start, t.end) for t in analyzer.spans(text) if t.term in terms}))
+    return _merge(sorted(set(analyzer.spans_of(text, terms))))
 
 
 def _merge(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:

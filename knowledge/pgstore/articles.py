@@ -23,6 +23,7 @@ _ARTICLE_SELECT = (
     "SELECT a.*, (SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id) AS passages, "
     "(SELECT COUNT(*) FROM sentences s WHERE s.article_id = a.id) AS sentences FROM articles a "
 )
+_UNCOUNTED_SELECT = "SELECT a.*, 0 AS passages, 0 AS sentences FROM articles a "
 
 
 class Articles:
@@ -53,14 +54,14 @@ class Articles:
             raise NotFound(f"no article with id {article_id}", id=article_id)
         return _article(rows[0])
 
-    def articles(self, ids: Collection[str]) -> dict[str, Article]:
+    def articles(self, ids: Collection[str], *, counted: bool = True) -> dict[str, Article]:
         """The stored articles among ``ids``, by id, in one query rather than one per article;
-        ids not stored are left out."""
+        ids not stored are left out; ``counted=False`` leaves their passages and sentences
+        at 0."""
         if not ids:
             return {}
-        rows = self._db.rows(
-            _ARTICLE_SELECT + "WHERE a.id = ANY(%s::text[])", ([clean(i) for i in ids],)
-        )
+        select = _ARTICLE_SELECT if counted else _UNCOUNTED_SELECT
+        rows = self._db.rows(select + "WHERE a.id = ANY(%s::text[])", ([clean(i) for i in ids],))
         return {row["id"]: _article(row) for row in rows}
 
     def find_article(self, article_id: str) -> Article | None:

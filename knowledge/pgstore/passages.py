@@ -9,7 +9,7 @@ for SQLite (tests/knowledge/test_store_contract.py runs both).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 from knowledge.models import PassageRow, Sentence
 from knowledge.pgstore.connection import Database
@@ -105,6 +105,18 @@ class Passages:
             PassageRow(r["id"], r["article_id"], r["first_position"], r["last_position"])
             for r in rows
         ]
+
+    def passages_of_articles(self, article_ids: Collection[str]) -> dict[str, list[int]]:
+        """The ids of each stored article's passages among ``article_ids``, ascending; an
+        article not stored is left out."""
+        if not article_ids:
+            return {}
+        rows = self._db.rows(
+            "SELECT article_id, array_agg(id ORDER BY id) AS ids FROM passages "
+            "WHERE article_id = ANY(%s::text[]) GROUP BY article_id",
+            ([clean(i) for i in article_ids],),
+        )
+        return {row["article_id"]: list(row["ids"]) for row in rows}
 
     def passages_of_sentences(self, sentence_ids: Sequence[int]) -> list[int]:
         """The passages holding any of the sentences, ascending."""

@@ -162,9 +162,10 @@ class Store:
         """The article with this full id; NotFound when there is none."""
         return self._articles.article(article_id)
 
-    def articles(self, ids: Collection[str]) -> dict[str, Article]:
-        """The stored articles among ``ids``, by id, read at once; ids not stored are left out."""
-        return self._articles.articles(ids)
+    def articles(self, ids: Collection[str], *, counted: bool = True) -> dict[str, Article]:
+        """The stored articles among ``ids``, by id, read at once; ids not stored are left out.
+        ``counted=False`` leaves their passages and sentences at 0, sparing the counts."""
+        return self._articles.articles(ids, counted=counted)
 
     def find_article(self, article_id: str) -> Article | None:
         """The article with this full id, None when there is none."""
@@ -230,6 +231,11 @@ class Store:
     def passages(self, ids: Sequence[int]) -> list[PassageRow]:
         """The stored passages among ``ids``; ids not stored are left out."""
         return self._passages.passages(ids)
+
+    def passages_of_articles(self, article_ids: Collection[str]) -> dict[str, list[int]]:
+        """The ids of each stored article's passages, ascending; an article not stored is left
+        out."""
+        return self._passages.passages_of_articles(article_ids)
 
     def passages_of_sentences(self, sentence_ids: Sequence[int]) -> list[int]:
         """The passages holding any of the sentences, ascending."""

@@ -32,6 +32,8 @@ _ARTICLE_SELECT = (
     "SELECT a.*, (SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id) AS passages, "
     "(SELECT COUNT(*) FROM sentences s WHERE s.article_id = a.id) AS sentences FROM articles a "
 )
+# The same without the counts (0), for ``articles(counted=False)``.
+_UNCOUNTED_SELECT = "SELECT a.*, 0 AS passages, 0 AS sentences FROM articles a "
 
 
 def _article(row: sqlite3.Row) -> Article:
@@ -78,15 +80,17 @@ class Articles:
             raise NotFound(f"no article with id {article_id}", id=article_id)
         return _article(rows[0])
 
-    def articles(self, ids: Collection[str]) -> dict[str, Article]:
+    def articles(self, ids: Collection[str], *, counted: bool = True) -> dict[str, Article]:
         """The stored articles among ``ids``, by id, in one query rather than one per article;
-        ids not stored are left out."""
+        ids not stored are left out. ``counted=False`` leaves their passages and sentences at
+        0: counting them is most of the read, and an answer's citations do not show them."""
+        select = _ARTICLE_SELECT if counted else _UNCOUNTED_SELECT
         wanted = list(ids)
         found: dict[str, Article] = {}
         for lo in range(0, len(wanted), IN_BATCH):
             chunk = wanted[lo : lo + IN_BATCH]
             marks = ",".join("?" * len(chunk))
-            for row in self._db.query(_ARTICLE_SELECT + f"WHERE a.id IN ({marks})", chunk):
+            for row in self._db.query(select + f"WHERE a.id IN ({marks})", chunk):
                 found[row["id"]] = _article(row)
         return found
 

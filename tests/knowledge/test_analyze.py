@@ -127,3 +127,24 @@ def test_a_name_of_letters_and_characters_is_found_in_running_text(kb: Knowledge
 
     assert groups("Keytruda") <= groups("星河醫藥說，K藥去年的銷量增長了一成。")
     assert groups("Chapter 18A") <= groups("公司根據第18A章申請上市。")
+
+
+def test_the_spans_of_some_terms_are_those_the_whole_analysis_gives_them(
+    kb: KnowledgeBase,
+) -> None:
+    # spans_of skips the Han runs that cannot hold one of the terms: the spans must not change,
+    # for nested alias forms (香港 in 香港科技大學), Latin forms of several words, Traditional
+    # and full-width text, letters inside a Chinese word (K药).
+    texts = [
+        "香港科技大學（HKUST）於1991年創辦，校長是葉玉如。",
+        "The Hong Kong University of Science and Technology opened in 1991; ＦＵＬＬ 港科大。",
+        "K药在香港上市，信达生物的俞德超说：香港中文大学和香港大学都很好。",
+        "第18A章规定，生物科技公司可以在港交所上市。北京大学、清华大学和复旦大学。",
+    ]
+    analyzer = kb.analyzer
+    for text in texts:
+        tokens = analyzer.spans(text)
+        terms = sorted({t.term for t in tokens})
+        for picked in [{a} for a in terms] + [{a, b} for a in terms for b in terms if a < b]:
+            whole = {(t.start, t.end) for t in tokens if t.term in picked}
+            assert set(analyzer.spans_of(text, picked)) == whole, (text, picked)

@@ -14,7 +14,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -362,6 +362,21 @@ def test_the_sentences_and_articles_of_many_passages_are_read_at_once(store: Any
     articles = store.articles([GLASS.article.id, "0" * 16, ROPES.article.id])
     assert articles == {GLASS.article.id: GLASS.article, ROPES.article.id: ROPES.article}
     assert store.articles([]) == {}
+
+
+def test_articles_read_for_citations_leave_their_counts_unread(store: AnyStore) -> None:
+    add(store, ROPES)
+    uncounted = store.articles([ROPES.article.id, "0" * 16], counted=False)
+    assert uncounted == {ROPES.article.id: replace(ROPES.article, passages=0, sentences=0)}
+    assert store.articles([], counted=False) == {}
+
+
+def test_the_passages_of_articles_are_listed_by_article(store: AnyStore) -> None:
+    ropes = add(store, ROPES)
+    glass = add(store, GLASS)
+    found = store.passages_of_articles([GLASS.article.id, "0" * 16, ROPES.article.id])
+    assert found == {ROPES.article.id: ropes, GLASS.article.id: glass}
+    assert store.passages_of_articles([]) == {}
 
 
 # -- questions, feedback, gaps ---------------------------------------------------------------
