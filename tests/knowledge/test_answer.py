@@ -4,6 +4,24 @@ from __future__ import annotations
 
 from knowledge.service import KnowledgeBase
 
+
+def ingest_other_topics(kb: KnowledgeBase, chinese: bool = False) -> None:
+    """Five short articles about other things, so that the words of the article under test
+    are rare and weigh what they would in a real collection."""
+    for n, topic in enumerate(
+        ["划船", "烘焙", "象棋", "园艺", "航海"]
+        if chinese
+        else ["rowing", "baking", "chess", "gardening", "sailing"]
+    ):
+        kb.ingest_text(
+            f"---\ntitle: {topic}笔记\n---\n俱乐部去年举办了{n + 2}次{topic}聚会。\n\n"
+            f"会员为初学者写了一本{topic}指南。"
+            if chinese
+            else f"---\ntitle: Notes on {topic}\n---\nThe club held {n + 2} meetings on "
+            f"{topic} last year.\n\nMembers wrote a guide to {topic} for beginners."
+        )
+
+
 REPORT = """---
 title: Quillop lists in Leeds
 published: 2019-04-24
@@ -106,11 +124,7 @@ def test_a_known_name_no_article_writes_in_the_tables_forms_is_not_required(
 ) -> None:
     """中國醫學科學院腫瘤醫院 is in the alias table; an article writes it another way. The other
     names of the question still decide, and the sentence naming them answers."""
-    for n, topic in enumerate(["rowing", "baking", "chess", "gardening", "sailing"]):
-        empty_kb.ingest_text(
-            f"---\ntitle: Notes on {topic}\n---\nThe club held {n + 2} meetings on {topic} "
-            f"last year.\n\nMembers wrote a guide to {topic} for beginners."
-        )
+    ingest_other_topics(empty_kb)
     empty_kb.ingest_text(
         "---\ntitle: Brellow at the Two Sessions\npublished: 2025-03-08\n---\n"
         "At the Two Sessions, Ada Quillop, chief physician at the Cancer Hospital of the Medical "
@@ -145,11 +159,7 @@ def test_a_sentence_naming_the_answer_and_one_of_the_questions_names_answers(
 
 def test_a_cantonese_question_with_a_split_verb_finds_its_word(empty_kb: KnowledgeBase) -> None:
     """ "融咗幾多資" asks about 融資, the word the article holds."""
-    for n, topic in enumerate(["划船", "烘焙", "象棋", "园艺", "航海"]):
-        empty_kb.ingest_text(
-            f"---\ntitle: {topic}笔记\n---\n俱乐部去年举办了{n + 2}次{topic}聚会。\n\n"
-            f"会员为初学者写了一本{topic}指南。"
-        )
+    ingest_other_topics(empty_kb, chinese=True)
     empty_kb.ingest_text(
         "---\ntitle: 奎洛普的融资\npublished: 2025-08-01\n---\n"
         "截至2025年7月，奎洛普累计融资逾人民币135亿元。\n\n奎洛普在北京设有研发中心。"
@@ -363,11 +373,7 @@ def test_a_known_name_no_article_holds_is_required_when_it_is_the_only_name(
 ) -> None:
     """Synopsys is in the alias table and in no article: asked alone, that is the evidence
     that nothing answers, whoever else's founder an article names."""
-    for n, topic in enumerate(["rowing", "baking", "chess", "gardening", "sailing"]):
-        empty_kb.ingest_text(
-            f"---\ntitle: Notes on {topic}\n---\nThe club held {n + 2} meetings on {topic} "
-            f"last year.\n\nMembers wrote a guide to {topic} for beginners."
-        )
+    ingest_other_topics(empty_kb)
     empty_kb.ingest_text(
         "---\ntitle: Quillop Labs\npublished: 2024-01-01\n---\n"
         "Quillop Labs was founded by Ada Lorne in Leeds.\n\nIts revenue grew by a third."
@@ -380,11 +386,7 @@ def test_a_known_name_no_article_holds_is_required_when_it_is_the_only_name(
 def test_a_place_the_alias_table_knows_answers_where(empty_kb: KnowledgeBase) -> None:
     """白石角 (Pak Shek Kok) stands in the alias table's places: it says where, though it
     has no place's ending."""
-    for n, topic in enumerate(["划船", "烘焙", "象棋", "园艺", "航海"]):
-        empty_kb.ingest_text(
-            f"---\ntitle: {topic}笔记\n---\n俱乐部去年举办了{n + 2}次{topic}聚会。\n\n"
-            f"会员为初学者写了一本{topic}指南。"
-        )
+    ingest_other_topics(empty_kb, chinese=True)
     empty_kb.ingest_text(
         "---\ntitle: 奎洛生物\npublished: 2024-01-01\n---\n"
         "奎洛生物的实验室去年搬到了白石角。\n\n奎洛生物去年收入增长三成。"
@@ -395,11 +397,7 @@ def test_a_place_the_alias_table_knows_answers_where(empty_kb: KnowledgeBase) ->
 
 def test_the_publisher_a_question_names_is_the_article_s_source(empty_kb: KnowledgeBase) -> None:
     """ "According to the Brellow Times" names the article's source, which no sentence writes."""
-    for n, topic in enumerate(["rowing", "baking", "chess", "gardening", "sailing"]):
-        empty_kb.ingest_text(
-            f"---\ntitle: Notes on {topic}\n---\nThe club held {n + 2} meetings on {topic} "
-            f"last year.\n\nMembers wrote a guide to {topic} for beginners."
-        )
+    ingest_other_topics(empty_kb)
     empty_kb.ingest_text(
         "---\ntitle: A robot maker grows\nsource: Brellow Times\npublished: 2024-01-01\n---\n"
         "Quillop Robotics now employs 430 engineers in Leeds.\n\nIts arms sort parcels."
