@@ -9,7 +9,7 @@ from knowledge.text import HAN
 
 # Raised whenever a change gives some text other terms than before: a knowledge base stored with
 # an older version re-terms the sentences concerned when it opens (reterm.upgrade_terms).
-ANALYZER_VERSION = 12
+ANALYZER_VERSION = 13
 # For each older version, the texts whose terms differ from what it gave (None: any text).
 # 1 -> 2: Latin letters with diacritics were separators ("café" gave "caf").
 # 2 -> 3: Cantonese function and question words are words of their own, and stop words.
@@ -27,6 +27,8 @@ ANALYZER_VERSION = 12
 #           "innovation and technology" and 创新科技.
 # 11 -> 12: Hong Kong universities' former names (Hong Kong Polytechnic, City Polytechnic,
 #           Baptist College, Institute of Education, Open University, Lingnan College).
+# 12 -> 13: "Innovent" alone leaves Innovent Biologics' group: stemmed, it is innov, which
+#           every "innovation" and "innovative" is.
 TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
     1: re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u0300-\u036f]"),
     2: re.compile("[係系邊边幾几嘅咗嗰啲佢乜喺冇嘢而點点咁甚哪]"),
@@ -80,4 +82,5 @@ TERMS_CHANGED_SINCE: dict[int, re.Pattern[str] | None] = {
         "|open university of hong kong|香港公[开開]大[学學]",
         re.IGNORECASE,
     ),
+    12: re.compile("innov", re.IGNORECASE),
 }

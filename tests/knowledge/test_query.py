@@ -293,3 +293,11 @@ def test_a_university_s_former_name_is_that_university(
     kb: KnowledgeBase, former: str, now: str
 ) -> None:
     assert set(kb.analyzer.terms(former)) & set(kb.analyzer.terms(now))
+
+
+def test_innovation_is_not_innovent(kb: KnowledgeBase) -> None:
+    """A firm's name that stems to an everyday word's stem (Innovent: innov) is no alias form:
+    every sentence on innovation would name the firm."""
+    innovent = set(kb.analyzer.terms("信达生物"))
+    assert innovent & set(kb.analyzer.terms("Innovent Biologics"))
+    assert not innovent & set(kb.analyzer.terms("innovative drugs and innovation"))
