@@ -13,6 +13,7 @@ from collections.abc import Collection
 
 from knowledge.normalize import fold, guess_lang
 from knowledge.stopwords import ENGLISH_STOP
+from knowledge.text import HAN
 
 Kind = str  # "person" | "place" | "organisation" | "time" | "amount" | "money" | "reason"
 
@@ -49,7 +50,7 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
         "person",
         re.compile(
             r"\bwho(m|se)?\b|谁|哪位|何人|什么人|哪些人|哪个人|哪一位|边位"
-            r"|边个(?=$|[^\u4e00-\u9fff]|[话说系是写讲做会嘅呀啊㗎咧呢])"
+            rf"|边个(?=$|[^{HAN}]|[话说系是写讲做会嘅呀啊㗎咧呢])"
         ),
     ),
     (
@@ -166,6 +167,8 @@ def classify(question: str) -> Kind | None:
     price per share"): people type a price question as a search.
     """
     folded = fold(question).replace("甚么", "什么")
+    if _ASKS_SUM.search(folded):
+        return "money"  # "几多钱", whatever else counts: "康方上市之前嗰幾個月"
     # In English the first question word is the question's own: "How much did it sell *when*
     # Akeso announced…" asks for an amount. Chinese question words overlap ("在哪一年" holds
     # 在哪 and 哪一年), so there the first pattern that matches decides.
@@ -175,8 +178,6 @@ def classify(question: str) -> Kind | None:
         for i, (_, pattern) in enumerate(_KIND_PATTERNS)
         if (m := pattern.search(folded))
     ]
-    if _ASKS_SUM.search(folded):
-        return "money"  # "几多钱", whatever else counts: "康方上市之前嗰幾個月"
     if found:
         kind = _KIND_PATTERNS[min(found)[1]][0]
         if (
